@@ -1,0 +1,3 @@
+"""Frontgate: a self-hosted API gateway that does what Amazon API Gateway does and speaks its language."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from frontgate.cli import main
+
+sys.exit(main())

@@ -1,0 +1,76 @@
+"""The ``frontgate`` command: ``serve`` runs the gateway; ``import``, ``export`` and ``status``
+talk to a running node's admin API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from frontgate import __version__
+from frontgate.config import Settings, load_settings
+
+DEMO_API = Path(__file__).parent / "demo" / "demo-api.yaml"
+
+
+def _serve_parser(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the gateway (data plane and admin API)")
+    p.add_argument("--config", help="YAML config file (keys as the long options)")
+    p.add_argument("--host", help="data-plane bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="data-plane port (default 8080; 0 = any free)")
+    p.add_argument("--admin-host", help="admin API bind address (default 127.0.0.1)")
+    p.add_argument("--admin-port", type=int, help="admin API port (default 9090; 0 = any free)")
+    p.add_argument("--tls-port", type=int, help="also serve the data plane over TLS here")
+    p.add_argument("--tls-cert", help="PEM certificate (default: a local development CA's)")
+    p.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    p.add_argument("--data-dir", help="state directory (default ./frontgate-data)")
+    p.add_argument("--state", help="sqlite (default), sqlite:///PATH or postgresql://…")
+    p.add_argument("--api", action="append", dest="apis", metavar="FILE",
+                   help="import an OpenAPI file and deploy it (repeatable)")
+    p.add_argument("--demo", action="store_true", help="also deploy the bundled demo API")
+    p.add_argument("--stage", help="stage for --api files (default dev)")
+    p.add_argument("--workers", type=int, help="worker processes (default 1)")
+    p.add_argument("--domain", help="invoke-URL domain (default localhost)")
+    p.add_argument("--region", help="default region (default us-east-1)")
+    p.add_argument("--account-id", help="account id used in ARNs (default 000000000000)")
+    p.add_argument("--access-log", help="stdout or a file: one JSON line per request")
+    p.add_argument("--log-level", help="debug, info, warning, error")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="frontgate", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"frontgate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    from frontgate.remote import add_remote_commands
+
+    add_remote_commands(sub)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        cli = {k: v for k, v in vars(args).items() if k not in ("command", "config", "demo")}
+        if args.demo:
+            cli["apis"] = [*(args.apis or []), str(DEMO_API)]
+        try:
+            settings = load_settings(args.config, cli)
+        except (ValueError, OSError) as exc:
+            print(f"frontgate: {exc}", file=sys.stderr)
+            return 2
+        from frontgate.serve.main import serve
+
+        return serve(settings)
+    return int(args.func(args))
+
+
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -1,0 +1,129 @@
+"""The compiled, immutable form of every deployed stage. Built once per change, swapped whole.
+
+Nothing here is parsed or looked up in the store on the request path: integration URIs are
+pre-split with stage variables resolved, parameter mappings are pre-resolved into source/target
+pairs, and gateway responses are pre-rendered templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# A mapping source, resolved at compile time: (kind, name). Kinds: "static", "path", "query",
+# "multiquery", "header", "multiheader", "body", "stage", "context", "intheader", "intbody".
+Source = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class UriTemplate:
+    """An integration URI split into literal text and ``{param}`` holes.
+
+    ``parts`` alternates literal, name, literal, ...: even indexes are literals and odd indexes are
+    path-parameter names. Stage variables are already substituted."""
+
+    parts: tuple[str, ...]
+    greedy_names: frozenset[str] = frozenset()
+
+    @property
+    def is_static(self) -> bool:
+        return len(self.parts) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class ParamMapping:
+    """``integration.request.<loc>.<name> = <source>`` (or a method-response header mapping)."""
+
+    location: str  # "path", "querystring", "header" (targets)
+    name: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationResponse:
+    status_code: str
+    pattern: Any  # compiled re.Pattern[str] or None for the default response
+    header_mappings: tuple[ParamMapping, ...]  # location "header" targets method.response.header
+    templates: dict[str, str]
+    content_handling: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    type: str  # HTTP_PROXY, HTTP, MOCK, AWS, AWS_PROXY
+    http_method: str
+    uri: str  # as configured, stage variables substituted
+    uri_template: UriTemplate | None
+    request_mappings: tuple[ParamMapping, ...]
+    request_templates: dict[str, str]
+    passthrough: str
+    timeout: float  # seconds
+    responses: tuple[IntegrationResponse, ...]  # patterned first, in key order; default last
+    content_handling: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    http_method: str
+    resource_id: str
+    resource_path: str
+    authorization_type: str
+    api_key_required: bool
+    request_parameters: dict[str, bool]
+    integration: Integration | None
+    doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(slots=True)
+class RouteNode:
+    """One resource in the routing trie. Mutable only while the compiler builds it."""
+
+    resource_id: str = ""
+    path: str = "/"
+    static: dict[str, RouteNode] = field(default_factory=dict)
+    param_name: str | None = None
+    param: RouteNode | None = None
+    greedy_name: str | None = None
+    greedy: RouteNode | None = None
+    methods: dict[str, Method] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayResponse:
+    """A gateway response type as it renders: status, headers (pre-resolved) and body template."""
+
+    response_type: str
+    status: int
+    header_mappings: tuple[ParamMapping, ...]
+    template: str | None  # application/json template; None = empty body
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    api_id: str
+    api_name: str
+    region: str
+    account_id: str
+    stage_name: str
+    deployment_id: str
+    variables: dict[str, str]
+    root: RouteNode
+    gateway_responses: dict[str, GatewayResponse]
+    binary_media_types: tuple[str, ...]
+    api_key_source: str
+    doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the data plane serves. ``stages`` is keyed by (apiId, stageName)."""
+
+    generation: int
+    stages: dict[tuple[str, str], Stage]
+    api_ids: frozenset[str]
+    disabled_execute_api: frozenset[str] = frozenset()
+
+    @classmethod
+    def empty(cls) -> Snapshot:
+        return cls(generation=-1, stages={}, api_ids=frozenset())

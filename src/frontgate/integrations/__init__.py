@@ -1,0 +1,1 @@
+"""Integration backends: HTTP (proxy and non-proxy), MOCK, and AWS service/Lambda calls."""

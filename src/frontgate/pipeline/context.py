@@ -1,0 +1,61 @@
+"""The per-request context. Every field has one owning stage (named beside it); stages read the
+fields earlier stages own and write only their own. Slotted: one is built per request."""
+
+from __future__ import annotations
+
+import time
+
+from frontgate.compile.snapshot import Method, Snapshot, Stage
+from frontgate.http.message import Request
+
+
+class Context:
+    __slots__ = (
+        "access_fields",  # access_log
+        "api_id",  # route
+        "error",  # gateway_response
+        "exec_log",  # any stage: execution-log lines (TestInvokeMethod, execution logging)
+        "extended_request_id",  # Context() / method_response
+        "integration_latency",  # integration
+        "integration_status",  # integration
+        "method",  # route
+        "path",  # route: path after the stage, not decoded
+        "path_params",  # route
+        "raw_query",  # route
+        "request",
+        "request_id",
+        "snapshot",
+        "stage",  # route
+        "stage_name",  # route
+        "start",
+        "start_wall",
+        "upstream_body",  # integration
+        "upstream_headers",  # integration
+    )
+
+    def __init__(self, request: Request, snapshot: Snapshot, request_id: str, ext_id: str) -> None:
+        self.request = request
+        self.snapshot = snapshot
+        self.request_id = request_id
+        self.extended_request_id = ext_id
+        self.start = time.perf_counter()
+        self.start_wall = time.time()
+        self.api_id = ""
+        self.stage_name = ""
+        self.stage: Stage | None = None
+        self.method: Method | None = None
+        self.path = "/"
+        self.raw_query = ""
+        self.path_params: dict[str, str] = {}
+        self.integration_latency: int | None = None
+        self.integration_status: int | None = None
+        self.upstream_headers: list[tuple[str, str]] = []
+        self.upstream_body = b""
+        self.error: str | None = None
+        self.access_fields: None = None
+        self.exec_log: list[str] | None = None
+
+    def log(self, line: str) -> None:
+        """Record an execution-log line when execution logging is on for this request."""
+        if self.exec_log is not None:
+            self.exec_log.append(line)

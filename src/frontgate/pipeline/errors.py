@@ -1,0 +1,69 @@
+"""Typed failures of the request pipeline. Each names the gateway response type that renders it;
+rendering happens in exactly one place, ``pipeline.gateway_response``."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """A failure the client sees as one of Amazon API Gateway's gateway responses.
+
+    ``error_type`` is the ``x-amzn-ErrorType`` header; ``spaced`` marks the errors AWS writes as
+    ``{"message": "..."}`` (with a space) rather than through the default template."""
+
+    __slots__ = ("error_type", "message", "response_type", "spaced", "status_override")
+
+    def __init__(
+        self,
+        response_type: str,
+        message: str | None,
+        error_type: str,
+        *,
+        spaced: bool = False,
+        status_override: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.response_type = response_type
+        self.message = message
+        self.error_type = error_type
+        self.spaced = spaced
+        self.status_override = status_override
+
+
+def missing_authentication_token() -> GatewayError:
+    return GatewayError(
+        "MISSING_AUTHENTICATION_TOKEN",
+        "Missing Authentication Token",
+        "MissingAuthenticationTokenException",
+    )
+
+
+def forbidden() -> GatewayError:
+    """Unknown API or stage: rendered with defaults (there is no stage to customise it)."""
+    return GatewayError("ACCESS_DENIED", "Forbidden", "ForbiddenException")
+
+
+def integration_timeout() -> GatewayError:
+    return GatewayError(
+        "INTEGRATION_TIMEOUT", "Endpoint request timed out", "InternalServerErrorException",
+        spaced=True,
+    )
+
+
+def integration_failure(detail: str = "Network error communicating with endpoint") -> GatewayError:
+    return GatewayError("INTEGRATION_FAILURE", detail, "InternalServerErrorException", spaced=True)
+
+
+def internal_error() -> GatewayError:
+    """API_CONFIGURATION_ERROR: AWS's catch-all 500 for a misconfigured or failing integration."""
+    return GatewayError(
+        "API_CONFIGURATION_ERROR", "Internal server error", "InternalServerErrorException",
+        spaced=True,
+    )
+
+
+def bad_gateway() -> GatewayError:
+    """Malformed Lambda proxy response or function error: 502 with AWS's 500-style body."""
+    return GatewayError(
+        "API_CONFIGURATION_ERROR", "Internal server error", "InternalServerErrorException",
+        spaced=True, status_override=502,
+    )

@@ -1,0 +1,64 @@
+"""The one place where every pipeline failure becomes a response: the stage's gateway response
+for the error's type (customised or AWS's default), plus AWS's error headers."""
+
+from __future__ import annotations
+
+import json
+
+from frontgate.compile.gateway_responses import DEFAULT_STATUS, DEFAULT_TEMPLATE
+from frontgate.compile.snapshot import GatewayResponse
+from frontgate.http.message import Response
+from frontgate.pipeline.context import Context
+from frontgate.pipeline.errors import GatewayError
+from frontgate.pipeline.values import context_var, source_value
+
+_DEFAULT = GatewayResponse("DEFAULT", 403, (), DEFAULT_TEMPLATE)
+
+
+def render(ctx: Context, err: GatewayError) -> Response:
+    stage = ctx.stage
+    gr = stage.gateway_responses.get(err.response_type) if stage is not None else None
+    if gr is None:
+        # No stage resolved (unknown API or stage): AWS's defaults, not customisable.
+        gr = _DEFAULT
+    status = err.status_override or (_status_of(err) if gr is _DEFAULT else gr.status)
+    headers: list[tuple[str, str]] = []
+    for m in gr.header_mappings:
+        value = source_value(ctx, m.source)
+        if value is not None:
+            headers.append((m.name, value))
+    if gr.template == DEFAULT_TEMPLATE and err.spaced:
+        body = json.dumps({"message": err.message}).encode()
+    else:
+        body = _render_template(ctx, err, gr.template).encode()
+    headers.append(("Content-Type", gr.content_type))
+    headers.append(("x-amzn-ErrorType", err.error_type))
+    ctx.error = ctx.error or err.message
+    return Response(status, headers, body)
+
+
+def _status_of(err: GatewayError) -> int:
+    return DEFAULT_STATUS.get(err.response_type, 500)
+
+
+def _render_template(ctx: Context, err: GatewayError, template: str | None) -> str:
+    """Gateway-response templates take ``$context``/``$stageVariables`` by plain substitution
+    (AWS does not run VTL here)."""
+    if not template:
+        return ""
+    message_string = json.dumps(err.message) if err.message is not None else "null"
+    out = template.replace("$context.error.messageString", message_string)
+    out = out.replace("$context.error.message", err.message or "")
+    out = out.replace("$context.error.responseType", err.response_type)
+    if "$" not in out:
+        return out
+    stage = ctx.stage
+    if stage is not None:
+        for name, value in stage.variables.items():
+            out = out.replace("$stageVariables." + name, value)
+    for var in ("requestId", "extendedRequestId", "httpMethod", "stage", "resourcePath",
+                "path", "apiId", "identity.sourceIp", "requestTime", "domainName"):
+        token = "$context." + var
+        if token in out:
+            out = out.replace(token, context_var(ctx, var) or "")
+    return out

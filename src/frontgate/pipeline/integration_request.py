@@ -1,0 +1,113 @@
+"""Stage 2 — integration request: build the URL, headers and body sent to an HTTP backend.
+
+HTTP_PROXY forwards the client's headers and query string; HTTP (non-proxy) sends only what
+parameter mappings name, as AWS does. Hop-by-hop and AWS-dropped headers never cross."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from frontgate.compile.snapshot import Integration
+from frontgate.pipeline import errors
+from frontgate.pipeline.context import Context
+from frontgate.pipeline.values import source_value
+
+# Dropped from the client request before anything else (AWS's list), plus hop-by-hop headers.
+DROPPED_REQUEST_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Connection", "Content-Length", "Content-MD5", "Expect", "Max-Forwards",
+        "Proxy-Authenticate", "Server", "TE", "Transfer-Encoding", "Trailer", "Upgrade",
+        "WWW-Authenticate", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "Via",
+        "Host", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto",
+    )
+)
+# Mapping one of these is a configuration error on AWS (500).
+ILLEGAL_MAPPED_HEADERS = frozenset(("content-length", "transfer-encoding"))
+
+
+class IntegrationRequest:
+    __slots__ = ("body", "headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+
+
+def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
+    req = ctx.request
+    proxy = integ.type == "HTTP_PROXY"
+    path_values: dict[str, str] = {}
+    extra_query: list[tuple[str, str]] = []
+    mapped_headers: list[tuple[str, str]] = []
+    for m in integ.request_mappings:
+        value = source_value(ctx, m.source)
+        if value is None:
+            continue
+        if m.location == "path":
+            path_values[m.name] = value
+        elif m.location == "querystring":
+            extra_query.append((m.name, value))
+        else:
+            if m.name.lower() in ILLEGAL_MAPPED_HEADERS:
+                ctx.log(f"Execution failed due to configuration error: Illegal header {m.name}")
+                raise errors.internal_error()
+            mapped_headers.append((m.name, value))
+    url = _render_uri(integ, ctx.path_params if proxy else {}, path_values)
+    query_parts: list[str] = []
+    if proxy and ctx.raw_query:
+        query_parts.append(ctx.raw_query)
+    for name, value in extra_query:
+        query_parts.append(quote(name, safe="") + "=" + quote(value, safe=""))
+    if query_parts:
+        url += ("&" if "?" in url else "?") + "&".join(query_parts)
+    headers: list[tuple[str, str]] = []
+    if proxy:
+        mapped_names = {n.lower() for n, _ in mapped_headers}
+        forwarded_for = None
+        for name, value in req.headers:
+            lname = name.lower()
+            if lname == "x-forwarded-for":
+                forwarded_for = value
+            if lname in DROPPED_REQUEST_HEADERS or lname in mapped_names:
+                continue
+            headers.append((name, value))
+        client_ip = req.client_addr[0]
+        headers.append(
+            ("X-Forwarded-For", f"{forwarded_for}, {client_ip}" if forwarded_for else client_ip)
+        )
+        headers.append(("X-Forwarded-Port", str(req.server_port)))
+        headers.append(("X-Forwarded-Proto", req.scheme))
+    else:
+        content_type = None
+        for name, value in req.headers:
+            if name.lower() == "content-type":
+                content_type = value
+        if content_type is not None and req.method not in ("GET", "HEAD", "OPTIONS"):
+            headers.append(("Content-Type", content_type))
+        headers.append(("Accept", "application/json"))
+        headers.append(("User-Agent", f"AmazonAPIGateway_{ctx.api_id}"))
+    headers.extend(mapped_headers)
+    headers.append(("X-Amzn-Apigateway-Api-Id", ctx.api_id))
+    method = integ.http_method or req.method
+    if method == "ANY":
+        method = req.method
+    return IntegrationRequest(method, url, headers, req.body)
+
+
+def _render_uri(integ: Integration, params: dict[str, str], mapped: dict[str, str]) -> str:
+    template = integ.uri_template
+    if template is None or template.is_static:
+        return integ.uri
+    parts = template.parts
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        value = mapped.get(name)
+        if value is None:
+            value = params.get(name, "")
+        out.append(value)
+        out.append(parts[i + 1])
+    return "".join(out)

@@ -1,0 +1,52 @@
+"""Stage 1 — route: find API → stage → resource and method from the Host header and path.
+
+Invoke URLs are ``http://{apiId}.execute-api.{domain}:{port}/{stage}/{path}``; clients that
+cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host."""
+
+from __future__ import annotations
+
+from frontgate.compile.router import match
+from frontgate.pipeline import errors
+from frontgate.pipeline.context import Context
+from frontgate.pipeline.env import Env
+
+
+def _host(ctx: Context) -> str:
+    for name, value in ctx.request.headers:
+        if len(name) == 4 and name.lower() == "host":
+            return value
+    return ""
+
+
+def resolve(ctx: Context, env: Env) -> None:
+    target = ctx.request.target
+    path, _, query = target.partition("?")
+    ctx.raw_query = query
+    if path.startswith("http://") or path.startswith("https://"):
+        # Absolute-form request target: the authority stands in for Host.
+        _, _, rest = path.partition("//")
+        host, slash, path = rest.partition("/")
+        path = slash + path
+    else:
+        host = _host(ctx)
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    api_id = ""
+    suffix = env.host_suffix
+    if host.lower().endswith(suffix):
+        api_id = host[: -len(suffix)].lower()
+    elif path.startswith(env.path_prefix):
+        api_id, _, path = path[len(env.path_prefix) :].partition("/")
+        path = "/" + path
+    stage_name, _, rest = path[1:].partition("/")
+    ctx.api_id = api_id
+    ctx.stage_name = stage_name
+    ctx.path = "/" + rest
+    snap = ctx.snapshot
+    stage = snap.stages.get((api_id, stage_name))
+    if stage is None or api_id in snap.disabled_execute_api:
+        raise errors.forbidden()
+    ctx.stage = stage
+    found = match(stage.root, ctx.path, ctx.request.method)
+    if found is None:
+        raise errors.missing_authentication_token()
+    ctx.method, ctx.path_params = found

@@ -1,0 +1,112 @@
+"""Read request values for parameter mappings and templates: ``method.request.*`` sources and the
+``$context`` variables. Query strings are parsed only when a mapping asks for them."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qsl
+
+from frontgate.compile.snapshot import Source
+from frontgate.pipeline.context import Context
+
+
+def header(ctx: Context, name: str) -> str | None:
+    lname = name.lower()
+    for k, v in ctx.request.headers:
+        if k.lower() == lname:
+            return v
+    return None
+
+
+def header_all(ctx: Context, name: str) -> list[str]:
+    lname = name.lower()
+    return [v for k, v in ctx.request.headers if k.lower() == lname]
+
+
+def query_pairs(ctx: Context) -> list[tuple[str, str]]:
+    return parse_qsl(ctx.raw_query, keep_blank_values=True) if ctx.raw_query else []
+
+
+def query(ctx: Context, name: str) -> str | None:
+    value = None
+    for k, v in query_pairs(ctx):
+        if k == name:
+            value = v  # AWS keeps the last value of a repeated key.
+    return value
+
+
+def source_ip(ctx: Context) -> str:
+    return ctx.request.client_addr[0]
+
+
+def request_time(ctx: Context) -> str:
+    """CLF time as in ``$context.requestTime``: ``dd/MMM/yyyy:HH:mm:ss +0000``."""
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ctx.start_wall))
+
+
+def context_var(ctx: Context, name: str) -> str | None:
+    """The ``$context.<name>`` value as text, or None when AWS would give null."""
+    stage = ctx.stage
+    method = ctx.method
+    simple: dict[str, object] = {
+        "requestId": ctx.request_id,
+        "extendedRequestId": ctx.extended_request_id,
+        "httpMethod": ctx.request.method,
+        "apiId": ctx.api_id,
+        "stage": ctx.stage_name,
+        "path": "/" + ctx.stage_name + ctx.path if ctx.stage_name else ctx.path,
+        "protocol": "HTTP/" + ctx.request.http_version,
+        "requestTime": request_time(ctx),
+        "requestTimeEpoch": int(ctx.start_wall * 1000),
+        "domainName": header(ctx, "host") or "",
+        "identity.sourceIp": source_ip(ctx),
+        "identity.userAgent": header(ctx, "user-agent"),
+        "accountId": stage.account_id if stage else None,
+        "deploymentId": stage.deployment_id if stage else None,
+        "resourceId": method.resource_id if method else None,
+        "resourcePath": method.resource_path if method else None,
+    }
+    if name == "domainPrefix":
+        return (header(ctx, "host") or "").split(".", 1)[0]
+    value = simple.get(name)
+    return None if value is None else str(value)
+
+
+def source_value(ctx: Context, source: Source) -> str | None:
+    kind, name = source
+    if kind == "static":
+        return name
+    if kind == "path":
+        return ctx.path_params.get(name)
+    if kind == "query":
+        return query(ctx, name)
+    if kind == "multiquery":
+        vals = [v for k, v in query_pairs(ctx) if k == name]
+        return ",".join(vals) if vals else None
+    if kind == "header":
+        return header(ctx, name)
+    if kind == "multiheader":
+        vals = header_all(ctx, name)
+        return ",".join(vals) if vals else None
+    if kind == "body":
+        return _body_value(ctx.request.body, name)
+    if kind == "context":
+        return context_var(ctx, name)
+    return None
+
+
+def _body_value(body: bytes, path: str) -> str | None:
+    text = body.decode("utf-8", "replace")
+    if not path:
+        return text
+    try:
+        node: object = json.loads(text)
+    except ValueError:
+        return None
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""Running the gateway: bootstrap (import --api files), workers, the supervisor, live reload."""

@@ -1,0 +1,56 @@
+"""Import the ``--api`` OpenAPI files into the store and deploy them, keeping each file's
+restApiId stable across restarts (a file that did not change is not redeployed)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from frontgate.control import kinds
+from frontgate.control.restapis import create_deployment, save_api
+from frontgate.openapi.importer import import_openapi
+from frontgate.state.store import ConfigStore
+
+API_FILE = "apifile"  # parent "", id: absolute path of the imported file
+
+
+@dataclass(frozen=True)
+class InvokeTarget:
+    api_id: str
+    api_name: str
+    stage: str
+
+
+async def import_api_file(store: ConfigStore, region: str, path: str, stage: str) -> str:
+    """Returns the restApiId. Raises ``OpenApiImportError`` (naming the file) on bad input;
+    nothing is stored in that case."""
+    file = Path(path).expanduser().resolve()
+    data = file.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    key = str(file)
+    known = await store.get(region, API_FILE, "", key)
+    if known is not None:
+        api = await store.get(region, kinds.REST_API, "", known["apiId"])
+        stage_doc = await store.get(region, kinds.STAGE, known["apiId"], stage)
+        if api is not None and known.get("sha256") == digest and stage_doc is not None:
+            return str(known["apiId"])
+    defn = import_openapi(data, source=file.name)
+    async with store.transaction() as tx:
+        if known is not None and await tx.get(region, kinds.REST_API, "", known["apiId"]):
+            defn.rest_api["id"] = known["apiId"]
+            await save_api(tx, region, defn, replace=True)
+        else:
+            await save_api(tx, region, defn)
+        api_id = str(defn.rest_api["id"])
+        await create_deployment(tx, region, api_id, stage_name=stage)
+        await tx.put(region, API_FILE, "", key, {"path": key, "apiId": api_id, "sha256": digest})
+    return api_id
+
+
+async def deployed_stages(store: ConfigStore) -> list[InvokeTarget]:
+    out: list[InvokeTarget] = []
+    for region, _parent, api in await store.list_all(kinds.REST_API):
+        for stage in await store.list(region, kinds.STAGE, str(api["id"])):
+            out.append(InvokeTarget(str(api["id"]), str(api.get("name", "")), stage["stageName"]))
+    return out

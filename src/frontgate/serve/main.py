@@ -1,0 +1,94 @@
+"""``frontgate serve``: bind, import ``--api`` files, print the invoke URLs, run the workers."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import sys
+
+from frontgate.config import Settings
+from frontgate.serve.bootstrap import deployed_stages, import_api_file
+from frontgate.serve.listeners import Listeners, bind
+from frontgate.state.open import open_store
+
+
+async def _bootstrap(settings: Settings) -> list[str]:
+    """Import the API files; return the invoke-URL lines. Raises on a bad file."""
+    store = open_store(settings.state, settings.data_path)
+    await store.open()
+    try:
+        for path in settings.apis:
+            await import_api_file(store, settings.region, path, settings.stage)
+        return [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
+    finally:
+        await store.close()
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.tls_port is None:
+        return None
+    from frontgate.tls.devca import ensure_dev_certificate, server_ssl_context, trust_instructions
+
+    if settings.tls_cert and settings.tls_key:
+        return server_ssl_context(settings.tls_cert, settings.tls_key)
+    dev = ensure_dev_certificate(settings.data_path, settings.domain)
+    print(trust_instructions(dev.ca), flush=True)
+    return server_ssl_context(str(dev.cert), str(dev.key))
+
+
+def serve(settings: Settings) -> int:
+    from frontgate.cli import setup_logging
+    from frontgate.openapi.errors import OpenApiImportError
+
+    setup_logging(settings)
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    try:
+        stages = asyncio.run(_bootstrap(settings))
+    except (OpenApiImportError, OSError) as exc:
+        print(f"frontgate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        listeners = Listeners(
+            data=bind(settings.host, settings.port),
+            admin=bind(settings.admin_host, settings.admin_port),
+            tls=bind(settings.host, settings.tls_port) if settings.tls_port is not None else None,
+        )
+    except OSError as exc:
+        print(f"frontgate: cannot listen: {exc}", file=sys.stderr)
+        return 2
+    tls = _tls_context(settings)
+    _print_banner(settings, listeners, stages)
+    from frontgate.serve.supervisor import run_single, run_supervised
+
+    try:
+        if settings.workers == 1:
+            return run_single(settings, listeners, tls)
+        return run_supervised(settings, listeners, tls)
+    finally:
+        listeners.close()
+
+
+def _print_banner(settings: Settings, listeners: Listeners, stages: list[str]) -> None:
+    port = listeners.data_port
+    host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
+    lines = [
+        f"frontgate: data plane http://{host}:{port}",
+        f"frontgate: admin API http://{settings.admin_host}:{listeners.admin_port}",
+    ]
+    if listeners.tls_port is not None:
+        lines.append(f"frontgate: data plane (TLS) https://{host}:{listeners.tls_port}")
+    for line in stages:
+        api_id, stage, _name = line.split(" ", 2)
+        lines.append(
+            f"frontgate: invoke URL http://{api_id}.execute-api.{settings.domain}:{port}/{stage}/"
+            f"  {_name}"
+        )
+        if listeners.tls_port is not None:
+            lines.append(
+                f"frontgate: invoke URL https://{api_id}.execute-api.{settings.domain}:"
+                f"{listeners.tls_port}/{stage}/"
+            )
+        lines.append(
+            f"frontgate:   (without Host: http://{host}:{port}/_aws/execute-api/{api_id}/{stage}/)"
+        )
+    print("\n".join(lines), flush=True)

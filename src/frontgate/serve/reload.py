@@ -1,0 +1,65 @@
+"""Live changes: watch the store's generation and swap in a freshly compiled snapshot.
+
+Polling one integer every ``interval`` seconds is how every worker (and every node sharing a
+PostgreSQL database) learns of a new deployment within a second; an admin write in this
+process triggers a rebuild at once through ``poke``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from frontgate.compile.compiler import Compiler
+from frontgate.pipeline.runner import Pipeline
+from frontgate.state.store import ConfigStore
+
+log = logging.getLogger("frontgate.reload")
+
+
+class Reloader:
+    def __init__(
+        self, store: ConfigStore, compiler: Compiler, pipeline: Pipeline, interval: float
+    ) -> None:
+        self.store = store
+        self.compiler = compiler
+        self.pipeline = pipeline
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> bool:
+        generation = await self.store.generation()
+        if generation == self.pipeline.snapshot.generation:
+            return False
+        snapshot = await self.compiler.build(generation)
+        self.pipeline.swap(snapshot)
+        log.debug("snapshot %d: %d stages", generation, len(snapshot.stages))
+        return True
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.refresh()
+            except Exception:
+                # A broken store read must not stop serving the snapshot we have.
+                log.exception("snapshot rebuild failed; still serving generation %d",
+                              self.pipeline.snapshot.generation)

@@ -1,0 +1,76 @@
+"""``--workers N``: N forked processes serve the same inherited sockets; the supervisor
+restarts a worker that dies and forwards SIGTERM/SIGINT for a graceful stop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import ssl
+import time
+from types import FrameType
+
+import uvloop
+
+from frontgate.config import Settings
+from frontgate.serve.listeners import Listeners
+from frontgate.serve.worker import run_worker
+
+log = logging.getLogger("frontgate.supervisor")
+
+_RESTART_BACKOFF = 0.5  # seconds before restarting a worker that died; bounds a crash loop
+
+
+def run_single(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None) -> int:
+    uvloop.run(run_worker(settings, listeners, tls))
+    return 0
+
+
+def _spawn(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            uvloop.run(run_worker(settings, listeners, tls))
+        except BaseException:
+            log.exception("worker %d failed", os.getpid())
+            code = 1
+        finally:
+            logging.shutdown()
+            os._exit(code)
+    return pid
+
+
+def run_supervised(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None) -> int:
+    children: set[int] = set()
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    for _ in range(settings.workers):
+        children.add(_spawn(settings, listeners, tls))
+    log.info("supervising %d workers: %s", len(children), sorted(children))
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if stopping:
+            continue
+        log.warning("worker %d exited (status %d); starting a new one", pid, status)
+        time.sleep(_RESTART_BACKOFF)
+        if not stopping:
+            children.add(_spawn(settings, listeners, tls))
+    return 0

@@ -1,0 +1,72 @@
+"""One worker process: the data-plane listeners, the admin listener, the snapshot reloader, and
+graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests, exit 0)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import ssl
+
+from frontgate.compile.compiler import Compiler
+from frontgate.config import Settings
+from frontgate.http.server import HttpProtocol, ServerState
+from frontgate.pipeline.access_log import AccessLog
+from frontgate.pipeline.env import Env
+from frontgate.pipeline.runner import Pipeline
+from frontgate.serve.listeners import Listeners
+from frontgate.serve.reload import Reloader
+from frontgate.state.open import open_store
+from frontgate.upstream.pool import UpstreamPool
+
+log = logging.getLogger("frontgate.worker")
+
+
+async def run_worker(
+    settings: Settings, listeners: Listeners, tls_context: ssl.SSLContext | None
+) -> None:
+    loop = asyncio.get_running_loop()
+    store = open_store(settings.state, settings.data_path)
+    await store.open()
+    pool = UpstreamPool()
+    access_log = AccessLog(settings.access_log) if settings.access_log else None
+    env = Env(domain=settings.domain, pool=pool, access_log=access_log)
+    pipeline = Pipeline(env)
+    reloader = Reloader(store, Compiler(store, settings.account_id), pipeline,
+                        settings.reload_interval)
+    await reloader.refresh()
+    reloader.start()
+
+    states: list[ServerState] = []
+    servers: list[asyncio.AbstractServer] = []
+
+    async def listen(sock: object, handler: object, scheme: str,
+                     ctx: ssl.SSLContext | None = None) -> None:
+        state = ServerState(handler, scheme=scheme)  # type: ignore[arg-type]
+        states.append(state)
+        servers.append(
+            await loop.create_server(lambda: HttpProtocol(state), sock=sock, ssl=ctx)  # type: ignore[arg-type]
+        )
+
+    await listen(listeners.data, pipeline.handle, "http")
+    if listeners.tls is not None and tls_context is not None:
+        await listen(listeners.tls, pipeline.handle, "https", tls_context)
+    if listeners.admin is not None:
+        from frontgate.serve.admin import make_admin_handler
+
+        admin_handler = make_admin_handler(store, settings, listeners, reloader.poke, pipeline)
+        await listen(listeners.admin, admin_handler, "http")
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down: finishing in-flight requests")
+    for server in servers:
+        server.close()
+    await asyncio.gather(*(s.shutdown(settings.shutdown_timeout) for s in states))
+    await reloader.stop()
+    if access_log is not None:
+        access_log.close()
+    await pool.close()
+    await store.close()

@@ -1,0 +1,1 @@
+"""Persistent state behind small interfaces: the config store (SQLite or PostgreSQL)."""

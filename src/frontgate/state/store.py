@@ -1,0 +1,50 @@
+"""The config store interface: JSON documents addressed by (region, kind, parent, id).
+
+Every management object is one document in Amazon API Gateway's wire shape. ``parent`` scopes
+children (a resource's parent is its REST API id; top-level objects use ``""``). Every committed
+transaction bumps a store-wide ``generation`` so data-plane workers (and other nodes sharing a
+PostgreSQL database) notice changes by polling one integer.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+
+
+class Tx(Protocol):
+    """Writes inside one transaction; all commit together or none do."""
+
+    async def get(self, region: str, kind: str, parent: str, id: str) -> Doc | None: ...
+
+    async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]: ...
+
+    async def put(self, region: str, kind: str, parent: str, id: str, doc: Doc) -> None: ...
+
+    async def delete(self, region: str, kind: str, parent: str, id: str) -> bool: ...
+
+    async def delete_children(self, region: str, parent: str) -> int:
+        """Delete every document whose parent is ``parent`` (any kind)."""
+        ...
+
+
+class ConfigStore(Protocol):
+    """Reads outside transactions see the last committed state."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def get(self, region: str, kind: str, parent: str, id: str) -> Doc | None: ...
+
+    async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]: ...
+
+    async def list_all(self, kind: str) -> list[tuple[str, str, Doc]]:
+        """Every document of ``kind`` in every region: ``(region, parent, doc)`` tuples."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    async def generation(self) -> int: ...
