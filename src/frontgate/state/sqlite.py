@@ -7,6 +7,7 @@ control plane (admin writes, snapshot rebuilds), never on the request path.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -24,7 +25,7 @@ class SqliteTx:
     async def get(self, region: str, kind: str, parent: str, id: str) -> Doc | None:
         return _get(self._conn, region, kind, parent, id)
 
-    async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]:
+    async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]:
         return _list(self._conn, region, kind, parent)
 
     async def put(self, region: str, kind: str, parent: str, id: str, doc: Doc) -> None:
@@ -56,7 +57,7 @@ def _get(conn: sqlite3.Connection, region: str, kind: str, parent: str, id: str)
     return None if row is None else dict(json.loads(row[0]))
 
 
-def _list(conn: sqlite3.Connection, region: str, kind: str, parent: str) -> list[Doc]:
+def _list(conn: sqlite3.Connection, region: str, kind: str, parent: str) -> builtins.list[Doc]:
     rows = conn.execute(
         "SELECT body FROM docs WHERE region = ? AND kind = ? AND parent = ? ORDER BY rowid",
         (region, kind, parent),
@@ -115,10 +116,10 @@ class SqliteStore:
     async def get(self, region: str, kind: str, parent: str, id: str) -> Doc | None:
         return _get(self.conn, region, kind, parent, id)
 
-    async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]:
+    async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]:
         return _list(self.conn, region, kind, parent)
 
-    async def list_all(self, kind: str) -> list[tuple[str, str, Doc]]:
+    async def list_all(self, kind: str) -> builtins.list[tuple[str, str, Doc]]:
         rows = self.conn.execute(
             "SELECT region, parent, body FROM docs WHERE kind = ? ORDER BY rowid", (kind,)
         ).fetchall()

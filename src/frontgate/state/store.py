@@ -8,6 +8,7 @@ PostgreSQL database) notice changes by polling one integer.
 
 from __future__ import annotations
 
+import builtins
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -19,7 +20,7 @@ class Tx(Protocol):
 
     async def get(self, region: str, kind: str, parent: str, id: str) -> Doc | None: ...
 
-    async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]: ...
+    async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]: ...
 
     async def put(self, region: str, kind: str, parent: str, id: str, doc: Doc) -> None: ...
 
@@ -39,9 +40,9 @@ class ConfigStore(Protocol):
 
     async def get(self, region: str, kind: str, parent: str, id: str) -> Doc | None: ...
 
-    async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]: ...
+    async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]: ...
 
-    async def list_all(self, kind: str) -> list[tuple[str, str, Doc]]:
+    async def list_all(self, kind: str) -> builtins.list[tuple[str, str, Doc]]:
         """Every document of ``kind`` in every region: ``(region, parent, doc)`` tuples."""
         ...
 
