@@ -1,0 +1,447 @@
+"""Tests of the asyncio adapter over real loopback sockets (127.0.0.1, port 0) on uvloop."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import pytest
+import uvloop
+
+from frontgate.http.limits import Limits
+from frontgate.http.message import Request, Response
+from frontgate.http.server import Handler, ServerState, make_server_factory
+
+ReadResult = tuple[int, dict[str, str], bytes]
+
+
+def run(coro: Coroutine[Any, Any, None]) -> None:
+    # Every test fails rather than hangs.
+    uvloop.run(asyncio.wait_for(coro, 10))
+
+
+@asynccontextmanager
+async def serving(
+    handler: Handler, limits: Limits | None = None, ssl_ctx: ssl.SSLContext | None = None
+) -> AsyncIterator[tuple[ServerState, int]]:
+    state = ServerState(handler, limits, scheme="https" if ssl_ctx else "http")
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0, ssl=ssl_ctx)
+    port: int = server.sockets[0].getsockname()[1]
+    try:
+        yield state, port
+    finally:
+        server.close()
+        await state.shutdown(0.5)
+        await server.wait_closed()
+
+
+async def connect(
+    port: int, ssl_ctx: ssl.SSLContext | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", port, ssl=ssl_ctx)
+
+
+async def read_response(reader: asyncio.StreamReader) -> ReadResult:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")[:-2]
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(": ")
+        headers[name.lower()] = value
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
+
+
+async def close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with suppress(ConnectionError, ssl.SSLError):
+        await writer.wait_closed()
+
+
+def get(target: str, extra: str = "") -> bytes:
+    return f"GET {target} HTTP/1.1\r\nHost: t\r\n{extra}\r\n".encode()
+
+
+def echo(request: Request) -> Response:
+    return Response(
+        200,
+        [("Content-Type", "text/plain")],
+        f"{request.method} {request.target} {request.scheme} {request.server_port} "
+        f"{request.client_addr[0]}".encode()
+        + b" "
+        + request.body,
+    )
+
+
+async def async_echo(request: Request) -> Response:
+    # A later request finishes first, to prove ordering is by arrival, not completion.
+    delay = float(request.target.rsplit("/", 1)[-1] or 0)
+    await asyncio.sleep(delay)
+    return echo(request)
+
+
+def test_sync_handler_and_request_fields() -> None:
+    async def main() -> None:
+        async with serving(echo) as (state, port):
+            reader, writer = await connect(port)
+            writer.write(get("/hello?x=1"))
+            status, headers, body = await read_response(reader)
+            assert status == 200
+            assert headers["connection"] == "keep-alive"
+            assert "date" in headers
+            assert body == f"GET /hello?x=1 http {port} 127.0.0.1 ".encode()
+            writer.write(b"POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nbody")
+            _, _, body = await read_response(reader)
+            assert body == f"POST /p http {port} 127.0.0.1 body".encode()
+            await close(writer)
+            assert state.requests_total == 2 and state.connections_total == 1
+
+    run(main())
+
+
+def test_async_handler() -> None:
+    async def main() -> None:
+        async with serving(async_echo) as (_, port):
+            reader, writer = await connect(port)
+            for _ in range(3):
+                writer.write(get("/0.01"))
+                status, _, body = await read_response(reader)
+                assert status == 200 and body.startswith(b"GET /0.01 ")
+            await close(writer)
+
+    run(main())
+
+
+def test_pipelined_responses_come_back_in_request_order() -> None:
+    async def main() -> None:
+        async with serving(async_echo) as (_, port):
+            reader, writer = await connect(port)
+            targets = ["/0.15", "/0", "/0.05", "/0", "/0.01"]
+            writer.write(b"".join(get(t) for t in targets))
+            bodies = [(await read_response(reader))[2] for _ in targets]
+            assert [b.split(b" ")[1].decode() for b in bodies] == targets
+            await close(writer)
+
+    run(main())
+
+
+def test_pipelined_sync_answer_waits_behind_async_one() -> None:
+    def mixed(request: Request) -> Response | Awaitable[Response]:
+        return async_echo(request) if request.target.startswith("/0.") else echo(request)
+
+    async def main() -> None:
+        async with serving(mixed) as (_, port):
+            reader, writer = await connect(port)
+            targets = ["/0.1", "/sync", "/0.01", "/sync2"]
+            writer.write(b"".join(get(t) for t in targets))
+            bodies = [(await read_response(reader))[2] for _ in targets]
+            assert [b.split(b" ")[1].decode() for b in bodies] == targets
+            await close(writer)
+
+    run(main())
+
+
+def test_pipelined_unsafe_requests_run_one_at_a_time() -> None:
+    running = 0
+    peak = {"GET": 0, "POST": 0}
+
+    async def handler(request: Request) -> Response:
+        nonlocal running
+        running += 1
+        peak[request.method] = max(peak[request.method], running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        return Response(200, [], request.target.encode())
+
+    async def main() -> None:
+        async with serving(handler) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(get("/g1") + get("/g2") + get("/g3"))
+            assert [(await read_response(reader))[2] for _ in range(3)] == [b"/g1", b"/g2", b"/g3"]
+            post = b"POST /p%d HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+            writer.write(b"".join(post % i for i in range(3)) + get("/g4"))
+            got = [(await read_response(reader))[2] for _ in range(4)]
+            assert got == [b"/p0", b"/p1", b"/p2", b"/g4"]
+            await close(writer)
+
+    run(main())
+    assert peak == {"GET": 3, "POST": 1}
+
+
+def test_many_pipelined_requests_past_the_pause_mark() -> None:
+    async def main() -> None:
+        async with serving(async_echo, Limits(max_pipelined=2)) as (_, port):
+            reader, writer = await connect(port)
+            targets = [f"/0.00{i % 3}" for i in range(40)]
+            writer.write(b"".join(get(t) for t in targets))
+            bodies = [(await read_response(reader))[2] for _ in targets]
+            assert [b.split(b" ")[1].decode() for b in bodies] == targets
+            await close(writer)
+
+    run(main())
+
+
+def test_client_that_stops_reading_gets_everything_once_it_reads() -> None:
+    # Large responses fill the socket buffers, so the transport pauses writing mid-pipeline.
+    big = b"x" * 300_000
+
+    def handler(request: Request) -> Response:
+        return Response(200, [], request.target.encode() + big)
+
+    async def main() -> None:
+        async with serving(handler, Limits(max_pipelined=4)) as (state, port):
+            reader, writer = await connect(port)
+            writer.write(b"".join(get(f"/{i}") for i in range(30)))
+            await asyncio.sleep(0.2)
+            [protocol] = state.connections
+            assert protocol.writing_paused  # The server noticed and stopped producing.
+            for i in range(30):
+                status, _, body = await read_response(reader)
+                assert status == 200 and body == f"/{i}".encode() + big
+            await close(writer)
+
+    run(main())
+
+
+def test_half_closed_client_still_gets_its_responses() -> None:
+    async def main() -> None:
+        async with serving(async_echo) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(get("/0.05") + get("/0"))
+            writer.write_eof()
+            assert (await read_response(reader))[2].startswith(b"GET /0.05")
+            assert (await read_response(reader))[2].startswith(b"GET /0 ")
+            assert await reader.read() == b""
+            await close(writer)
+
+    run(main())
+
+
+def test_malformed_request_gets_400_and_close() -> None:
+    async def main() -> None:
+        async with serving(echo) as (state, port):
+            reader, writer = await connect(port)
+            writer.write(
+                b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            )
+            status, headers, body = await read_response(reader)
+            assert (status, body) == (400, b'{"message":"Bad Request"}')
+            assert headers["connection"] == "close"
+            assert headers["content-type"] == "application/json"
+            assert await reader.read() == b""
+            await close(writer)
+            assert state.protocol_errors_total == 1
+
+    run(main())
+
+
+def test_error_after_a_good_pipelined_request_keeps_order() -> None:
+    async def main() -> None:
+        async with serving(async_echo) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(get("/0.05") + b"BROKEN\r\n\r\n")
+            status, _, body = await read_response(reader)
+            assert status == 200 and body.startswith(b"GET /0.05")
+            assert (await read_response(reader))[0] == 400
+            assert await reader.read() == b""
+            await close(writer)
+
+    run(main())
+
+
+def test_body_too_large_is_413_plain_text() -> None:
+    async def main() -> None:
+        async with serving(echo, Limits(max_body_bytes=100)) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 101\r\n\r\n")
+            status, headers, body = await read_response(reader)
+            assert (status, body) == (413, b"HTTP content length exceeded 100 bytes.")
+            assert headers["content-type"] == "text/plain"
+            assert await reader.read() == b""
+            await close(writer)
+
+    run(main())
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_handler_exception_is_500_and_connection_survives(
+    is_async: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    def sync_handler(request: Request) -> Response:
+        if request.target == "/boom":
+            raise RuntimeError("secret detail")
+        return echo(request)
+
+    async def async_handler(request: Request) -> Response:
+        await asyncio.sleep(0)
+        return sync_handler(request)
+
+    handler: Callable[[Request], Response | Awaitable[Response]]
+    handler = async_handler if is_async else sync_handler
+
+    async def main() -> None:
+        async with serving(handler) as (state, port):
+            reader, writer = await connect(port)
+            writer.write(get("/boom"))
+            status, headers, body = await read_response(reader)
+            assert status == 500
+            assert headers["content-type"] == "application/json"
+            assert body == b'{"message": "Internal server error"}'
+            assert headers["connection"] == "keep-alive"
+            writer.write(get("/next"))
+            status, _, body = await read_response(reader)
+            assert status == 200 and body.startswith(b"GET /next")
+            await close(writer)
+            assert state.handler_errors_total == 1
+
+    run(main())
+    assert "secret detail" in caplog.text  # Logged with the traceback, not sent.
+    assert any(r.exc_info for r in caplog.records)
+
+
+def test_slow_client_gets_408() -> None:
+    async def main() -> None:
+        limits = Limits(header_timeout=0.2, keepalive_timeout=5)
+        async with serving(echo, limits) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(b"GET / HTTP/1.1\r\nHost: t\r\nX-Half")
+            start = time.monotonic()
+            status, headers, body = await read_response(reader)
+            elapsed = time.monotonic() - start
+            assert (status, body) == (408, b'{"message":"Request Timeout"}')
+            assert headers["connection"] == "close"
+            assert 0.15 < elapsed < 1.5
+            assert await reader.read() == b""
+            await close(writer)
+
+    run(main())
+
+
+def test_slow_body_gets_408() -> None:
+    async def main() -> None:
+        limits = Limits(header_timeout=5, body_timeout=0.2)
+        async with serving(echo, limits) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+            assert (await read_response(reader))[0] == 408
+            await close(writer)
+
+    run(main())
+
+
+def test_idle_keepalive_connection_is_closed_silently() -> None:
+    async def main() -> None:
+        async with serving(echo, Limits(keepalive_timeout=0.2)) as (state, port):
+            reader, writer = await connect(port)
+            writer.write(get("/"))
+            assert (await read_response(reader))[0] == 200
+            start = time.monotonic()
+            assert await reader.read() == b""
+            assert 0.15 < time.monotonic() - start < 1.5
+            await close(writer)
+            await asyncio.sleep(0.01)
+            assert not state.connections
+
+    run(main())
+
+
+def test_expect_100_continue_over_socket() -> None:
+    async def main() -> None:
+        async with serving(echo) as (_, port):
+            reader, writer = await connect(port)
+            writer.write(
+                b"PUT /u HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
+            )
+            assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+            writer.write(b"hi")
+            status, _, body = await read_response(reader)
+            assert status == 200 and body.endswith(b" hi")
+            await close(writer)
+
+    run(main())
+
+
+def test_graceful_shutdown_finishes_in_flight_request() -> None:
+    started = asyncio.Event()
+
+    async def slow(request: Request) -> Response:
+        started.set()
+        await asyncio.sleep(0.3)
+        return Response(200, [], b"done")
+
+    async def main() -> None:
+        state = ServerState(slow, Limits())
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        idle_reader, idle_writer = await connect(port)
+        reader, writer = await connect(port)
+        writer.write(get("/slow"))
+        await started.wait()
+        server.close()
+        start = time.monotonic()
+        shutdown = asyncio.create_task(state.shutdown(5))
+        # The idle connection is closed at once, without a response.
+        assert await asyncio.wait_for(idle_reader.read(), 0.2) == b""
+        status, headers, body = await read_response(reader)
+        assert (status, body) == (200, b"done")
+        assert headers["connection"] == "close"
+        assert await reader.read() == b""
+        await shutdown
+        assert time.monotonic() - start < 2
+        assert not state.connections
+        await close(writer)
+        await close(idle_writer)
+        await server.wait_closed()
+
+    run(main())
+
+
+def test_shutdown_timeout_closes_stuck_connections() -> None:
+    async def stuck(request: Request) -> Response:
+        await asyncio.sleep(30)
+        return Response(200)
+
+    async def main() -> None:
+        state = ServerState(stuck)
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0)
+        reader, writer = await connect(server.sockets[0].getsockname()[1])
+        writer.write(get("/"))
+        await asyncio.sleep(0.05)
+        server.close()
+        start = time.monotonic()
+        await state.shutdown(0.2)
+        assert 0.15 < time.monotonic() - start < 1.5
+        assert not state.connections
+        assert await reader.read() == b""
+        await close(writer)
+        await server.wait_closed()
+
+    run(main())
+
+
+def test_tls_transport() -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+
+    async def main() -> None:
+        async with serving(echo, ssl_ctx=server_ctx) as (_, port):
+            reader, writer = await connect(port, client_ctx)
+            writer.write(get("/a") + get("/b"))
+            assert (await read_response(reader))[2].startswith(b"GET /a https")
+            assert (await read_response(reader))[2].startswith(b"GET /b https")
+            await close(writer)
+
+    run(main())
