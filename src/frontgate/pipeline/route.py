@@ -32,16 +32,16 @@ def resolve(ctx: Context, env: Env) -> None:
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     api_id = ""
     suffix = env.host_suffix
+    snap = ctx.snapshot
     if host.lower().endswith(suffix):
         api_id = host[: -len(suffix)].lower()
-    elif path.startswith(env.path_prefix):
+    if path.startswith(env.path_prefix) and api_id not in snap.api_ids:
         api_id, _, path = path[len(env.path_prefix) :].partition("/")
         path = "/" + path
     stage_name, _, rest = path[1:].partition("/")
     ctx.api_id = api_id
     ctx.stage_name = stage_name
     ctx.path = "/" + rest
-    snap = ctx.snapshot
     stage = snap.stages.get((api_id, stage_name))
     if stage is None or api_id in snap.disabled_execute_api:
         raise errors.forbidden()

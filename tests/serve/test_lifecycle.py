@@ -1,0 +1,215 @@
+"""The gateway process as an operator sees it: start-up errors, restarts, signals, workers,
+live deployments under load, and TLS on both sides."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import trustme
+
+from frontgate.control.restapis import create_deployment, load_api, save_api
+from frontgate.state.sqlite import SqliteStore
+from tests.support.gateway import Gateway
+from tests.support.upstream import Upstream
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "petstore-oas30.yaml"
+
+
+def _api_file(tmp_path: Path, upstream_url: str, name: str = "petstore.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(FIXTURE.read_text().replace("UPSTREAM", upstream_url))
+    return path
+
+
+def test_rest_api_id_is_stable_across_restarts(tmp_path: Path) -> None:
+    api = _api_file(tmp_path, "http://127.0.0.1:9")
+    with Gateway(tmp_path / "data", "--api", str(api)) as first:
+        first_id = first.api_id
+    with Gateway(tmp_path / "data", "--api", str(api)) as second:
+        assert second.api_ids == [first_id]
+        assert second.request("GET", "/dev/pets/mine")[0] == 200
+
+
+def test_invalid_openapi_is_refused_naming_the_file_and_nothing_is_stored(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(
+        "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n"
+        "      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET}\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
+         "--data-dir", str(tmp_path / "data"), "--api", str(bad)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 2
+    assert "broken.yaml" in proc.stderr
+    assert "/x" in proc.stderr and "get" in proc.stderr.lower()
+    with Gateway(tmp_path / "data") as gw:
+        assert gw.api_ids == []
+
+
+def test_sigterm_finishes_in_flight_requests_and_exits_zero(tmp_path: Path) -> None:
+    with Upstream() as up:
+        api = tmp_path / "slow.yaml"
+        api.write_text(
+            "openapi: 3.0.1\ninfo: {title: slow, version: '1'}\npaths:\n  /slow:\n    get:\n"
+            "      x-amazon-apigateway-integration:\n        type: http_proxy\n"
+            f"        httpMethod: GET\n        uri: http://127.0.0.1:{up.port}/slow/800\n"
+        )
+        gw = Gateway(tmp_path / "data", "--api", str(api)).start()
+        result: list[int] = []
+        t = threading.Thread(target=lambda: result.append(gw.request("GET", "/dev/slow")[0]))
+        t.start()
+        time.sleep(0.3)
+        code = gw.stop(signal.SIGTERM)
+        t.join(10)
+        assert result == [200]
+        assert code == 0
+
+
+def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
+    api = _api_file(tmp_path, "http://127.0.0.1:9")
+    with Gateway(tmp_path / "data", "--api", str(api), "--workers", "2") as gw:
+        assert gw.proc is not None
+        children = _children(gw.proc.pid)
+        assert len(children) == 2
+        subprocess.run(["kill", "-9", str(children[0])], check=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            now = _children(gw.proc.pid)
+            if len(now) == 2 and children[0] not in now:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("worker was not replaced")
+        for _ in range(20):
+            assert gw.request("GET", "/dev/pets/mine")[0] == 200
+        assert gw.stop(signal.SIGTERM) == 0
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_new_deployment_is_served_within_a_second_with_no_failed_requests(tmp_path: Path) -> None:
+    with Upstream() as up:
+        api = _api_file(tmp_path, f"http://127.0.0.1:{up.port}")
+        with Gateway(tmp_path / "data", "--api", str(api), "--workers", "2") as gw:
+            stop = threading.Event()
+            failures: list[str] = []
+            counts = [0]
+
+            def load() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+                while not stop.is_set():
+                    try:
+                        conn.request("GET", "/dev/pets?x=1", headers={"Host": gw.host()})
+                        resp = conn.getresponse()
+                        resp.read()
+                        if resp.status != 200:
+                            failures.append(str(resp.status))
+                        counts[0] += 1
+                    except Exception as exc:  # noqa: BLE001 - any failure counts
+                        failures.append(repr(exc))
+                        conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+
+            threads = [threading.Thread(target=load) for _ in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(0.5)
+            changed_at = time.monotonic()
+            asyncio.run(_add_route_and_deploy(tmp_path / "data" / "frontgate.db", gw.api_id))
+            served_after = None
+            while time.monotonic() - changed_at < 5:
+                if gw.request("GET", "/dev/brand-new")[0] == 200:
+                    served_after = time.monotonic() - changed_at
+                    break
+                time.sleep(0.02)
+            time.sleep(0.5)
+            stop.set()
+            for t in threads:
+                t.join(10)
+            assert failures == []
+            assert counts[0] > 100
+            assert served_after is not None and served_after < 1.0
+            # Every worker serves the new deployment.
+            assert all(gw.request("GET", "/dev/brand-new")[0] == 200 for _ in range(20))
+
+
+async def _add_route_and_deploy(db: Path, api_id: str) -> None:
+    store = SqliteStore(db)
+    await store.open()
+    try:
+        async with store.transaction() as tx:
+            defn = await load_api(tx, "us-east-1", api_id)
+            assert defn is not None
+            root = next(r for r in defn.resources if r["path"] == "/")
+            await tx.put("us-east-1", "resource", api_id, "newres", {
+                "id": "newres", "parentId": root["id"], "pathPart": "brand-new",
+                "path": "/brand-new",
+                "resourceMethods": {"GET": {
+                    "httpMethod": "GET", "authorizationType": "NONE", "apiKeyRequired": False,
+                    "methodIntegration": {
+                        "type": "MOCK", "requestTemplates": {"application/json":
+                                                             '{"statusCode": 200}'},
+                        "integrationResponses": {"200": {"statusCode": "200"}}}}},
+            })
+            await create_deployment(tx, "us-east-1", api_id, stage_name="dev")
+    finally:
+        await store.close()
+
+
+def test_tls_data_plane_with_development_ca(tmp_path: Path) -> None:
+    api = _api_file(tmp_path, "http://127.0.0.1:9")
+    with Gateway(tmp_path / "data", "--api", str(api), "--tls-port", "0") as gw:
+        assert gw.tls_port
+        ca = tmp_path / "data" / "tls" / "ca.pem"
+        ctx = ssl.create_default_context(cafile=str(ca))
+        host = f"{gw.api_id}.execute-api.localhost"
+        conn = http.client.HTTPSConnection("127.0.0.1", gw.tls_port, context=ctx, timeout=10)
+        # Verify the certificate for the invoke host name, as curl --resolve would.
+        conn._server_hostname = host  # type: ignore[attr-defined]
+        sock = ctx.wrap_socket(
+            __import__("socket").create_connection(("127.0.0.1", gw.tls_port)),
+            server_hostname=host,
+        )
+        sock.sendall(f"GET /dev/pets/mine HTTP/1.1\r\nHost: {host}\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        sock.close()
+        conn.close()
+        assert data.startswith(b"HTTP/1.1 200")
+        assert data.endswith(b'{"mine": true}')
+        assert any("trust" in line.lower() for line in gw.lines)
+
+
+def test_https_upstream_is_verified(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with Upstream(ssl_context=server_ctx) as up:
+        api = _api_file(tmp_path, f"https://localhost:{up.port}")
+        with Gateway(tmp_path / "trusting", "--api", str(api),
+                     env={"SSL_CERT_FILE": str(ca_file)}) as gw:
+            status, _, body = gw.request("GET", "/dev/pets/5")
+            assert status == 200
+            assert json.loads(body)["path"] == "/pets/5"
+        with Gateway(tmp_path / "untrusting", "--api", str(api)) as gw:
+            status, _, body = gw.request("GET", "/dev/pets/5")
+            assert status == 504
