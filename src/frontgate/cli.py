@@ -27,8 +27,13 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--tls-key", help="PEM private key for --tls-cert")
     p.add_argument("--data-dir", help="state directory (default ./frontgate-data)")
     p.add_argument("--state", help="sqlite (default), sqlite:///PATH or postgresql://…")
-    p.add_argument("--api", action="append", dest="apis", metavar="FILE",
-                   help="import an OpenAPI file and deploy it (repeatable)")
+    p.add_argument(
+        "--api",
+        action="append",
+        dest="apis",
+        metavar="FILE",
+        help="import an OpenAPI file and deploy it (repeatable)",
+    )
     p.add_argument("--demo", action="store_true", help="also deploy the bundled demo API")
     p.add_argument("--stage", help="stage for --api files (default dev)")
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
@@ -73,4 +78,3 @@ def setup_logging(settings: Settings) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

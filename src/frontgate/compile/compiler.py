@@ -129,9 +129,7 @@ def _child(node: RouteNode, part: str) -> RouteNode:
     return child
 
 
-def compile_stage(
-    defn: ApiDefinition, stage: Doc, region: str, account_id: str
-) -> Stage:
+def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str) -> Stage:
     stage_vars: dict[str, str] = dict(stage.get("variables") or {})
     api = defn.rest_api
     return Stage(

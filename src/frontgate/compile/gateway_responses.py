@@ -35,7 +35,9 @@ DEFAULT_STATUS: dict[str, int] = {
 RESPONSE_TYPES = (*DEFAULT_STATUS, "DEFAULT_4XX", "DEFAULT_5XX")
 
 
-def _entry(rtype: str, doc: dict[str, Any], status: int, stage_vars: dict[str, str]) -> GatewayResponse:
+def _entry(
+    rtype: str, doc: dict[str, Any], status: int, stage_vars: dict[str, str]
+) -> GatewayResponse:
     templates: dict[str, str] = doc.get("responseTemplates") or {}
     template = templates.get("application/json")
     content_type = "application/json"

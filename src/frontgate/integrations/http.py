@@ -42,5 +42,7 @@ async def call(ctx: Context, env: Env, integ: Integration) -> None:
     ctx.integration_status = resp.status
     ctx.upstream_headers = resp.headers
     ctx.upstream_body = resp.body
-    ctx.log(f"Received response. Status: {resp.status}, Integration latency: "
-            f"{ctx.integration_latency} ms")
+    ctx.log(
+        f"Received response. Status: {resp.status}, Integration latency: "
+        f"{ctx.integration_latency} ms"
+    )

@@ -44,7 +44,9 @@ def forbidden() -> GatewayError:
 
 def integration_timeout() -> GatewayError:
     return GatewayError(
-        "INTEGRATION_TIMEOUT", "Endpoint request timed out", "InternalServerErrorException",
+        "INTEGRATION_TIMEOUT",
+        "Endpoint request timed out",
+        "InternalServerErrorException",
         spaced=True,
     )
 
@@ -56,7 +58,9 @@ def integration_failure(detail: str = "Network error communicating with endpoint
 def internal_error() -> GatewayError:
     """API_CONFIGURATION_ERROR: AWS's catch-all 500 for a misconfigured or failing integration."""
     return GatewayError(
-        "API_CONFIGURATION_ERROR", "Internal server error", "InternalServerErrorException",
+        "API_CONFIGURATION_ERROR",
+        "Internal server error",
+        "InternalServerErrorException",
         spaced=True,
     )
 
@@ -64,6 +68,9 @@ def internal_error() -> GatewayError:
 def bad_gateway() -> GatewayError:
     """Malformed Lambda proxy response or function error: 502 with AWS's 500-style body."""
     return GatewayError(
-        "API_CONFIGURATION_ERROR", "Internal server error", "InternalServerErrorException",
-        spaced=True, status_override=502,
+        "API_CONFIGURATION_ERROR",
+        "Internal server error",
+        "InternalServerErrorException",
+        spaced=True,
+        status_override=502,
     )

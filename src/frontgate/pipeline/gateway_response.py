@@ -56,8 +56,18 @@ def _render_template(ctx: Context, err: GatewayError, template: str | None) -> s
     if stage is not None:
         for name, value in stage.variables.items():
             out = out.replace("$stageVariables." + name, value)
-    for var in ("requestId", "extendedRequestId", "httpMethod", "stage", "resourcePath",
-                "path", "apiId", "identity.sourceIp", "requestTime", "domainName"):
+    for var in (
+        "requestId",
+        "extendedRequestId",
+        "httpMethod",
+        "stage",
+        "resourcePath",
+        "path",
+        "apiId",
+        "identity.sourceIp",
+        "requestTime",
+        "domainName",
+    ):
         token = "$context." + var
         if token in out:
             out = out.replace(token, context_var(ctx, var) or "")

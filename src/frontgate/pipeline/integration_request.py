@@ -16,10 +16,26 @@ from frontgate.pipeline.values import source_value
 DROPPED_REQUEST_HEADERS = frozenset(
     h.lower()
     for h in (
-        "Connection", "Content-Length", "Content-MD5", "Expect", "Max-Forwards",
-        "Proxy-Authenticate", "Server", "TE", "Transfer-Encoding", "Trailer", "Upgrade",
-        "WWW-Authenticate", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "Via",
-        "Host", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto",
+        "Connection",
+        "Content-Length",
+        "Content-MD5",
+        "Expect",
+        "Max-Forwards",
+        "Proxy-Authenticate",
+        "Server",
+        "TE",
+        "Transfer-Encoding",
+        "Trailer",
+        "Upgrade",
+        "WWW-Authenticate",
+        "Keep-Alive",
+        "Proxy-Connection",
+        "Proxy-Authorization",
+        "Via",
+        "Host",
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
     )
 )
 # Mapping one of these is a configuration error on AWS (500).

@@ -22,7 +22,8 @@ def make_admin_handler(
     pipeline: Pipeline,
 ) -> Callable[[Request], Awaitable[Response]]:
     try:
-        from frontgate.admin.app import AdminApp, AdminSettings
+        from frontgate.admin.app import AdminApp
+        from frontgate.admin.settings import AdminSettings
 
         app = AdminApp(
             store,

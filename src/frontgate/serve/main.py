@@ -32,8 +32,11 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
     if settings.tls_cert and settings.tls_key:
         return server_ssl_context(settings.tls_cert, settings.tls_key)
     dev = ensure_dev_certificate(settings.data_path, settings.domain)
-    print(f"frontgate: TLS certificate from the development CA {dev.ca_path} "
-          "(trust that CA to call the HTTPS invoke URLs)", flush=True)
+    print(
+        f"frontgate: TLS certificate from the development CA {dev.ca_path} "
+        "(trust that CA to call the HTTPS invoke URLs)",
+        flush=True,
+    )
     if dev.ca_created:
         print(trust_instructions(dev.ca_path), flush=True)
     return server_ssl_context(str(dev.cert_path), str(dev.key_path))

@@ -61,5 +61,7 @@ class Reloader:
                 await self.refresh()
             except Exception:
                 # A broken store read must not stop serving the snapshot we have.
-                log.exception("snapshot rebuild failed; still serving generation %d",
-                              self.pipeline.snapshot.generation)
+                log.exception(
+                    "snapshot rebuild failed; still serving generation %d",
+                    self.pipeline.snapshot.generation,
+                )

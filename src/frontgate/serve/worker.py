@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import ssl
 
 from frontgate.compile.compiler import Compiler
 from frontgate.config import Settings
-from frontgate.http.server import HttpProtocol, ServerState
+from frontgate.http.server import Handler, HttpProtocol, ServerState
 from frontgate.pipeline.access_log import AccessLog
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
@@ -32,21 +33,21 @@ async def run_worker(
     access_log = AccessLog(settings.access_log) if settings.access_log else None
     env = Env(domain=settings.domain, pool=pool, access_log=access_log)
     pipeline = Pipeline(env)
-    reloader = Reloader(store, Compiler(store, settings.account_id), pipeline,
-                        settings.reload_interval)
+    reloader = Reloader(
+        store, Compiler(store, settings.account_id), pipeline, settings.reload_interval
+    )
     await reloader.refresh()
     reloader.start()
 
     states: list[ServerState] = []
     servers: list[asyncio.AbstractServer] = []
 
-    async def listen(sock: object, handler: object, scheme: str,
-                     ctx: ssl.SSLContext | None = None) -> None:
-        state = ServerState(handler, scheme=scheme)  # type: ignore[arg-type]
+    async def listen(
+        sock: socket.socket, handler: Handler, scheme: str, ctx: ssl.SSLContext | None = None
+    ) -> None:
+        state = ServerState(handler, scheme=scheme)
         states.append(state)
-        servers.append(
-            await loop.create_server(lambda: HttpProtocol(state), sock=sock, ssl=ctx)  # type: ignore[arg-type]
-        )
+        servers.append(await loop.create_server(lambda: HttpProtocol(state), sock=sock, ssl=ctx))
 
     await listen(listeners.data, pipeline.handle, "http")
     if listeners.tls is not None and tls_context is not None:
