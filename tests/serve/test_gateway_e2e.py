@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
 

@@ -21,7 +21,7 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return "test-upstream"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _handle(self) -> None:

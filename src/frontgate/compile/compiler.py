@@ -23,6 +23,7 @@ from frontgate.compile.snapshot import (
 )
 from frontgate.control import kinds
 from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.pipeline.plan import plan_method
 from frontgate.state.store import ConfigStore
 
 _HOLE = re.compile(r"\{([A-Za-z0-9._$-]+\+?)\}")
@@ -86,7 +87,12 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
     )
 
 
-def build_tree(resources: list[Doc], stage_vars: dict[str, str]) -> RouteNode:
+def build_tree(
+    resources: list[Doc],
+    stage_vars: dict[str, str],
+    api: Doc | None = None,
+    stage: Doc | None = None,
+) -> RouteNode:
     root = RouteNode()
     # Parents before children: sorting by path depth makes every parent exist first.
     for res in sorted(resources, key=lambda r: (r.get("path", "/").count("/"), r.get("path", ""))):
@@ -107,6 +113,7 @@ def build_tree(resources: list[Doc], stage_vars: dict[str, str]) -> RouteNode:
                 api_key_required=bool(mdoc.get("apiKeyRequired", False)),
                 request_parameters=dict(mdoc.get("requestParameters") or {}),
                 integration=compile_integration(integ, stage_vars) if integ else None,
+                stages=plan_method(api or {}, stage or {}, path, mdoc),
                 doc=mdoc,
             )
     return root
@@ -140,7 +147,7 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
         stage_name=str(stage["stageName"]),
         deployment_id=str(stage.get("deploymentId", "")),
         variables=stage_vars,
-        root=build_tree(defn.resources, stage_vars),
+        root=build_tree(defn.resources, stage_vars, api, stage),
         gateway_responses=compile_gateway_responses(defn.gateway_responses, stage_vars),
         binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
         api_key_source=str(api.get("apiKeySource", "HEADER")),

@@ -71,6 +71,8 @@ class Method:
     api_key_required: bool
     request_parameters: dict[str, bool]
     integration: Integration | None
+    # Policy stages this method needs (pipeline.plan), in AWS's order; empty when none apply.
+    stages: tuple[Any, ...] = ()
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 

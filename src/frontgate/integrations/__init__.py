@@ -1,1 +1,27 @@
-"""Integration backends: HTTP (proxy and non-proxy), MOCK, and AWS service/Lambda calls."""
+"""Integration backends, by integration type. Each ``call(ctx, env, integ)`` either finishes
+synchronously (returns None) or returns an awaitable. A proxy integration sets
+``ctx.response`` itself; a non-proxy one leaves ``ctx.integration_status`` and
+``ctx.upstream_*`` for ``pipeline.integration_response`` to map."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frontgate.compile.snapshot import Integration
+    from frontgate.pipeline.context import Context
+    from frontgate.pipeline.env import Env
+
+IntegrationFn = Callable[["Context", "Env", "Integration"], "Awaitable[None] | None"]
+
+
+def registry() -> dict[str, IntegrationFn]:
+    """Integration type → call. Imported lazily so unused backends cost nothing at start-up."""
+    from frontgate.integrations import http, mock
+
+    return {
+        "HTTP": http.call,
+        "HTTP_PROXY": http.call,
+        "MOCK": mock.call,
+    }

@@ -10,6 +10,7 @@ from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.integration_request import build_http
+from frontgate.pipeline.integration_response import proxy_response
 from frontgate.upstream.errors import (
     UpstreamConnectError,
     UpstreamError,
@@ -42,6 +43,8 @@ async def call(ctx: Context, env: Env, integ: Integration) -> None:
     ctx.integration_status = resp.status
     ctx.upstream_headers = resp.headers
     ctx.upstream_body = resp.body
+    if integ.type == "HTTP_PROXY":
+        ctx.response = proxy_response(ctx)
     ctx.log(
         f"Received response. Status: {resp.status}, Integration latency: "
         f"{ctx.integration_latency} ms"

@@ -9,6 +9,7 @@ import re
 from frontgate.compile.snapshot import Integration
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
+from frontgate.pipeline.env import Env
 
 _STATUS = re.compile(r'"?statusCode"?\s*:\s*"?(\d{3})')
 
@@ -31,7 +32,7 @@ def status_from_template(integ: Integration, content_type: str | None) -> int:
         return int(m.group(1))
 
 
-def call(ctx: Context, integ: Integration) -> None:
+def call(ctx: Context, env: Env, integ: Integration) -> None:
     content_type = None
     for k, v in ctx.request.headers:
         if k.lower() == "content-type":

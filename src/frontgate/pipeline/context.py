@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from frontgate.compile.snapshot import Method, Snapshot, Stage
-from frontgate.http.message import Request
+from frontgate.http.message import Request, Response
 
 
 class Context:
@@ -24,6 +24,7 @@ class Context:
         "raw_query",  # route
         "request",
         "request_id",
+        "response",  # integration (proxy types) / integration_response
         "snapshot",
         "stage",  # route
         "stage_name",  # route
@@ -54,6 +55,7 @@ class Context:
         self.error: str | None = None
         self.access_fields: None = None
         self.exec_log: list[str] | None = None
+        self.response: Response | None = None
 
     def log(self, line: str) -> None:
         """Record an execution-log line when execution logging is on for this request."""

@@ -7,6 +7,7 @@ started on one deployment finishes on it even if a new one is swapped in meanwhi
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 import uuid
@@ -15,8 +16,7 @@ from os import urandom
 
 from frontgate.compile.snapshot import Integration, Snapshot
 from frontgate.http.message import Request, Response
-from frontgate.integrations import http as http_integration
-from frontgate.integrations import mock as mock_integration
+from frontgate.integrations import IntegrationFn, registry
 from frontgate.pipeline import errors, integration_response, method_response, route
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
@@ -25,17 +25,13 @@ from frontgate.pipeline.gateway_response import render
 
 log = logging.getLogger("frontgate.pipeline")
 
-_HTTP_TYPES = frozenset(("HTTP", "HTTP_PROXY"))
-
 
 def _request_id() -> str:
     return str(uuid.UUID(bytes=urandom(16), version=4))
 
 
 def _extended_id() -> str:
-    # 16 chars of URL-safe base64 ending in "=" like AWS's x-amz-apigw-id.
-    import base64
-
+    # 16 chars of URL-safe base64 ending in "=", like AWS's x-amz-apigw-id.
     return base64.urlsafe_b64encode(urandom(11)).decode()[:15] + "="
 
 
@@ -43,55 +39,85 @@ class Pipeline:
     def __init__(self, env: Env) -> None:
         self.env = env
         self.snapshot = Snapshot.empty()
+        self.integrations: dict[str, IntegrationFn] = registry()
 
     def swap(self, snapshot: Snapshot) -> None:
         """Publish a new snapshot: one reference assignment, atomic for every reader."""
         self.snapshot = snapshot
 
     def handle(self, request: Request) -> Response | Awaitable[Response]:
-        ctx = Context(request, self.snapshot, _request_id(), _extended_id())
-        return self.run(ctx)
+        return self.run(Context(request, self.snapshot, _request_id(), _extended_id()))
 
     def run(self, ctx: Context) -> Response | Awaitable[Response]:
+        """Route, then the method's policy stages, then the integration — synchronously for as
+        long as no stage returns an awaitable."""
         try:
             route.resolve(ctx, self.env)
             method = ctx.method
             assert method is not None
-            integ = method.integration
-            if integ is None:
-                ctx.log("Execution failed due to configuration error: No integration defined")
-                raise errors.internal_error()
-            itype = integ.type
-            if itype in _HTTP_TYPES:
-                return self._call_http(ctx, integ)
-            if itype == "MOCK":
-                mock_integration.call(ctx, integ)
-                return self._respond(ctx, integration_response.mapped_response(ctx, integ))
-            ctx.log(
-                f"Execution failed due to configuration error: {itype} integrations are not "
-                "supported by this Frontgate build yet"
-            )
-            ctx.error = f"{itype} integration not supported"
-            raise errors.internal_error()
+            stages = method.stages
+            for i, stage in enumerate(stages):
+                waiting = stage(ctx, self.env)
+                if waiting is not None:
+                    return self._resume(ctx, waiting, i + 1)
+            return self._integrate(ctx)
         except GatewayError as err:
             return self._respond(ctx, render(ctx, err))
         except Exception:
             log.exception("request %s failed", ctx.request_id)
             return self._respond(ctx, render(ctx, errors.internal_error()))
 
-    async def _call_http(self, ctx: Context, integ: Integration) -> Response:
+    async def _resume(self, ctx: Context, waiting: Awaitable[None], next_stage: int) -> Response:
         try:
-            await http_integration.call(ctx, self.env, integ)
-            if integ.type == "HTTP_PROXY":
-                resp = integration_response.proxy_response(ctx)
-            else:
-                resp = integration_response.mapped_response(ctx, integ)
+            await waiting
+            assert ctx.method is not None
+            for stage in ctx.method.stages[next_stage:]:
+                more = stage(ctx, self.env)
+                if more is not None:
+                    await more
+            result = self._integrate(ctx)
+            return result if isinstance(result, Response) else await result
+        except GatewayError as err:
+            return self._respond(ctx, render(ctx, err))
+        except Exception:
+            log.exception("request %s failed", ctx.request_id)
+            return self._respond(ctx, render(ctx, errors.internal_error()))
+
+    def _integrate(self, ctx: Context) -> Response | Awaitable[Response]:
+        assert ctx.method is not None
+        integ = ctx.method.integration
+        if integ is None:
+            ctx.log("Execution failed due to configuration error: No integration defined")
+            raise errors.internal_error()
+        call = self.integrations.get(integ.type)
+        if call is None:
+            ctx.error = f"{integ.type} integration not supported"
+            ctx.log(
+                f"Execution failed due to configuration error: {integ.type} integrations are "
+                "not supported by this Frontgate build yet"
+            )
+            raise errors.internal_error()
+        waiting = call(ctx, self.env, integ)
+        if waiting is None:
+            return self._respond(ctx, self._response(ctx, integ))
+        return self._finish(ctx, integ, waiting)
+
+    async def _finish(self, ctx: Context, integ: Integration, waiting: Awaitable[None]) -> Response:
+        try:
+            await waiting
+            resp = self._response(ctx, integ)
         except GatewayError as err:
             resp = render(ctx, err)
         except Exception:
             log.exception("request %s failed", ctx.request_id)
             resp = render(ctx, errors.internal_error())
         return self._respond(ctx, resp)
+
+    @staticmethod
+    def _response(ctx: Context, integ: Integration) -> Response:
+        if ctx.response is not None:
+            return ctx.response
+        return integration_response.mapped_response(ctx, integ)
 
     def _respond(self, ctx: Context, resp: Response) -> Response:
         method_response.finalize(ctx, resp)
