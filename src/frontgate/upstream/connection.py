@@ -1,0 +1,279 @@
+"""One keep-alive HTTP/1.1 client connection: an asyncio.Protocol that writes a serialized request
+and parses its response with httptools, then tells the pool whether it may be reused."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from httptools import (
+    HttpParserError,
+    HttpParserUpgrade,
+    HttpResponseParser,
+)
+
+from frontgate.upstream.errors import (
+    UpstreamError,
+    UpstreamProtocolError,
+    UpstreamResponseTooLarge,
+    UpstreamTimeout,
+)
+
+# Bounds the memory a misbehaving upstream can make us buffer before the head ends; well above
+# any sane response head (nginx's largest default header buffer set is 4 x 8 KiB).
+MAX_RESPONSE_HEAD_BYTES = 64 * 1024
+
+
+@dataclass(slots=True)
+class UpstreamResponse:
+    """A complete upstream response. ``headers`` keeps the upstream's order and casing, repeated
+    fields as separate entries; ``body`` is de-chunked."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class UpstreamConnection(asyncio.Protocol):
+    """A client connection carrying one request at a time (no pipelining).
+
+    The pool owns the lifecycle; this class only frames bytes. After the future returned by
+    :meth:`send` resolves, ``reusable`` says whether the connection may go back to the idle list
+    and ``got_bytes`` whether any byte of the response arrived (the pool's retry rule needs it).
+    """
+
+    __slots__ = (
+        "_body",
+        "_body_size",
+        "_head_size",
+        "_headers",
+        "_headers_done",
+        "_interim",
+        "_is_head",
+        "_loop",
+        "_max_body",
+        "_parser",
+        "_parser_stale",
+        "_reason",
+        "_waiter",
+        "closed",
+        "deadline",
+        "got_bytes",
+        "idle",
+        "idle_since",
+        "on_lost",
+        "reusable",
+        "timeout",
+        "transport",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_body: int) -> None:
+        self._loop = loop
+        self._max_body = max_body
+        self._parser = HttpResponseParser(self)
+        self._parser_stale = False
+        self._waiter: asyncio.Future[UpstreamResponse] | None = None
+        self._is_head = False
+        self._interim = False
+        self._headers_done = False
+        self._reason = b""
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self._head_size = 0
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.got_bytes = False
+        self.reusable = False
+        # Owned by the pool: whether the connection sits in an idle list, since when, and whom to
+        # tell when the peer closes it.
+        self.idle = False
+        self.idle_since = 0.0
+        self.on_lost: Callable[[UpstreamConnection], None] | None = None
+        # Set by the pool per request: when the exchange expires, and the budget it was given.
+        self.deadline = 0.0
+        self.timeout = 0.0
+
+    # -- driven by the pool -------------------------------------------------------------------
+
+    def send(self, data: bytes, is_head: bool) -> asyncio.Future[UpstreamResponse] | None:
+        """Write one serialized request; the future resolves with its response or fails with an
+        ``UpstreamError``. Returns None, having written nothing, if the connection is already
+        closing (so the caller may safely retry elsewhere)."""
+        transport = self.transport
+        if self.closed or transport is None or transport.is_closing():
+            return None
+        if self._parser_stale:
+            # After a HEAD response llhttp still expects the body its Content-Length announced.
+            self._parser = HttpResponseParser(self)
+            self._parser_stale = False
+        self._is_head = is_head
+        self._interim = False
+        self._headers_done = False
+        self._reason = b""
+        self._headers = []
+        self._body = []
+        self._body_size = 0
+        self._head_size = 0
+        self.got_bytes = False
+        self.reusable = False
+        waiter: asyncio.Future[UpstreamResponse] = self._loop.create_future()
+        self._waiter = waiter
+        transport.write(data)
+        return waiter
+
+    def expire(self) -> None:
+        """Deadline callback: fail the pending request and drop the connection."""
+        if self._waiter is not None:
+            self._fail(UpstreamTimeout(f"upstream did not respond within {self.timeout:g} s"))
+
+    def abort(self) -> None:
+        self.reusable = False
+        if self.transport is not None:
+            self.transport.abort()
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # A stream transport, by construction.
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Requests are written in one call and wait for a reply; Nagle would only add delay.
+            with contextlib.suppress(OSError, AttributeError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None:
+            # Bytes nobody asked for (e.g. a 408 sent before closing an idle connection): the
+            # framing can no longer be trusted.
+            self.abort()
+            return
+        self.got_bytes = True
+        try:
+            self._parser.feed_data(data)
+        except HttpParserUpgrade:
+            self._fail(UpstreamProtocolError("upstream switched protocols; not supported"))
+            return
+        except HttpParserError as exc:
+            # Also raised when a callback below stopped the parse after failing the request.
+            if self._waiter is not None:
+                self._fail(UpstreamProtocolError(f"malformed upstream response: {exc}"))
+            return
+        if not self._headers_done and self._waiter is not None:
+            # Counted after the feed so that body bytes arriving with the head do not count.
+            self._head_size += len(data)
+            if self._head_size > MAX_RESPONSE_HEAD_BYTES:
+                self._fail(UpstreamProtocolError("upstream response head too large"))
+
+    def eof_received(self) -> bool | None:
+        return False  # Close our side too; connection_lost settles any pending response.
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.reusable = False
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if self._headers_done and not self._has_explicit_length():
+                # No Content-Length, not chunked: the body is delimited by the close
+                # (RFC 9112 section 6.3, rule 8).
+                self._resolve(waiter, keep_alive=False)
+            elif not waiter.done():
+                if self.got_bytes:
+                    reason = "upstream closed the connection mid-response"
+                else:
+                    reason = "upstream closed the connection before responding"
+                if exc is not None:
+                    reason = f"{reason}: {exc}"
+                waiter.set_exception(UpstreamProtocolError(reason))
+        if self.on_lost is not None:
+            self.on_lost(self)
+
+    # -- httptools callbacks ------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._waiter is None:
+            self.reusable = False  # A second response to one request.
+
+    def on_status(self, status: bytes) -> None:
+        self._reason += status  # May arrive in pieces across reads.
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        if self._parser.get_status_code() < 200:
+            # 1xx interim response (100 Continue, 103 Early Hints): llhttp parses it as a
+            # complete message of its own; forget it and wait for the final response.
+            self._interim = True
+            self._reason = b""
+            self._headers = []
+            return
+        self._headers_done = True
+        if self._is_head:
+            # A HEAD response has no body whatever its Content-Length says (RFC 9110 9.3.2),
+            # which llhttp cannot know; finish here and renew the parser before the next request.
+            self._parser_stale = True
+            waiter = self._waiter
+            if waiter is not None:
+                self._waiter = None
+                self._resolve(waiter, self._parser.should_keep_alive())
+
+    def on_body(self, body: bytes) -> None:
+        if self._waiter is None:
+            self.reusable = False  # Body bytes after a HEAD response: framing is broken.
+            return
+        self._body_size += len(body)
+        if self._body_size > self._max_body:
+            self._fail(
+                UpstreamResponseTooLarge(f"upstream response body exceeds {self._max_body} bytes")
+            )
+            raise _StopParsing
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._interim:
+            self._interim = False
+            return
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            self._resolve(waiter, self._parser.should_keep_alive())
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _resolve(self, waiter: asyncio.Future[UpstreamResponse], keep_alive: bool) -> None:
+        self.reusable = keep_alive and not self.closed
+        if not waiter.done():
+            waiter.set_result(
+                UpstreamResponse(
+                    self._parser.get_status_code(),
+                    self._reason.decode("latin-1"),
+                    self._headers,
+                    b"".join(self._body),
+                )
+            )
+
+    def _fail(self, exc: UpstreamError) -> None:
+        waiter = self._waiter
+        self._waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        self.abort()
+
+    def _has_explicit_length(self) -> bool:
+        # Only consulted when the connection closes before llhttp saw the message end.
+        for name, _ in self._headers:
+            lowered = name.lower()
+            if lowered == "content-length" or lowered == "transfer-encoding":
+                return True
+        return False
+
+
+class _StopParsing(Exception):
+    """Raised from a parser callback to stop llhttp once the request has already failed."""

@@ -1,0 +1,488 @@
+"""The upstream client: serializes requests, keeps idle keep-alive connections per origin, bounds
+connections, applies the retry rule and the per-call deadline, and sets up TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import ssl
+from collections import deque
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from frontgate.upstream.connection import UpstreamConnection, UpstreamResponse
+from frontgate.upstream.errors import (
+    UpstreamConnectError,
+    UpstreamError,
+    UpstreamProtocolError,
+    UpstreamTimeout,
+)
+
+__all__ = ["ParsedUrl", "UpstreamPool", "UpstreamResponse", "parse_url", "serialize_request"]
+
+# Amazon API Gateway's 10 MB payload quota, applied to what an integration sends back.
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+
+# RFC 9110 section 9.2.2: repeating these cannot change the outcome, so a request that may never
+# have reached the server can be sent again.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+# Framing headers the pool always writes itself (bodies are buffered, connections kept alive).
+_POOL_OWNED = frozenset({"content-length", "transfer-encoding", "connection"})
+# Finds those and Host at the start of a line of the lowered header block, in one C-level scan.
+_SPECIAL_FIELD = re.compile(r"\n(content-length|transfer-encoding|connection|host):")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Timeouts of at least _COARSE_TIMEOUT are enforced by a shared sweep that may fire up to
+# _SWEEP_INTERVAL late (at most 5 %); shorter ones get a precise timer of their own.
+_COARSE_TIMEOUT = 1.0
+_SWEEP_INTERVAL = 0.05
+
+OriginKey = tuple[str, str, int, str]  # (scheme, host, port, server_hostname)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedUrl:
+    """An absolute upstream URL split once. ``target`` is the request-target (path and query,
+    never empty); ``host_header`` is the Host value (port only when not the default)."""
+
+    scheme: str
+    host: str
+    port: int
+    target: str
+    host_header: str
+    # The pool key for the default SNI name, precomputed so the hot path hashes a ready tuple.
+    key: OriginKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.scheme, self.host, self.port, self.host))
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_url(url: str) -> ParsedUrl:
+    """Parse an absolute http:// or https:// URL; cached because integration URLs repeat.
+
+    Raises ValueError for other schemes, a missing host, credentials in the URL (they would be
+    silently dropped otherwise) or whitespace/control characters in the target.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ValueError(f"upstream URL must be http:// or https://: {url!r}")
+    host = parts.hostname
+    if not host:
+        raise ValueError(f"upstream URL has no host: {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("credentials in the upstream URL are not supported; send a header")
+    port = parts.port or _DEFAULT_PORTS[scheme]  # .port raises ValueError when out of range
+    target = parts.path or "/"
+    if parts.query:
+        target = f"{target}?{parts.query}"
+    if any(ch <= " " or ch == "\x7f" for ch in target):
+        raise ValueError(f"upstream URL target must be percent-encoded: {target!r}")
+    name = f"[{host}]" if ":" in host else host
+    host_header = name if port == _DEFAULT_PORTS[scheme] else f"{name}:{port}"
+    return ParsedUrl(scheme, host, port, target, host_header)
+
+
+def serialize_request(
+    method: str, url: ParsedUrl, headers: list[tuple[str, str]], body: bytes
+) -> bytes:
+    """The request head and body as one buffer. Caller headers keep their order and casing;
+    Content-Length, Transfer-Encoding and Connection from the caller are replaced by the pool's
+    own, and Host is added unless given. Raises ValueError on CR/LF inside any field."""
+    fields = ""
+    count = 0
+    host_line = f"Host: {url.host_header}\r\n"
+    if headers:
+        block = "\r\n".join(map(": ".join, headers))
+        special = _SPECIAL_FIELD.findall(("\n" + block).lower())
+        count = len(headers)
+        if special:
+            if "host" in special:
+                host_line = ""
+            if len(special) > special.count("host"):
+                kept = [h for h in headers if h[0].lower() not in _POOL_OWNED]
+                block = "\r\n".join(map(": ".join, kept))
+                count = len(kept)
+        if count:
+            fields = f"{block}\r\n"
+    if host_line:
+        count += 1
+    head = (
+        f"{method} {url.target} HTTP/1.1\r\n{fields}{host_line}"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+    )
+    # Request line + fields + Content-Length + Connection + blank line. Any extra CR or LF came
+    # from a caller value and would let it inject headers or a second request.
+    expected = count + 4
+    if head.count("\n") != expected or head.count("\r") != expected:
+        raise ValueError("CR or LF inside a request method, header name or header value")
+    try:
+        raw = head.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = head.encode("utf-8")  # Values from mapping templates may be arbitrary text.
+    return raw + body if body else raw
+
+
+class _Origin:
+    """Connections to one (scheme, host, port, server_hostname): the idle LIFO, the count of
+    connection slots taken (idle + in use + connecting) and the requests waiting for a slot."""
+
+    __slots__ = (
+        "conns",
+        "host",
+        "idle",
+        "idle_timeout",
+        "label",
+        "max_body",
+        "max_idle",
+        "max_open",
+        "open",
+        "port",
+        "server_hostname",
+        "ssl",
+        "waiters",
+    )
+
+    def __init__(
+        self,
+        key: OriginKey,
+        ssl_context: ssl.SSLContext | None,
+        max_idle: int,
+        max_open: int,
+        idle_timeout: float,
+        max_body: int,
+    ) -> None:
+        scheme, self.host, self.port, self.server_hostname = key
+        self.label = f"{scheme}://{self.host}:{self.port}"
+        if self.server_hostname != self.host:
+            self.label = f"{self.label} (SNI {self.server_hostname})"
+        self.ssl = ssl_context
+        self.max_idle = max_idle
+        self.max_open = max_open
+        self.idle_timeout = idle_timeout
+        self.max_body = max_body
+        self.idle: deque[UpstreamConnection] = deque()
+        self.open = 0
+        self.waiters: deque[asyncio.Future[UpstreamConnection | None]] = deque()
+        self.conns: set[UpstreamConnection] = set()  # Every live connection, for close().
+
+    def pop_idle(self, now: float) -> UpstreamConnection | None:
+        idle = self.idle
+        while idle:
+            conn = idle.pop()
+            conn.idle = False
+            if now - conn.idle_since > self.idle_timeout:
+                # LIFO: every connection below this one has been idle even longer.
+                self.discard(conn)
+                while idle:
+                    old = idle.pop()
+                    old.idle = False
+                    self.discard(old)
+                return None
+            if conn.reusable:
+                return conn
+            self.discard(conn)  # Closing, but connection_lost has not run yet.
+        return None
+
+    def release(self, conn: UpstreamConnection, now: float) -> None:
+        """Give back a connection after a complete response (or drop it if not reusable)."""
+        if not conn.reusable:
+            self.discard(conn)
+        elif self.waiters and self._hand_off(conn):
+            pass
+        elif len(self.idle) < self.max_idle:
+            conn.idle = True
+            conn.idle_since = now
+            idle = self.idle
+            idle.append(conn)
+            # Lazily expire from the old end; normally one comparison.
+            while now - idle[0].idle_since > self.idle_timeout:
+                old = idle.popleft()
+                old.idle = False
+                self.discard(old)
+        else:
+            self.discard(conn)
+
+    def discard(self, conn: UpstreamConnection) -> None:
+        """Close a connection and free its slot."""
+        conn.abort()
+        self.free_slot()
+
+    def free_slot(self) -> None:
+        if not (self.waiters and self._hand_off(None)):
+            self.open -= 1
+
+    def _hand_off(self, item: UpstreamConnection | None) -> bool:
+        # Waiters that timed out or were cancelled are done already; skip them lazily.
+        waiters = self.waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return True
+        return False
+
+    def on_lost(self, conn: UpstreamConnection) -> None:
+        """The peer closed a connection. Only an idle one is ours to account for; a busy one is
+        settled by the request that holds it."""
+        self.conns.discard(conn)
+        if conn.idle:
+            conn.idle = False
+            self.idle.remove(conn)
+            self.free_slot()
+
+    async def acquire(self, loop: asyncio.AbstractEventLoop, deadline: float) -> UpstreamConnection:
+        """A connection when none was idle: open one if under the bound, else wait for one."""
+        if self.open < self.max_open:
+            self.open += 1
+            return await self.connect(loop, deadline)
+        waiter: asyncio.Future[UpstreamConnection | None] = loop.create_future()
+        self.waiters.append(waiter)
+        try:
+            async with asyncio.timeout_at(deadline):
+                item = await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                # Handed a slot or connection just as we gave up: pass it on.
+                got = waiter.result()
+                if got is None:
+                    self.free_slot()
+                else:
+                    self.release(got, loop.time())
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                raise UpstreamTimeout(f"no free connection to {self.label} in time") from None
+            raise
+        if item is None:
+            return await self.connect(loop, deadline)
+        return item
+
+    async def connect(self, loop: asyncio.AbstractEventLoop, deadline: float) -> UpstreamConnection:
+        """Open a new connection in a slot the caller already holds; the slot is freed on
+        failure."""
+        conn = UpstreamConnection(loop, self.max_body)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await loop.create_connection(
+                    lambda: conn,
+                    self.host,
+                    self.port,
+                    ssl=self.ssl,
+                    server_hostname=self.server_hostname if self.ssl is not None else None,
+                )
+        except BaseException as exc:
+            conn.abort()
+            self.free_slot()
+            if isinstance(exc, TimeoutError) and exc.errno is None:
+                # errno is None only for asyncio's own deadline, not the kernel's ETIMEDOUT.
+                raise UpstreamTimeout(f"connect to {self.label} timed out") from None
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                raise UpstreamConnectError(
+                    f"TLS certificate verification failed for {self.label}: {exc.verify_message}"
+                ) from exc
+            if isinstance(exc, OSError):  # Includes DNS (gaierror) and other ssl.SSLError.
+                raise UpstreamConnectError(f"cannot connect to {self.label}: {exc}") from exc
+            raise
+        conn.on_lost = self.on_lost
+        self.conns.add(conn)
+        return conn
+
+
+class _Deadlines:
+    """Deadlines of in-flight exchanges, checked by one timer per pool that ticks every
+    ``_SWEEP_INTERVAL`` while anything is in flight. Arming and cancelling a timer per request
+    costs about 0.8 us on uvloop; a set add and discard cost about 0.1 us."""
+
+    __slots__ = ("_handle", "inflight", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.inflight: set[UpstreamConnection] = set()
+        self._handle: asyncio.TimerHandle | None = None
+
+    def watch(self, conn: UpstreamConnection) -> None:
+        self.inflight.add(conn)
+        if self._handle is None:
+            self._handle = self.loop.call_at(self.loop.time() + _SWEEP_INTERVAL, self._sweep)
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        expired = [conn for conn in self.inflight if conn.deadline <= now]
+        for conn in expired:
+            self.inflight.discard(conn)
+            conn.expire()
+        self._handle = None
+        if self.inflight:
+            self._handle = self.loop.call_at(now + _SWEEP_INTERVAL, self._sweep)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self.inflight.clear()
+
+
+class UpstreamPool:
+    """Keep-alive HTTP/1.1 client for integration calls; one per event loop.
+
+    Defaults: up to ``max_per_host`` connections per origin (busy + idle; more requests wait for
+    a slot within their own timeout), at most ``max_idle_per_host`` of them kept idle, each for
+    ``idle_timeout`` seconds (a little under the 60 s keep-alive of common servers, so that we
+    rarely reuse a connection the server is about to close).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_idle_per_host: int = 100,
+        max_per_host: int = 1000,
+        idle_timeout: float = 30.0,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if max_per_host < 1 or max_idle_per_host < 0:
+            raise ValueError("max_per_host must be >= 1 and max_idle_per_host >= 0")
+        self._max_idle = max_idle_per_host
+        self._max_open = max_per_host
+        self._idle_timeout = idle_timeout
+        self._max_body = max_response_bytes
+        self._ssl_context = ssl_context
+        self._origins: dict[OriginKey, _Origin] = {}
+        self._deadlines: _Deadlines | None = None
+        self._closed = False
+
+    async def request(
+        self,
+        method: str,
+        url: str | ParsedUrl,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        timeout: float,
+        *,
+        server_hostname: str | None = None,
+    ) -> UpstreamResponse:
+        """Send one request and return the complete response.
+
+        ``timeout`` bounds everything: waiting for a slot, connecting, sending and reading.
+        ``server_hostname`` overrides the TLS SNI / verification name (default: the URL host).
+        Raises an :class:`UpstreamError` subclass on failure, ValueError for a bad URL or CR/LF
+        in a header.
+        """
+        parsed = url if isinstance(url, ParsedUrl) else parse_url(url)
+        key = parsed.key if server_hostname is None else (*parsed.key[:3], server_hostname)
+        origin = self._origins.get(key)
+        if origin is None:
+            origin = self._add_origin(key)
+        data = serialize_request(method, parsed, headers, body)
+        is_head = method == "HEAD"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        deadlines = self._deadlines
+        if deadlines is None or deadlines.loop is not loop:
+            deadlines = self._deadlines = _Deadlines(loop)
+
+        conn = origin.pop_idle(loop.time())
+        if conn is None:
+            conn = await origin.acquire(loop, deadline)
+        retry_allowed = True
+        while True:
+            reused = conn.reusable  # Set once a connection has completed a response.
+            waiter = conn.send(data, is_head)
+            if waiter is None:
+                failure: UpstreamError = UpstreamProtocolError(
+                    f"connection to {origin.label} closed before the request was sent"
+                )
+                before_response = True
+            else:
+                conn.deadline = deadline
+                conn.timeout = timeout
+                if timeout >= _COARSE_TIMEOUT:
+                    handle = None
+                    deadlines.watch(conn)
+                else:
+                    handle = loop.call_at(deadline, conn.expire)
+                try:
+                    response = await waiter
+                except UpstreamError as exc:
+                    failure = exc
+                    before_response = not conn.got_bytes
+                except BaseException:
+                    origin.discard(conn)  # Cancelled by our caller: the exchange state is unknown.
+                    raise
+                else:
+                    origin.release(conn, loop.time())
+                    return response
+                finally:
+                    if handle is None:
+                        deadlines.inflight.discard(conn)
+                    else:
+                        handle.cancel()
+            # Retry rule: a reused connection may have been closed by the server while idle; if
+            # it failed before any response byte, send once more on a fresh connection, but only
+            # if doing so cannot repeat a non-idempotent request the server may have acted on.
+            if (
+                retry_allowed
+                and reused
+                and before_response
+                and isinstance(failure, UpstreamProtocolError)
+                and (waiter is None or method in IDEMPOTENT_METHODS)
+            ):
+                retry_allowed = False
+                conn.abort()  # Its slot carries over to the fresh connection.
+                conn = await origin.connect(loop, deadline)
+                continue
+            origin.discard(conn)
+            raise failure
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Gauges per origin: connection slots taken (``open``, includes connecting), idle,
+        in use, and requests waiting for a slot."""
+        out: dict[str, dict[str, int]] = {}
+        for origin in self._origins.values():
+            idle = len(origin.idle)
+            out[origin.label] = {
+                "open": origin.open,
+                "idle": idle,
+                "in_use": origin.open - idle,
+                "waiting": sum(1 for w in origin.waiters if not w.done()),
+            }
+        return out
+
+    async def close(self) -> None:
+        """Close every connection; requests in flight fail with UpstreamProtocolError, waiting
+        ones with UpstreamConnectError, and later calls to request() with UpstreamConnectError."""
+        self._closed = True
+        for origin in self._origins.values():
+            for waiter in origin.waiters:
+                if not waiter.done():
+                    waiter.set_exception(UpstreamConnectError("upstream pool closed"))
+            origin.waiters.clear()
+            origin.idle.clear()
+            for conn in list(origin.conns):
+                conn.idle = False
+                conn.abort()
+            origin.conns.clear()
+            origin.open = 0
+        self._origins.clear()
+        if self._deadlines is not None:
+            self._deadlines.close()
+        await asyncio.sleep(0)  # Let connection_lost callbacks run before the loop goes away.
+
+    def _add_origin(self, key: OriginKey) -> _Origin:
+        if self._closed:
+            raise UpstreamConnectError("upstream pool closed")
+        ssl_context: ssl.SSLContext | None = None
+        if key[0] == "https":
+            if self._ssl_context is None:
+                # Built on first use: loading the system CA store takes milliseconds.
+                self._ssl_context = ssl.create_default_context()
+            ssl_context = self._ssl_context
+        origin = _Origin(
+            key, ssl_context, self._max_idle, self._max_open, self._idle_timeout, self._max_body
+        )
+        self._origins[key] = origin
+        return origin
