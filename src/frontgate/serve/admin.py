@@ -9,6 +9,7 @@ from frontgate.config import Settings
 from frontgate.http.message import Request, Response
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners
+from frontgate.serve.test_invoke import make_test_invoke
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.admin")
@@ -34,6 +35,7 @@ def make_admin_handler(
                 data_plane_port=listeners.data_port,
                 admin_keys=dict(settings.admin_access_keys),
                 on_change=on_change,
+                test_invoke=make_test_invoke(store, pipeline, settings.account_id),
             ),
         )
     except Exception:
