@@ -1,7 +1,9 @@
-"""Wire the admin API (``frontgate.admin``) into a worker."""
+"""The admin listener of a worker: the apigateway management API plus the other services
+mounted beside it (each a path matcher and a handler), and Frontgate's own status endpoint."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +16,9 @@ from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.admin")
 
+AdminHandler = Callable[[Request], Awaitable[Response]]
+Mount = tuple[Callable[[Request], bool], AdminHandler]
+
 
 def make_admin_handler(
     store: ConfigStore,
@@ -21,7 +26,43 @@ def make_admin_handler(
     listeners: Listeners,
     on_change: Callable[[], None],
     pipeline: Pipeline,
-) -> Callable[[Request], Awaitable[Response]]:
+) -> AdminHandler:
+    apigateway = _apigateway(store, settings, listeners, on_change, pipeline)
+
+    async def status(_request: Request) -> Response:
+        doc = {
+            "dataPlanePort": listeners.data_port,
+            "tlsPort": listeners.tls_port,
+            "domain": settings.domain,
+            "region": settings.region,
+            "accountId": settings.account_id,
+            "generation": pipeline.snapshot.generation,
+            "stages": [list(k) for k in sorted(pipeline.snapshot.stages)],
+        }
+        return Response(200, [("Content-Type", "application/json")], json.dumps(doc).encode())
+
+    # Services mounted beside the apigateway API, matched in order by request path. Other
+    # services (Lambda, IAM, /metrics) add their mount here.
+    mounts: list[Mount] = [
+        (lambda r: r.target.startswith("/_frontgate/status"), status),
+    ]
+
+    async def handle(request: Request) -> Response:
+        for matches, handler in mounts:
+            if matches(request):
+                return await handler(request)
+        return await apigateway(request)
+
+    return handle
+
+
+def _apigateway(
+    store: ConfigStore,
+    settings: Settings,
+    listeners: Listeners,
+    on_change: Callable[[], None],
+    pipeline: Pipeline,
+) -> AdminHandler:
     try:
         from frontgate.admin.app import AdminApp
         from frontgate.admin.settings import AdminSettings
