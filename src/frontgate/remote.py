@@ -1,10 +1,143 @@
-"""CLI commands that talk to a running node's admin API (so they work against remote nodes)."""
+"""CLI commands that drive a running node through its admin API with botocore — the same wire
+protocol the AWS CLI uses — so they work against a remote node too."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import sys
+import urllib.request
+from pathlib import Path
 from typing import Any
+
+DEFAULT_ADMIN = "http://127.0.0.1:9090"
+
+
+def _client(args: argparse.Namespace) -> Any:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return session.create_client(
+        "apigateway",
+        endpoint_url=args.admin_url,
+        region_name=args.region,
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "frontgate"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "frontgate"),
+    )
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--admin-url",
+        default=os.environ.get("FRONTGATE_ADMIN_URL", DEFAULT_ADMIN),
+        help=f"admin API of the node (default {DEFAULT_ADMIN})",
+    )
+    p.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
 
 
 def add_remote_commands(sub: Any) -> None:
-    """Registered by later work: ``import``, ``export``, ``status``."""
-    return None
+    p = sub.add_parser("import", help="import an OpenAPI file as a new REST API and deploy it")
+    p.add_argument("file")
+    p.add_argument("--stage", default="dev", help="stage to deploy to (default dev)")
+    _common(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a deployed stage as OpenAPI")
+    p.add_argument("api_id")
+    p.add_argument("--stage", required=True)
+    p.add_argument("--type", default="oas30", choices=["oas30", "swagger"])
+    p.add_argument("--format", default="yaml", choices=["yaml", "json"])
+    p.add_argument("--output", "-o", help="file to write (default stdout)")
+    _common(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("status", help="list APIs, stages and invoke URLs of a node")
+    _common(p)
+    p.set_defaults(func=cmd_status)
+
+
+def _fail(exc: Exception) -> int:
+    print(f"frontgate: {exc}", file=sys.stderr)
+    return 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        body = Path(args.file).read_bytes()
+        client = _client(args)
+        api = client.import_rest_api(body=body, failOnWarnings=False)
+        client.create_deployment(restApiId=api["id"], stageName=args.stage)
+    except (OSError, BotoCoreError, ClientError) as exc:
+        return _fail(exc)
+    info = _node_info(args.admin_url)
+    print(f"imported {args.file} as {api['id']} ({api.get('name', '')}), deployed to {args.stage}")
+    if info:
+        print(_invoke_url(info, api["id"], args.stage))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    accepts = "application/yaml" if args.format == "yaml" else "application/json"
+    try:
+        resp = _client(args).get_export(
+            restApiId=args.api_id,
+            stageName=args.stage,
+            exportType=args.type,
+            parameters={"extensions": "integrations"},
+            accepts=accepts,
+        )
+        data = resp["body"].read()
+    except (BotoCoreError, ClientError) as exc:
+        return _fail(exc)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    info = _node_info(args.admin_url)
+    try:
+        client = _client(args)
+        apis = client.get_rest_apis(limit=500).get("items", [])
+        rows = []
+        for api in apis:
+            for stage in client.get_stages(restApiId=api["id"]).get("item", []):
+                rows.append((api, stage))
+    except (BotoCoreError, ClientError) as exc:
+        return _fail(exc)
+    if info:
+        print(
+            f"node {args.admin_url}: data plane port {info['dataPlanePort']}, "
+            f"region {args.region}, snapshot generation {info['generation']}"
+        )
+    if not rows:
+        print("no deployed stages")
+    for api, stage in rows:
+        name = stage["stageName"]
+        url = _invoke_url(info, api["id"], name) if info else ""
+        print(
+            f"{api['id']}  {api.get('name', ''):<24} {name:<12} "
+            f"deployment {stage.get('deploymentId', '-')}  {url}"
+        )
+    return 0
+
+
+def _node_info(admin_url: str) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(admin_url.rstrip("/") + "/_frontgate/status", timeout=5) as r:
+            return dict(json.load(r))
+    except (OSError, ValueError):
+        return None
+
+
+def _invoke_url(info: dict[str, Any], api_id: str, stage: str) -> str:
+    return f"http://{api_id}.execute-api.{info['domain']}:{info['dataPlanePort']}/{stage}/"

@@ -84,7 +84,19 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
         timeout=timeout_ms / 1000.0,
         responses=_integration_responses(doc.get("integrationResponses"), stage_vars),
         content_handling=doc.get("contentHandling"),
+        mock_status=_static_mock_status(itype, doc.get("requestTemplates") or {}),
     )
+
+
+def _static_mock_status(itype: str, templates: dict[str, str]) -> int | None:
+    if itype != "MOCK" or len(templates) > 1:
+        return None
+    if not templates:
+        return 200
+    try:
+        return int(json.loads(next(iter(templates.values())))["statusCode"])
+    except (ValueError, KeyError, TypeError):
+        return None  # a VTL template: read per request
 
 
 def build_tree(

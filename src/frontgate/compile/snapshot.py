@@ -60,6 +60,8 @@ class Integration:
     timeout: float  # seconds
     responses: tuple[IntegrationResponse, ...]  # patterned first, in key order; default last
     content_handling: str | None = None
+    # MOCK with at most one static request template: its statusCode, read at compile time.
+    mock_status: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,10 @@ def status_from_template(integ: Integration, content_type: str | None) -> int:
 
 
 def call(ctx: Context, env: Env, integ: Integration) -> None:
+    ctx.integration_latency = 0
+    if integ.mock_status is not None:
+        ctx.integration_status = integ.mock_status
+        return
     content_type = None
     for k, v in ctx.request.headers:
         if k.lower() == "content-type":
