@@ -11,6 +11,21 @@ GATEWAY_RESPONSE = "gatewayresponse"  # parent: restApiId, id: responseType
 DEPLOYMENT = "deployment"  # parent: restApiId
 SNAPSHOT = "snapshot"  # parent: restApiId, id: deploymentId — the frozen ApiDefinition
 STAGE = "stage"  # parent: restApiId, id: stageName
+DOCUMENTATION_PART = "documentationpart"  # parent: restApiId
+DOCUMENTATION_VERSION = "documentationversion"  # parent: restApiId, id: version (parts frozen)
+
+# Account-level kinds (parent "" unless noted). Documents are AWS wire shapes; members starting
+# with "_" are internal (never sent by the admin API).
+API_KEY = "apikey"  # {"id", "value", "name", "enabled", "stageKeys": ["apiId/stage"], ...}
+USAGE_PLAN = "usageplan"  # {"id", "name", "apiStages": [{"apiId", "stage", "throttle"?}], ...}
+USAGE_PLAN_KEY = "usageplankey"  # parent: usagePlanId, id: keyId -> {"id", "type": "API_KEY"}
+USAGE = "usage"  # parent: usagePlanId, id: "<keyId>:<YYYY-MM-DD>" -> {"used": n} (UTC day)
+ACCOUNT = "account"  # id "account": {"throttleSettings", "features", "cloudwatchRoleArn"?}
+DOMAIN_NAME = "domainname"  # id: domainName; "_certificateBody"/"_certificatePrivateKey"
+BASE_PATH_MAPPING = "basepathmapping"  # parent: domainName, id: basePath ("(none)" = empty)
+DOMAIN_ACCESS_ASSOCIATION = "domainaccessassociation"  # id: its ARN
+CLIENT_CERTIFICATE = "clientcertificate"  # "_privateKeyPem" holds the key for backend mTLS
+VPC_LINK = "vpclink"
 
 # Kinds whose documents make up the live (undeployed) definition of a REST API.
 DEFINITION_KINDS = (RESOURCE, MODEL, AUTHORIZER, REQUEST_VALIDATOR, GATEWAY_RESPONSE)

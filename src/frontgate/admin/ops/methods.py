@@ -1,0 +1,189 @@
+"""Method and MethodResponse operations (integrations live in ``integrations.py``), plus
+TestInvokeMethod, which the data plane answers through ``settings.test_invoke``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from frontgate.admin.context import Ctx, Doc, Reader
+from frontgate.admin.errors import BadRequest, Conflict, NotFound, UnknownOperation
+from frontgate.admin.ops.common import HTTP_METHODS, get_method, get_resource, pick
+from frontgate.admin.patch import apply_patch, as_bool, enum_of, rule
+from frontgate.admin.registry import operation
+from frontgate.control import kinds
+
+AUTH_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+_STATUS_NOT_FOUND = "Invalid Response status code specified"
+
+_METHOD_RULES = (
+    rule("/authorizationType", conv=enum_of(*AUTH_TYPES)),
+    rule("/authorizerId", "replace", "remove"),
+    rule("/apiKeyRequired", conv=as_bool),
+    rule("/operationName", "replace", "remove"),
+    rule("/requestValidatorId", "replace", "remove"),
+    rule("/authorizationScopes", "add", "remove", kind="item"),
+    rule("/requestParameters/{name}", "add", "replace", "remove", kind="entry", conv=as_bool),
+    rule("/requestModels/{contentType}", "add", "replace", "remove", kind="entry"),
+)
+_RESPONSE_RULES = (
+    rule("/responseParameters/{name}", "add", "replace", "remove", kind="entry", conv=as_bool),
+    rule("/responseModels/{contentType}", "add", "replace", "remove", kind="entry"),
+)
+
+
+async def check_method(r: Reader, ctx: Ctx, api_id: str, method: Doc) -> None:
+    """Cross-references a method makes: authorizer, validator, models, parameter names."""
+    if method.get("authorizationType") not in AUTH_TYPES:
+        raise BadRequest(
+            "Invalid authorization type specified. Valid options are " + ",".join(AUTH_TYPES)
+        )
+    if method["authorizationType"] in ("CUSTOM", "COGNITO_USER_POOLS"):
+        auth_id = method.get("authorizerId")
+        if not auth_id or await r.get(ctx.region, kinds.AUTHORIZER, api_id, auth_id) is None:
+            raise BadRequest(
+                "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+                "COGNITO_USER_POOLS requires a valid authorizer."
+            )
+    else:
+        method.pop("authorizerId", None)  # AWS ignores an authorizer on other auth types
+    validator = method.get("requestValidatorId")
+    if validator == "":
+        method.pop("requestValidatorId")
+    elif validator and not await r.get(ctx.region, kinds.REQUEST_VALIDATOR, api_id, validator):
+        raise BadRequest("Invalid Request Validator identifier specified")
+    for name in (method.get("requestModels") or {}).values():
+        if await r.get(ctx.region, kinds.MODEL, api_id, name) is None:
+            raise BadRequest(f"Invalid model identifier specified: {name}")
+    params = method.get("requestParameters") or {}
+    if len({p.rsplit(".", 1)[-1] for p in params}) != len(params):
+        raise BadRequest("Parameter names must be unique across querystring, header and path")
+
+
+async def edit_resource(
+    ctx: Ctx, inp: dict[str, Any], change: Callable[[Doc], Doc | None], *, must_exist: bool = True
+) -> Doc | None:
+    """Run ``change`` on the resource holding the method, inside one transaction."""
+    api_id = inp["restApiId"]
+    async with ctx.tx() as tx:
+        res = await get_resource(tx, ctx, api_id, inp["resourceId"])
+        if must_exist:
+            get_method(res, inp["httpMethod"])
+        result = change(res)
+        for method in res.get("resourceMethods", {}).values():
+            await check_method(tx, ctx, api_id, method)
+        await tx.put(ctx.region, kinds.RESOURCE, api_id, res["id"], res)
+    return result
+
+
+@operation("PutMethod")
+async def put_method(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
+    verb = inp["httpMethod"]
+    if verb not in HTTP_METHODS:
+        raise BadRequest(
+            "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,"
+            "HEAD,ANY"
+        )
+
+    def put(res: Doc) -> Doc:
+        methods = res.setdefault("resourceMethods", {})
+        if verb in methods:
+            raise Conflict("Method already exists for this resource")
+        method = {
+            "httpMethod": verb,
+            "authorizationType": inp["authorizationType"],
+            "apiKeyRequired": bool(inp.get("apiKeyRequired")),
+        }
+        method.update(
+            pick(
+                inp,
+                "authorizerId",
+                "operationName",
+                "requestParameters",
+                "requestModels",
+                "requestValidatorId",
+                "authorizationScopes",
+            )
+        )
+        methods[verb] = method
+        return method
+
+    return await edit_resource(ctx, inp, put, must_exist=False)
+
+
+@operation("GetMethod")
+async def get_method_op(ctx: Ctx, inp: dict[str, Any]) -> Doc:
+    res = await get_resource(ctx.store, ctx, inp["restApiId"], inp["resourceId"])
+    return get_method(res, inp["httpMethod"])
+
+
+@operation("UpdateMethod")
+async def update_method(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
+    def patch(res: Doc) -> Doc:
+        verb = inp["httpMethod"]
+        method = apply_patch(
+            res["resourceMethods"][verb], inp.get("patchOperations"), _METHOD_RULES
+        )
+        res["resourceMethods"][verb] = method
+        return method
+
+    return await edit_resource(ctx, inp, patch)
+
+
+@operation("DeleteMethod")
+async def delete_method(ctx: Ctx, inp: dict[str, Any]) -> None:
+    await edit_resource(ctx, inp, lambda res: res["resourceMethods"].pop(inp["httpMethod"]))
+
+
+def _response(res: Doc, inp: dict[str, Any]) -> Doc:
+    method = get_method(res, inp["httpMethod"])
+    found = method.get("methodResponses", {}).get(inp["statusCode"])
+    if found is None:
+        raise NotFound(_STATUS_NOT_FOUND)
+    return found  # type: ignore[no-any-return]
+
+
+@operation("PutMethodResponse")
+async def put_method_response(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
+    def put(res: Doc) -> Doc:
+        method = res["resourceMethods"][inp["httpMethod"]]
+        resp = {"statusCode": inp["statusCode"]}
+        resp.update(pick(inp, "responseParameters", "responseModels"))
+        method.setdefault("methodResponses", {})[inp["statusCode"]] = resp
+        return resp
+
+    return await edit_resource(ctx, inp, put)
+
+
+@operation("GetMethodResponse")
+async def get_method_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
+    res = await get_resource(ctx.store, ctx, inp["restApiId"], inp["resourceId"])
+    return _response(res, inp)
+
+
+@operation("UpdateMethodResponse")
+async def update_method_response(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
+    def patch(res: Doc) -> Doc:
+        resp = apply_patch(_response(res, inp), inp.get("patchOperations"), _RESPONSE_RULES)
+        res["resourceMethods"][inp["httpMethod"]]["methodResponses"][inp["statusCode"]] = resp
+        return resp
+
+    return await edit_resource(ctx, inp, patch)
+
+
+@operation("DeleteMethodResponse")
+async def delete_method_response(ctx: Ctx, inp: dict[str, Any]) -> None:
+    def delete(res: Doc) -> None:
+        _response(res, inp)
+        del res["resourceMethods"][inp["httpMethod"]]["methodResponses"][inp["statusCode"]]
+
+    await edit_resource(ctx, inp, delete)
+
+
+@operation("TestInvokeMethod")
+async def test_invoke_method(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
+    res = await get_resource(ctx.store, ctx, inp["restApiId"], inp["resourceId"])
+    get_method(res, inp["httpMethod"])
+    if ctx.settings.test_invoke is None:
+        raise UnknownOperation()  # as for any operation this deployment doesn't serve
+    return await ctx.settings.test_invoke(ctx.region, inp)

@@ -1,0 +1,221 @@
+"""The ``patchOperations`` engine shared by every Update* operation.
+
+Each resource family declares its patchable paths as ``Rule``s; a path is a JSON Pointer whose
+segments are unescaped (``~1`` -> ``/``, ``~0`` -> ``~``), and the pattern also decides where the
+value is stored. AWS departs from RFC 6902 in ways clients rely on, reproduced here: values are
+always strings converted per path, ``add`` on a list element takes the element from the path
+(``/binaryMediaTypes/image~1png``), ``replace`` of a missing member creates it, and errors use
+AWS's wording (note the double space in "Invalid patch path  '...'").
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from frontgate.admin.errors import BadRequest
+
+Doc = dict[str, Any]
+Convert = Callable[[str | None, str], Any]  # (value, path) -> stored value
+
+
+def as_str(value: str | None, path: str) -> Any:
+    return value
+
+
+def as_bool(value: str | None, path: str) -> Any:
+    # Java's Boolean.parseBoolean, which AWS's deserialiser uses: anything but "true" is false.
+    return (value or "").strip().lower() == "true"
+
+
+def as_int(value: str | None, path: str) -> Any:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise BadRequest(f"Invalid value '{value}' specified for {path}") from None
+
+
+def as_float(value: str | None, path: str) -> Any:
+    try:
+        return float(value or "")
+    except ValueError:
+        raise BadRequest(f"Invalid value '{value}' specified for {path}") from None
+
+
+def enum_of(*allowed: str) -> Convert:
+    def conv(value: str | None, path: str) -> Any:
+        if value not in allowed:
+            raise BadRequest(
+                f"Invalid value '{value}' specified for {path}. Must be one of: "
+                f"[{', '.join(allowed)}]"
+            )
+        return value
+
+    return conv
+
+
+@dataclass(frozen=True, slots=True)
+class PatchOp:
+    op: str
+    path: str
+    value: str | None
+    from_: str | None
+    segments: tuple[str, ...]  # unescaped
+
+
+def unescape(segment: str) -> str:
+    return segment.replace("~1", "/").replace("~0", "~")
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    if not path.startswith("/"):
+        return (unescape(path),) if path else ()
+    return tuple(unescape(s) for s in path[1:].split("/"))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One patchable path. ``kind`` says how the value lands in the document:
+
+    * ``scalar``: the pattern's segments name a (nested) member, set or removed;
+    * ``entry``: the last segment ``{x}`` is a key in the map the others name;
+    * ``element``: the last segment is itself a list element (``/binaryMediaTypes/{type}``);
+    * ``item``: the value is a list element (``/authorizationScopes`` with value ``scope``).
+    """
+
+    pattern: str
+    ops: frozenset[str]
+    kind: Literal["scalar", "entry", "element", "item"] = "scalar"
+    conv: Convert = as_str
+    key: tuple[str, ...] | None = None  # stored location if it differs from the pattern
+    listed: bool = True  # shown in the "Must be one of" list
+
+    def matches(self, segments: tuple[str, ...]) -> bool:
+        pat = self.pattern[1:].split("/")
+        if len(pat) != len(segments):
+            return False
+        return all(
+            (p.startswith("{") and bool(s)) or p == s for p, s in zip(pat, segments, strict=True)
+        )
+
+    def location(self, segments: tuple[str, ...]) -> tuple[str, ...]:
+        if self.key is not None:
+            return self.key
+        pat = self.pattern[1:].split("/")
+        return tuple(s for p, s in zip(pat, segments, strict=True) if not p.startswith("{"))
+
+
+def rule(pattern: str, *ops: str, **kw: Any) -> Rule:
+    return Rule(pattern, frozenset(ops or ("replace",)), **kw)
+
+
+Fallback = Callable[[Doc, PatchOp], bool]
+
+
+def parse_ops(raw: Sequence[dict[str, Any]] | None) -> list[PatchOp]:
+    out = []
+    for item in raw or []:
+        path = item.get("path") or ""
+        out.append(PatchOp(item["op"], path, item.get("value"), item.get("from"), split_path(path)))
+    return out
+
+
+def apply_patch(
+    doc: Doc,
+    raw_ops: Sequence[dict[str, Any]] | None,
+    rules: Sequence[Rule],
+    *,
+    fallback: Fallback | None = None,
+) -> Doc:
+    """A patched deep copy of ``doc``; raises ``BadRequest`` with AWS's message on a bad op."""
+    doc = copy.deepcopy(doc)
+    for op in parse_ops(raw_ops):
+        if fallback is not None and fallback(doc, op):
+            continue
+        found = next((r for r in rules if r.matches(op.segments)), None)
+        if found is None:
+            listing = ", ".join(r.pattern for r in rules if r.listed and op.op in r.ops)
+            raise BadRequest(
+                f"Invalid patch path  '{op.path}' specified for op '{op.op}'. "
+                f"Must be one of: [{listing}]"
+            )
+        if op.op not in found.ops:
+            raise BadRequest(
+                f"Invalid patch path  '{op.path}' specified for op '{op.op}'. "
+                "Please choose supported operations"
+            )
+        apply_rule(doc, found, op)
+    return doc
+
+
+def _container(doc: Doc, loc: tuple[str, ...], create: bool) -> Doc | None:
+    node: Any = doc
+    for key in loc:
+        nxt = node.get(key)
+        if not isinstance(nxt, dict):
+            if not create:
+                return None
+            nxt = {}
+            node[key] = nxt
+        node = nxt
+    return node  # type: ignore[no-any-return]
+
+
+def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
+    loc = r.location(op.segments)
+    if op.op in ("copy", "move"):
+        src = next((x for x in (split_path(op.from_ or ""),)), ())
+        parent = _container(doc, src[:-1], create=False)
+        value = None if parent is None or not src else parent.get(src[-1])
+        target = _container(doc, loc[:-1], create=True)
+        assert target is not None
+        target[loc[-1]] = copy.deepcopy(value)
+        if op.op == "move" and parent is not None and src:
+            parent.pop(src[-1], None)
+        return
+    if r.kind == "scalar":
+        parent = _container(doc, loc[:-1], create=op.op != "remove")
+        if parent is None:
+            return
+        if op.op == "remove" or (op.value is None and r.conv is as_str):
+            parent.pop(loc[-1], None)
+        else:
+            parent[loc[-1]] = r.conv(op.value, op.path)
+    elif r.kind == "entry":
+        entry = op.segments[-1]
+        container = _container(doc, loc, create=op.op != "remove")
+        if container is None:
+            return
+        if op.op == "remove":
+            container.pop(entry, None)
+        else:
+            container[entry] = r.conv(op.value, op.path)
+    elif r.kind == "element":
+        items: list[Any] = doc.setdefault(loc[0], [])
+        element = op.segments[-1]
+        if op.op == "add":
+            if element not in items:
+                items.append(element)
+        elif op.op == "remove":
+            if element in items:
+                items.remove(element)
+        else:  # replace: AWS drops the old element and appends the new one
+            if element in items:
+                items.remove(element)
+            if op.value is not None and op.value not in items:
+                items.append(op.value)
+    else:  # item
+        items = doc.setdefault(loc[0], [])
+        value = r.conv(op.value, op.path)
+        if op.op == "add":
+            if value not in items:
+                items.append(value)
+        elif op.op == "remove":
+            if value in items:
+                items.remove(value)
+            elif op.value is None:
+                items.clear()
+        else:
+            doc[loc[0]] = [value] if value is not None else []

@@ -1,0 +1,29 @@
+"""Settings of the admin (management) API, fixed for the life of an ``AdminApp``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# TestInvokeMethod hook: (region, parsed TestInvokeMethod input) -> TestInvokeMethodResponse dict
+# ({"status", "body", "headers", "multiValueHeaders", "log", "latency"}).
+TestInvoke = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+# Cache flush hook: (region, restApiId, stageName, "data" | "authorizers").
+FlushCache = Callable[[str, str, str, str], None]
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    default_region: str = "us-east-1"
+    account_id: str = "000000000000"
+    data_plane_domain: str = "localhost"  # invoke URLs and custom-domain targets use it
+    data_plane_port: int = 8080
+    # access key id -> secret key. Empty: any (or no) signature is accepted.
+    admin_keys: Mapping[str, str] = field(default_factory=dict)
+    test_invoke: TestInvoke | None = None
+    # Called after every committed write so the data plane recompiles at once.
+    on_change: Callable[[], None] | None = None
+    on_flush_cache: FlushCache | None = None
+    # Allowed clock skew for signed requests (AWS: 5 minutes).
+    max_skew_seconds: int = 300

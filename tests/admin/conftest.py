@@ -1,0 +1,106 @@
+"""Fixtures: an AdminApp served by ``frontgate.http.server`` on a loopback port (own thread, own
+event loop) and real AWS clients (boto3, the AWS CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from frontgate.admin import AdminApp, AdminSettings
+from frontgate.http.server import ServerState, make_server_factory
+from frontgate.state.sqlite import SqliteStore
+
+
+class AdminServer:
+    """Runs an AdminApp in a background thread; ``url`` is its endpoint."""
+
+    def __init__(self, db: Path, **settings: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.store = SqliteStore(db)
+        self.changes = 0
+        self.settings = AdminSettings(on_change=self._changed, **settings)
+        self.app = AdminApp(self.store, self.settings)
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _changed(self) -> None:
+        self.changes += 1
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def start() -> asyncio.Server:
+            await self.store.open()
+            self.state = ServerState(self.app.handle)
+            return await self.loop.create_server(make_server_factory(self.state), "127.0.0.1", 0)
+
+        self.server = self.loop.run_until_complete(start())
+        self.port = self.server.sockets[0].getsockname()[1]
+        ready.set()
+        self.loop.run_forever()
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            self.server.close()
+            await self.state.shutdown(1.0)
+            await self.store.close()
+
+        self.call(shutdown())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
+    server = AdminServer(tmp_path_factory.mktemp("admin") / "frontgate.db")
+    yield server
+    server.stop()
+
+
+def make_client(url: str, region: str = "us-east-1", **kw: Any) -> Any:
+    return boto3.client(
+        "apigateway",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id=kw.pop("key", "test"),
+        aws_secret_access_key=kw.pop("secret", "test"),
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def apigw(admin: AdminServer) -> Any:
+    return make_client(admin.url)
+
+
+def aws_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_PAGER="",
+    )
+    env.pop("AWS_PROFILE", None)
+    return subprocess.run(
+        ["aws", "--endpoint-url", url, "--output", "json", "apigateway", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
