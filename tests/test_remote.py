@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from tests.support.gateway import Gateway
 
 FIXTURE = Path(__file__).parent / "fixtures" / "petstore-oas30.yaml"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "frontgate", *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "frontgate", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_import_status_export_round_trip(tmp_path: Path) -> None:

@@ -42,6 +42,17 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--account-id", help="account id used in ARNs (default 000000000000)")
     p.add_argument("--access-log", help="stdout or a file: one JSON line per request")
     p.add_argument("--log-level", help="debug, info, warning, error")
+    p.add_argument("--otlp-endpoint", help="OTLP/HTTP collector for traces (http://host:4318)")
+    p.add_argument("--log-rotate-bytes", type=int, help="rotate stage log files at this size")
+    p.add_argument("--log-rotate-age", type=float, help="rotate stage log files after SECONDS")
+    p.add_argument("--functions-dir", help="declare every handler directory in DIR as a function")
+    p.add_argument("--lambda-endpoint", help="Lambda endpoint URL for function ARNs not local")
+    p.add_argument("--redis", help="redis://host:port/db: share throttle and quota counters")
+    p.add_argument(
+        "--redis-failure",
+        choices=("open", "closed"),
+        help="while Redis is unreachable: admit (open, default) or refuse with 500 (closed)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,9 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"frontgate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
+    from frontgate.observe.top import add_top_command
+
+    add_top_command(sub)
     from frontgate.remote import add_remote_commands
 
     add_remote_commands(sub)
+    from frontgate.functions.cli import add_logs_command
+
+    add_logs_command(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         cli = {k: v for k, v in vars(args).items() if k not in ("command", "config", "demo")}

@@ -3,6 +3,7 @@ variables, then command-line options — each later source overrides the earlier
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -33,14 +34,39 @@ class Settings:
     reload_interval: float = 0.25  # seconds between store generation checks
     shutdown_timeout: float = 10.0
     log_level: str = "info"
+    # COGNITO_USER_POOLS: user pool ARN or id → issuer URL, or {issuer, jwks_url?, audience?}.
+    cognito_issuers: dict[str, Any] = field(default_factory=dict)
+    # AWS_IAM users declared here: {name: {access_keys: [{id, secret}], policies: [...]}}.
+    iam_users: dict[str, Any] = field(default_factory=dict)
+    vpce_header: str | None = None  # request header whose value is aws:SourceVpce
+    redis: str | None = None  # redis://host:port/db: counters shared by several nodes
+    redis_failure: str = "open"  # open | closed: admit or refuse (500) while Redis is down
+    usage_flush_interval: float = 1.0  # seconds between writes of usage counts (GetUsage)
+    # Functions (frontgate.functions): a directory of handlers to declare, a Lambda endpoint for
+    # function ARNs that are not local, and per-function worker limits.
+    functions_dir: str | None = None
+    lambda_endpoint: str | None = None
+    function_concurrency: int = 10  # workers per function and gateway process when unreserved
+    function_idle_timeout: float = 300.0  # seconds an idle function worker is kept warm
+    # Observability (frontgate.observe): OTLP/HTTP collector for traces, and rotation of the log
+    # files stages write (access logs, execution logs).
+    otlp_endpoint: str | None = None
+    log_rotate_bytes: int = 100 * 1024 * 1024
+    log_rotate_age: float = 86400.0  # seconds
 
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
 
 
-_INT = {"port", "admin_port", "tls_port", "workers"}
-_FLOAT = {"reload_interval", "shutdown_timeout"}
+_INT = {"port", "admin_port", "tls_port", "workers", "function_concurrency", "log_rotate_bytes"}
+_FLOAT = {
+    "reload_interval",
+    "shutdown_timeout",
+    "usage_flush_interval",
+    "function_idle_timeout",
+    "log_rotate_age",
+}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -54,6 +80,9 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(v for v in value.split(",") if v)
         return tuple(str(v) for v in value)
+    if name in ("cognito_issuers", "iam_users"):
+        # A mapping in the config file; JSON text from the environment or the command line.
+        return json.loads(value) if isinstance(value, str) else dict(value)
     if name == "admin_access_keys":
         if isinstance(value, str):  # "AKID:SECRET,AKID2:SECRET2"
             return dict(pair.split(":", 1) for pair in value.split(",") if ":" in pair)
@@ -88,4 +117,6 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
     settings = replace(Settings(), **values)
     if settings.workers < 1:
         raise ValueError("--workers must be at least 1")
+    if settings.redis_failure not in ("open", "closed"):
+        raise ValueError("--redis-failure must be open or closed")
     return settings

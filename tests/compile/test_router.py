@@ -48,8 +48,12 @@ TREE = build_tree(
         ("GET", "/files/x", "/files/{proxy+}", {"proxy": "x"}),
         ("POST", "/pets", "/{proxy+}", {"proxy": "pets"}),
         ("POST", "/anything/at/all", "/{proxy+}", {"proxy": "anything/at/all"}),
-        ("PUT", "/orders/1/items/2", "/orders/{orderId}/items/{itemId}",
-         {"orderId": "1", "itemId": "2"}),
+        (
+            "PUT",
+            "/orders/1/items/2",
+            "/orders/{orderId}/items/{itemId}",
+            {"orderId": "1", "itemId": "2"},
+        ),
     ],
 )
 def test_match(method: str, path: str, resource: str, params: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.upstream.pool import UpstreamPool
 
+# ruff: noqa: E501 - the OpenAPI document below keeps its templates on one line
 SPEC = """
 openapi: 3.0.1
 info: {title: unit, version: '1'}
@@ -68,8 +69,10 @@ x-amazon-apigateway-gateway-responses:
 def pipeline() -> Pipeline:
     defn: ApiDefinition = import_openapi(SPEC, source="unit.yaml")
     stage = compile_stage(
-        defn, {"stageName": "dev", "deploymentId": "d1", "variables": {"color": "blue"}},
-        "us-east-1", "000000000000",
+        defn,
+        {"stageName": "dev", "deploymentId": "d1", "variables": {"color": "blue"}},
+        "us-east-1",
+        "000000000000",
     )
     p = Pipeline(Env(domain="localhost", pool=UpstreamPool()))
     p.swap(Snapshot(1, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id})))

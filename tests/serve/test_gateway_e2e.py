@@ -59,10 +59,15 @@ def test_http_proxy_passes_request_through(gw: Gateway) -> None:
 
 def test_hop_by_hop_headers_are_not_forwarded(gw: Gateway) -> None:
     status, _, body = gw.request(
-        "GET", "/dev/pets",
-        headers={"Connection": "keep-alive, X-Secret-Hop", "Keep-Alive": "timeout=5",
-                 "TE": "trailers", "Proxy-Authorization": "Basic Zm9vOmJhcg==",
-                 "X-Forwarded-For": "10.1.1.1"},
+        "GET",
+        "/dev/pets",
+        headers={
+            "Connection": "keep-alive, X-Secret-Hop",
+            "Keep-Alive": "timeout=5",
+            "TE": "trailers",
+            "Proxy-Authorization": "Basic Zm9vOmJhcg==",
+            "X-Forwarded-For": "10.1.1.1",
+        },
     )
     assert status == 200
     sent = {k.lower(): v for k, v in echo(body)["headers"]}
@@ -73,8 +78,9 @@ def test_hop_by_hop_headers_are_not_forwarded(gw: Gateway) -> None:
 
 def test_post_body_reaches_upstream(gw: Gateway) -> None:
     payload = json.dumps({"name": "rex", "blob": "x" * 50_000}).encode()
-    status, _, body = gw.request("POST", "/dev/pets", body=payload,
-                                 headers={"Content-Type": "application/json"})
+    status, _, body = gw.request(
+        "POST", "/dev/pets", body=payload, headers={"Content-Type": "application/json"}
+    )
     assert status == 200
     doc = echo(body)
     assert doc["method"] == "POST"

@@ -47,9 +47,23 @@ def test_invalid_openapi_is_refused_naming_the_file_and_nothing_is_stored(tmp_pa
         "      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET}\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
-         "--data-dir", str(tmp_path / "data"), "--api", str(bad)],
-        capture_output=True, text=True, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "frontgate",
+            "serve",
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--api",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 2
     assert "broken.yaml" in proc.stderr
@@ -155,16 +169,30 @@ async def _add_route_and_deploy(db: Path, api_id: str) -> None:
             defn = await load_api(tx, "us-east-1", api_id)
             assert defn is not None
             root = next(r for r in defn.resources if r["path"] == "/")
-            await tx.put("us-east-1", "resource", api_id, "newres", {
-                "id": "newres", "parentId": root["id"], "pathPart": "brand-new",
-                "path": "/brand-new",
-                "resourceMethods": {"GET": {
-                    "httpMethod": "GET", "authorizationType": "NONE", "apiKeyRequired": False,
-                    "methodIntegration": {
-                        "type": "MOCK", "requestTemplates": {"application/json":
-                                                             '{"statusCode": 200}'},
-                        "integrationResponses": {"200": {"statusCode": "200"}}}}},
-            })
+            await tx.put(
+                "us-east-1",
+                "resource",
+                api_id,
+                "newres",
+                {
+                    "id": "newres",
+                    "parentId": root["id"],
+                    "pathPart": "brand-new",
+                    "path": "/brand-new",
+                    "resourceMethods": {
+                        "GET": {
+                            "httpMethod": "GET",
+                            "authorizationType": "NONE",
+                            "apiKeyRequired": False,
+                            "methodIntegration": {
+                                "type": "MOCK",
+                                "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                                "integrationResponses": {"200": {"statusCode": "200"}},
+                            },
+                        }
+                    },
+                },
+            )
             await create_deployment(tx, "us-east-1", api_id, stage_name="dev")
     finally:
         await store.close()
@@ -184,8 +212,9 @@ def test_tls_data_plane_with_development_ca(tmp_path: Path) -> None:
             __import__("socket").create_connection(("127.0.0.1", gw.tls_port)),
             server_hostname=host,
         )
-        sock.sendall(f"GET /dev/pets/mine HTTP/1.1\r\nHost: {host}\r\n"
-                     "Connection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET /dev/pets/mine HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -205,8 +234,9 @@ def test_https_upstream_is_verified(tmp_path: Path) -> None:
     ca.cert_pem.write_to_path(str(ca_file))
     with Upstream(ssl_context=server_ctx) as up:
         api = _api_file(tmp_path, f"https://localhost:{up.port}")
-        with Gateway(tmp_path / "trusting", "--api", str(api),
-                     env={"SSL_CERT_FILE": str(ca_file)}) as gw:
+        with Gateway(
+            tmp_path / "trusting", "--api", str(api), env={"SSL_CERT_FILE": str(ca_file)}
+        ) as gw:
             status, _, body = gw.request("GET", "/dev/pets/5")
             assert status == 200
             assert json.loads(body)["path"] == "/pets/5"

@@ -28,10 +28,29 @@ class Gateway:
         self.api_ids: list[str] = []
 
     def start(self, timeout: float = 20.0) -> Gateway:
-        cmd = [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
-               "--data-dir", str(self.data_dir), "--log-level", "warning", *self.args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=self.env, start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "frontgate",
+            "serve",
+            "--port",
+            "0",
+            "--admin-port",
+            "0",
+            "--data-dir",
+            str(self.data_dir),
+            "--log-level",
+            "warning",
+            *self.args,
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=self.env,
+            start_new_session=True,
+        )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

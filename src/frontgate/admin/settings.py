@@ -25,5 +25,9 @@ class AdminSettings:
     # Called after every committed write so the data plane recompiles at once.
     on_change: Callable[[], None] | None = None
     on_flush_cache: FlushCache | None = None
+    # Encrypts API key values at rest (frontgate.traffic.crypto); None stores them in clear.
+    master_key: bytes | None = None
+    # UpdateUsage hook: (region, usagePlanId, keyId) -> make the live quota counter follow.
+    on_usage_update: Callable[[str, str, str], Awaitable[None]] | None = None
     # Allowed clock skew for signed requests (AWS: 5 minutes).
     max_skew_seconds: int = 300

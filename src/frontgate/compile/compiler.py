@@ -7,6 +7,7 @@ only that stage — with 10,000 routes deployed a reload stays cheap."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -21,11 +22,16 @@ from frontgate.compile.snapshot import (
     Stage,
     UriTemplate,
 )
+from frontgate.compile.stage_inputs import StageInputs
 from frontgate.control import kinds
+from frontgate.iam.identities import load_index
 from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.observe.plan import method_plan, stage_plan
 from frontgate.pipeline.plan import plan_method
 from frontgate.state.store import ConfigStore
+from frontgate.traffic.keys import build_key_index
 
+log = logging.getLogger("frontgate.compile")
 _HOLE = re.compile(r"\{([A-Za-z0-9._$-]+\+?)\}")
 
 
@@ -85,6 +91,7 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
         responses=_integration_responses(doc.get("integrationResponses"), stage_vars),
         content_handling=doc.get("contentHandling"),
         mock_status=_static_mock_status(itype, doc.get("requestTemplates") or {}),
+        credentials=doc.get("credentials") or None,
     )
 
 
@@ -104,6 +111,7 @@ def build_tree(
     stage_vars: dict[str, str],
     api: Doc | None = None,
     stage: Doc | None = None,
+    inputs: StageInputs | None = None,
 ) -> RouteNode:
     root = RouteNode()
     # Parents before children: sorting by path depth makes every parent exist first.
@@ -125,8 +133,9 @@ def build_tree(
                 api_key_required=bool(mdoc.get("apiKeyRequired", False)),
                 request_parameters=dict(mdoc.get("requestParameters") or {}),
                 integration=compile_integration(integ, stage_vars) if integ else None,
-                stages=plan_method(api or {}, stage or {}, path, mdoc),
+                stages=plan_method(api or {}, stage or {}, path, mdoc, inputs),
                 doc=mdoc,
+                observe=method_plan(api or {}, stage or {}, path, verb.upper()),
             )
     return root
 
@@ -151,6 +160,7 @@ def _child(node: RouteNode, part: str) -> RouteNode:
 def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str) -> Stage:
     stage_vars: dict[str, str] = dict(stage.get("variables") or {})
     api = defn.rest_api
+    inputs = StageInputs(defn, region, account_id, str(stage["stageName"]), stage_vars)
     return Stage(
         api_id=str(api["id"]),
         api_name=str(api.get("name", "")),
@@ -159,21 +169,27 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
         stage_name=str(stage["stageName"]),
         deployment_id=str(stage.get("deploymentId", "")),
         variables=stage_vars,
-        root=build_tree(defn.resources, stage_vars, api, stage),
+        root=build_tree(defn.resources, stage_vars, api, stage, inputs),
         gateway_responses=compile_gateway_responses(defn.gateway_responses, stage_vars),
         binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
         api_key_source=str(api.get("apiKeySource", "HEADER")),
         doc=stage,
+        policy_state=inputs.shared,
+        observe=stage_plan(api, stage),
     )
 
 
 class Compiler:
     """Rebuilds snapshots from a store, reusing compiled stages whose inputs did not change."""
 
-    def __init__(self, store: ConfigStore, account_id: str) -> None:
+    def __init__(
+        self, store: ConfigStore, account_id: str, master_key: bytes | None = None
+    ) -> None:
         self.store = store
         self.account_id = account_id
+        self.master_key = master_key  # decrypts API key values for the key index
         self._cache: dict[tuple[str, str, str], Stage] = {}
+        self._key_values: dict[str, str] = {}  # ciphertext -> value: decrypt each key once
 
     async def build(self, generation: int) -> Snapshot:
         stages: dict[tuple[str, str], Stage] = {}
@@ -189,14 +205,32 @@ class Compiler:
                 )
                 compiled = self._cache.get(key)
                 if compiled is None:
-                    compiled = await self._compile(region, api, stage_doc)
+                    try:
+                        compiled = await self._compile(region, api, stage_doc)
+                    except Exception:
+                        # One stage that cannot compile must not take the others down: keep
+                        # serving its previous compiled form, if any.
+                        log.exception(
+                            "stage %s/%s does not compile; keeping its previous version",
+                            api.get("id"),
+                            stage_doc.get("stageName"),
+                        )
+                        compiled = self._previous(str(api["id"]), str(stage_doc["stageName"]))
                     if compiled is None:
                         continue
                 cache[key] = compiled
                 stages[(compiled.api_id, compiled.stage_name)] = compiled
         self._cache = cache
         disabled = frozenset(i for i, a in apis.items() if a.get("disableExecuteApiEndpoint"))
-        return Snapshot(generation, stages, frozenset(apis), disabled)
+        keys = await build_key_index(self.store, self.master_key, self._key_values)
+        iam = await load_index(self.store, self.account_id)
+        return Snapshot(generation, stages, frozenset(apis), disabled, keys=keys, iam=iam)
+
+    def _previous(self, api_id: str, stage_name: str) -> Stage | None:
+        for stage in self._cache.values():
+            if stage.api_id == api_id and stage.stage_name == stage_name:
+                return stage
+        return None
 
     async def _compile(self, region: str, api: Doc, stage_doc: Doc) -> Stage | None:
         snap: Any = await self.store.get(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from frontgate.traffic.keys import KeyIndex
+
 # A mapping source, resolved at compile time: (kind, name). Kinds: "static", "path", "query",
 # "multiquery", "header", "multiheader", "body", "stage", "context", "intheader", "intbody".
 Source = tuple[str, str]
@@ -60,6 +62,7 @@ class Integration:
     timeout: float  # seconds
     responses: tuple[IntegrationResponse, ...]  # patterned first, in key order; default last
     content_handling: str | None = None
+    credentials: str | None = None  # IAM role ARN API Gateway assumes to call AWS (AWS, AWS_PROXY)
     # MOCK with at most one static request template: its statusCode, read at compile time.
     mock_status: int | None = None
 
@@ -75,6 +78,8 @@ class Method:
     integration: Integration | None
     # Policy stages this method needs (pipeline.plan), in AWS's order; empty when none apply.
     stages: tuple[Any, ...] = ()
+    # Detailed metrics / execution logging for this method (observe.plan.MethodPlan), or None.
+    observe: Any = field(default=None, repr=False, compare=False)
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 
@@ -117,6 +122,11 @@ class Stage:
     binary_media_types: tuple[str, ...]
     api_key_source: str
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # Per-stage state the access-control stages share across methods (authorizer result caches,
+    # so FlushStageAuthorizersCache can reach them); built by compile.stage_inputs.
+    policy_state: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # Metrics series, access log and tracing of this stage (observe.plan.StagePlan).
+    observe: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,10 @@ class Snapshot:
     stages: dict[tuple[str, str], Stage]
     api_ids: frozenset[str]
     disabled_execute_api: frozenset[str] = frozenset()
+    # IAM users, access keys and their policies (frontgate.iam.identities.IamIndex) for AWS_IAM.
+    iam: Any = None
+    # API keys, usage plans and account throttles: live settings, compiled at every generation.
+    keys: KeyIndex = field(default_factory=KeyIndex)
 
     @classmethod
     def empty(cls) -> Snapshot:

@@ -18,10 +18,11 @@ IntegrationFn = Callable[["Context", "Env", "Integration"], "Awaitable[None] | N
 
 def registry() -> dict[str, IntegrationFn]:
     """Integration type → call. Imported lazily so unused backends cost nothing at start-up."""
-    from frontgate.integrations import http, mock
+    from frontgate.integrations import http, lambda_proxy, mock
 
     return {
         "HTTP": http.call,
         "HTTP_PROXY": http.call,
         "MOCK": mock.call,
+        "AWS_PROXY": lambda_proxy.call,
     }

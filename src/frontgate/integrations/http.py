@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from frontgate.compile.snapshot import Integration
+from frontgate.observe import exec_log
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
@@ -21,6 +22,8 @@ from frontgate.upstream.errors import (
 async def call(ctx: Context, env: Env, integ: Integration) -> None:
     ireq = build_http(ctx, integ)
     ctx.log(f"Endpoint request URI: {ireq.url}")
+    if ctx.exec_log is not None:
+        exec_log.endpoint_request(ctx, ireq.url, ireq.headers, ireq.body)
     started = time.perf_counter()
     try:
         resp = await env.pool.request(ireq.method, ireq.url, ireq.headers, ireq.body, integ.timeout)

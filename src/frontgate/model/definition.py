@@ -15,8 +15,9 @@ without translation and a deployment can freeze it as-is. Example resource docum
                   "requestParameters": {"integration.request.path.id": "method.request.path.id"},
                   "requestTemplates": {}, "passthroughBehavior": "WHEN_NO_MATCH",
                   "timeoutInMillis": 29000, "cacheNamespace": "ab12cd", "cacheKeyParameters": [],
-                  "integrationResponses": {"200": {"statusCode": "200", "selectionPattern": None,
-                                                   "responseParameters": {}, "responseTemplates": {}}}}}}}
+                  "integrationResponses": {
+                      "200": {"statusCode": "200", "selectionPattern": None,
+                              "responseParameters": {}, "responseTemplates": {}}}}}}}
 
 The root resource has ``path == "/"`` and no ``parentId``/``pathPart``.
 """

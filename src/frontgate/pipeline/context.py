@@ -4,18 +4,28 @@ fields earlier stages own and write only their own. Slotted: one is built per re
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from frontgate.compile.snapshot import Method, Snapshot, Stage
 from frontgate.http.message import Request, Response
+from frontgate.traffic.keys import PlanBinding
+
+if TYPE_CHECKING:
+    from frontgate.observe.tracing import Trace
 
 
 class Context:
     __slots__ = (
         "access_fields",  # access_log
         "api_id",  # route
+        "api_key",  # api_key: the caller's key and usage plan (traffic.keys.PlanBinding)
+        "authorizer",  # authorize: $context.authorizer.* (principalId, claims, context keys)
+        "authorizer_usage_key",  # authorize: a Lambda authorizer's usageIdentifierKey
         "error",  # gateway_response
+        "error_response_type",  # gateway_response: $context.error.responseType
         "exec_log",  # any stage: execution-log lines (TestInvokeMethod, execution logging)
         "extended_request_id",  # Context() / method_response
+        "identity",  # authorize: $context.identity.* set by AWS_IAM (accessKey, userArn, ...)
         "integration_latency",  # integration
         "integration_status",  # integration
         "method",  # route
@@ -30,8 +40,10 @@ class Context:
         "stage_name",  # route
         "start",
         "start_wall",
+        "trace",  # observe.plan: the request's trace when the stage traces (observe.tracing)
         "upstream_body",  # integration
         "upstream_headers",  # integration
+        "validation_error",  # validation: $context.error.validationErrorString
     )
 
     def __init__(self, request: Request, snapshot: Snapshot, request_id: str, ext_id: str) -> None:
@@ -53,9 +65,16 @@ class Context:
         self.upstream_headers: list[tuple[str, str]] = []
         self.upstream_body = b""
         self.error: str | None = None
+        self.error_response_type: str | None = None
+        self.trace: Trace | None = None
         self.access_fields: None = None
         self.exec_log: list[str] | None = None
         self.response: Response | None = None
+        self.authorizer: dict[str, Any] | None = None
+        self.authorizer_usage_key: str | None = None
+        self.api_key: PlanBinding | None = None
+        self.identity: dict[str, str | None] | None = None
+        self.validation_error: str | None = None
 
     def log(self, line: str) -> None:
         """Record an execution-log line when execution logging is on for this request."""

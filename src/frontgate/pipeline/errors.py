@@ -10,7 +10,15 @@ class GatewayError(Exception):
     ``error_type`` is the ``x-amzn-ErrorType`` header; ``spaced`` marks the errors AWS writes as
     ``{"message": "..."}`` (with a space) rather than through the default template."""
 
-    __slots__ = ("error_type", "message", "response_type", "spaced", "status_override")
+    __slots__ = (
+        "capital",
+        "error_type",
+        "headers",
+        "message",
+        "response_type",
+        "spaced",
+        "status_override",
+    )
 
     def __init__(
         self,
@@ -20,6 +28,8 @@ class GatewayError(Exception):
         *,
         spaced: bool = False,
         status_override: int | None = None,
+        capital: bool = False,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
         super().__init__(message)
         self.response_type = response_type
@@ -27,6 +37,10 @@ class GatewayError(Exception):
         self.error_type = error_type
         self.spaced = spaced
         self.status_override = status_override
+        # AWS writes IAM-style denials (AccessDeniedException) as {"Message": "..."}.
+        self.capital = capital
+        # Extra response headers (Retry-After and RateLimit-* on throttling).
+        self.headers = headers
 
 
 def missing_authentication_token() -> GatewayError:
@@ -73,4 +87,21 @@ def bad_gateway() -> GatewayError:
         "InternalServerErrorException",
         spaced=True,
         status_override=502,
+    )
+
+
+def invalid_api_key() -> GatewayError:
+    """Missing, unknown or disabled API key, or a key in no usage plan of this stage."""
+    return GatewayError("INVALID_API_KEY", "Forbidden", "ForbiddenException")
+
+
+def throttled(headers: tuple[tuple[str, str], ...]) -> GatewayError:
+    return GatewayError(
+        "THROTTLED", "Too Many Requests", "TooManyRequestsException", headers=headers
+    )
+
+
+def quota_exceeded(headers: tuple[tuple[str, str], ...]) -> GatewayError:
+    return GatewayError(
+        "QUOTA_EXCEEDED", "Limit Exceeded", "LimitExceededException", headers=headers
     )

@@ -4,6 +4,7 @@ for the error's type (customised or AWS's default), plus AWS's error headers."""
 from __future__ import annotations
 
 import json
+import re
 
 from frontgate.compile.gateway_responses import DEFAULT_STATUS, DEFAULT_TEMPLATE
 from frontgate.compile.snapshot import GatewayResponse
@@ -12,6 +13,7 @@ from frontgate.pipeline.context import Context
 from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import context_var, source_value
 
+_AUTH_TOKEN = re.compile(r"\$context\.((?:authorizer|identity)\.[A-Za-z0-9_.]+)")
 _DEFAULT = GatewayResponse("DEFAULT", 403, (), DEFAULT_TEMPLATE)
 
 
@@ -27,13 +29,18 @@ def render(ctx: Context, err: GatewayError) -> Response:
         value = source_value(ctx, m.source)
         if value is not None:
             headers.append((m.name, value))
-    if gr.template == DEFAULT_TEMPLATE and err.spaced:
+    if gr.template == DEFAULT_TEMPLATE and err.capital:
+        body = b'{"Message":' + json.dumps(err.message).encode() + b"}"
+    elif gr.template == DEFAULT_TEMPLATE and err.spaced:
         body = json.dumps({"message": err.message}).encode()
     else:
         body = _render_template(ctx, err, gr.template).encode()
     headers.append(("Content-Type", gr.content_type))
     headers.append(("x-amzn-ErrorType", err.error_type))
+    if err.headers:
+        headers.extend(err.headers)
     ctx.error = ctx.error or err.message
+    ctx.error_response_type = err.response_type
     return Response(status, headers, body)
 
 
@@ -50,6 +57,10 @@ def _render_template(ctx: Context, err: GatewayError, template: str | None) -> s
     out = template.replace("$context.error.messageString", message_string)
     out = out.replace("$context.error.message", err.message or "")
     out = out.replace("$context.error.responseType", err.response_type)
+    if "$context.error.validationErrorString" in out:
+        out = out.replace("$context.error.validationErrorString", ctx.validation_error or "")
+    if "$context.authorizer." in out or "$context.identity." in out:
+        out = _AUTH_TOKEN.sub(lambda m: context_var(ctx, m.group(1)) or "", out)
     if "$" not in out:
         return out
     stage = ctx.stage

@@ -107,6 +107,9 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
         headers.append(("User-Agent", f"AmazonAPIGateway_{ctx.api_id}"))
     headers.extend(mapped_headers)
     headers.append(("X-Amzn-Apigateway-Api-Id", ctx.api_id))
+    trace = ctx.trace
+    if trace is not None:  # tracingEnabled: our trace context replaces the client's
+        headers = trace.propagate(headers)
     method = integ.http_method or req.method
     if method == "ANY":
         method = req.method

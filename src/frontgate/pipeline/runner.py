@@ -8,7 +8,6 @@ started on one deployment finishes on it even if a new one is swapped in meanwhi
 from __future__ import annotations
 
 import logging
-import time
 from base64 import b64encode
 from collections.abc import Awaitable
 from os import urandom
@@ -131,7 +130,6 @@ class Pipeline:
 
     def _respond(self, ctx: Context, resp: Response) -> Response:
         method_response.finalize(ctx, resp)
-        access_log = self.env.access_log
-        if access_log is not None:
-            access_log.record(ctx, resp, int((time.perf_counter() - ctx.start) * 1000))
+        # Metrics, access/execution logs and traces, as the compiled stage asks (observe).
+        self.env.observer.finish(ctx, resp, self.env)
         return resp

@@ -66,6 +66,9 @@ _CONTEXT: dict[str, Callable[[Context], object]] = {
     "domainPrefix": lambda c: (header(c, "host") or "").split(".", 1)[0],
     "identity.sourceIp": source_ip,
     "identity.userAgent": lambda c: header(c, "user-agent"),
+    # Set only on apiKeyRequired methods (AWS gives null elsewhere).
+    "identity.apiKey": lambda c: c.api_key.key_value if c.api_key else None,
+    "identity.apiKeyId": lambda c: c.api_key.key_id if c.api_key else None,
     "accountId": lambda c: c.stage.account_id if c.stage else None,
     "deploymentId": lambda c: c.stage.deployment_id if c.stage else None,
     "resourceId": lambda c: c.method.resource_id if c.method else None,

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
+from frontgate.auth.flush import make_flush_hook
 from frontgate.config import Settings
 from frontgate.http.message import Request, Response
 from frontgate.pipeline.runner import Pipeline
@@ -45,7 +46,15 @@ def make_admin_handler(
     # services (Lambda, IAM, /metrics) add their mount here.
     mounts: list[Mount] = [
         (lambda r: r.target.startswith("/_frontgate/status"), status),
+        (_is_metrics, _metrics_handler(pipeline)),
+        _iam_mount(store, settings, on_change),
     ]
+    if pipeline.env.functions is not None:
+        from frontgate.functions.api import is_lambda_request, make_lambda_handler
+
+        mounts.append(
+            (is_lambda_request, make_lambda_handler(store, pipeline.env.functions, settings))
+        )
 
     async def handle(request: Request) -> Response:
         for matches, handler in mounts:
@@ -54,6 +63,38 @@ def make_admin_handler(
         return await apigateway(request)
 
     return handle
+
+
+def _is_metrics(request: Request) -> bool:
+    return request.method in ("GET", "HEAD") and request.target.partition("?")[0] == "/metrics"
+
+
+def _metrics_handler(pipeline: Pipeline) -> AdminHandler:
+    """Prometheus scrape: every worker's counters summed (frontgate.observe). Unsigned, like any
+    exporter: bind the admin listener to a private address."""
+
+    async def metrics(_request: Request) -> Response:
+        body = pipeline.env.observer.render_metrics().encode()
+        return Response(200, [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body)
+
+    return metrics
+
+
+def _iam_mount(store: ConfigStore, settings: Settings, on_change: Callable[[], None]) -> Mount:
+    """IAM and STS (query protocol: ``POST /`` with ``Action=…``) for AWS_IAM's managed keys."""
+    from frontgate.admin import auth
+    from frontgate.admin.settings import AdminSettings
+    from frontgate.iam.api import IamApi, is_query_request
+    from frontgate.iam.identities import config_index
+
+    admin = AdminSettings(admin_keys=dict(settings.admin_access_keys))
+    static = config_index(settings.iam_users, settings.account_id)
+
+    def verify(request: Request) -> None:
+        auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
+
+    api = IamApi(store, settings.account_id, verify, on_change, lambda: static)
+    return is_query_request, api.handle
 
 
 def _apigateway(
@@ -66,6 +107,7 @@ def _apigateway(
     try:
         from frontgate.admin.app import AdminApp
         from frontgate.admin.settings import AdminSettings
+        from frontgate.traffic.crypto import ensure_master_key
 
         app = AdminApp(
             store,
@@ -77,6 +119,11 @@ def _apigateway(
                 admin_keys=dict(settings.admin_access_keys),
                 on_change=on_change,
                 test_invoke=make_test_invoke(store, pipeline, settings.account_id),
+                on_flush_cache=make_flush_hook(store, pipeline, on_change),
+                master_key=ensure_master_key(settings.data_path),
+                on_usage_update=(
+                    pipeline.env.limiter.reset_quota if pipeline.env.limiter is not None else None
+                ),
             ),
         )
     except Exception:

@@ -17,6 +17,12 @@ async def _bootstrap(settings: Settings) -> list[str]:
     store = open_store(settings.state, settings.data_path)
     await store.open()
     try:
+        if settings.functions_dir:
+            from frontgate.functions.declared import declare_functions
+
+            await declare_functions(
+                store, settings.functions_dir, settings.region, settings.account_id
+            )
         for path in settings.apis:
             await import_api_file(store, settings.region, path, settings.stage)
         return [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]

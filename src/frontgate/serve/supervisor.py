@@ -13,6 +13,8 @@ from types import FrameType
 import uvloop
 
 from frontgate.config import Settings
+from frontgate.counters.shared import SharedCounters
+from frontgate.observe.metrics import Shard, create_shards
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.worker import run_worker
 
@@ -26,14 +28,20 @@ def run_single(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | N
     return 0
 
 
-def _spawn(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None) -> int:
+def _spawn(
+    settings: Settings,
+    listeners: Listeners,
+    tls: ssl.SSLContext | None,
+    counters: SharedCounters | None = None,
+    metric_shards: tuple[int, list[Shard]] | None = None,
+) -> int:
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            uvloop.run(run_worker(settings, listeners, tls))
+            uvloop.run(run_worker(settings, listeners, tls, counters, metric_shards))
         except BaseException:
             log.exception("worker %d failed", os.getpid())
             code = 1
@@ -58,8 +66,16 @@ def run_supervised(settings: Settings, listeners: Listeners, tls: ssl.SSLContext
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    for _ in range(settings.workers):
-        children.add(_spawn(settings, listeners, tls))
+    # Mapped before forking so every worker (and every restarted one) shares the same counters.
+    counters = SharedCounters()
+    # One metrics shard per worker slot, also mapped before forking; a restarted worker takes
+    # over its predecessor's shard so /metrics counters never go back.
+    shards = create_shards(settings.workers)
+    slot_of: dict[int, int] = {}
+    for i in range(settings.workers):
+        pid = _spawn(settings, listeners, tls, counters, (i, shards))
+        children.add(pid)
+        slot_of[pid] = i
     log.info("supervising %d workers: %s", len(children), sorted(children))
     while children:
         try:
@@ -72,5 +88,8 @@ def run_supervised(settings: Settings, listeners: Listeners, tls: ssl.SSLContext
         log.warning("worker %d exited (status %d); starting a new one", pid, status)
         time.sleep(_RESTART_BACKOFF)
         if not stopping:
-            children.add(_spawn(settings, listeners, tls))
+            slot = slot_of.pop(pid, 0)
+            new_pid = _spawn(settings, listeners, tls, counters, (slot, shards))
+            children.add(new_pid)
+            slot_of[new_pid] = slot
     return 0

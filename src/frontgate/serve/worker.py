@@ -9,32 +9,77 @@ import signal
 import socket
 import ssl
 
+from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import Compiler
 from frontgate.config import Settings
+from frontgate.counters.shared import SharedCounters
 from frontgate.http.server import Handler, HttpProtocol, ServerState
+from frontgate.observe.metrics import Metrics, Shard
+from frontgate.observe.observer import Observer
 from frontgate.pipeline.access_log import AccessLog
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.reload import Reloader
 from frontgate.state.open import open_store
+from frontgate.traffic.setup import start_traffic
 from frontgate.upstream.pool import UpstreamPool
 
 log = logging.getLogger("frontgate.worker")
 
 
 async def run_worker(
-    settings: Settings, listeners: Listeners, tls_context: ssl.SSLContext | None
+    settings: Settings,
+    listeners: Listeners,
+    tls_context: ssl.SSLContext | None,
+    counters: SharedCounters | None = None,
+    metric_shards: tuple[int, list[Shard]] | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     store = open_store(settings.state, settings.data_path)
     await store.open()
     pool = UpstreamPool()
     access_log = AccessLog(settings.access_log) if settings.access_log else None
-    env = Env(domain=settings.domain, pool=pool, access_log=access_log)
+    traffic = await start_traffic(settings, store, counters)
+    from frontgate.functions.invoker import FunctionInvoker
+
+    functions = FunctionInvoker(
+        store,
+        settings.data_path,
+        account_id=settings.account_id,
+        region=settings.region,
+        upstream=pool,
+        lambda_endpoint=settings.lambda_endpoint,
+        concurrency=settings.function_concurrency,
+        idle_timeout=settings.function_idle_timeout,
+        refresh_interval=max(settings.reload_interval, 0.5),
+    )
+    await functions.start()
+    # This worker writes its own metrics shard and reads all of them for /metrics.
+    index, shards = metric_shards if metric_shards is not None else (0, [Shard()])
+    observer = Observer(
+        settings.data_path,
+        Metrics(shards[index], shards),
+        otlp_endpoint=settings.otlp_endpoint,
+        rotate_bytes=settings.log_rotate_bytes,
+        rotate_age=settings.log_rotate_age,
+    )
+    observer.start(pool)
+    env = Env(
+        domain=settings.domain,
+        pool=pool,
+        access_log=access_log,
+        limiter=traffic.limiter,
+        auth=AuthRuntime.from_settings(settings),
+        functions=functions,
+        observer=observer,
+    )
     pipeline = Pipeline(env)
     reloader = Reloader(
-        store, Compiler(store, settings.account_id), pipeline, settings.reload_interval
+        store,
+        Compiler(store, settings.account_id, traffic.master_key),
+        pipeline,
+        settings.reload_interval,
     )
     await reloader.refresh()
     reloader.start()
@@ -67,7 +112,10 @@ async def run_worker(
         server.close()
     await asyncio.gather(*(s.shutdown(settings.shutdown_timeout) for s in states))
     await reloader.stop()
+    await functions.close()
+    await traffic.close()
     if access_log is not None:
         access_log.close()
+    observer.close()
     await pool.close()
     await store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from frontgate.admin.context import Doc
 from frontgate.admin.errors import BadRequest
 from frontgate.admin.patch import PatchOp, as_bool, as_float, as_int, enum_of
+from frontgate.observe.context_vars import format_errors
 
 _CACHE_STRATEGIES = (
     "FAIL_WITH_403",
@@ -108,6 +109,14 @@ def access_log(doc: Doc, op: PatchOp) -> None:
         return
     if not op.value:
         raise BadRequest("Access Log value must not be empty")
-    if field == "destinationArn" and (not op.value.startswith("arn:") or op.value.count(":") < 5):
+    # Besides ARNs, Frontgate takes ``file:///absolute/path`` and ``stdout`` (observe.sinks).
+    local = op.value == "stdout" or op.value.startswith("file:///")
+    if (
+        field == "destinationArn"
+        and not local
+        and (not op.value.startswith("arn:") or op.value.count(":") < 5)
+    ):
         raise BadRequest(f"Invalid ARN. ARN is not well formed {op.value}")
+    if field == "format" and (problem := format_errors(op.value)) is not None:
+        raise BadRequest(problem)
     settings[field] = op.value

@@ -17,12 +17,13 @@ from frontgate.admin.ops.usageplans import NOT_FOUND as PLAN_NOT_FOUND
 from frontgate.admin.patch import parse_ops
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
+from frontgate.traffic.crypto import unseal
 
 _PLAN_KEY_NOT_FOUND = "Invalid Usage Plan Key identifier specified"
 
 
 async def _view(r: Reader, ctx: Ctx, key_id: str) -> Doc:
-    key = await r.get(ctx.region, kinds.API_KEY, "", key_id) or {}
+    key = unseal(ctx.settings.master_key, await r.get(ctx.region, kinds.API_KEY, "", key_id) or {})
     out = {"id": key_id, "type": "API_KEY", "value": key.get("value")}
     if key.get("name") is not None:
         out["name"] = key["name"]
@@ -192,5 +193,7 @@ async def update_usage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
                 ctx.region, kinds.USAGE, plan_id, doc_id, {"used": limit - remaining - earlier}
             )
         series = await _series(plan, key_id, _Counts(tx, ctx, plan_id), today, today)
+    if ctx.settings.on_usage_update is not None:
+        await ctx.settings.on_usage_update(ctx.region, plan_id, key_id)
     day = today.isoformat()
     return {"usagePlanId": plan_id, "startDate": day, "endDate": day, "items": {key_id: series}}

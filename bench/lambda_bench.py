@@ -1,0 +1,211 @@
+"""AWS_PROXY benchmark: a trivial Lambda handler behind a REST API vs the HTTP_PROXY route in the
+same run, on one gateway core, plus cold-start time. Run by hand (not in CI)::
+
+    python bench/lambda_bench.py [--duration 5] [--connections 32] [--repeats 3]
+
+Set-up (reusing bench/run.py's helpers and placement): the upstream nginx and wrk on core 1,
+``frontgate serve --workers 1`` on core 0 — its function worker processes inherit that affinity,
+so the handler competes for the same core as the gateway. The function and the API are created
+through the admin listener with boto3 (CreateFunction, AddPermission, CreateRestApi ...), as a
+user would. Cold start = the first request after a configuration change (new worker process:
+interpreter start, runtime import, handler import, first invocation), measured end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import boto3
+from run import (
+    GATEWAY_CORE,
+    LOAD_CORE,
+    Processes,
+    free_port,
+    http_get,
+    managed,
+    start_nginx,
+    wait_for_port,
+    wrk,
+)
+
+HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': '{\"ok\":true}'}\n"
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", HANDLER)
+    return buf.getvalue()
+
+
+def _client(service: str, port: int) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+
+
+def setup_api(admin_port: int, upstream_port: int, concurrency: int) -> tuple[str, Any]:
+    lam, apigw = _client("lambda", admin_port), _client("apigateway", admin_port)
+    arn = lam.create_function(
+        FunctionName="bench",
+        Runtime="python3.11",
+        Handler="app.handler",
+        Role="arn:aws:iam::000000000000:role/bench",
+        Code={"ZipFile": _zip()},
+    )["FunctionArn"]
+    lam.add_permission(
+        FunctionName="bench",
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+    )
+    # As on AWS, invocations beyond the concurrency are throttled, not queued: allow one worker
+    # per wrk connection (the default is 10 per function and gateway process).
+    lam.put_function_concurrency(FunctionName="bench", ReservedConcurrentExecutions=concurrency)
+    api = apigw.create_rest_api(name="lambda-bench")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    routes = {
+        "proxy": ("HTTP_PROXY", "GET", f"http://127.0.0.1:{upstream_port}/"),
+        "fn": (
+            "AWS_PROXY",
+            "POST",
+            f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+        ),
+    }
+    for part, (itype, verb, uri) in routes.items():
+        res = apigw.create_resource(restApiId=api, parentId=root, pathPart=part)["id"]
+        apigw.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(
+            restApiId=api,
+            resourceId=res,
+            httpMethod="GET",
+            type=itype,
+            integrationHttpMethod=verb,
+            uri=uri,
+        )
+    apigw.create_deployment(restApiId=api, stageName="dev")
+    return str(api), lam
+
+
+def wait_200(port: int, host: str, path: str, timeout: float = 30.0) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        status, _ = http_get(port, host, path)
+        if status == 200:
+            return time.perf_counter() - started
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} never answered 200")
+
+
+def cold_starts(lam: Any, port: int, host: str, n: int) -> list[float]:
+    """ms for the first request after each configuration change (a fresh worker)."""
+    out: list[float] = []
+    for i in range(n):
+        # A configuration change retires the warm workers: the next request starts a new one.
+        lam.update_function_configuration(
+            FunctionName="bench", Environment={"Variables": {"ROUND": str(i)}}
+        )
+        time.sleep(0.2)  # let this process see the new revision before timing
+        started = time.perf_counter()
+        status, body = http_get(port, host, "/dev/fn")
+        if status != 200:
+            raise RuntimeError(f"cold start failed: {status} {body!r}")
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--duration", type=float, default=5.0)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cold", type=int, default=10, help="cold starts to measure")
+    args = ap.parse_args(argv)
+    with managed() as (procs, workdir):
+        results = run(procs, workdir, args)
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    upstream_port = free_port()
+    start_nginx(procs, workdir, "upstream.conf.tmpl", LOAD_CORE, port=upstream_port)
+    port, admin = free_port(), free_port()
+    cmd = [
+        "taskset",
+        "-c",
+        GATEWAY_CORE,
+        sys.executable,
+        "-m",
+        "frontgate",
+        "serve",
+        "--port",
+        str(port),
+        "--admin-port",
+        str(admin),
+        "--data-dir",
+        str(workdir / "data"),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
+    gw = procs.start(cmd)
+    wait_for_port(admin, gw, "frontgate admin")
+    api, lam = setup_api(admin, upstream_port, args.connections)
+    host = f"{api}.execute-api.localhost"
+    wait_200(port, host, "/dev/proxy")
+    first = wait_200(port, host, "/dev/fn") * 1000
+    colds = cold_starts(lam, port, host, args.cold)
+    print(
+        f"cold start: first {first:.1f} ms, median of {len(colds)} "
+        f"{statistics.median(colds):.1f} ms"
+    )
+    runs: dict[str, list[Any]] = {"HTTP_PROXY": [], "AWS_PROXY": []}
+    for _ in range(args.repeats):  # interleaved, so drift hits both alike
+        for name, path in (("HTTP_PROXY", "/dev/proxy"), ("AWS_PROXY", "/dev/fn")):
+            runs[name].append(
+                wrk(
+                    f"http://127.0.0.1:{port}{path}",
+                    host,
+                    connections=args.connections,
+                    duration=args.duration,
+                    warmup=1.0,
+                    target=f"frontgate {name}",
+                )
+            )
+    out: dict[str, Any] = {
+        "cold_start_ms": {
+            "first": round(first, 1),
+            "median": round(statistics.median(colds), 1),
+            "all": [round(c, 1) for c in colds],
+        }
+    }
+    for name, rs in runs.items():
+        out[name] = {
+            "rps": round(statistics.median(r.rps for r in rs)),
+            "p50_ms": round(statistics.median(r.p50_ms for r in rs), 3),
+            "p99_ms": round(statistics.median(r.p99_ms for r in rs), 3),
+        }
+    px, fn = out["HTTP_PROXY"], out["AWS_PROXY"]
+    out["ratio_rps"] = round(fn["rps"] / px["rps"], 3)
+    out["p50_added_ms"] = round(fn["p50_ms"] - px["p50_ms"], 3)
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

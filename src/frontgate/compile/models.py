@@ -1,0 +1,76 @@
+"""Models (JSON Schema draft 4) compiled to validators once per deployment with fastjsonschema.
+
+A ``$ref`` to another model of the API (``https://apigateway.amazonaws.com/restapis/{id}/models/
+{Name}``) is resolved from the same deployment at compile time; nothing is fetched."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import fastjsonschema
+
+from frontgate.model.definition import Doc
+
+log = logging.getLogger("frontgate.models")
+
+# Validates a decoded body: returns None when valid, else AWS-style validationErrorString text.
+BodyCheck = Callable[[Any], str | None]
+
+
+def _accept(_data: Any) -> str | None:
+    return None
+
+
+class CompiledModels:
+    """Validators by model name, compiled on first use (a deployment with 500 models pays only
+    for the ones a request validator actually uses)."""
+
+    def __init__(self, models: list[Doc]) -> None:
+        self._schemas: dict[str, Any] = {}
+        for model in models:
+            try:
+                self._schemas[str(model["name"])] = json.loads(model.get("schema") or "{}")
+            except (ValueError, KeyError):
+                log.warning("model %r has an invalid schema; bodies are not validated", model)
+        self._compiled: dict[str, BodyCheck] = {}
+
+    def _resolve(self, uri: str) -> Any:
+        name = uri.rstrip("/").rsplit("/", 1)[-1]
+        schema = self._schemas.get(name)
+        if schema is None:
+            raise ValueError(f"model reference {uri} names no model of this API")
+        return schema
+
+    def check(self, name: str) -> BodyCheck:
+        found = self._compiled.get(name)
+        if found is not None:
+            return found
+        schema = self._schemas.get(name)
+        check: BodyCheck = _accept
+        if schema is not None:
+            try:
+                validate = fastjsonschema.compile(
+                    schema,
+                    handlers={"https": self._resolve, "http": self._resolve},
+                    use_default=False,  # validation must never change the body
+                )
+            except Exception as exc:  # a broken schema must not take the stage down
+                log.warning("model %s cannot be compiled (%s); bodies are not validated", name, exc)
+            else:
+                check = _wrap(validate)
+        self._compiled[name] = check
+        return check
+
+
+def _wrap(validate: Callable[[Any], Any]) -> BodyCheck:
+    def check(data: Any) -> str | None:
+        try:
+            validate(data)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            return f"[{exc.message}]"
+        return None
+
+    return check

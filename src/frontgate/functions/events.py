@@ -1,0 +1,352 @@
+"""Lambda proxy payloads: the event API Gateway sends and the rules for the response it accepts.
+
+``V1`` is the REST API (and HTTP API payload 1.0) format of reference §2.1/§2.2; ``V2`` is the
+HTTP API payload format 2.0 of §2.3/§2.4. Both implement ``PayloadFormat``. A malformed response
+raises ``MalformedResponse``; the integration turns it into AWS's 502."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from frontgate.http.message import Response
+from frontgate.pipeline.context import Context
+
+_V1_KEYS = frozenset(("statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"))
+_V2_KEYS = frozenset(
+    ("statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies")
+)
+_REMAPPED = frozenset(("connection", "content-length", "date", "server"))
+_DROPPED = frozenset(("transfer-encoding", "keep-alive", "proxy-connection", "trailer", "upgrade"))
+_IDENTITY_KEYS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "principalOrgId",
+)
+
+
+class MalformedResponse(Exception):
+    """The function's answer breaks the proxy response rules (AWS: 502)."""
+
+
+class PayloadFormat(Protocol):
+    def event(self, ctx: Context) -> bytes: ...
+
+    def response(self, ctx: Context, payload: bytes) -> Response: ...
+
+
+def _header_pairs(ctx: Context) -> list[tuple[str, str]]:
+    """The client's headers plus the ones every API Gateway endpoint adds."""
+    req = ctx.request
+    pairs: list[tuple[str, str]] = []
+    forwarded = None
+    for name, value in req.headers:
+        if name.lower() == "x-forwarded-for":
+            forwarded = value
+            continue
+        pairs.append((name, value))
+    ip = req.client_addr[0]
+    pairs.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"))
+    pairs.append(("X-Forwarded-For", f"{forwarded}, {ip}" if forwarded else ip))
+    pairs.append(("X-Forwarded-Port", str(req.server_port)))
+    pairs.append(("X-Forwarded-Proto", req.scheme))
+    return pairs
+
+
+def _media_matches(content_type: str | None, binary_types: tuple[str, ...]) -> bool:
+    if not content_type or not binary_types:
+        return False
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    major = ctype.split("/", 1)[0]
+    for pattern in binary_types:
+        p = pattern.lower().replace("~1", "/")
+        if p in (ctype, "*/*") or (p.endswith("/*") and p[:-2] == major):
+            return True
+    return False
+
+
+def _body(ctx: Context, content_type: str | None) -> tuple[str | None, bool]:
+    raw = ctx.request.body
+    if not raw:
+        return None, False
+    stage = ctx.stage
+    if stage is not None and _media_matches(content_type, stage.binary_media_types):
+        return base64.b64encode(raw).decode(), True
+    return raw.decode("utf-8", "replace"), False
+
+
+def _request_time(ctx: Context) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ctx.start_wall))
+
+
+def _first(pairs: list[tuple[str, str]], lname: str) -> str | None:
+    for k, v in pairs:
+        if k.lower() == lname:
+            return v
+    return None
+
+
+class V1:
+    """REST API Lambda proxy (payload format 1.0)."""
+
+    def event(self, ctx: Context) -> bytes:
+        pairs = _header_pairs(ctx)
+        headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for k, v in pairs:
+            headers[k] = v
+            multi_headers.setdefault(k, []).append(v)
+        query: dict[str, str] | None = None
+        multi_query: dict[str, list[str]] | None = None
+        if ctx.raw_query:
+            query, multi_query = {}, {}
+            for k, v in parse_qsl(ctx.raw_query, keep_blank_values=True):
+                query[k] = v  # the last value of a repeated key
+                multi_query.setdefault(k, []).append(v)
+        stage = ctx.stage
+        method = ctx.method
+        assert stage is not None and method is not None
+        host = _first(pairs, "host") or ""
+        user_agent = _first(pairs, "user-agent")
+        content_type = _first(pairs, "content-type")
+        body, is_b64 = _body(ctx, content_type)
+        identity: dict[str, Any] = dict.fromkeys(_IDENTITY_KEYS)
+        identity["sourceIp"] = ctx.request.client_addr[0]
+        identity["user"] = None
+        identity["userAgent"] = user_agent
+        identity["userArn"] = None
+        if ctx.identity:
+            identity.update(ctx.identity)
+        path = ctx.path
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")  # "/stage//x" is delivered as path "/x"
+        request_context: dict[str, Any] = {
+            "accountId": stage.account_id,
+            "apiId": stage.api_id,
+            "deploymentId": stage.deployment_id,
+            "domainName": host,
+            "domainPrefix": host.split(".", 1)[0],
+            "extendedRequestId": ctx.extended_request_id,
+            "httpMethod": ctx.request.method,
+            "identity": identity,
+            "path": f"/{ctx.stage_name}{ctx.path}",
+            "protocol": f"HTTP/{ctx.request.http_version}",
+            "requestId": ctx.request_id,
+            "requestTime": _request_time(ctx),
+            "requestTimeEpoch": int(ctx.start_wall * 1000),
+            "resourceId": method.resource_id,
+            "resourcePath": method.resource_path,
+            "stage": ctx.stage_name,
+        }
+        if ctx.authorizer is not None:
+            request_context["authorizer"] = ctx.authorizer
+        event = {
+            "resource": method.resource_path,
+            "path": path,
+            "httpMethod": ctx.request.method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query,
+            "multiValueQueryStringParameters": multi_query,
+            "pathParameters": dict(ctx.path_params) or None,
+            "stageVariables": dict(stage.variables) or None,
+            "requestContext": request_context,
+            "body": body,
+            "isBase64Encoded": is_b64,
+        }
+        return json.dumps(event, separators=(",", ":")).encode()
+
+    def response(self, ctx: Context, payload: bytes) -> Response:
+        doc = _json_object(payload)
+        if not _V1_KEYS.issuperset(doc):
+            raise MalformedResponse(f"unexpected keys {sorted(set(doc) - _V1_KEYS)}")
+        return _build(ctx, doc, cookies=None)
+
+
+class V2:
+    """HTTP API payload format 2.0; ``route_key`` is e.g. ``"GET /pets"`` or ``"$default"``."""
+
+    def __init__(self, route_key: str = "$default") -> None:
+        self.route_key = route_key
+
+    def event(self, ctx: Context) -> bytes:
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        for k, v in _header_pairs(ctx):
+            lk = k.lower()
+            if lk == "cookie":
+                cookies.extend(c.strip() for c in v.split(";") if c.strip())
+                continue
+            headers[lk] = f"{headers[lk]},{v}" if lk in headers else v
+        query: dict[str, str] = {}
+        for k, v in parse_qsl(ctx.raw_query, keep_blank_values=True):
+            query[k] = f"{query[k]},{v}" if k in query else v
+        stage = ctx.stage
+        assert stage is not None
+        host = headers.get("host", "")
+        body, is_b64 = _body(ctx, headers.get("content-type"))
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": self.route_key,
+            "rawPath": f"/{ctx.stage_name}{ctx.path}" if ctx.stage_name != "$default" else ctx.path,
+            "rawQueryString": ctx.raw_query,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        event["headers"] = headers
+        if query:
+            event["queryStringParameters"] = query
+        request_context: dict[str, Any] = {
+            "accountId": stage.account_id,
+            "apiId": stage.api_id,
+            "domainName": host,
+            "domainPrefix": host.split(".", 1)[0],
+            "http": {
+                "method": ctx.request.method,
+                "path": event["rawPath"],
+                "protocol": f"HTTP/{ctx.request.http_version}",
+                "sourceIp": ctx.request.client_addr[0],
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": ctx.extended_request_id,
+            "routeKey": self.route_key,
+            "stage": ctx.stage_name,
+            "time": _request_time(ctx),
+            "timeEpoch": int(ctx.start_wall * 1000),
+        }
+        if ctx.authorizer is not None:
+            request_context["authorizer"] = ctx.authorizer
+        event["requestContext"] = request_context
+        if body is not None:
+            event["body"] = body
+        if ctx.path_params:
+            event["pathParameters"] = dict(ctx.path_params)
+        event["isBase64Encoded"] = is_b64
+        if stage.variables:
+            event["stageVariables"] = dict(stage.variables)
+        return json.dumps(event, separators=(",", ":")).encode()
+
+    def response(self, ctx: Context, payload: bytes) -> Response:
+        try:
+            doc = json.loads(payload)
+        except ValueError:
+            raise MalformedResponse("not JSON") from None
+        if not isinstance(doc, dict) or "statusCode" not in doc:
+            # Inference: any valid JSON without a statusCode is a 200 application/json body.
+            text = doc if isinstance(doc, str) else json.dumps(doc)
+            return Response(200, [("Content-Type", "application/json")], text.encode())
+        if not _V2_KEYS.issuperset(doc):
+            raise MalformedResponse(f"unexpected keys {sorted(set(doc) - _V2_KEYS)}")
+        cookies = doc.get("cookies")
+        if cookies is not None and (
+            not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies)
+        ):
+            raise MalformedResponse("cookies must be a list of strings")
+        return _build(ctx, doc, cookies=cookies)
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        raise MalformedResponse("not JSON") from None
+    if not isinstance(doc, dict):
+        raise MalformedResponse("not a JSON object")
+    return doc
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    raise MalformedResponse("header values must be scalars")
+
+
+def _status(value: Any) -> int:
+    if value is None:
+        return 200
+    if isinstance(value, bool):
+        raise MalformedResponse("statusCode must be a number")
+    if isinstance(value, int):
+        status = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        status = int(value)  # numeric strings are accepted
+    else:
+        raise MalformedResponse("statusCode must be a number")
+    if not 100 <= status <= 599:
+        raise MalformedResponse("statusCode out of range")
+    return status
+
+
+def _build(ctx: Context, doc: dict[str, Any], cookies: list[str] | None) -> Response:
+    status = _status(doc.get("statusCode"))
+    single = doc.get("headers")
+    multi = doc.get("multiValueHeaders")
+    if single is not None and not isinstance(single, dict):
+        raise MalformedResponse("headers must be an object")
+    if multi is not None and not isinstance(multi, dict):
+        raise MalformedResponse("multiValueHeaders must be an object")
+    merged: dict[str, tuple[str, list[str]]] = {}  # lower name -> (casing, values)
+    for name, values in (multi or {}).items():
+        if not isinstance(values, list):
+            raise MalformedResponse("multiValueHeaders values must be lists")
+        merged[name.lower()] = (name, [_scalar(v) for v in values])
+    for name, value in (single or {}).items():
+        if value is None:
+            continue
+        entry = merged.get(name.lower())
+        if entry is None:
+            merged[name.lower()] = (name, [_scalar(value)])
+        else:
+            entry[1].append(_scalar(value))  # both merged; multiValueHeaders' casing wins
+    body = doc.get("body")
+    if body is not None and not isinstance(body, str):
+        raise MalformedResponse("body must be a string")
+    is_b64 = doc.get("isBase64Encoded", False)
+    if not isinstance(is_b64, bool):
+        raise MalformedResponse("isBase64Encoded must be a boolean")
+    raw = (body or "").encode()
+    if is_b64 and body and _accepts_binary(ctx):
+        try:
+            raw = base64.b64decode(body, validate=False)
+        except ValueError:
+            raise MalformedResponse("body is not base64") from None
+    headers: list[tuple[str, str]] = []
+    has_type = False
+    for lname, (name, values) in merged.items():
+        if lname in _DROPPED:
+            continue
+        out_name = "x-amzn-Remapped-" + name if lname in _REMAPPED else name
+        has_type = has_type or lname == "content-type"
+        headers.extend((out_name, v) for v in values)
+    for cookie in cookies or ():
+        headers.append(("Set-Cookie", cookie))
+    if not has_type:
+        headers.append(("Content-Type", "application/json"))
+    return Response(status, headers, raw)
+
+
+def _accepts_binary(ctx: Context) -> bool:
+    stage = ctx.stage
+    if stage is None or not stage.binary_media_types:
+        return False
+    for k, v in ctx.request.headers:
+        if k.lower() == "accept":
+            first = v.split(",", 1)[0]
+            return _media_matches(first, stage.binary_media_types)
+    return False
+
+
+FORMAT_V1 = V1()

@@ -1,0 +1,247 @@
+"""``FunctionInvoker``: the one entry point for running a function, local or remote. Pipeline
+stages reach it as ``env.functions``; the Lambda API's Invoke uses it too.
+
+Function documents are cached per gateway process and refreshed when the store's generation
+changes (or at once on a miss): the request path never waits on the store for a known function."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from frontgate.functions import errors, logs, permissions
+from frontgate.functions.arns import function_arn, parse_function
+from frontgate.functions.pool import FunctionPool, RunSpec
+from frontgate.functions.registry import FUNCTION, run_spec
+from frontgate.functions.remote import RemoteLambda
+from frontgate.functions.result import InvokeResult
+from frontgate.state.store import ConfigStore
+from frontgate.upstream.pool import UpstreamPool
+
+log = logging.getLogger("frontgate.functions")
+
+MAX_REQUEST = 6291456  # Lambda's synchronous invocation payload quota (6 MB)
+MAX_ASYNC_REQUEST = 1048576  # the asynchronous (Event) quota: 1 MB since 2024 (was 256 KB)
+
+
+class _Entry:
+    __slots__ = ("account", "doc", "pool", "spec", "statements")
+
+    def __init__(self, spec: RunSpec, doc: dict[str, Any], account: str) -> None:
+        self.spec = spec
+        self.doc = doc
+        self.account = account
+        self.statements: list[dict[str, Any]] = list(doc.get("_policy") or [])
+        self.pool: FunctionPool | None = None
+
+
+class FunctionInvoker:
+    def __init__(
+        self,
+        store: ConfigStore,
+        data_path: Path,
+        *,
+        account_id: str,
+        region: str,
+        upstream: UpstreamPool | None = None,
+        lambda_endpoint: str | None = None,
+        concurrency: int = 10,
+        idle_timeout: float = 300.0,
+        max_procs: int = 128,
+        refresh_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.data_path = data_path
+        self.account_id = account_id
+        self.region = region
+        self.concurrency = concurrency
+        self.idle_timeout = idle_timeout
+        self.max_procs = max_procs
+        self.refresh_interval = refresh_interval
+        self.remote = (
+            RemoteLambda(lambda_endpoint, upstream) if lambda_endpoint and upstream else None
+        )
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._logs: dict[tuple[str, str], logs.FunctionLog] = {}
+        self._generation = -2
+        self._task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._task = asyncio.get_running_loop().create_task(self._housekeeping())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        for task in list(self._background):
+            task.cancel()
+        for entry in self._entries.values():
+            if entry.pool is not None:
+                entry.pool.retired = True
+                entry.pool.idle.clear()
+                for worker in list(entry.pool.live):
+                    worker.kill(wait=True)
+        for flog in self._logs.values():
+            flog.close()
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_interval)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("function refresh failed")
+            for entry in self._entries.values():
+                if entry.pool is not None:
+                    entry.pool.shrink(self.idle_timeout)
+
+    async def refresh(self) -> None:
+        generation = await self.store.generation()
+        if generation == self._generation:
+            return
+        self._generation = generation
+        seen: set[tuple[str, str]] = set()
+        for region, _parent, doc in await self.store.list_all(FUNCTION):
+            key = (region, str(doc["FunctionName"]))
+            seen.add(key)
+            self._install(region, doc)
+        for key in set(self._entries) - seen:
+            self._drop(key)
+
+    async def reload(self, region: str, name: str) -> None:
+        """Re-read one function now (after a Lambda API write in this process)."""
+        doc = await self.store.get(region, FUNCTION, "", name)
+        if doc is None:
+            self._drop((region, name))
+        else:
+            self._install(region, doc)
+
+    def _install(self, region: str, doc: dict[str, Any]) -> None:
+        key = (region, str(doc["FunctionName"]))
+        old = self._entries.get(key)
+        spec = run_spec(region, doc)
+        entry = _Entry(spec, doc, self.account_id)
+        if old is not None and old.spec == spec:
+            entry.pool = old.pool  # only the policy changed: keep the warm workers
+        elif old is not None and old.pool is not None:
+            old.pool.retire()
+        self._entries[key] = entry
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None and old.pool is not None:
+            old.pool.retire()
+
+    def log_of(self, region: str, name: str) -> logs.FunctionLog:
+        flog = self._logs.get((region, name))
+        if flog is None:
+            flog = self._logs[(region, name)] = logs.FunctionLog(
+                logs.log_path(self.data_path, region, name)
+            )
+        return flog
+
+    # -- invocation -----------------------------------------------------------------------------
+
+    async def _entry(self, function: str) -> tuple[_Entry | None, str, str]:
+        """(local entry or None, region, canonical ARN) for a FunctionName/ARN."""
+        ref = parse_function(function)
+        region = ref.region or self.region
+        arn = function_arn(region, ref.account or self.account_id, ref.name)
+        if ref.account not in (None, self.account_id):
+            return None, region, arn
+        entry = self._entries.get((region, ref.name))
+        if entry is None:
+            await self.reload(region, ref.name)
+            entry = self._entries.get((region, ref.name))
+        return entry, region, arn
+
+    async def invoke(
+        self,
+        function_arn: str,
+        payload: bytes,
+        *,
+        source_arn: str | None,
+        timeout: float | None = None,
+        client_context: str | None = None,
+    ) -> InvokeResult:
+        """Run a function synchronously (RequestResponse).
+
+        ``source_arn`` set means API Gateway is the caller: the function's resource policy must
+        allow it (``errors.AccessDenied`` otherwise). ``timeout`` bounds the caller's wait (the
+        function keeps its own timeout). Raises ``errors.LambdaError`` subclasses (not found,
+        throttled, payload too large) and ``TimeoutError`` when ``timeout`` passes first."""
+        entry, region, arn = await self._entry(function_arn)
+        if len(payload) > MAX_REQUEST:
+            raise errors.RequestTooLarge(
+                f"Request must be smaller than {MAX_REQUEST} bytes for the InvokeFunction operation"
+            )
+        if entry is None:
+            if self.remote is None:
+                raise errors.not_found(arn)
+            wait = timeout if timeout is not None else 900.0
+            return await self.remote.invoke(function_arn, region, payload, wait, "RequestResponse")
+        if source_arn is not None and not permissions.allows(
+            entry.statements, source_arn, self.account_id
+        ):
+            raise errors.AccessDenied(
+                f"The resource policy of {entry.spec.arn} does not allow principal "
+                f"{permissions.APIGATEWAY} to perform lambda:InvokeFunction with source ARN "
+                f"{source_arn} (add one with: aws lambda add-permission --function-name "
+                f"{entry.spec.name} --principal {permissions.APIGATEWAY} --action "
+                f"lambda:InvokeFunction --statement-id <id> --source-arn <pattern>)"
+            )
+        pool = entry.pool
+        if pool is None or pool.retired:
+            pool = entry.pool = FunctionPool(
+                entry.spec, self.log_of(region, entry.spec.name), self.concurrency, self.max_procs
+            )
+        request_id = str(uuid.UUID(bytes=os.urandom(16), version=4))
+        run = pool.invoke(request_id, payload, entry.spec.arn, client_context)
+        if timeout is None or timeout >= entry.spec.timeout + 1:
+            outcome = await run
+        else:
+            # The caller gives up first; the invocation runs to its own end, as on AWS.
+            task = asyncio.get_running_loop().create_task(run)
+            self._background.add(task)
+            task.add_done_callback(_discard(self._background))
+            outcome = await asyncio.wait_for(asyncio.shield(task), timeout)
+        return InvokeResult(
+            payload=outcome.payload,
+            function_error=outcome.error,
+            log_tail="".join(outcome.log),
+        )
+
+    async def invoke_event(self, function_arn: str, payload: bytes) -> None:
+        """InvocationType=Event: checks now, runs in the background (202 to the caller)."""
+        entry, region, arn = await self._entry(function_arn)
+        if len(payload) > MAX_ASYNC_REQUEST:
+            raise errors.RequestTooLarge(
+                f"Request must be smaller than {MAX_ASYNC_REQUEST} bytes for the "
+                "InvokeAsync operation"
+            )
+        if entry is None and self.remote is None:
+            raise errors.not_found(arn)
+
+        async def run() -> None:
+            try:
+                if entry is None and self.remote is not None:
+                    await self.remote.invoke(function_arn, region, payload, 900.0, "Event")
+                else:
+                    await self.invoke(function_arn, payload, source_arn=None)
+            except Exception as exc:
+                log.warning("asynchronous invocation of %s failed: %s", arn, exc)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(_discard(self._background))
+
+
+def _discard(tasks: set[asyncio.Task[Any]]) -> Any:
+    return tasks.discard

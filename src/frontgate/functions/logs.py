@@ -1,0 +1,85 @@
+"""A function's log, as Lambda writes it to CloudWatch: START/END/REPORT lines around the
+handler's output, appended to ``{data_dir}/functions/{region}/{name}.log`` (every gateway worker
+process appends whole blocks with O_APPEND, so lines from different processes do not tear)."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+TAIL_BYTES = 4096  # Invoke's LogType=Tail returns the last 4 KB, as Lambda does
+
+
+def log_path(data_dir: Path, region: str, name: str) -> Path:
+    return data_dir / "functions" / region / f"{name}.log"
+
+
+def iso_now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+class FunctionLog:
+    """Appends to one function's log file; opened lazily, one fd per gateway process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(self._fd, text.encode("utf-8", "replace"))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def start_line(request_id: str, version: str = "$LATEST") -> str:
+    return f"START RequestId: {request_id} Version: {version}\n"
+
+
+def end_lines(
+    request_id: str,
+    duration_ms: float,
+    memory_mb: int,
+    max_used_mb: int,
+    init_ms: float | None,
+    timed_out_after: float | None = None,
+) -> str:
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\tMemory Size: {memory_mb} MB\t"
+        f"Max Memory Used: {max_used_mb} MB\t"
+    )
+    if init_ms is not None:
+        report += f"Init Duration: {init_ms:.2f} ms\t"
+    out = f"END RequestId: {request_id}\n{report}\n"
+    if timed_out_after is not None:
+        out += f"{iso_now()} {request_id} Task timed out after {timed_out_after:.2f} seconds\n"
+    return out
+
+
+def read(path: Path, follow: bool = False, poll: float = 0.25) -> Iterator[str]:
+    """Yield the log's text; with ``follow``, keep yielding what is appended (``tail -f``)."""
+    while not path.exists():
+        if not follow:
+            return
+        time.sleep(poll)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        while True:
+            chunk = fh.read()
+            if chunk:
+                yield chunk
+            elif not follow:
+                return
+            else:
+                time.sleep(poll)

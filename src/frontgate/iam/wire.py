@@ -1,0 +1,87 @@
+"""The AWS query protocol as the ``iam`` and ``sts`` services speak it: form-encoded ``Action=…``
+requests in, XML out (shaped by botocore's service models), XML error bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+from xml.sax.saxutils import escape
+
+import botocore.session
+
+from frontgate.http.message import Response
+
+NAMESPACES = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+}
+VERSIONS = {"2010-05-08": "iam", "2011-06-15": "sts"}
+
+
+class QueryError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def no_such_entity(message: str) -> QueryError:
+    return QueryError(404, "NoSuchEntity", message)
+
+
+@functools.cache
+def _model(service: str) -> Any:
+    # Loaded on the first IAM call only: the models are large.
+    return botocore.session.get_session().get_service_model(service)
+
+
+def operations(service: str) -> frozenset[str]:
+    return frozenset(_model(service).operation_names)
+
+
+def _value(shape: Any, value: Any) -> str:
+    kind = shape.type_name
+    if kind == "structure":
+        return "".join(
+            f"<{name}>{_value(member, value[name])}</{name}>"
+            for name, member in shape.members.items()
+            if isinstance(value, dict) and value.get(name) is not None
+        )
+    if kind == "list":
+        return "".join(f"<member>{_value(shape.member, v)}</member>" for v in value)
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "timestamp":
+        if isinstance(value, int | float):
+            value = dt.datetime.fromtimestamp(value, dt.UTC)
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return escape(str(value))
+
+
+def respond(service: str, action: str, result: dict[str, Any] | None, request_id: str) -> Response:
+    op = _model(service).operation_model(action)
+    ns = NAMESPACES[service]
+    inner = ""
+    if op.output_shape is not None and result is not None:
+        inner = f"<{action}Result>{_value(op.output_shape, result)}</{action}Result>"
+    body = (
+        f'<{action}Response xmlns="{ns}">{inner}<ResponseMetadata><RequestId>{request_id}'
+        f"</RequestId></ResponseMetadata></{action}Response>"
+    )
+    return Response(200, [("Content-Type", "text/xml")], body.encode())
+
+
+def error(service: str, exc: QueryError, request_id: str) -> Response:
+    body = (
+        f'<ErrorResponse xmlns="{NAMESPACES[service]}"><Error><Type>Sender</Type>'
+        f"<Code>{escape(exc.code)}</Code><Message>{escape(exc.message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    return Response(exc.status, [("Content-Type", "text/xml")], body.encode())
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,159 @@
+"""Compile an access-log format into one Python function per deployment: the literal text becomes
+a ``%`` template and each ``$context`` variable an inlined expression, so a request costs one
+tuple and one C-level format — the format is never parsed per request.
+
+JSON and XML layouts (told by their first character) get their values escaped so every line stays
+valid; an unquoted JSON value is written as a JSON literal (``null`` for a missing one)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape as _xml_escape
+
+from frontgate.observe.context_vars import lookup, tokens
+
+if TYPE_CHECKING:
+    from frontgate.http.message import Response
+    from frontgate.pipeline.context import Context
+
+Formatter = Callable[["Context", "Response", int], str]
+
+_json_str: Callable[[str], str] = json.encoder.encode_basestring
+_time_cache: list[Any] = [-1, ""]
+
+
+def _request_time(c: Context) -> str:
+    # One strftime per second: every request within that second shares the text.
+    sec = int(c.start_wall)
+    if _time_cache[0] != sec:
+        _time_cache[1] = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(sec))
+        _time_cache[0] = sec
+    text: str = _time_cache[1]
+    return text
+
+
+def _header(c: Context, name: str) -> str | None:
+    for k, v in c.request.headers:
+        if k.lower() == name:
+            return v
+    return None
+
+
+def _prefix(c: Context) -> str | None:
+    host = _header(c, "host")
+    return host.split(".", 1)[0] if host else None
+
+
+def _path(c: Context) -> str:
+    return "/" + c.stage_name + c.path if c.stage_name else c.request.target.partition("?")[0]
+
+
+def _protocol(c: Context) -> str:
+    # AWS logs HTTP/1.1 whatever the client spoke (reference §6.3).
+    return "HTTP/1.1"
+
+
+def _quoted(text: str | None) -> str | None:
+    return None if text is None else json.dumps(text)
+
+
+def _integration_error(c: Context) -> str | None:
+    return c.error if c.integration_latency is not None and c.integration_status is None else None
+
+
+def _xray(c: Context) -> str | None:
+    trace = c.trace
+    return None if trace is None else trace.xray_root
+
+
+def _identity(c: Context, key: str) -> Any:
+    # AWS_IAM and Cognito authorization fill ``ctx.identity``; otherwise these are null.
+    found = c.identity
+    return found.get(key) if found else None
+
+
+def _auth(c: Context, key: str) -> Any:
+    found = c.authorizer
+    return found.get(key) if found else None
+
+
+def _claim(c: Context, key: str) -> Any:
+    claims = _auth(c, "claims")
+    return claims.get(key) if isinstance(claims, dict) else None
+
+
+def _dash(v: Any) -> Any:
+    return "-" if v is None else v
+
+
+def _in_json_string(v: Any) -> str:
+    return "-" if v is None else _json_str(v if isinstance(v, str) else str(v))[1:-1]
+
+
+def _json_literal(v: Any) -> str:
+    if v is None:
+        return "null"
+    return str(v) if isinstance(v, int) else _json_str(str(v))
+
+
+def _in_xml(v: Any) -> str:
+    return "-" if v is None else _xml_escape(str(v), {'"': "&quot;"})
+
+
+_HELPERS: dict[str, Any] = {
+    name: value for name, value in globals().items() if name.startswith("_") and callable(value)
+}
+
+
+def _quoted_positions(fmt: str, starts: list[int]) -> list[bool]:
+    """For a JSON layout: is each position inside a string literal?"""
+    out: list[bool] = []
+    inside = escaped = False
+    pos = 0
+    for start in starts:
+        for ch in fmt[pos:start]:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                inside = not inside
+        pos = start
+        out.append(inside)
+    return out
+
+
+def compile_format(fmt: str) -> Formatter:
+    """Raises ValueError for an unknown variable (UpdateStage refuses those first)."""
+    if fmt.endswith("\n"):
+        fmt = fmt[:-1]
+    found = tokens(fmt)
+    layout = fmt.lstrip()[:1]
+    quoted = _quoted_positions(fmt, [s for s, _e, _n in found]) if layout == "{" else []
+    literals: list[str] = []
+    exprs: list[str] = []
+    pos = 0
+    for i, (start, end, name) in enumerate(found):
+        var = lookup(name)
+        if var is None:
+            raise ValueError(f"unknown access-log variable $context.{name}")
+        literals.append(fmt[pos:start].replace("%", "%%"))
+        pos = end
+        if layout == "{":
+            wrap = "_in_json_string" if quoted[i] else "_json_literal"
+            exprs.append(f"{wrap}({var.expr})" if var.escape or var.nullable or not quoted[i]
+                         else var.expr)  # fmt: skip
+        elif layout == "<" and var.escape:
+            exprs.append(f"_in_xml({var.expr})")
+        else:
+            exprs.append(f"_dash({var.expr})" if var.nullable else var.expr)
+    literals.append(fmt[pos:].replace("%", "%%"))
+    if not exprs:
+        return lambda _c, _r, _ms: fmt
+    namespace = {**_HELPERS, "_T": "%s".join(literals)}
+    source = f"lambda c, r, l: _T % ({', '.join(exprs)},)"
+    fn: Formatter = eval(source, namespace)  # source: our table only
+    return fn

@@ -1,0 +1,240 @@
+"""Lambda (CUSTOM) authorizer stage, TOKEN and REQUEST: AWS's input events, the returned policy
+evaluated against the method ARN together with the resource policy, and results cached per
+identity source for ``authorizerResultTtlInSeconds``. A cache hit finishes synchronously."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Policy, PolicyError, compile_policy
+from frontgate.observe.tracing import record_span
+from frontgate.pipeline.authorize import INVOKE, facts, method_arn, precheck, unauthorized
+from frontgate.pipeline.context import Context
+from frontgate.pipeline.errors import GatewayError
+from frontgate.pipeline.plan import StageFn
+from frontgate.pipeline.values import header, query
+
+if TYPE_CHECKING:
+    from frontgate.compile.stage_inputs import StageInputs
+    from frontgate.pipeline.env import Env
+
+log = logging.getLogger("frontgate.authorizer")
+
+TIMEOUT = 10.0  # seconds: API Gateway's limit for a Lambda authorizer
+MAX_ENTRIES = 10_000  # per authorizer and stage; oldest entries are dropped first
+_FUNCTION = re.compile(r"/functions/(.+?)/invocations")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A validated authorizer answer, as cached."""
+
+    policy: Policy
+    authorizer: dict[str, Any]  # $context.authorizer: principalId and context values
+    usage_key: str | None
+    expires: float
+
+
+class ResultCache:
+    """Authorizer results by identity-source values; cleared by FlushStageAuthorizersCache."""
+
+    def __init__(self, ttl: int) -> None:
+        self.ttl = ttl
+        self.entries: OrderedDict[tuple[str, ...], Result] = OrderedDict()
+
+    def get(self, key: tuple[str, ...], now: float) -> Result | None:
+        found = self.entries.get(key)
+        if found is not None and found.expires <= now:
+            del self.entries[key]
+            return None
+        return found
+
+    def put(self, key: tuple[str, ...], result: Result) -> None:
+        self.entries[key] = result
+        if len(self.entries) > MAX_ENTRIES:
+            self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+def failure(response_type: str = "AUTHORIZER_CONFIGURATION_ERROR") -> GatewayError:
+    error = "AuthorizerConfigurationException"
+    if response_type == "AUTHORIZER_FAILURE":
+        error = "AuthorizerFailureException"
+    # AWS answers authorizer failures with {"message": null}.
+    return GatewayError(response_type, None, error, spaced=True)
+
+
+def _bind(read: Callable[[Context, str], str | None], name: str) -> Callable[[Context], str | None]:
+    return lambda c: read(c, name)
+
+
+def _sources(authorizer: dict[str, Any]) -> list[Callable[[Context], str | None]]:
+    from frontgate.pipeline.values import context_var
+
+    def stage_var(c: Context, n: str) -> str | None:
+        return c.stage.variables.get(n) if c.stage else None
+
+    kinds: tuple[tuple[str, Callable[[Context, str], str | None]], ...] = (
+        ("method.request.header.", header),
+        ("method.request.querystring.", query),
+        ("stageVariables.", stage_var),
+        ("context.", context_var),
+    )
+    getters: list[Callable[[Context], str | None]] = []
+    for raw in str(authorizer.get("identitySource") or "").split(","):
+        src = raw.strip()
+        for prefix, read in kinds:
+            if src.startswith(prefix):
+                getters.append(_bind(read, src[len(prefix) :]))
+    return getters
+
+
+def plan(
+    authorizer: dict[str, Any], policy: Policy | None, prefix: str, inputs: StageInputs
+) -> list[StageFn]:
+    kind = str(authorizer.get("type") or "TOKEN")
+    ttl = int(authorizer.get("authorizerResultTtlInSeconds", 300) or 0)
+    sources = _sources(authorizer)
+    if kind == "TOKEN" and not sources:
+        sources = [lambda c: header(c, "Authorization")]
+    expression = authorizer.get("identityValidationExpression") if kind == "TOKEN" else None
+    token_re = re.compile(expression) if expression else None
+    cache: ResultCache = inputs.memo(f"authorizer:{authorizer['id']}", lambda: ResultCache(ttl))
+    inputs.shared.setdefault("authorizer_caches", []).append(cache)
+    uri = str(authorizer.get("authorizerUri") or "")
+    found = _FUNCTION.search(uri)
+    function_arn = found.group(1) if found else uri
+    source_arn = (
+        f"arn:aws:execute-api:{inputs.region}:{inputs.account_id}:{inputs.api_id}/authorizers/"
+        f"{authorizer['id']}"
+    )
+    phase_one = precheck(policy, prefix)
+
+    def lambda_authorize(ctx: Context, env: Env) -> Awaitable[None] | None:
+        rp = phase_one(ctx, env)
+        values = tuple(get(ctx) or "" for get in sources)
+        # A missing or empty identity source is 401 without calling the function.
+        if any(v == "" for v in values):
+            raise unauthorized()
+        if token_re is not None and not token_re.fullmatch(values[0]):
+            raise unauthorized()
+        now = time.monotonic()
+        cached = cache.get(values, now) if ttl > 0 and values else None
+        if cached is not None:
+            _apply(ctx, env, cached, rp, prefix)
+            return None
+        return _invoke(ctx, env, kind, values, rp)
+
+    async def _invoke(ctx: Context, env: Env, kind: str, values: tuple[str, ...], rp: int) -> None:
+        arn = method_arn(ctx, prefix)
+        if kind == "TOKEN":
+            event: dict[str, Any] = {
+                "type": "TOKEN",
+                "methodArn": arn,
+                "authorizationToken": values[0],
+            }
+        else:
+            event = _request_event(ctx, arn)
+        invoker = getattr(env, "functions", None)
+        if invoker is None:
+            ctx.log("Execution failed due to configuration error: functions are not available")
+            raise failure()
+        started = time.perf_counter()
+        try:
+            out = await invoker.invoke(
+                function_arn, json.dumps(event).encode(), source_arn=source_arn, timeout=TIMEOUT
+            )
+        except TimeoutError:
+            ctx.log("Execution failed due to an authorizer timeout")
+            raise failure("AUTHORIZER_FAILURE") from None
+        except Exception as exc:
+            ctx.log(f"Execution failed due to configuration error: {exc}")
+            raise failure() from None
+        latency = int((time.perf_counter() - started) * 1000)
+        # Traced stages get an authorizer span (observe.tracing; nothing when tracing is off).
+        attrs = {"aws.lambda.invoked_arn": function_arn, "aws.api_gateway.authorizer.type": kind}
+        record_span(ctx, "Lambda authorizer", started, time.perf_counter(), **attrs)
+        result = _parse(ctx, out.payload, out.function_error, ttl, latency)
+        if ttl > 0 and values:
+            cache.put(values, result)
+        _apply(ctx, env, result, rp, prefix)
+
+    return [lambda_authorize]
+
+
+def _request_event(ctx: Context, arn: str) -> dict[str, Any]:
+    from frontgate.functions.events import V1
+
+    event: dict[str, Any] = json.loads(V1().event(ctx))
+    event.pop("body", None)
+    event.pop("isBase64Encoded", None)
+    return {"type": "REQUEST", "methodArn": arn, **event}
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise ValueError("context values must be strings, numbers or booleans")
+
+
+def _parse(
+    ctx: Context, payload: bytes, function_error: str | None, ttl: int, latency: int
+) -> Result:
+    try:
+        doc = json.loads(payload or b"null")
+    except ValueError:
+        doc = None
+    if function_error:
+        message = doc.get("errorMessage") if isinstance(doc, dict) else None
+        if message == "Unauthorized":
+            raise unauthorized()
+        ctx.log(f"Execution failed due to an authorizer error: {message}")
+        raise failure()
+    try:
+        if not isinstance(doc, dict) or "principalId" not in doc:
+            raise ValueError("the response has no principalId")
+        policy = compile_policy(doc["policyDocument"])
+        context = doc.get("context") or {}
+        if not isinstance(context, dict):
+            raise ValueError("context must be an object")
+        auth: dict[str, Any] = {k: _scalar(v) for k, v in context.items()}
+    except (KeyError, ValueError, PolicyError) as exc:
+        ctx.log(f"Execution failed due to configuration error: Invalid authorizer response: {exc}")
+        raise failure() from None
+    auth["principalId"] = str(doc["principalId"])
+    auth["integrationLatency"] = latency
+    usage = doc.get("usageIdentifierKey")
+    return Result(policy, auth, str(usage) if usage else None, time.monotonic() + ttl)
+
+
+def _apply(ctx: Context, env: Env, result: Result, rp: int, prefix: str) -> None:
+    """Outcome table A: the authorizer's policy with the resource policy (phase two)."""
+    arn = method_arn(ctx, prefix)
+    decision = result.policy.evaluate(ANONYMOUS, INVOKE, arn, facts(ctx, env))
+    if decision == DENY:
+        raise GatewayError(
+            "ACCESS_DENIED",
+            "User is not authorized to access this resource with an explicit deny",
+            "AccessDeniedException",
+            capital=True,
+        )
+    if decision != ALLOW and rp != ALLOW:
+        raise GatewayError(
+            "ACCESS_DENIED",
+            "User is not authorized to access this resource",
+            "AccessDeniedException",
+            capital=True,
+        )
+    ctx.authorizer = result.authorizer
+    ctx.authorizer_usage_key = result.usage_key

@@ -1,0 +1,63 @@
+"""Persist per-key per-day usage for GetUsage: every ``interval`` seconds each worker adds the
+counts it admitted since the last write to the ``usage`` documents (parent: plan id, id
+``<keyId>:<YYYY-MM-DD>``, ``{"used": n}``), all in one transaction.
+
+Accuracy: GetUsage lags traffic by at most one interval; a worker that dies loses at most its
+last interval's counts (the live quota counters are not affected)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from frontgate.control import kinds
+from frontgate.state.store import ConfigStore
+from frontgate.traffic.limiter import Limiter
+from frontgate.traffic.periods import DAY
+
+log = logging.getLogger("frontgate.traffic.usage")
+
+
+class UsageWriter:
+    def __init__(self, store: ConfigStore, limiter: Limiter, interval: float = 1.0) -> None:
+        self.store = store
+        self.limiter = limiter
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()  # what was admitted before shutdown still counts
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.flush()
+
+    async def flush(self) -> int:
+        """Write the pending counts; on failure keep them for the next attempt."""
+        pending = self.limiter.take_pending()
+        if not pending:
+            return 0
+        try:
+            async with self.store.transaction() as tx:
+                for (region, plan_id, key_id, day), n in pending.items():
+                    date = dt.datetime.fromtimestamp(day * DAY, dt.UTC).date().isoformat()
+                    doc_id = f"{key_id}:{date}"
+                    doc = await tx.get(region, kinds.USAGE, plan_id, doc_id) or {}
+                    await tx.put(region, kinds.USAGE, plan_id, doc_id,
+                                 {**doc, "used": int(doc.get("used", 0)) + n})  # fmt: skip
+        except Exception:
+            log.exception("writing usage counts failed; retrying in %.1fs", self.interval)
+            self.limiter.restore_pending(pending)
+            return 0
+        return sum(pending.values())

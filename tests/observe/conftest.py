@@ -1,0 +1,133 @@
+"""Shared pieces for the observability tests: a small OpenAPI file in front of the loopback
+upstream, the real ``frontgate serve``, and the real AWS CLI / boto3 against its admin port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+from prometheus_client.parser import text_string_to_metric_families
+from tests.support.gateway import Gateway
+
+API = """
+openapi: 3.0.1
+info: {title: observed, version: '1'}
+paths:
+  /pets:
+    get:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: UPSTREAM/pets
+  /broken:
+    get:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: UPSTREAM/status/503
+  /mock:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: '200'
+            responseTemplates: {application/json: '{"ok": true}'}
+"""
+
+CONSOLE_JSON = (
+    '{ "requestId":"$context.requestId", "extendedRequestId":"$context.extendedRequestId", '
+    '"ip": "$context.identity.sourceIp", "caller":"$context.identity.caller", '
+    '"user":"$context.identity.user", "requestTime":"$context.requestTime", '
+    '"httpMethod":"$context.httpMethod", "resourcePath":"$context.resourcePath", '
+    '"status":"$context.status", "protocol":"$context.protocol", '
+    '"responseLength":"$context.responseLength" }'
+)
+
+
+def api_file(tmp: Path, upstream_port: int) -> Path:
+    path = tmp / "observed.yaml"
+    path.write_text(API.replace("UPSTREAM", f"http://127.0.0.1:{upstream_port}"))
+    return path
+
+
+def client(gw: Gateway) -> Any:
+    return boto3.client(
+        "apigateway",
+        endpoint_url=f"http://127.0.0.1:{gw.admin_port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def aws(gw: Gateway, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+               AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")  # fmt: skip
+    env.pop("AWS_PROFILE", None)
+    return subprocess.run(
+        ["aws", "--endpoint-url", f"http://127.0.0.1:{gw.admin_port}", "--output", "json",
+         "apigateway", *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+
+def update_stage(gw: Gateway, *ops: tuple[str, str, str]) -> dict[str, Any]:
+    result = client(gw).update_stage(
+        restApiId=gw.api_id,
+        stageName="dev",
+        patchOperations=[{"op": op, "path": path, "value": value} for op, path, value in ops],
+    )
+    return dict(result)
+
+
+def admin_get(gw: Gateway, path: str) -> tuple[int, bytes]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", gw.admin_port, timeout=10)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+Scrape = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def scrape(gw: Gateway) -> Scrape:
+    """/metrics through prometheus_client's parser: {(sample name, sorted labels): value}."""
+    status, body = admin_get(gw, "/metrics")
+    assert status == 200
+    out: Scrape = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return out
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in read_lines(path)]
