@@ -387,3 +387,19 @@ def test_kill_9_mid_write_loses_nothing_acknowledged(
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         finally:
             conn.close()
+
+
+def test_non_config_write_does_not_bump_generation(store: ConfigStore, run: Run[Any]) -> None:
+    """Usage counts are written with config=False: committed, but no snapshot rebuild."""
+
+    async def body() -> None:
+        before = await store.generation()
+        async with store.transaction(config=False) as tx:
+            await tx.put(R1, "usage", "plan1", "key1:2026-11-25", {"used": 3})
+        assert await store.generation() == before
+        assert await store.get(R1, "usage", "plan1", "key1:2026-11-25") == {"used": 3}
+        async with store.transaction() as tx:
+            await tx.put(R1, "restapi", "", "a9", {"id": "a9"})
+        assert await store.generation() == before + 1
+
+    run(body())

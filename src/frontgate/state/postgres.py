@@ -186,12 +186,13 @@ class PostgresStore:
         return [(str(r[0]), str(r[1]), _loads(r[2])) for r in rows]
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PostgresTx]:
+    async def transaction(self, *, config: bool = True) -> AsyncIterator[PostgresTx]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield PostgresTx(conn)
             # Same transaction as the writes: other nodes never see new documents under an
             # old generation, and a rollback (exception above) leaves the generation alone.
-            await conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
+            if config:
+                await conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
 
     async def generation(self) -> int:
         async with self.pool.acquire() as conn:

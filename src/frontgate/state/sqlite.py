@@ -126,13 +126,14 @@ class SqliteStore:
         return [(r[0], r[1], dict(json.loads(r[2]))) for r in rows]
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteTx]:
+    async def transaction(self, *, config: bool = True) -> AsyncIterator[SqliteTx]:
         async with self._lock:
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield SqliteTx(conn)
-                conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
+                if config:
+                    conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

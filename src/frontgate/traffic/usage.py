@@ -49,7 +49,7 @@ class UsageWriter:
         if not pending:
             return 0
         try:
-            async with self.store.transaction() as tx:
+            async with self.store.transaction(config=False) as tx:
                 for (region, plan_id, key_id, day), n in pending.items():
                     date = dt.datetime.fromtimestamp(day * DAY, dt.UTC).date().isoformat()
                     doc_id = f"{key_id}:{date}"
