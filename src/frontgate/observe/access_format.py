@@ -133,27 +133,29 @@ def compile_format(fmt: str) -> Formatter:
     found = tokens(fmt)
     layout = fmt.lstrip()[:1]
     quoted = _quoted_positions(fmt, [s for s, _e, _n in found]) if layout == "{" else []
-    literals: list[str] = []
+    template = ""
     exprs: list[str] = []
     pos = 0
     for i, (start, end, name) in enumerate(found):
         var = lookup(name)
         if var is None:
             raise ValueError(f"unknown access-log variable $context.{name}")
-        literals.append(fmt[pos:start].replace("%", "%%"))
+        template += fmt[pos:start].replace("%", "%%")
         pos = end
-        if layout == "{":
-            wrap = "_in_json_string" if quoted[i] else "_json_literal"
-            exprs.append(f"{wrap}({var.expr})" if var.escape or var.nullable or not quoted[i]
-                         else var.expr)  # fmt: skip
-        elif layout == "<" and var.escape:
-            exprs.append(f"_in_xml({var.expr})")
+        in_string = layout == "{" and quoted[i]
+        if var.expr == "None":
+            # Always null: AWS's "-" (JSON's null outside a string) goes into the template.
+            template += "null" if layout == "{" and not in_string else "-"
+            continue
+        template += "%s"
+        if layout == "{" and not in_string:
+            exprs.append(f"_json_literal({var.expr})")
+        elif var.escape and layout in ("{", "<"):
+            exprs.append(f"{'_in_json_string' if in_string else '_in_xml'}({var.expr})")
         else:
             exprs.append(f"_dash({var.expr})" if var.nullable else var.expr)
-    literals.append(fmt[pos:].replace("%", "%%"))
-    if not exprs:
-        return lambda _c, _r, _ms: fmt
-    namespace = {**_HELPERS, "_T": "%s".join(literals)}
-    source = f"lambda c, r, l: _T % ({', '.join(exprs)},)"
+    template += fmt[pos:].replace("%", "%%")
+    namespace = {**_HELPERS, "_T": template}
+    source = f"lambda c, r, l: _T % ({''.join(e + ', ' for e in exprs)})"
     fn: Formatter = eval(source, namespace)  # source: our table only
     return fn

@@ -36,7 +36,7 @@ VARIABLES: dict[str, Var] = {
     "error.messageString": _v("_quoted(c.error)"),
     "error.responseType": _v("c.error_response_type", escape=False),
     "extendedRequestId": _v("c.extended_request_id", **_SAFE),
-    "httpMethod": _v("c.request.method"),
+    "httpMethod": _v("c.request.method", **_SAFE),  # an HTTP token: the parser checked it
     "isCanaryRequest": _NONE,
     "path": _v("_path(c)"),
     "protocol": _v("_protocol(c)", **_SAFE),
@@ -44,7 +44,8 @@ VARIABLES: dict[str, Var] = {
     "requestTime": _v("_request_time(c)", **_SAFE),
     "requestTimeEpoch": _v("int(c.start_wall * 1000)", **_SAFE),
     "resourceId": _v("(c.method.resource_id if c.method else None)", escape=False),
-    "resourcePath": _v("(c.method.resource_path if c.method else None)"),
+    # Resource paths are limited to safe characters by CreateResource.
+    "resourcePath": _v("(c.method.resource_path if c.method else None)", escape=False),
     "stage": _v("(c.stage_name or None)"),
     "status": _v("r.status", **_SAFE),
     "responseLength": _v("len(r.body)", **_SAFE),

@@ -125,7 +125,15 @@ class Exporter:
         trace = ctx.trace
         if trace is None or not trace.sampled or not self.endpoint:
             return 0
-        sdk = self._sdk or self._setup()
+        sdk = self._sdk
+        if sdk is None:
+            try:
+                sdk = self._setup()
+            except ImportError as exc:
+                # Without the SDK, ids are still propagated; spans are not exported.
+                log.error("tracing: OTLP export off (pip install 'frontgate[otel]'): %s", exc)
+                self.endpoint = None
+                return 0
         readable, span_ctx, kind, status_t, code, flags, resource, scope = sdk
         sampled = flags(flags.SAMPLED)
         tid = int(trace.trace_id, 16)
