@@ -27,6 +27,8 @@ class Request:
     client_addr: tuple[str, int] = ("", 0)
     server_port: int = 0
     scheme: str = "http"
+    # The Host header's value, captured by the parser so routing need not scan the headers.
+    host: str = ""
 
 
 @dataclass(slots=True)

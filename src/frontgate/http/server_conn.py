@@ -63,7 +63,10 @@ _OWNED_LENS: Final = frozenset(len(n) for n in _OWNED)
 _CONTENT_LENGTH: Final = b"content-length"
 _TRANSFER_ENCODING: Final = b"transfer-encoding"
 _EXPECT: Final = b"expect"
-_SPECIAL_LENS: Final = frozenset({len(_CONTENT_LENGTH), len(_TRANSFER_ENCODING), len(_EXPECT)})
+_HOST: Final = b"host"
+_SPECIAL_LENS: Final = frozenset(
+    {len(_CONTENT_LENGTH), len(_TRANSFER_ENCODING), len(_EXPECT), len(_HOST)}
+)
 
 # Interned method names so a request does not allocate a new str for "GET".
 _METHODS: Final[dict[bytes, str]] = {
@@ -131,6 +134,7 @@ class ServerConnection:
         "_head_raw",
         "_header_budget",
         "_headers",
+        "_host",
         "_limits",
         "_max_headers",
         "_now",
@@ -177,6 +181,7 @@ class ServerConnection:
         self._content_length = -1
         self._te_seen = False
         self._expect_continue = False
+        self._host: str | None = None
         self._version = "1.1"
 
     # -- input ----------------------------------------------------------------------------------
@@ -270,6 +275,11 @@ class ServerConnection:
             if self._te_seen or self._content_length >= 0 or value.lower() != b"chunked":
                 raise self._abort(BAD_REQUEST)
             self._te_seen = True
+        elif lname == _HOST:
+            # Two Host fields are a request-smuggling shape (RFC 9112 §3.2: answer 400).
+            if self._host is not None:
+                raise self._abort(BAD_REQUEST)
+            self._host = value.decode("latin-1").strip()
         elif lname == _EXPECT:
             if value.lower() != b"100-continue":
                 raise self._abort(EXPECTATION_FAILED)
@@ -317,6 +327,7 @@ class ServerConnection:
                 parts[0] if len(parts) == 1 else b"".join(parts),
                 self._version,
                 parser.should_keep_alive(),
+                host=self._host or "",
             )
         )
         self._outstanding += 1

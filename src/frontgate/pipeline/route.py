@@ -28,7 +28,7 @@ def resolve(ctx: Context, env: Env) -> None:
         host, slash, path = rest.partition("/")
         path = slash + path
     else:
-        host = _host(ctx)
+        host = ctx.request.host or _host(ctx)
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     api_id = ""
     suffix = env.host_suffix

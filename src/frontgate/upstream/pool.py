@@ -241,9 +241,11 @@ class _Origin:
             return await self.connect(loop, deadline)
         waiter: asyncio.Future[UpstreamConnection | None] = loop.create_future()
         self.waiters.append(waiter)
+        # A timer on the future rather than asyncio.timeout_at: the request path may run
+        # without a Task (http/drive.py), and timeout_at needs one.
+        timer = loop.call_at(deadline, _expire, waiter)
         try:
-            async with asyncio.timeout_at(deadline):
-                item = await waiter
+            item = await waiter
         except BaseException as exc:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 # Handed a slot or connection just as we gave up: pass it on.
@@ -257,6 +259,8 @@ class _Origin:
             if isinstance(exc, TimeoutError):
                 raise UpstreamTimeout(f"no free connection to {self.label} in time") from None
             raise
+        finally:
+            timer.cancel()
         if item is None:
             return await self.connect(loop, deadline)
         return item
@@ -265,20 +269,30 @@ class _Origin:
         """Open a new connection in a slot the caller already holds; the slot is freed on
         failure."""
         conn = UpstreamConnection(loop, self.max_body)
+        connecting = asyncio.ensure_future(
+            loop.create_connection(
+                lambda: conn,
+                self.host,
+                self.port,
+                ssl=self.ssl,
+                server_hostname=self.server_hostname if self.ssl is not None else None,
+            )
+        )
+        expired: list[bool] = []
+
+        def expire() -> None:
+            expired.append(True)
+            connecting.cancel()
+
+        # A timer cancelling the connect task rather than asyncio.timeout_at: see acquire().
+        timer = loop.call_at(deadline, expire)
         try:
-            async with asyncio.timeout_at(deadline):
-                await loop.create_connection(
-                    lambda: conn,
-                    self.host,
-                    self.port,
-                    ssl=self.ssl,
-                    server_hostname=self.server_hostname if self.ssl is not None else None,
-                )
+            await connecting
         except BaseException as exc:
+            connecting.cancel()
             conn.abort()
             self.free_slot()
-            if isinstance(exc, TimeoutError) and exc.errno is None:
-                # errno is None only for asyncio's own deadline, not the kernel's ETIMEDOUT.
+            if expired:
                 raise UpstreamTimeout(f"connect to {self.label} timed out") from None
             if isinstance(exc, ssl.SSLCertVerificationError):
                 raise UpstreamConnectError(
@@ -287,6 +301,8 @@ class _Origin:
             if isinstance(exc, OSError):  # Includes DNS (gaierror) and other ssl.SSLError.
                 raise UpstreamConnectError(f"cannot connect to {self.label}: {exc}") from exc
             raise
+        finally:
+            timer.cancel()
         conn.on_lost = self.on_lost
         self.conns.add(conn)
         return conn
@@ -324,6 +340,11 @@ class _Deadlines:
             self._handle.cancel()
             self._handle = None
         self.inflight.clear()
+
+
+def _expire(waiter: asyncio.Future[UpstreamConnection | None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 class UpstreamPool:
