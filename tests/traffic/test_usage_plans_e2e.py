@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.request
 import time
 from pathlib import Path
 
@@ -75,6 +76,11 @@ def test_keys_throttle_quota_usage_one_worker(tmp_path: Path) -> None:
         assert got["value"] == s.key_value and "value" not in s.client.get_api_key(apiKey=s.key_id)
         stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
         assert s.key_value.encode() not in stored
+        # Throttled, quota and key refusals are counted in the stage's metrics.
+        metrics = _scrape(gw)
+        assert metrics["frontgate_throttled_total"] >= 2
+        assert metrics["frontgate_quota_exceeded_total"] >= 1
+        assert metrics["frontgate_unauthorized_total"] >= 2
     log = "".join(gw.lines)
     assert "invalid API key sha256:" in log
     assert s.key_value not in log  # brute-force logging never writes a key value
@@ -166,3 +172,16 @@ def test_redis_unreachable(tmp_path: Path, mode: str, expect: int) -> None:
         if mode == "closed":
             assert body == b'{"message": "Internal server error"}'
         assert get(gw, s)[0] == 403  # the key check itself needs no Redis
+
+
+def _scrape(gw: Gateway) -> dict[str, float]:
+    """Sum each metric family over its series, from the real /metrics text."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{gw.admin_port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+    return sums

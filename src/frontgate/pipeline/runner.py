@@ -23,6 +23,17 @@ from frontgate.pipeline.gateway_response import render
 
 log = logging.getLogger("frontgate.pipeline")
 
+# Gateway-response types counted as the throttled / quota / unauthorized metrics.
+_EVENTS = {
+    "THROTTLED": "throttled",
+    "QUOTA_EXCEEDED": "quota",
+    "UNAUTHORIZED": "unauthorized",
+    "ACCESS_DENIED": "unauthorized",
+    "INVALID_API_KEY": "unauthorized",
+    "INVALID_SIGNATURE": "unauthorized",
+    "EXPIRED_TOKEN": "unauthorized",
+}
+
 # Version 4 and RFC 4122 variant bits of a UUID, as masks over its 128-bit integer.
 _UUID_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
 _UUID_BITS = (0x4 << 76) | (0x2 << 62)
@@ -73,10 +84,10 @@ class Pipeline:
                     return self._resume(ctx, waiting, i + 1)
             return self._integrate(ctx)
         except GatewayError as err:
-            return self._respond(ctx, render(ctx, err))
+            return self._respond(ctx, self._render(ctx, err))
         except Exception:
             log.exception("request %s failed", ctx.request_id)
-            return self._respond(ctx, render(ctx, errors.internal_error()))
+            return self._respond(ctx, self._render(ctx, errors.internal_error()))
 
     async def _resume(self, ctx: Context, waiting: Awaitable[None], next_stage: int) -> Response:
         try:
@@ -89,10 +100,10 @@ class Pipeline:
             result = self._integrate(ctx)
             return result if isinstance(result, Response) else await result
         except GatewayError as err:
-            return self._respond(ctx, render(ctx, err))
+            return self._respond(ctx, self._render(ctx, err))
         except Exception:
             log.exception("request %s failed", ctx.request_id)
-            return self._respond(ctx, render(ctx, errors.internal_error()))
+            return self._respond(ctx, self._render(ctx, errors.internal_error()))
 
     def _integrate(self, ctx: Context) -> Response | Awaitable[Response]:
         assert ctx.method is not None
@@ -118,10 +129,10 @@ class Pipeline:
             await waiting
             resp = self._response(ctx, integ)
         except GatewayError as err:
-            resp = render(ctx, err)
+            resp = self._render(ctx, err)
         except Exception:
             log.exception("request %s failed", ctx.request_id)
-            resp = render(ctx, errors.internal_error())
+            resp = self._render(ctx, errors.internal_error())
         return self._respond(ctx, resp)
 
     @staticmethod
@@ -129,6 +140,13 @@ class Pipeline:
         if ctx.response is not None:
             return ctx.response
         return integration_response.mapped_response(ctx, integ)
+
+    def _render(self, ctx: Context, err: GatewayError) -> Response:
+        """Count the policy outcomes AWS reports as metrics, then render the gateway response."""
+        event = _EVENTS.get(err.response_type)
+        if event is not None:
+            self.env.metrics.inc(event, ctx)
+        return render(ctx, err)
 
     def _respond(self, ctx: Context, resp: Response) -> Response:
         method_response.finalize(ctx, resp)
