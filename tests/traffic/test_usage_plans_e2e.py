@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import urllib.request
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
