@@ -117,6 +117,23 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
     settings = replace(Settings(), **values)
     if settings.workers < 1:
         raise ValueError("--workers must be at least 1")
+    if not settings.admin_access_keys and not _is_loopback(settings.admin_host):
+        # Security by default: an admin API reachable from other machines must verify SigV4.
+        raise ValueError(
+            f"the admin API would listen on {settings.admin_host}, which is not loopback: "
+            "configure admin_access_keys (FRONTGATE_ADMIN_ACCESS_KEYS=AKID:SECRET) first"
+        )
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
     return settings
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
