@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import boto3
 from run import (
-    GATEWAY_CORE,
     LOAD_CORE,
     Processes,
     free_port,
     http_get,
     managed,
+    serve_command,
     start_nginx,
     wait_for_port,
     wrk,
@@ -145,25 +145,8 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
     upstream_port = free_port()
     start_nginx(procs, workdir, "upstream.conf.tmpl", LOAD_CORE, port=upstream_port)
     port, admin = free_port(), free_port()
-    cmd = [
-        "taskset",
-        "-c",
-        GATEWAY_CORE,
-        sys.executable,
-        "-m",
-        "frontgate",
-        "serve",
-        "--port",
-        str(port),
-        "--admin-port",
-        str(admin),
-        "--data-dir",
-        str(workdir / "data"),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]
+    cmd = serve_command("--port", str(port), "--admin-port", str(admin),
+                        "--data-dir", str(workdir / "data"))  # fmt: skip
     gw = procs.start(cmd)
     wait_for_port(admin, gw, "frontgate admin")
     api, lam = setup_api(admin, upstream_port, args.connections)

@@ -333,33 +333,19 @@ _DATA_LINE = re.compile(r"frontgate: data plane http://[^:]+:(\d+)")
 _INVOKE_LINE = re.compile(r"frontgate: invoke URL http://([a-z0-9]+)\.execute-api\.")
 
 
+def serve_command(*args: str, workers: int = 1) -> list[str]:
+    """``frontgate serve`` with ``args``, pinned to the gateway's core, logging warnings only."""
+    return ["taskset", "-c", GATEWAY_CORE, sys.executable, "-m", "frontgate", "serve", *args,
+            "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+
+
 def start_gateway(
     procs: Processes, workdir: Path, api_file: Path, name: str, timeout: float
 ) -> Gateway:
     data_dir = workdir / f"data-{name}"
-    cmd = [
-        "taskset",
-        "-c",
-        GATEWAY_CORE,
-        sys.executable,
-        "-m",
-        "frontgate",
-        "serve",
-        "--api",
-        str(api_file),
-        "--port",
-        "0",
-        "--admin-port",
-        "0",
-        "--data-dir",
-        str(data_dir),
-        "--stage",
-        STAGE,
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]  # no --access-log: access logging stays off
+    cmd = serve_command("--api", str(api_file), "--port", "0", "--admin-port", "0",
+                        "--data-dir", str(data_dir), "--stage", STAGE)  # fmt: skip
+    # no --access-log: access logging stays off
     # Run the snapshot of the source taken at the start (see snapshot_source).
     env = {**os.environ, "PYTHONPATH": str(workdir / "src")}
     started = time.monotonic()

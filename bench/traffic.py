@@ -112,10 +112,10 @@ def main() -> int:
                                    args, workdir)  # fmt: skip
         procs.stop(nginx)
         port, admin = core.free_port(), core.free_port()
-        cmd = ["taskset", "-c", core.GATEWAY_CORE, sys.executable, "-m", "frontgate", "serve",
-               "--port", str(port), "--admin-port", str(admin), "--data-dir",
-               str(workdir / "data"), "--workers", str(args.workers), "--log-level", "warning",
-               "--access-log", str(workdir / "access.log")]  # fmt: skip
+        cmd = core.serve_command("--port", str(port), "--admin-port", str(admin),
+                                 "--data-dir", str(workdir / "data"),
+                                 "--access-log", str(workdir / "access.log"),
+                                 workers=args.workers)  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(workdir / "src")}
         gw = procs.start(cmd, stdout=subprocess.DEVNULL, cwd=workdir, env=env)
         core.wait_for_port(admin, gw, "frontgate admin")

@@ -61,9 +61,11 @@ def _postgres_probe() -> tuple[str | None, str]:
     return asyncio.run(_probe_postgres())
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_dsn(_postgres_probe: tuple[str | None, str]) -> str:
-    """DSN of the local test database, or skip/fail with how to start PostgreSQL."""
+    """DSN of the local test database, or skip/fail with how to start PostgreSQL.
+
+    Session-scoped so module-scoped fixtures (the admin suite's PostgreSQL server) can use it."""
     dsn, error = _postgres_probe
     if dsn is None:
         service_unavailable(f"{POSTGRES_HINT} ({error})")

@@ -34,9 +34,19 @@ def test_admin_api_off_loopback_needs_credentials(tmp_path: Path) -> None:
     assert ok.admin_access_keys == {"AKID": "SECRET"}
     assert load_settings(None, {"admin_host": "::1"}).admin_host == "::1"
     proc = subprocess.run(
-        [sys.executable, "-m", "frontgate", "serve", "--admin-host", "0.0.0.0",
-         "--data-dir", str(tmp_path / "d")],
-        capture_output=True, text=True, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "frontgate",
+            "serve",
+            "--admin-host",
+            "0.0.0.0",
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 2
     assert "admin_access_keys" in proc.stderr

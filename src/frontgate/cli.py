@@ -42,7 +42,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--account-id", help="account id used in ARNs (default 000000000000)")
     p.add_argument("--access-log", help="stdout or a file: one JSON line per request")
     p.add_argument("--log-level", help="debug, info, warning, error")
-    p.add_argument("--otlp-endpoint", help="OTLP/HTTP collector for traces (http://host:4318)")
+    p.add_argument(
+        "--otlp-endpoint", help="OTLP/HTTP collector for traces and logs (http://host:4318)"
+    )
+    p.add_argument(
+        "--otlp-logs-endpoint", help="OTLP/HTTP collector for access logs (default: the above; off)"
+    )
     p.add_argument("--log-rotate-bytes", type=int, help="rotate stage log files at this size")
     p.add_argument("--log-rotate-age", type=float, help="rotate stage log files after SECONDS")
     p.add_argument("--functions-dir", help="declare every handler directory in DIR as a function")

@@ -51,8 +51,15 @@ class Settings:
     # Observability (frontgate.observe): OTLP/HTTP collector for traces, and rotation of the log
     # files stages write (access logs, execution logs).
     otlp_endpoint: str | None = None
+    # Where access-log lines go as OTLP LogRecords: default the otlp_endpoint, "off" for none.
+    otlp_logs_endpoint: str | None = None
     log_rotate_bytes: int = 100 * 1024 * 1024
     log_rotate_age: float = 86400.0  # seconds
+
+    @property
+    def otlp_logs_url(self) -> str | None:
+        url = self.otlp_logs_endpoint or self.otlp_endpoint
+        return None if not url or url.lower() in ("off", "none") else url
 
     @property
     def data_path(self) -> Path:

@@ -1,5 +1,8 @@
 """Fixtures: an AdminApp served by ``frontgate.http.server`` on a loopback port (own thread, own
-event loop) and real AWS clients (boto3, the AWS CLI)."""
+event loop) and real AWS clients (boto3, the AWS CLI).
+
+The module-scoped ``admin`` server runs every test module twice: on SQLite and on PostgreSQL (a
+fresh schema per module in the local ``test`` database, dropped afterwards)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import asyncio
 import os
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,15 +20,18 @@ import pytest
 
 from frontgate.admin import AdminApp, AdminSettings
 from frontgate.http.server import ServerState, make_server_factory
+from frontgate.state.postgres import PostgresStore
 from frontgate.state.sqlite import SqliteStore
+from frontgate.state.store import ConfigStore
 
 
 class AdminServer:
     """Runs an AdminApp in a background thread; ``url`` is its endpoint."""
 
-    def __init__(self, db: Path, **settings: Any) -> None:
+    def __init__(self, db: Path | ConfigStore, **settings: Any) -> None:
+        """``db``: a SQLite file path, or any unopened ConfigStore (opened on the server loop)."""
         self.loop = asyncio.new_event_loop()
-        self.store = SqliteStore(db)
+        self.store: ConfigStore = SqliteStore(db) if isinstance(db, Path) else db
         self.changes = 0
         self.settings = AdminSettings(on_change=self._changed, **settings)
         self.app = AdminApp(self.store, self.settings)
@@ -65,11 +72,35 @@ class AdminServer:
         self.loop.close()
 
 
-@pytest.fixture(scope="module")
-def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
-    server = AdminServer(tmp_path_factory.mktemp("admin") / "frontgate.db")
-    yield server
-    server.stop()
+async def _drop_schema(dsn: str, schema: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def admin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AdminServer]:
+    if request.param == "sqlite":
+        server = AdminServer(tmp_path_factory.mktemp("admin") / "frontgate.db")
+        yield server
+        server.stop()
+        return
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    schema = f"fg_admin_{uuid.uuid4().hex[:12]}"
+    try:
+        server = AdminServer(PostgresStore(dsn, schema=schema, max_size=4))
+        yield server
+        server.stop()
+    finally:
+        asyncio.run(_drop_schema(dsn, schema))
 
 
 def make_client(url: str, region: str = "us-east-1", **kw: Any) -> Any:

@@ -28,27 +28,11 @@ def test_cli_build_deploy_and_manage(admin: AdminServer) -> None:
     root = cli(admin, "get-resources", "--rest-api-id", api_id)["items"][0]
     assert root == {"id": api["rootResourceId"], "path": "/"}
 
-    pets = cli(
-        admin,
-        "create-resource",
-        "--rest-api-id",
-        api_id,
-        "--parent-id",
-        root["id"],
-        "--path-part",
-        "pets",
-    )
+    create_pets = ("create-resource", "--rest-api-id", api_id, "--parent-id", root["id"],
+                   "--path-part", "pets")  # fmt: skip
+    pets = cli(admin, *create_pets)
     assert pets["path"] == "/pets"
-    err = cli_error(
-        admin,
-        "create-resource",
-        "--rest-api-id",
-        api_id,
-        "--parent-id",
-        root["id"],
-        "--path-part",
-        "pets",
-    )
+    err = cli_error(admin, *create_pets)
     assert "ConflictException" in err and "already has this name: pets" in err
 
     base = ["--rest-api-id", api_id, "--resource-id", pets["id"]]
@@ -125,13 +109,10 @@ def test_cli_build_deploy_and_manage(admin: AdminServer) -> None:
     assert [d["id"] for d in cli(admin, "get-deployments", "--rest-api-id", api_id)["items"]] == [
         dep["id"]
     ]
+    update_dev = ("update-stage", "--rest-api-id", api_id, "--stage-name", "dev")
     stage = cli(
         admin,
-        "update-stage",
-        "--rest-api-id",
-        api_id,
-        "--stage-name",
-        "dev",
+        *update_dev,
         "--patch-operations",
         "op=replace,path=/variables/host,value=example.com",
         "op=replace,path=/*/*/throttling/burstLimit,value=100",
@@ -146,11 +127,7 @@ def test_cli_build_deploy_and_manage(admin: AdminServer) -> None:
     assert stage["accessLogSettings"]["format"] == "$context.requestId"
     err = cli_error(
         admin,
-        "update-stage",
-        "--rest-api-id",
-        api_id,
-        "--stage-name",
-        "dev",
+        *update_dev,
         "--patch-operations",
         "op=replace,path=/accessLogSettings/destinationArn,value=invalid-arn",
     )
@@ -191,23 +168,10 @@ def test_cli_build_deploy_and_manage(admin: AdminServer) -> None:
         "limit=1000,period=DAY",
     )
     assert plan["throttle"] == {"burstLimit": 100, "rateLimit": 50.0}
-    plan = cli(
-        admin,
-        "update-usage-plan",
-        "--usage-plan-id",
-        plan["id"],
-        "--patch-operations",
-        f"op=add,path=/apiStages,value={api_id}:dev",
-    )
+    add_stage = ("update-usage-plan", "--usage-plan-id", plan["id"], "--patch-operations")
+    plan = cli(admin, *add_stage, f"op=add,path=/apiStages,value={api_id}:dev")
     assert plan["apiStages"] == [{"apiId": api_id, "stage": "dev"}]
-    err = cli_error(
-        admin,
-        "update-usage-plan",
-        "--usage-plan-id",
-        plan["id"],
-        "--patch-operations",
-        f"op=add,path=/apiStages,value={api_id}:nope",
-    )
+    err = cli_error(admin, *add_stage, f"op=add,path=/apiStages,value={api_id}:nope")
     assert f"Invalid API Stage {{api: {api_id}, stage: nope}}" in err
     pk = cli(
         admin,

@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tests.support.gateway import Gateway
+from tests.support.upstream import Upstream
 
 API = """
 openapi: 3.0.1
@@ -52,20 +53,17 @@ CONSOLE_JSON = (
 )
 
 
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[Upstream]:
+    """The loopback upstream the observed API proxies to, one per test module."""
+    with Upstream() as up:
+        yield up
+
+
 def api_file(tmp: Path, upstream_port: int) -> Path:
     path = tmp / "observed.yaml"
     path.write_text(API.replace("UPSTREAM", f"http://127.0.0.1:{upstream_port}"))
     return path
-
-
-def client(gw: Gateway) -> Any:
-    return boto3.client(
-        "apigateway",
-        endpoint_url=f"http://127.0.0.1:{gw.admin_port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def aws(gw: Gateway, *args: str) -> subprocess.CompletedProcess[str]:
@@ -80,7 +78,7 @@ def aws(gw: Gateway, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def update_stage(gw: Gateway, *ops: tuple[str, str, str]) -> dict[str, Any]:
-    result = client(gw).update_stage(
+    result = gw.admin_client().update_stage(
         restApiId=gw.api_id,
         stageName="dev",
         patchOperations=[{"op": op, "path": path, "value": value} for op, path, value in ops],

@@ -17,7 +17,6 @@ from tests.observe.conftest import (
     CONSOLE_JSON,
     api_file,
     aws,
-    client,
     json_lines,
     read_lines,
     scrape,
@@ -28,12 +27,6 @@ from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
 
 GROUP_ARN = "arn:aws:logs:us-east-1:000000000000:log-group:"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with Upstream() as up:
-        yield up
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +157,7 @@ def test_update_stage_refuses_unknown_variables_with_aws_message(gw: Gateway) ->
         "Access Log format must include either $context.requestId or $context.extendedRequestId"
         " : '$context.status'"
     )
-    stage = client(gw).get_stage(restApiId=gw.api_id, stageName="dev")
+    stage = gw.admin_client().get_stage(restApiId=gw.api_id, stageName="dev")
     assert "nope" not in stage.get("accessLogSettings", {}).get("format", "")
 
 

@@ -13,12 +13,6 @@ from tests.support.upstream import Upstream
 
 
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with Upstream() as up:
-        yield up
-
-
-@pytest.fixture(scope="module")
 def gw(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     tmp = tmp_path_factory.mktemp("metrics")
     args = ("--api", str(api_file(tmp, upstream.port)), "--workers", "2")

@@ -62,12 +62,6 @@ class _Receive(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[Upstream]:
-    with Upstream() as up:
-        yield up
-
-
-@pytest.fixture(scope="module")
 def collector() -> Iterator[Collector]:
     server = Collector()
     yield server

@@ -16,16 +16,6 @@ from .helpers import fixture_text, shape
 FULL = frozenset({"apigateway"})
 
 
-@pytest.fixture(scope="module")
-def petstore() -> ApiDefinition:
-    return import_openapi(fixture_text("petstore-oas3.yaml"), source="petstore-oas3.yaml")
-
-
-@pytest.fixture(scope="module")
-def orders() -> ApiDefinition:
-    return import_openapi(fixture_text("orders-swagger.json"), source="orders-swagger.json")
-
-
 def test_oas30_top_level(petstore: ApiDefinition) -> None:
     doc = export_openapi(petstore, stage_name="prod", host="api.example.test", extensions=FULL)
     assert list(doc)[:5] == ["openapi", "info", "servers", "paths", "components"]

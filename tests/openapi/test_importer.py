@@ -17,16 +17,6 @@ ID10 = re.compile(r"^[a-z0-9]{10}$")
 ID6 = re.compile(r"^[a-z0-9]{6}$")
 
 
-@pytest.fixture(scope="module")
-def petstore() -> Any:
-    return import_openapi(fixture_text("petstore-oas3.yaml"), source="petstore-oas3.yaml")
-
-
-@pytest.fixture(scope="module")
-def orders() -> Any:
-    return import_openapi(fixture_text("orders-swagger.json"), source="orders-swagger.json")
-
-
 # --- OpenAPI 3 fixture ------------------------------------------------------------------------
 
 

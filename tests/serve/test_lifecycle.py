@@ -9,14 +9,13 @@ import json
 import signal
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import trustme
-from tests.support.gateway import Gateway
+from tests.support.gateway import Gateway, serve_command
 from tests.support.upstream import Upstream
 
 from frontgate.control.restapis import create_deployment, load_api
@@ -47,20 +46,7 @@ def test_invalid_openapi_is_refused_naming_the_file_and_nothing_is_stored(tmp_pa
         "      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET}\n"
     )
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "frontgate",
-            "serve",
-            "--port",
-            "0",
-            "--admin-port",
-            "0",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--api",
-            str(bad),
-        ],
+        serve_command(tmp_path / "data", "--api", str(bad)),
         capture_output=True,
         text=True,
         timeout=30,

@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 
+def serve_command(data_dir: Path, *args: str) -> list[str]:
+    """``frontgate serve`` on ephemeral ports (data plane and admin) with ``data_dir``."""
+    return [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
+            "--data-dir", str(data_dir), *args]  # fmt: skip
+
+
 class Gateway:
     """``with Gateway(tmp_path, "--api", file) as gw: gw.request("GET", "/dev/x")``."""
 
@@ -28,21 +34,7 @@ class Gateway:
         self.api_ids: list[str] = []
 
     def start(self, timeout: float = 20.0) -> Gateway:
-        cmd = [
-            sys.executable,
-            "-m",
-            "frontgate",
-            "serve",
-            "--port",
-            "0",
-            "--admin-port",
-            "0",
-            "--data-dir",
-            str(self.data_dir),
-            "--log-level",
-            "warning",
-            *self.args,
-        ]
+        cmd = serve_command(self.data_dir, "--log-level", "warning", *self.args)
         self.proc = subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
@@ -94,6 +86,18 @@ class Gateway:
 
     def host(self, api_id: str | None = None) -> str:
         return f"{api_id or self.api_id}.execute-api.localhost:{self.port}"
+
+    def admin_client(self) -> Any:
+        """A boto3 ``apigateway`` client for this gateway's admin API (test credentials)."""
+        import boto3  # only the tests that drive the admin API pay for the import
+
+        return boto3.client(
+            "apigateway",
+            endpoint_url=f"http://127.0.0.1:{self.admin_port}",
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
 
     def request(
         self,

@@ -8,18 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from tests.support.gateway import Gateway
-
-
-def admin_client(gw: Gateway) -> Any:
-    return boto3.client(
-        "apigateway",
-        endpoint_url=f"http://127.0.0.1:{gw.admin_port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 @dataclass
@@ -39,7 +28,7 @@ def seed(
     quota: int | None = None,
     period: str = "DAY",
 ) -> Seeded:
-    c = admin_client(gw)
+    c = gw.admin_client()
     api_id = c.create_rest_api(name="traffic")["id"]
     root = c.get_resources(restApiId=api_id)["items"][0]["id"]
     res = c.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]

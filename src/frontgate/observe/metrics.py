@@ -42,6 +42,9 @@ EVENTS = {
 
 # Process-wide counters (kind "g", one block).
 G_UNMATCHED, G_ACCESS_DROPPED, G_EXEC_DROPPED, G_SPANS, G_SPANS_DROPPED = range(5)
+# OTLP access-log export: records sent and batches lost (written by the exporter thread only),
+# lines dropped because its queue was full (written by the event loop only).
+G_OTLP_LOGS, G_OTLP_LOG_BATCHES_DROPPED, G_OTLP_LOG_LINES_DROPPED = range(5, 8)
 G_BLOCK = 8
 POOL_BLOCK = 4  # open, idle, in_use, waiting (gauges, kind "p")
 BLOCK_OF = {"r": BLOCK, "g": G_BLOCK, "p": POOL_BLOCK}

@@ -1,5 +1,7 @@
 """The end of every request: metrics, the stage's access log (or the global ``--access-log``),
-the execution log and the trace — each only where the compiled stage asks for it."""
+the execution log and the trace — each only where the compiled stage asks for it. Access-log lines
+also go to an OTLP collector as LogRecords when ``--otlp-logs-endpoint`` (default: the
+``--otlp-endpoint``) is set."""
 
 from __future__ import annotations
 
@@ -12,10 +14,14 @@ from frontgate.observe import exec_log
 from frontgate.observe.metrics import (
     G_ACCESS_DROPPED,
     G_EXEC_DROPPED,
+    G_OTLP_LOG_BATCHES_DROPPED,
+    G_OTLP_LOG_LINES_DROPPED,
+    G_OTLP_LOGS,
     G_SPANS,
     G_UNMATCHED,
     Metrics,
 )
+from frontgate.observe.otlp_logs import LogExporter
 from frontgate.observe.prometheus import Reader
 from frontgate.observe.sinks import LogSink, destination_path
 from frontgate.observe.tracing import Exporter
@@ -37,6 +43,7 @@ class Observer:
         metrics: Metrics | None = None,
         *,
         otlp_endpoint: str | None = None,
+        otlp_logs_endpoint: str | None = None,
         rotate_bytes: int = 100 * 1024 * 1024,
         rotate_age: float = 86400.0,
         backups: int = 5,
@@ -50,6 +57,15 @@ class Observer:
         self._pool: UpstreamPool | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._g = self.metrics.globals
+        self.otlp_logs: LogExporter | None = None
+        if otlp_logs_endpoint:
+            g, add = self._g, self.metrics.add
+            self.otlp_logs = LogExporter(
+                otlp_logs_endpoint,
+                on_exported=lambda n: add(g + G_OTLP_LOGS, n),
+                on_dropped=lambda n: add(g + G_OTLP_LOG_LINES_DROPPED, n),
+                on_batch_dropped=lambda n: add(g + G_OTLP_LOG_BATCHES_DROPPED, 1),
+            )
 
     def finish(self, ctx: Context, resp: Response, env: Env) -> None:
         elapsed = time.perf_counter() - ctx.start
@@ -59,7 +75,9 @@ class Observer:
             if stage is None:
                 self.metrics.v[self._g + G_UNMATCHED] += 1
             if env.access_log is not None:
-                env.access_log.record(ctx, resp, int(elapsed * 1000))
+                line = env.access_log.record(ctx, resp, int(elapsed * 1000))
+                if self.otlp_logs is not None:
+                    self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
             return
         metrics = self.metrics
         base = plan.base
@@ -77,9 +95,14 @@ class Observer:
             sink = plan.sink
             if sink is None:
                 sink = plan.sink = self.sink(plan.access_arn or "stdout", G_ACCESS_DROPPED)
-            sink.write(access(ctx, resp, int(elapsed * 1000)))
+            line = access(ctx, resp, int(elapsed * 1000))
+            sink.write(line)
+            if self.otlp_logs is not None:
+                self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
         elif env.access_log is not None:
-            env.access_log.record(ctx, resp, int(elapsed * 1000))
+            line = env.access_log.record(ctx, resp, int(elapsed * 1000))
+            if self.otlp_logs is not None:
+                self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
         if ctx.exec_log is not None:
             self._exec_log(ctx, resp)
         if ctx.trace is not None:
@@ -119,7 +142,7 @@ class Observer:
             self.metrics.set_pool(self._pool.stats())
         self._timer = asyncio.get_running_loop().call_later(POOL_PUBLISH_INTERVAL, self._publish)
 
-    def render_metrics(self) -> str:
+    def render_metrics(self) -> bytes:
         if self._pool is not None:
             self.metrics.set_pool(self._pool.stats())
         if self._reader is None:
@@ -132,3 +155,5 @@ class Observer:
         for sink in self.sinks.values():
             sink.close()
         self.tracer.close()
+        if self.otlp_logs is not None:
+            self.otlp_logs.close()

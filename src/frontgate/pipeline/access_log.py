@@ -29,7 +29,7 @@ class AccessLog:
         if destination not in ("stdout", "-"):
             self._file = open(destination, "a", encoding="utf-8")  # noqa: SIM115
 
-    def record(self, ctx: Context, resp: Response, response_latency: int) -> None:
+    def record(self, ctx: Context, resp: Response, response_latency: int) -> str:
         method = ctx.method
         line = json.dumps(
             {
@@ -57,6 +57,7 @@ class AccessLog:
         elif not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_later(0.05, self.flush)
+        return line
 
     def flush(self) -> None:
         self._scheduled = False

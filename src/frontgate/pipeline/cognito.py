@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from frontgate.auth import jwt
@@ -71,13 +72,13 @@ def plan(
         issuer = _issuer_for(claims, arns, rt)
         jwks = rt.jwks_for(issuer)
         kid = str(head.get("kid", ""))
+        verify = partial(
+            _verify, ctx, env, token, head, claims, signing_input, signature, issuer, scopes,
+            aud_pattern,
+        )  # fmt: skip
         if jwks.needs_fetch(kid, time.monotonic()):
-            return _fetch_then_verify(
-                ctx, env, token, head, claims, signing_input, signature, issuer, scopes, aud_pattern
-            )
-        _verify(
-            ctx, env, token, head, claims, signing_input, signature, issuer, scopes, aud_pattern
-        )
+            return _fetch_then(ctx, env, issuer, verify)
+        verify()
         return None
 
     return [cognito_authorize]
@@ -92,18 +93,8 @@ def _issuer_for(claims: dict[str, Any], arns: list[str], rt: Any) -> Issuer:
     raise unauthorized()
 
 
-async def _fetch_then_verify(
-    ctx: Context,
-    env: Env,
-    token: str,
-    head: dict[str, Any],
-    claims: dict[str, Any],
-    signing_input: bytes,
-    signature: bytes,
-    issuer: Issuer,
-    scopes: frozenset[str],
-    aud: re.Pattern[str] | None,
-) -> None:
+async def _fetch_then(ctx: Context, env: Env, issuer: Issuer, verify: Callable[[], None]) -> None:
+    """Fetch the issuer's JWKS, then run ``verify`` (the synchronous check) against it."""
     jwks = runtime(env).jwks_for(issuer)
     await jwks.refresh(env.pool)
     if not jwks.keys and jwks.fetched == 0.0:
@@ -111,7 +102,7 @@ async def _fetch_then_verify(
         raise GatewayError(
             "AUTHORIZER_CONFIGURATION_ERROR", None, "AuthorizerConfigurationException", spaced=True
         )
-    _verify(ctx, env, token, head, claims, signing_input, signature, issuer, scopes, aud)
+    verify()
 
 
 def _verify(

@@ -74,7 +74,7 @@ def _metrics_handler(pipeline: Pipeline) -> AdminHandler:
     exporter: bind the admin listener to a private address."""
 
     async def metrics(_request: Request) -> Response:
-        body = pipeline.env.observer.render_metrics().encode()
+        body = pipeline.env.observer.render_metrics()
         return Response(200, [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body)
 
     return metrics

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from frontgate.background import cancel_and_wait
 from frontgate.compile.compiler import Compiler
 from frontgate.pipeline.runner import Pipeline
 from frontgate.state.store import ConfigStore
@@ -43,12 +44,7 @@ class Reloader:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

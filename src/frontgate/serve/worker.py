@@ -61,6 +61,7 @@ async def run_worker(
         settings.data_path,
         Metrics(shards[index], shards),
         otlp_endpoint=settings.otlp_endpoint,
+        otlp_logs_endpoint=settings.otlp_logs_url,
         rotate_bytes=settings.log_rotate_bytes,
         rotate_age=settings.log_rotate_age,
     )

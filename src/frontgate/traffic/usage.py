@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 
+from frontgate.background import cancel_and_wait
 from frontgate.control import kinds
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.limiter import Limiter
@@ -30,12 +31,7 @@ class UsageWriter:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         await self.flush()  # what was admitted before shutdown still counts
 
     async def _run(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict
-from frontgate.admin.ops.common import get_api, need, page, pick
+from frontgate.admin.ops.common import get_api, need_in_api, page, pick
 from frontgate.admin.patch import apply_patch, as_int, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -76,8 +76,7 @@ async def create_authorizer(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetAuthorizer")
 async def get_authorizer(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    await get_api(ctx.store, ctx, inp["restApiId"])
-    return await need(
+    return await need_in_api(
         ctx.store, ctx, kinds.AUTHORIZER, inp["restApiId"], inp["authorizerId"], _NOT_FOUND
     )
 
@@ -92,8 +91,7 @@ async def get_authorizers(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_authorizer(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        doc = await need(tx, ctx, kinds.AUTHORIZER, api_id, inp["authorizerId"], _NOT_FOUND)
+        doc = await need_in_api(tx, ctx, kinds.AUTHORIZER, api_id, inp["authorizerId"], _NOT_FOUND)
         doc = apply_patch(doc, inp.get("patchOperations"), _RULES)
         check_authorizer(doc)
         await tx.put(ctx.region, kinds.AUTHORIZER, api_id, doc["id"], doc)
@@ -104,8 +102,7 @@ async def update_authorizer(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_authorizer(ctx: Ctx, inp: dict[str, Any]) -> None:
     api_id, auth_id = inp["restApiId"], inp["authorizerId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        await need(tx, ctx, kinds.AUTHORIZER, api_id, auth_id, _NOT_FOUND)
+        await need_in_api(tx, ctx, kinds.AUTHORIZER, api_id, auth_id, _NOT_FOUND)
         for res in await tx.list(ctx.region, kinds.RESOURCE, api_id):
             for verb, method in (res.get("resourceMethods") or {}).items():
                 if method.get("authorizerId") == auth_id:

@@ -26,9 +26,14 @@ async def need(r: Reader, ctx: Ctx, kind: str, parent: str, id: str, message: st
     return doc
 
 
-async def get_resource(r: Reader, ctx: Ctx, api_id: str, resource_id: str) -> Doc:
+async def need_in_api(r: Reader, ctx: Ctx, kind: str, api_id: str, id: str, message: str) -> Doc:
+    """``need`` for a document kept under a REST API: an unknown API is reported first."""
     await get_api(r, ctx, api_id)
-    return await need(
+    return await need(r, ctx, kind, api_id, id, message)
+
+
+async def get_resource(r: Reader, ctx: Ctx, api_id: str, resource_id: str) -> Doc:
+    return await need_in_api(
         r, ctx, kinds.RESOURCE, api_id, resource_id, "Invalid Resource identifier specified"
     )
 
@@ -41,8 +46,9 @@ def get_method(resource: Doc, http_method: str) -> Doc:
 
 
 async def get_stage(r: Reader, ctx: Ctx, api_id: str, stage_name: str) -> Doc:
-    await get_api(r, ctx, api_id)
-    return await need(r, ctx, kinds.STAGE, api_id, stage_name, "Invalid Stage identifier specified")
+    return await need_in_api(
+        r, ctx, kinds.STAGE, api_id, stage_name, "Invalid Stage identifier specified"
+    )
 
 
 def page(items: list[Doc], inp: dict[str, Any]) -> dict[str, Any]:

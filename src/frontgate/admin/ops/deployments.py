@@ -7,7 +7,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
-from frontgate.admin.ops.common import check_description, get_api, need, page, pick
+from frontgate.admin.ops.common import check_description, get_api, need_in_api, page, pick
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -68,8 +68,9 @@ async def create_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetDeployment")
 async def get_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
-    await get_api(ctx.store, ctx, api_id)
-    dep = await need(ctx.store, ctx, kinds.DEPLOYMENT, api_id, inp["deploymentId"], _NOT_FOUND)
+    dep = await need_in_api(
+        ctx.store, ctx, kinds.DEPLOYMENT, api_id, inp["deploymentId"], _NOT_FOUND
+    )
     if "apisummary" in [e.lower() for e in inp.get("embed") or []]:
         snap = await ctx.store.get(ctx.region, kinds.SNAPSHOT, api_id, dep["id"])
         dep["apiSummary"] = api_summary(snap or {"restApi": {}})
@@ -86,8 +87,7 @@ async def get_deployments(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        dep = await need(tx, ctx, kinds.DEPLOYMENT, api_id, inp["deploymentId"], _NOT_FOUND)
+        dep = await need_in_api(tx, ctx, kinds.DEPLOYMENT, api_id, inp["deploymentId"], _NOT_FOUND)
         dep = apply_patch(dep, inp.get("patchOperations"), _RULES)
         await tx.put(ctx.region, kinds.DEPLOYMENT, api_id, dep["id"], dep)
     return dep
@@ -97,8 +97,7 @@ async def update_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_deployment(ctx: Ctx, inp: dict[str, Any]) -> None:
     api_id, dep_id = inp["restApiId"], inp["deploymentId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        await need(tx, ctx, kinds.DEPLOYMENT, api_id, dep_id, _NOT_FOUND)
+        await need_in_api(tx, ctx, kinds.DEPLOYMENT, api_id, dep_id, _NOT_FOUND)
         for stage in await tx.list(ctx.region, kinds.STAGE, api_id):
             canary = (stage.get("canarySettings") or {}).get("deploymentId")
             if dep_id in (stage.get("deploymentId"), canary):

@@ -10,7 +10,7 @@ import yaml
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict
-from frontgate.admin.ops.common import get_api, need, page
+from frontgate.admin.ops.common import get_api, need_in_api, page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -88,8 +88,7 @@ async def create_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetDocumentationPart")
 async def get_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    await get_api(ctx.store, ctx, inp["restApiId"])
-    return await need(
+    return await need_in_api(
         ctx.store,
         ctx,
         kinds.DOCUMENTATION_PART,
@@ -116,8 +115,7 @@ async def get_documentation_parts(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        doc = await need(
+        doc = await need_in_api(
             tx, ctx, kinds.DOCUMENTATION_PART, api_id, inp["documentationPartId"], _NOT_FOUND
         )
         doc = apply_patch(doc, inp.get("patchOperations"), _RULES)
@@ -130,8 +128,7 @@ async def update_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> None:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        doc = await need(
+        doc = await need_in_api(
             tx, ctx, kinds.DOCUMENTATION_PART, api_id, inp["documentationPartId"], _NOT_FOUND
         )
         await tx.delete(ctx.region, kinds.DOCUMENTATION_PART, api_id, doc["id"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, now
 from frontgate.admin.errors import Conflict
-from frontgate.admin.ops.common import get_api, get_stage, need, page, pick
+from frontgate.admin.ops.common import get_api, get_stage, need_in_api, page, pick
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -39,8 +39,7 @@ async def create_documentation_version(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetDocumentationVersion")
 async def get_documentation_version(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id, version = inp["restApiId"], inp["documentationVersion"]
-    await get_api(ctx.store, ctx, api_id)
-    return await need(
+    return await need_in_api(
         ctx.store, ctx, kinds.DOCUMENTATION_VERSION, api_id, version, _not_found(version)
     )
 
@@ -57,8 +56,9 @@ async def get_documentation_versions(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_documentation_version(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id, version = inp["restApiId"], inp["documentationVersion"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        doc = await need(tx, ctx, kinds.DOCUMENTATION_VERSION, api_id, version, _not_found(version))
+        doc = await need_in_api(
+            tx, ctx, kinds.DOCUMENTATION_VERSION, api_id, version, _not_found(version)
+        )
         doc = apply_patch(doc, inp.get("patchOperations"), _RULES)
         await tx.put(ctx.region, kinds.DOCUMENTATION_VERSION, api_id, version, doc)
     return doc
@@ -68,6 +68,7 @@ async def update_documentation_version(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_documentation_version(ctx: Ctx, inp: dict[str, Any]) -> None:
     api_id, version = inp["restApiId"], inp["documentationVersion"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        await need(tx, ctx, kinds.DOCUMENTATION_VERSION, api_id, version, _not_found(version))
+        await need_in_api(
+            tx, ctx, kinds.DOCUMENTATION_VERSION, api_id, version, _not_found(version)
+        )
         await tx.delete(ctx.region, kinds.DOCUMENTATION_VERSION, api_id, version)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import get_method, get_resource, pick
-from frontgate.admin.ops.methods import edit_resource
+from frontgate.admin.ops.methods import StatusResponses, edit_resource
 from frontgate.admin.patch import apply_patch, as_bool, as_int, enum_of, rule
 from frontgate.admin.registry import operation
 
@@ -149,53 +149,13 @@ async def delete_integration(ctx: Ctx, inp: dict[str, Any]) -> None:
     await edit_resource(ctx, inp, delete)
 
 
-def _response(res: Doc, inp: dict[str, Any]) -> Doc:
-    found = _integration(res, inp).get("integrationResponses", {}).get(inp["statusCode"])
-    if found is None:
-        raise NotFound("Invalid Response status code specified")
-    return found  # type: ignore[no-any-return]
-
-
-@operation("PutIntegrationResponse")
-async def put_integration_response(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
-    def put(res: Doc) -> Doc:
-        integ = _integration(res, inp)
-        resp: Doc = {"statusCode": inp["statusCode"]}
-        resp.update(
-            pick(
-                inp,
-                "selectionPattern",
-                "responseParameters",
-                "responseTemplates",
-                "contentHandling",
-            )
-        )
-        integ.setdefault("integrationResponses", {})[inp["statusCode"]] = resp
-        return resp
-
-    return await edit_resource(ctx, inp, put)
-
-
-@operation("GetIntegrationResponse")
-async def get_integration_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    res = await get_resource(ctx.store, ctx, inp["restApiId"], inp["resourceId"])
-    return _response(res, inp)
-
-
-@operation("UpdateIntegrationResponse")
-async def update_integration_response(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
-    def patch(res: Doc) -> Doc:
-        resp = apply_patch(_response(res, inp), inp.get("patchOperations"), _RESPONSE_RULES)
-        _integration(res, inp)["integrationResponses"][inp["statusCode"]] = resp
-        return resp
-
-    return await edit_resource(ctx, inp, patch)
-
-
-@operation("DeleteIntegrationResponse")
-async def delete_integration_response(ctx: Ctx, inp: dict[str, Any]) -> None:
-    def delete(res: Doc) -> None:
-        _response(res, inp)
-        del _integration(res, inp)["integrationResponses"][inp["statusCode"]]
-
-    await edit_resource(ctx, inp, delete)
+_RESPONSES = StatusResponses(
+    "integrationResponses",
+    _integration,
+    ("selectionPattern", "responseParameters", "responseTemplates", "contentHandling"),
+    _RESPONSE_RULES,
+)
+put_integration_response = operation("PutIntegrationResponse")(_RESPONSES.put)
+get_integration_response = operation("GetIntegrationResponse")(_RESPONSES.get)
+update_integration_response = operation("UpdateIntegrationResponse")(_RESPONSES.update)
+delete_integration_response = operation("DeleteIntegrationResponse")(_RESPONSES.delete)

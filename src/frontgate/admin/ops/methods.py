@@ -4,12 +4,13 @@ TestInvokeMethod, which the data plane answers through ``settings.test_invoke``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, Conflict, NotFound, UnknownOperation
 from frontgate.admin.ops.common import HTTP_METHODS, get_method, get_resource, pick
-from frontgate.admin.patch import apply_patch, as_bool, enum_of, rule
+from frontgate.admin.patch import Rule, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
@@ -135,49 +136,61 @@ async def delete_method(ctx: Ctx, inp: dict[str, Any]) -> None:
     await edit_resource(ctx, inp, lambda res: res["resourceMethods"].pop(inp["httpMethod"]))
 
 
-def _response(res: Doc, inp: dict[str, Any]) -> Doc:
-    method = get_method(res, inp["httpMethod"])
-    found = method.get("methodResponses", {}).get(inp["statusCode"])
-    if found is None:
-        raise NotFound(_STATUS_NOT_FOUND)
-    return found  # type: ignore[no-any-return]
+@dataclass(frozen=True, slots=True)
+class StatusResponses:
+    """The responses a method (``methodResponses``) or its integration (``integrationResponses``)
+    keeps by status code, and their Put/Get/Update/Delete operations."""
+
+    key: str  # the map's member name in its owner
+    owner: Callable[[Doc, dict[str, Any]], Doc]  # the method or integration, in its resource
+    fields: tuple[str, ...]  # what a Put stores besides the status code
+    rules: tuple[Rule, ...]  # what an Update may patch
+
+    def find(self, res: Doc, inp: dict[str, Any]) -> Doc:
+        found = self.owner(res, inp).get(self.key, {}).get(inp["statusCode"])
+        if found is None:
+            raise NotFound(_STATUS_NOT_FOUND)
+        return found  # type: ignore[no-any-return]
+
+    async def put(self, ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
+        def put(res: Doc) -> Doc:
+            resp: Doc = {"statusCode": inp["statusCode"]}
+            resp.update(pick(inp, *self.fields))
+            self.owner(res, inp).setdefault(self.key, {})[inp["statusCode"]] = resp
+            return resp
+
+        return await edit_resource(ctx, inp, put)
+
+    async def get(self, ctx: Ctx, inp: dict[str, Any]) -> Doc:
+        res = await get_resource(ctx.store, ctx, inp["restApiId"], inp["resourceId"])
+        return self.find(res, inp)
+
+    async def update(self, ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
+        def patch(res: Doc) -> Doc:
+            resp = apply_patch(self.find(res, inp), inp.get("patchOperations"), self.rules)
+            self.owner(res, inp)[self.key][inp["statusCode"]] = resp
+            return resp
+
+        return await edit_resource(ctx, inp, patch)
+
+    async def delete(self, ctx: Ctx, inp: dict[str, Any]) -> None:
+        def delete(res: Doc) -> None:
+            self.find(res, inp)
+            del self.owner(res, inp)[self.key][inp["statusCode"]]
+
+        await edit_resource(ctx, inp, delete)
 
 
-@operation("PutMethodResponse")
-async def put_method_response(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
-    def put(res: Doc) -> Doc:
-        method = res["resourceMethods"][inp["httpMethod"]]
-        resp = {"statusCode": inp["statusCode"]}
-        resp.update(pick(inp, "responseParameters", "responseModels"))
-        method.setdefault("methodResponses", {})[inp["statusCode"]] = resp
-        return resp
-
-    return await edit_resource(ctx, inp, put)
-
-
-@operation("GetMethodResponse")
-async def get_method_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    res = await get_resource(ctx.store, ctx, inp["restApiId"], inp["resourceId"])
-    return _response(res, inp)
-
-
-@operation("UpdateMethodResponse")
-async def update_method_response(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
-    def patch(res: Doc) -> Doc:
-        resp = apply_patch(_response(res, inp), inp.get("patchOperations"), _RESPONSE_RULES)
-        res["resourceMethods"][inp["httpMethod"]]["methodResponses"][inp["statusCode"]] = resp
-        return resp
-
-    return await edit_resource(ctx, inp, patch)
-
-
-@operation("DeleteMethodResponse")
-async def delete_method_response(ctx: Ctx, inp: dict[str, Any]) -> None:
-    def delete(res: Doc) -> None:
-        _response(res, inp)
-        del res["resourceMethods"][inp["httpMethod"]]["methodResponses"][inp["statusCode"]]
-
-    await edit_resource(ctx, inp, delete)
+_RESPONSES = StatusResponses(
+    "methodResponses",
+    lambda res, inp: get_method(res, inp["httpMethod"]),
+    ("responseParameters", "responseModels"),
+    _RESPONSE_RULES,
+)
+put_method_response = operation("PutMethodResponse")(_RESPONSES.put)
+get_method_response = operation("GetMethodResponse")(_RESPONSES.get)
+update_method_response = operation("UpdateMethodResponse")(_RESPONSES.update)
+delete_method_response = operation("DeleteMethodResponse")(_RESPONSES.delete)
 
 
 @operation("TestInvokeMethod")

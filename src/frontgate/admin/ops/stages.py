@@ -12,7 +12,7 @@ from frontgate.admin.ops.common import (
     check_description,
     get_api,
     get_stage,
-    need,
+    need_in_api,
     pick,
 )
 from frontgate.admin.ops.deployments import check_stage_name
@@ -131,8 +131,7 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     check_stage_name(name)
     check_description(inp)
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        await need(
+        await need_in_api(
             tx,
             ctx,
             kinds.DEPLOYMENT,

@@ -7,7 +7,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
-from frontgate.admin.ops.common import get_api, need, page
+from frontgate.admin.ops.common import get_api, need_in_api, page
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -40,8 +40,7 @@ async def create_request_validator(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetRequestValidator")
 async def get_request_validator(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
-    await get_api(ctx.store, ctx, api_id)
-    return await need(
+    return await need_in_api(
         ctx.store, ctx, kinds.REQUEST_VALIDATOR, api_id, inp["requestValidatorId"], _NOT_FOUND
     )
 
@@ -56,8 +55,7 @@ async def get_request_validators(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_request_validator(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        doc = await need(
+        doc = await need_in_api(
             tx, ctx, kinds.REQUEST_VALIDATOR, api_id, inp["requestValidatorId"], _NOT_FOUND
         )
         doc = apply_patch(doc, inp.get("patchOperations"), _RULES)
@@ -71,8 +69,7 @@ async def update_request_validator(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_request_validator(ctx: Ctx, inp: dict[str, Any]) -> None:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
-        doc = await need(
+        doc = await need_in_api(
             tx, ctx, kinds.REQUEST_VALIDATOR, api_id, inp["requestValidatorId"], _NOT_FOUND
         )
         await tx.delete(ctx.region, kinds.REQUEST_VALIDATOR, api_id, doc["id"])

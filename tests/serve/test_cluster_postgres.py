@@ -1,0 +1,162 @@
+"""Two ``frontgate serve`` processes sharing one PostgreSQL database: a deployment made through
+either node's admin API is served by the other within a second (each node polls the store's
+generation), and a node started later prints the invoke URLs of the APIs already stored.
+
+Each test gets a fresh database (``CREATE DATABASE frontgate_<random>``), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from tests.support.gateway import Gateway
+
+pytestmark = pytest.mark.postgres
+
+REGION = "us-east-1"
+POLL = 0.02  # seconds between data-plane probes
+DEADLINE = 1.0  # a deployment must reach the other node within this many seconds
+
+
+async def _admin_sql(dsn: str, sql: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def cluster_dsn(postgres_dsn: str) -> Iterator[str]:
+    """DSN of a brand-new database on the local server (created from ``test``, dropped after)."""
+    name = f"frontgate_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_sql(postgres_dsn, f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{postgres_dsn.rsplit('/', 1)[0]}/{name}"
+    finally:
+        # The nodes have stopped by now; FORCE only matters if one was left behind.
+        asyncio.run(_admin_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class Node(Gateway):
+    """A gateway whose start-up waits for the invoke URLs of ``apis`` already stored APIs."""
+
+    def __init__(self, data_dir: Path, dsn: str, apis: int = 0) -> None:
+        super().__init__(data_dir, "--state", dsn)
+        self.apis = apis
+
+    def _expected_apis(self) -> int:
+        return self.apis
+
+    def __enter__(self) -> Node:
+        self.start()
+        return self
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+
+def _client(url: str) -> Any:
+    return boto3.client(
+        "apigateway",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def _mock_get(client: Any, api_id: str, parent_id: str, path_part: str, body: str) -> None:
+    """A ``GET /{path_part}`` resource answered by a MOCK integration with ``body``."""
+    res = client.create_resource(restApiId=api_id, parentId=parent_id, pathPart=path_part)
+    client.put_method(
+        restApiId=api_id, resourceId=res["id"], httpMethod="GET", authorizationType="NONE"
+    )
+    client.put_integration(
+        restApiId=api_id,
+        resourceId=res["id"],
+        httpMethod="GET",
+        type="MOCK",
+        requestTemplates={"application/json": '{"statusCode": 200}'},
+    )
+    client.put_method_response(
+        restApiId=api_id, resourceId=res["id"], httpMethod="GET", statusCode="200"
+    )
+    client.put_integration_response(
+        restApiId=api_id,
+        resourceId=res["id"],
+        httpMethod="GET",
+        statusCode="200",
+        responseTemplates={"application/json": body},
+    )
+
+
+def _served_after(node: Node, api_id: str, path: str, body: str, since: float) -> float:
+    """Seconds from ``since`` until ``node`` answers ``GET path`` with 200 and ``body``."""
+    last: tuple[int, bytes] = (0, b"")
+    while (elapsed := time.monotonic() - since) < 5.0:
+        status, _headers, got = node.request("GET", path, api_id=api_id, timeout=5)
+        last = (status, got)
+        if status == 200 and got == body.encode():
+            return elapsed
+        time.sleep(POLL)
+    raise AssertionError(f"{path} not served by the other node after 5 s; last answer {last!r}")
+
+
+def test_two_nodes_see_each_others_deployments(
+    cluster_dsn: str, tmp_path: Path, record_property: Any
+) -> None:
+    with (
+        Node(tmp_path / "a", cluster_dsn) as node_a,
+        Node(tmp_path / "b", cluster_dsn) as node_b,
+    ):
+        assert node_a.port != node_b.port
+        # Node A's admin API creates and deploys the API ...
+        a = _client(node_a.admin_url)
+        api_id = a.create_rest_api(name="cluster")["id"]
+        root = a.get_resources(restApiId=api_id)["items"][0]["id"]
+        _mock_get(a, api_id, root, "hello", '{"from": "a"}')
+        assert node_b.request("GET", "/dev/hello", api_id=api_id)[0] != 200
+        a.create_deployment(restApiId=api_id, stageName="dev")
+        deployed = time.monotonic()
+        # ... and node B serves it within a second.
+        to_b = _served_after(node_b, api_id, "/dev/hello", '{"from": "a"}', deployed)
+        record_property("a_to_b_seconds", round(to_b, 3))
+        assert to_b < DEADLINE
+
+        # Node B's admin API changes the stage (a new deployment adding a route); A serves it.
+        b = _client(node_b.admin_url)
+        assert b.get_stage(restApiId=api_id, stageName="dev")["stageName"] == "dev"
+        _mock_get(b, api_id, root, "second", '{"from": "b"}')
+        assert node_a.request("GET", "/dev/second", api_id=api_id)[0] != 200
+        b.create_deployment(restApiId=api_id, stageName="dev", description="from b")
+        deployed = time.monotonic()
+        to_a = _served_after(node_a, api_id, "/dev/second", '{"from": "b"}', deployed)
+        record_property("b_to_a_seconds", round(to_a, 3))
+        assert to_a < DEADLINE
+        # Both nodes now serve both routes of the one stage.
+        for node in (node_a, node_b):
+            assert node.request("GET", "/dev/hello", api_id=api_id)[0] == 200
+            assert node.request("GET", "/dev/second", api_id=api_id)[0] == 200
+        print(f"deployment latency: A->B {to_b * 1000:.0f} ms, B->A {to_a * 1000:.0f} ms")
+
+        # A third node started on the same database prints the stored API's invoke URLs.
+        with Node(tmp_path / "c", cluster_dsn, apis=1) as node_c:
+            assert node_c.api_ids == [api_id]
+            banner = "".join(node_c.lines)
+            assert (
+                f"invoke URL http://{api_id}.execute-api.localhost:{node_c.port}/dev/  (cluster)"
+                in banner
+            )
+            assert f"http://127.0.0.1:{node_c.port}/_aws/execute-api/{api_id}/dev/" in banner
+            assert node_c.request("GET", "/dev/second", api_id=api_id)[0] == 200
