@@ -191,3 +191,27 @@ def test_plan_keys_and_usage(apigw: Any, staged: str, admin: AdminServer) -> Non
     with pytest.raises(ClientError) as exc:
         apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
     assert code(exc)[0] == "NotFoundException"
+
+
+def test_get_usage_counts_down_per_week_starting_on_the_offset_day(
+    admin: AdminServer, apigw: Any
+) -> None:
+    """WEEK quota with offset 3: periods start on Wednesdays (as the data plane enforces)."""
+    plan = apigw.create_usage_plan(
+        name="weekly", quota={"limit": 100, "period": "WEEK", "offset": 3}
+    )
+    key = apigw.create_api_key(name="weekly-key", enabled=True)
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+
+    async def record() -> None:
+        async with admin.store.transaction() as tx:
+            # 2026-03-03 is a Tuesday, 2026-03-04 a Wednesday.
+            for day, used in (("2026-03-03", 10), ("2026-03-04", 5), ("2026-03-05", 7)):
+                await tx.put(
+                    "us-east-1", kinds.USAGE, plan["id"], f"{key['id']}:{day}", {"used": used}
+                )
+
+    admin.call(record())
+    usage = apigw.get_usage(usagePlanId=plan["id"], startDate="2026-03-03", endDate="2026-03-05")
+    # Tuesday still belongs to the previous week; Wednesday starts a fresh 100.
+    assert usage["items"] == {key["id"]: [[10, 90], [5, 95], [7, 88]]}

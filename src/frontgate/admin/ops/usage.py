@@ -6,6 +6,7 @@ limit minus what was used in the quota period up to that day."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -18,6 +19,7 @@ from frontgate.admin.patch import parse_ops
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 from frontgate.traffic.crypto import unseal
+from frontgate.traffic.periods import period_bounds
 
 _PLAN_KEY_NOT_FOUND = "Invalid Usage Plan Key identifier specified"
 
@@ -95,13 +97,14 @@ def _date(value: str) -> dt.date:
         raise BadRequest(f"Invalid date format specified: {value}. Use YYYY-MM-DD") from None
 
 
-def period_start(day: dt.date, period: str | None) -> dt.date:
-    """Start of the quota period holding ``day`` (UTC; weeks start on Sunday, offset 0)."""
-    if period == "WEEK":
-        return day - dt.timedelta(days=(day.weekday() + 1) % 7)
-    if period == "MONTH":
-        return day.replace(day=1)
-    return day
+def period_start(day: dt.date, quota: Doc) -> dt.date:
+    """First day of the quota period holding ``day``, computed exactly as the data plane's
+    enforcement does (``traffic.periods``: UTC, ``offset`` = the day the period starts)."""
+    moment = calendar.timegm((day.year, day.month, day.day, 12, 0, 0))
+    start, _ = period_bounds(
+        str(quota.get("period") or "DAY"), int(quota.get("offset") or 0), moment
+    )
+    return dt.datetime.fromtimestamp(start, dt.UTC).date()
 
 
 class _Counts:
@@ -131,14 +134,14 @@ async def _series(
     plan: Doc, key_id: str, counts: _Counts, start: dt.date, end: dt.date
 ) -> list[list[int]]:
     quota = plan.get("quota") or {}
-    limit, period = quota.get("limit"), quota.get("period")
+    limit = quota.get("limit")
     out = []
     day = start
     while day <= end:
         # Without a quota there is nothing to count down from; AWS's value is unknown: 0.
         remaining = 0
         if limit is not None:
-            remaining = limit - await counts.spent(key_id, period_start(day, period), day)
+            remaining = limit - await counts.spent(key_id, period_start(day, quota), day)
         out.append([await counts.used(key_id, day), remaining])
         day += dt.timedelta(days=1)
     return out
@@ -185,7 +188,7 @@ async def update_usage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
                 remaining = int(op.value or "")
             except ValueError:
                 raise BadRequest(f"Invalid remaining value specified: {op.value}") from None
-            first = period_start(today, plan["quota"].get("period"))
+            first = period_start(today, plan["quota"])
             earlier = await _Counts(tx, ctx, plan_id).spent(key_id, first, today - dt.timedelta(1))
             # The count is the one number the enforcer reads: a negative day is a credit.
             doc_id = f"{key_id}:{today.isoformat()}"
