@@ -215,3 +215,17 @@ def test_get_usage_counts_down_per_week_starting_on_the_offset_day(
     usage = apigw.get_usage(usagePlanId=plan["id"], startDate="2026-03-03", endDate="2026-03-05")
     # Tuesday still belongs to the previous week; Wednesday starts a fresh 100.
     assert usage["items"] == {key["id"]: [[10, 90], [5, 95], [7, 88]]}
+
+
+def test_deleting_an_api_removes_it_from_usage_plans(apigw: Any) -> None:
+    api = apigw.create_rest_api(name="short-lived")
+    apigw.put_method(
+        restApiId=api["id"],
+        resourceId=api["rootResourceId"],
+        httpMethod="GET",
+        authorizationType="NONE",
+    )
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    plan = apigw.create_usage_plan(name="p", apiStages=[{"apiId": api["id"], "stage": "dev"}])
+    apigw.delete_rest_api(restApiId=api["id"])
+    assert apigw.get_usage_plan(usagePlanId=plan["id"]).get("apiStages", []) == []

@@ -212,3 +212,16 @@ async def delete_rest_api(ctx: Ctx, inp: dict[str, Any]) -> None:
         await tx.delete(ctx.region, kinds.REST_API, "", api["id"])
         # Every child document (resources, stages, deployments, docs...) has the API as parent.
         await tx.delete_children(ctx.region, api["id"])
+        # References from elsewhere go too, as on AWS: usage-plan stages and base path mappings.
+        for plan in await tx.list(ctx.region, kinds.USAGE_PLAN):
+            stages = plan.get("apiStages") or []
+            kept = [s for s in stages if s.get("apiId") != api["id"]]
+            if len(kept) != len(stages):
+                await tx.put(
+                    ctx.region, kinds.USAGE_PLAN, "", plan["id"], {**plan, "apiStages": kept}
+                )
+        for domain in await tx.list(ctx.region, kinds.DOMAIN_NAME):
+            name = str(domain.get("domainName", ""))
+            for mapping in await tx.list(ctx.region, kinds.BASE_PATH_MAPPING, name):
+                if mapping.get("restApiId") == api["id"]:
+                    await tx.delete(ctx.region, kinds.BASE_PATH_MAPPING, name, mapping["basePath"])
