@@ -141,6 +141,8 @@ class Snapshot:
     iam: Any = None
     # API keys, usage plans and account throttles: live settings, compiled at every generation.
     keys: KeyIndex = field(default_factory=KeyIndex)
+    # Successful routings of this snapshot, kept by pipeline.route (bounded there).
+    routes: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> Snapshot:

@@ -15,20 +15,22 @@ from frontgate.pipeline.values import context_var, source_value
 # Renamed to x-amzn-Remapped-<Name> for every integration type (AWS).
 _REMAPPED = frozenset(("connection", "content-length", "date", "server"))
 _DROPPED = frozenset(("transfer-encoding", "keep-alive", "proxy-connection", "trailer", "upgrade"))
+# Lowered name -> what proxy_response does with it: 1 remap, 2 drop, 3 keep (Content-Type).
+_SPECIAL = {**dict.fromkeys(_REMAPPED, 1), **dict.fromkeys(_DROPPED, 2), "content-type": 3}
 
 
 def proxy_response(ctx: Context) -> Response:
     headers: list[tuple[str, str]] = []
     has_type = False
+    special = _SPECIAL
     for name, value in ctx.upstream_headers:
-        lname = name.lower()
-        if lname in _REMAPPED:
+        kind = special.get(name.lower())
+        if kind is None:
+            headers.append((name, value))
+        elif kind == 1:
             headers.append(("x-amzn-Remapped-" + name, value))
-        elif lname in _DROPPED:
-            continue
-        else:
-            if lname == "content-type":
-                has_type = True
+        elif kind == 3:
+            has_type = True
             headers.append((name, value))
     if not has_type and ctx.upstream_body:
         headers.append(("Content-Type", "application/json"))

@@ -18,17 +18,47 @@ def _host(ctx: Context) -> str:
     return ""
 
 
+# Routings remembered per snapshot; past this many distinct (path, Host, method) the cache
+# starts over, so arbitrary paths cannot grow it without bound.
+_CACHE_MAX = 4096
+
+
 def resolve(ctx: Context, env: Env) -> None:
-    target = ctx.request.target
-    path, _, query = target.partition("?")
+    request = ctx.request
+    path, _, query = request.target.partition("?")
     ctx.raw_query = query
+    host = request.host or _host(ctx)
+    snap = ctx.snapshot
+    # The routing is a pure function of (path, Host, method) for one snapshot and env.
+    key = (path, host, request.method)
+    cached = snap.routes.get(key)
+    if cached is not None and cached[0] is env:
+        _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params = cached
+        ctx.path_params = params.copy() if params else {}
+        return
+    _resolve(ctx, env, path, host)
+    routes = snap.routes
+    if len(routes) >= _CACHE_MAX:
+        routes.clear()
+    params = ctx.path_params
+    routes[key] = (
+        env,
+        ctx.api_id,
+        ctx.stage_name,
+        ctx.path,
+        ctx.stage,
+        ctx.method,
+        params.copy() if params else None,
+    )
+
+
+def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
+    """Route from scratch; raises the gateway error for an unknown API, stage or resource."""
     if path.startswith("http://") or path.startswith("https://"):
         # Absolute-form request target: the authority stands in for Host.
         _, _, rest = path.partition("//")
         host, slash, path = rest.partition("/")
         path = slash + path
-    else:
-        host = ctx.request.host or _host(ctx)
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     api_id = ""
     suffix = env.host_suffix

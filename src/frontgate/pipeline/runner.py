@@ -8,7 +8,7 @@ started on one deployment finishes on it even if a new one is swapped in meanwhi
 from __future__ import annotations
 
 import logging
-from base64 import b64encode
+from binascii import b2a_base64 as _b2a
 from collections.abc import Awaitable
 from random import getrandbits as _getrandbits
 
@@ -37,15 +37,19 @@ _EVENTS = {
 # Version 4 and RFC 4122 variant bits of a UUID, as masks over its 128-bit integer.
 _UUID_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
 _UUID_BITS = (0x4 << 76) | (0x2 << 62)
+_B64_URL = bytes.maketrans(b"+/", b"-_")
 
 
 def _ids() -> tuple[str, str]:
     """A UUID v4 request id and a 16-char ``x-amz-apigw-id``. They identify, they do not
     protect anything, so they come from the fast non-cryptographic generator: ``urandom`` is a
     system call per request (uuid.uuid4 costs more than a MOCK request's whole routing)."""
-    h = f"{_getrandbits(128) & _UUID_MASK | _UUID_BITS:032x}"
-    rid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-    return rid, b64encode(_getrandbits(88).to_bytes(11, "big"), b"-_").decode()[:15] + "="
+    h = "%032x" % (_getrandbits(128) & _UUID_MASK | _UUID_BITS)
+    rid = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+    # URL-safe base64 of 11 bytes: 15 characters and one "=" of padding.
+    return rid, _b2a(_getrandbits(88).to_bytes(11, "big"), newline=False).translate(
+        _B64_URL
+    ).decode()
 
 
 def _request_id() -> str:
