@@ -7,11 +7,13 @@ import asyncio
 import http.client
 import json
 import signal
+import socket
 import ssl
 import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -191,13 +193,9 @@ def test_tls_data_plane_with_development_ca(tmp_path: Path) -> None:
         ca = tmp_path / "data" / "tls" / "ca.pem"
         ctx = ssl.create_default_context(cafile=str(ca))
         host = f"{gw.api_id}.execute-api.localhost"
-        conn = http.client.HTTPSConnection("127.0.0.1", gw.tls_port, context=ctx, timeout=10)
         # Verify the certificate for the invoke host name, as curl --resolve would.
-        conn._server_hostname = host  # type: ignore[attr-defined]
-        sock = ctx.wrap_socket(
-            __import__("socket").create_connection(("127.0.0.1", gw.tls_port)),
-            server_hostname=host,
-        )
+        raw = socket.create_connection(("127.0.0.1", gw.tls_port), timeout=10)
+        sock = ctx.wrap_socket(raw, server_hostname=host)
         sock.sendall(
             f"GET /dev/pets/mine HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
         )
@@ -205,7 +203,6 @@ def test_tls_data_plane_with_development_ca(tmp_path: Path) -> None:
         while chunk := sock.recv(65536):
             data += chunk
         sock.close()
-        conn.close()
         assert data.startswith(b"HTTP/1.1 200")
         assert data.endswith(b'{"mine": true}')
         assert any("trust" in line.lower() for line in gw.lines)
@@ -229,3 +226,31 @@ def test_https_upstream_is_verified(tmp_path: Path) -> None:
         with Gateway(tmp_path / "untrusting", "--api", str(api)) as gw:
             status, _, body = gw.request("GET", "/dev/pets/5")
             assert status == 504
+
+
+def test_global_access_log_writes_one_json_line_per_request(tmp_path: Path) -> None:
+    api = _api_file(tmp_path, "http://127.0.0.1:9")
+    log_file = tmp_path / "logs" / "access.log"
+    with Gateway(tmp_path / "data", "--api", str(api), "--access-log", str(log_file)) as gw:
+        _, headers, _ = gw.request("GET", "/dev/pets/mine?x=1")
+        gw.request("GET", "/dev/nowhere")
+        deadline = time.monotonic() + 5
+        by_path: dict[str, dict[str, Any]] = {}
+        while time.monotonic() < deadline and len(by_path) < 2:
+            # The test harness's readiness probe ("GET /") is logged too; pick ours by path.
+            text = log_file.read_text() if log_file.exists() else ""
+            by_path = {d["path"]: d for d in map(json.loads, text.splitlines())
+                       if d["path"] in ("/dev/pets/mine", "/dev/nowhere")}  # fmt: skip
+            time.sleep(0.05)
+    first, second = by_path["/dev/pets/mine"], by_path["/dev/nowhere"]
+    assert first["requestId"] == headers["x-amzn-requestid"]
+    assert (first["httpMethod"], first["path"], first["resourcePath"]) == (
+        "GET",
+        "/dev/pets/mine",
+        "/pets/mine",
+    )
+    assert (first["status"], first["responseLength"], first["protocol"]) == (200, 14, "HTTP/1.1")
+    assert (first["apiId"], first["stage"], first["sourceIp"]) == (gw.api_id, "dev", "127.0.0.1")
+    assert first["integrationLatency"] == 0 and first["error"] is None
+    assert (second["status"], second["resourcePath"]) == (403, None)
+    assert second["error"] == "Missing Authentication Token"

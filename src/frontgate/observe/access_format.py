@@ -7,7 +7,9 @@ valid; an unquoted JSON value is written as a JSON literal (``null`` for a missi
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -159,3 +161,22 @@ def compile_format(fmt: str) -> Formatter:
     source = f"lambda c, r, l: _T % ({''.join(e + ', ' for e in exprs)})"
     fn: Formatter = eval(source, namespace)  # source: our table only
     return fn
+
+
+# An expression that reads the response (``r``) or the response latency (``l``): access-log only.
+_NEEDS_RESPONSE = re.compile(r"\b[rl]\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def context_getter(name: str) -> Callable[[Context], Any] | None:
+    """``$context.<name>`` as a function of the request context, from the same table access logs
+    compile from — for parameter mappings, authorizer identity sources and gateway-response
+    templates. None for an unknown name; variables that exist only once the response does
+    (``status``, ``responseLength``…) read as null before it."""
+    var = lookup(name)
+    if var is None:
+        return None
+    if _NEEDS_RESPONSE.search(var.expr):
+        return lambda _c: None
+    getter: Callable[[Context], Any] = eval(f"lambda c: {var.expr}", dict(_HELPERS))
+    return getter

@@ -53,6 +53,7 @@ class Observer:
         self.tracer = Exporter(otlp_endpoint)
         self.rotation = (rotate_bytes, rotate_age, backups)
         self.sinks: dict[str, LogSink] = {}
+        self._global_sink: LogSink | None = None  # the --access-log destination, once opened
         self._reader: Reader | None = None
         self._pool: UpstreamPool | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -75,9 +76,7 @@ class Observer:
             if stage is None:
                 self.metrics.v[self._g + G_UNMATCHED] += 1
             if env.access_log is not None:
-                line = env.access_log.record(ctx, resp, int(elapsed * 1000))
-                if self.otlp_logs is not None:
-                    self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
+                self._global_access(ctx, resp, elapsed, env)
             return
         metrics = self.metrics
         base = plan.base
@@ -100,13 +99,23 @@ class Observer:
             if self.otlp_logs is not None:
                 self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
         elif env.access_log is not None:
-            line = env.access_log.record(ctx, resp, int(elapsed * 1000))
-            if self.otlp_logs is not None:
-                self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
+            self._global_access(ctx, resp, elapsed, env)
         if ctx.exec_log is not None:
             self._exec_log(ctx, resp)
         if ctx.trace is not None:
             self.metrics.v[self._g + G_SPANS] += self.tracer.export(ctx, resp)
+
+    def _global_access(self, ctx: Context, resp: Response, elapsed: float, env: Env) -> None:
+        """The ``--access-log`` line, for requests whose stage has no access log of its own."""
+        access = env.access_log
+        assert access is not None
+        sink = self._global_sink
+        if sink is None:
+            sink = self._global_sink = self.sink(access.destination, G_ACCESS_DROPPED)
+        line = access.line(ctx, resp, int(elapsed * 1000))
+        sink.write(line)
+        if self.otlp_logs is not None:
+            self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)
 
     def _exec_log(self, ctx: Context, resp: Response) -> None:
         lines = exec_log.finish(ctx, resp)

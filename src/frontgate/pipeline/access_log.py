@@ -1,37 +1,28 @@
-"""Stage 5 — access log: one JSON line per request, written in batches off the request path.
+"""Stage 5 — access log: the global ``--access-log`` line, one JSON object per request.
 
-Writes are buffered and flushed by the event loop every 50 ms (or at 64 KiB), so a slow or full
-disk delays log lines, never responses; a write failure is reported once and traffic goes on."""
+This module only formats; ``frontgate.observe`` writes the line through the same buffered,
+rotating log sink as per-stage access logs, off the request path."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import sys
-from typing import IO
+import os
 
 from frontgate.http.message import Response
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.values import request_time
-
-log = logging.getLogger("frontgate.access")
+from frontgate.pipeline.values import context_var
 
 
 class AccessLog:
     def __init__(self, destination: str) -> None:
-        self.destination = destination
-        self._buf: list[str] = []
-        self._size = 0
-        self._scheduled = False
-        self._failed = False
-        self._file: IO[str] | None = None
-        if destination not in ("stdout", "-"):
-            self._file = open(destination, "a", encoding="utf-8")  # noqa: SIM115
+        # As a log destination (see observe.sinks.destination_path): stdout or an absolute file.
+        self.destination = (
+            "stdout" if destination in ("stdout", "-") else "file://" + os.path.abspath(destination)
+        )
 
-    def record(self, ctx: Context, resp: Response, response_latency: int) -> str:
+    def line(self, ctx: Context, resp: Response, response_latency: int) -> str:
         method = ctx.method
-        line = json.dumps(
+        return json.dumps(
             {
                 "requestId": ctx.request_id,
                 "sourceIp": ctx.request.client_addr[0],
@@ -41,7 +32,7 @@ class AccessLog:
                 "status": resp.status,
                 "protocol": "HTTP/" + ctx.request.http_version,
                 "responseLength": len(resp.body),
-                "requestTime": request_time(ctx),
+                "requestTime": context_var(ctx, "requestTime"),
                 "integrationLatency": ctx.integration_latency,
                 "responseLatency": response_latency,
                 "apiId": ctx.api_id or None,
@@ -50,32 +41,3 @@ class AccessLog:
             },
             separators=(",", ":"),
         )
-        self._buf.append(line)
-        self._size += len(line) + 1
-        if self._size >= 65536:
-            self.flush()
-        elif not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_later(0.05, self.flush)
-        return line
-
-    def flush(self) -> None:
-        self._scheduled = False
-        if not self._buf:
-            return
-        data = "\n".join(self._buf) + "\n"
-        self._buf.clear()
-        self._size = 0
-        try:
-            out = self._file if self._file is not None else sys.stdout
-            out.write(data)
-            out.flush()
-        except OSError as exc:
-            if not self._failed:
-                log.error("access log write to %s failed: %s", self.destination, exc)
-                self._failed = True
-
-    def close(self) -> None:
-        self.flush()
-        if self._file is not None:
-            self._file.close()

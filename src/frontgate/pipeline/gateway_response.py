@@ -9,11 +9,12 @@ import re
 from frontgate.compile.gateway_responses import DEFAULT_STATUS, DEFAULT_TEMPLATE
 from frontgate.compile.snapshot import GatewayResponse
 from frontgate.http.message import Response
+from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import context_var, source_value
 
-_AUTH_TOKEN = re.compile(r"\$context\.((?:authorizer|identity)\.[A-Za-z0-9_.]+)")
+_CONTEXT_TOKEN = re.compile(r"\$context\.([A-Za-z0-9_.\-]+)")
 _DEFAULT = GatewayResponse("DEFAULT", 403, (), DEFAULT_TEMPLATE)
 
 
@@ -57,29 +58,19 @@ def _render_template(ctx: Context, err: GatewayError, template: str | None) -> s
     out = template.replace("$context.error.messageString", message_string)
     out = out.replace("$context.error.message", err.message or "")
     out = out.replace("$context.error.responseType", err.response_type)
-    if "$context.error.validationErrorString" in out:
-        out = out.replace("$context.error.validationErrorString", ctx.validation_error or "")
-    if "$context.authorizer." in out or "$context.identity." in out:
-        out = _AUTH_TOKEN.sub(lambda m: context_var(ctx, m.group(1)) or "", out)
     if "$" not in out:
         return out
     stage = ctx.stage
     if stage is not None:
         for name, value in stage.variables.items():
             out = out.replace("$stageVariables." + name, value)
-    for var in (
-        "requestId",
-        "extendedRequestId",
-        "httpMethod",
-        "stage",
-        "resourcePath",
-        "path",
-        "apiId",
-        "identity.sourceIp",
-        "requestTime",
-        "domainName",
-    ):
-        token = "$context." + var
-        if token in out:
-            out = out.replace(token, context_var(ctx, var) or "")
-    return out
+    # Every other ``$context`` variable, by the one table access logs use too.
+    return _CONTEXT_TOKEN.sub(lambda m: _context_token(ctx, m), out)
+
+
+def _context_token(ctx: Context, m: re.Match[str]) -> str:
+    # A trailing dot or dash is the template's punctuation, not part of the name.
+    name = m.group(1).rstrip(".-")
+    if context_getter(name) is None:
+        return m.group(0)  # not a $context variable: left as written
+    return (context_var(ctx, name) or "") + m.group(1)[len(name) :]

@@ -8,12 +8,11 @@ started on one deployment finishes on it even if a new one is swapped in meanwhi
 from __future__ import annotations
 
 import logging
-from binascii import b2a_base64 as _b2a
 from collections.abc import Awaitable
-from random import getrandbits as _getrandbits
 
 from frontgate.compile.snapshot import Integration, Snapshot
 from frontgate.http.message import Request, Response
+from frontgate.ids import request_ids
 from frontgate.integrations import IntegrationFn, registry
 from frontgate.pipeline import errors, integration_response, method_response, route
 from frontgate.pipeline.context import Context
@@ -34,31 +33,6 @@ _EVENTS = {
     "EXPIRED_TOKEN": "unauthorized",
 }
 
-# Version 4 and RFC 4122 variant bits of a UUID, as masks over its 128-bit integer.
-_UUID_MASK = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
-_UUID_BITS = (0x4 << 76) | (0x2 << 62)
-_B64_URL = bytes.maketrans(b"+/", b"-_")
-
-
-def _ids() -> tuple[str, str]:
-    """A UUID v4 request id and a 16-char ``x-amz-apigw-id``. They identify, they do not
-    protect anything, so they come from the fast non-cryptographic generator: ``urandom`` is a
-    system call per request (uuid.uuid4 costs more than a MOCK request's whole routing)."""
-    h = "%032x" % (_getrandbits(128) & _UUID_MASK | _UUID_BITS)
-    rid = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-    # URL-safe base64 of 11 bytes: 15 characters and one "=" of padding.
-    return rid, _b2a(_getrandbits(88).to_bytes(11, "big"), newline=False).translate(
-        _B64_URL
-    ).decode()
-
-
-def _request_id() -> str:
-    return _ids()[0]
-
-
-def _extended_id() -> str:
-    return _ids()[1]
-
 
 class Pipeline:
     def __init__(self, env: Env) -> None:
@@ -71,7 +45,7 @@ class Pipeline:
         self.snapshot = snapshot
 
     def handle(self, request: Request) -> Response | Awaitable[Response]:
-        rid, ext = _ids()
+        rid, ext = request_ids()
         return self.run(Context(request, self.snapshot, rid, ext))
 
     def run(self, ctx: Context) -> Response | Awaitable[Response]:

@@ -14,8 +14,9 @@ from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
 from frontgate.control.restapis import load_api
 from frontgate.http.message import Request, Response
+from frontgate.ids import request_ids
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.runner import Pipeline, _extended_id, _request_id
+from frontgate.pipeline.runner import Pipeline
 from frontgate.state.store import ConfigStore
 
 TestInvoke = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -58,8 +59,8 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
             body,
             client_addr=("test-invoke-source-ip", 0),
         )
-        rid = _request_id()
-        ctx = Context(request, snapshot, rid, _extended_id())
+        rid, ext = request_ids()
+        ctx = Context(request, snapshot, rid, ext)
         log: list[str] = []
         ctx.exec_log = log
         started = time.perf_counter()

@@ -115,8 +115,6 @@ async def run_worker(
     await reloader.stop()
     await functions.close()
     await traffic.close()
-    if access_log is not None:
-        access_log.close()
     observer.close()
     await pool.close()
     await store.close()
