@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
-from types import CoroutineType
-from typing import Final, TypeAlias, cast
+from typing import Any, Final, TypeAlias, cast
 
+from frontgate.deferred import Deferred
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
 from frontgate.http.server_conn import CLOSE, ProtocolError, ServerConnection
@@ -19,7 +19,7 @@ __all__ = ["Handler", "HttpProtocol", "ServerState", "make_server_factory"]
 
 logger = logging.getLogger(__name__)
 
-Handler: TypeAlias = Callable[[Request], Response | Awaitable[Response]]
+Handler: TypeAlias = Callable[[Request], Response | Deferred[Response] | Awaitable[Response]]
 
 _INTERNAL_ERROR_HEADERS: Final = (("Content-Type", "application/json"),)
 _INTERNAL_ERROR_BODY: Final = b'{"message": "Internal server error"}'
@@ -85,12 +85,13 @@ class ServerState:
 class _Pending:
     """A request whose handler is still running; responses leave in arrival order."""
 
-    __slots__ = ("request", "response", "task")
+    __slots__ = ("deferred", "request", "response", "task")
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self.response: Response | None = None
         self.task: asyncio.Future[Response] | None = None
+        self.deferred: Deferred[Response] | None = None
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -146,6 +147,8 @@ class HttpProtocol(asyncio.Protocol):
         for pending in self._pending:
             if pending.task is not None:
                 pending.task.cancel()
+            elif pending.deferred is not None:
+                pending.deferred.cancel()
         self._pending.clear()
         self._held = None
         self._state.connection_closed(self)
@@ -227,21 +230,26 @@ class HttpProtocol(asyncio.Protocol):
             state.handler_errors_total += 1
             logger.exception("handler failed for %s %s", request.method, request.target)
             result = _internal_error()
+        deferred: Deferred[Response] | None = None
+        if isinstance(result, Deferred):
+            if result.settled:
+                result = self._outcome(request, result)
+            else:
+                deferred = result
         if type(result) is Response and not self._pending:
             # Fast path: a synchronous answer with nothing ahead of it goes straight out.
             return self._render(request, result, out)
         pending = _Pending(request)
         if isinstance(result, Response):
             pending.response = result
+        elif deferred is not None:
+            # Continued from the upstream's callback (_deferred_done), once it is queued.
+            pending.deferred = deferred
         else:
             try:
-                # A coroutine (the usual case) goes straight to the loop: ensure_future's two
-                # Python frames cost more per request than the type check.
-                task: asyncio.Future[Response] = (
-                    self._loop.create_task(result)
-                    if type(result) is CoroutineType
-                    else asyncio.ensure_future(result)
-                )
+                # A coroutine (the usual case, compiled or not) goes straight to the loop:
+                # ensure_future's Python frames cost more per request than a failed attempt.
+                task: asyncio.Future[Response] = self._task(cast(Awaitable[Response], result))
             except TypeError:
                 state.handler_errors_total += 1
                 logger.error("handler returned %r, not a Response or awaitable", type(result))
@@ -252,7 +260,32 @@ class HttpProtocol(asyncio.Protocol):
         self._pending.append(pending)
         if not safe:
             self._unsafe_pending += 1
+        if pending.deferred is not None:
+            pending.deferred.then(partial(self._deferred_done, pending))
         return True
+
+    def _task(self, awaitable: Awaitable[Response]) -> asyncio.Future[Response]:
+        try:
+            return self._loop.create_task(cast(Coroutine[Any, Any, Response], awaitable))
+        except TypeError:
+            return asyncio.ensure_future(awaitable)
+
+    def _outcome(self, request: Request, deferred: Deferred[Response]) -> Response:
+        response = deferred.value
+        if deferred.error is not None or not isinstance(response, Response):
+            self._state.handler_errors_total += 1
+            logger.error(
+                "handler failed for %s %s", request.method, request.target, exc_info=deferred.error
+            )
+            return _internal_error()
+        return response
+
+    def _deferred_done(self, pending: _Pending, deferred: Deferred[Response]) -> None:
+        if self._closed:
+            return
+        pending.response = self._outcome(pending.request, deferred)
+        if self._pending and self._pending[0] is pending:
+            self._flush_pending()
 
     def _task_done(self, pending: _Pending, task: asyncio.Future[Response]) -> None:
         if task.cancelled():
@@ -261,7 +294,7 @@ class HttpProtocol(asyncio.Protocol):
         exc = task.exception()
         if self._closed:
             return
-        response = task.result() if exc is None else None
+        response: object = task.result() if exc is None else None
         if not isinstance(response, Response):
             self._state.handler_errors_total += 1
             if exc is not None:

@@ -1,5 +1,6 @@
 """Integration backends, by integration type. Each ``call(ctx, env, integ)`` either finishes
-synchronously (returns None) or returns an awaitable. A proxy integration sets
+synchronously (returns None), or returns a ``Deferred`` (settled by a callback: HTTP) or an
+awaitable (run in a Task: functions). A proxy integration sets
 ``ctx.response`` itself; a non-proxy one leaves ``ctx.integration_status`` and
 ``ctx.upstream_*`` for ``pipeline.integration_response`` to map."""
 
@@ -10,10 +11,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from frontgate.compile.snapshot import Integration
+    from frontgate.deferred import Deferred
     from frontgate.pipeline.context import Context
     from frontgate.pipeline.env import Env
 
-IntegrationFn = Callable[["Context", "Env", "Integration"], "Awaitable[None] | None"]
+IntegrationFn = Callable[
+    ["Context", "Env", "Integration"], "Deferred[None] | Awaitable[None] | None"
+]
 
 
 def registry() -> dict[str, IntegrationFn]:

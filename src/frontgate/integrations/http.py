@@ -1,11 +1,15 @@
 """HTTP and HTTP_PROXY integrations: one call through the pooled keep-alive upstream client,
-with the integration's timeout; transport failures become AWS's gateway errors."""
+with the integration's timeout; transport failures become AWS's gateway errors.
+
+The call reports through a ``Deferred`` that the upstream connection settles from its own
+``data_received``: no Task, no Future (see frontgate.deferred)."""
 
 from __future__ import annotations
 
 import time
 
 from frontgate.compile.snapshot import Integration
+from frontgate.deferred import Deferred
 from frontgate.observe import exec_log
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
@@ -17,39 +21,63 @@ from frontgate.upstream.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
+from frontgate.upstream.pool import UpstreamResponse
 
 
-async def call(ctx: Context, env: Env, integ: Integration) -> None:
+class _Call:
+    """The continuation of one integration call: records the outcome on the context."""
+
+    __slots__ = ("ctx", "done", "integ", "started")
+
+    def __init__(self, ctx: Context, integ: Integration, done: Deferred[None]) -> None:
+        self.ctx = ctx
+        self.integ = integ
+        self.done = done
+        self.started = time.perf_counter()
+
+    def __call__(self, resp: UpstreamResponse | None, exc: UpstreamError | None) -> None:
+        ctx = self.ctx
+        ctx.integration_latency = int((time.perf_counter() - self.started) * 1000)
+        if resp is None:
+            self.done.fail(_gateway_error(ctx, exc))
+            return
+        ctx.integration_status = resp.status
+        ctx.upstream_headers = resp.headers
+        ctx.upstream_body = resp.body
+        if self.integ.type == "HTTP_PROXY":
+            ctx.response = proxy_response(ctx)
+        if ctx.exec_log is not None:
+            ctx.log(
+                f"Received response. Status: {resp.status}, Integration latency: "
+                f"{ctx.integration_latency} ms"
+            )
+        self.done.resolve(None)
+
+
+def _gateway_error(ctx: Context, exc: UpstreamError | None) -> errors.GatewayError:
+    if isinstance(exc, UpstreamTimeout):
+        ctx.error = "Execution failed due to a timeout error"
+        ctx.log(ctx.error)
+        return errors.integration_timeout()
+    if isinstance(exc, UpstreamConnectError):
+        ctx.error = f"Execution failed due to a network error communicating with endpoint: {exc}"
+        ctx.log(ctx.error)
+        return errors.integration_failure()
+    ctx.error = f"Execution failed: invalid response from endpoint: {exc}"
+    ctx.log(ctx.error)
+    return errors.integration_failure()
+
+
+def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     ireq = build_http(ctx, integ)
     if ctx.exec_log is not None:  # The f-strings below cost more than the rest of ctx.log.
         ctx.log(f"Endpoint request URI: {ireq.url}")
         exec_log.endpoint_request(ctx, ireq.url, ireq.headers, ireq.body)
-    started = time.perf_counter()
-    try:
-        resp = await env.pool.request(ireq.method, ireq.url, ireq.headers, ireq.body, integ.timeout)
-    except UpstreamTimeout:
-        ctx.integration_latency = int((time.perf_counter() - started) * 1000)
-        ctx.error = "Execution failed due to a timeout error"
-        ctx.log(ctx.error)
-        raise errors.integration_timeout() from None
-    except UpstreamConnectError as exc:
-        ctx.integration_latency = int((time.perf_counter() - started) * 1000)
-        ctx.error = f"Execution failed due to a network error communicating with endpoint: {exc}"
-        ctx.log(ctx.error)
-        raise errors.integration_failure() from None
-    except UpstreamError as exc:
-        ctx.integration_latency = int((time.perf_counter() - started) * 1000)
-        ctx.error = f"Execution failed: invalid response from endpoint: {exc}"
-        ctx.log(ctx.error)
-        raise errors.integration_failure() from None
-    ctx.integration_latency = int((time.perf_counter() - started) * 1000)
-    ctx.integration_status = resp.status
-    ctx.upstream_headers = resp.headers
-    ctx.upstream_body = resp.body
-    if integ.type == "HTTP_PROXY":
-        ctx.response = proxy_response(ctx)
-    if ctx.exec_log is not None:
-        ctx.log(
-            f"Received response. Status: {resp.status}, Integration latency: "
-            f"{ctx.integration_latency} ms"
-        )
+    done: Deferred[None] = Deferred()
+    exchange = env.pool.start(
+        ireq.method, ireq.url, ireq.headers, ireq.body, integ.timeout, _Call(ctx, integ, done),
+        vetted=ireq.vetted,
+    )  # fmt: skip
+    if not done.settled:
+        done.on_cancel(exchange.cancel)
+    return done

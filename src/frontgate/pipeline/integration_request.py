@@ -43,13 +43,25 @@ ILLEGAL_MAPPED_HEADERS = frozenset(("content-length", "transfer-encoding"))
 
 
 class IntegrationRequest:
-    __slots__ = ("body", "headers", "method", "url")
+    """What goes to the backend. ``vetted``: the headers are the client's (parsed by llhttp, so
+    free of CR/LF) minus Host and framing fields, plus values Frontgate made; nothing a
+    mapping produced. The upstream client then skips its own scan (UpstreamPool.start)."""
 
-    def __init__(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    __slots__ = ("body", "headers", "method", "url", "vetted")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        vetted: bool = False,
+    ) -> None:
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.vetted = vetted
 
 
 def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
@@ -113,7 +125,7 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
     method = integ.http_method or req.method
     if method == "ANY":
         method = req.method
-    return IntegrationRequest(method, url, headers, req.body)
+    return IntegrationRequest(method, url, headers, req.body, not mapped_headers)
 
 
 def _render_uri(integ: Integration, params: dict[str, str], mapped: dict[str, str]) -> str:

@@ -1,16 +1,20 @@
 """Runs the stages of ``frontgate.pipeline`` for one request against the current snapshot.
 
 ``handle`` returns a ``Response`` directly when no stage needs to wait (MOCK integrations and
-every error before the integration), and a coroutine otherwise; the HTTP server writes the
-former without scheduling a task. The snapshot is read once per request, so a request that
+every error before the integration), a ``Deferred`` when only the integration waits through a
+callback (HTTP and HTTP_PROXY: no Task at all), and a coroutine otherwise; the HTTP server
+writes the first at once, continues the second from the upstream's callback and runs the third
+as a task. The snapshot is read once per request, so a request that
 started on one deployment finishes on it even if a new one is swapped in meanwhile."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from functools import partial
 
 from frontgate.compile.snapshot import Integration, Snapshot
+from frontgate.deferred import Deferred, wait
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
 from frontgate.integrations import IntegrationFn, registry
@@ -44,11 +48,11 @@ class Pipeline:
         """Publish a new snapshot: one reference assignment, atomic for every reader."""
         self.snapshot = snapshot
 
-    def handle(self, request: Request) -> Response | Awaitable[Response]:
+    def handle(self, request: Request) -> Response | Deferred[Response] | Awaitable[Response]:
         rid, ext = request_ids()
         return self.run(Context(request, self.snapshot, rid, ext))
 
-    def run(self, ctx: Context) -> Response | Awaitable[Response]:
+    def run(self, ctx: Context) -> Response | Deferred[Response] | Awaitable[Response]:
         """Route, then the method's policy stages, then the integration — synchronously for as
         long as no stage returns an awaitable."""
         try:
@@ -76,14 +80,18 @@ class Pipeline:
                 if more is not None:
                     await more
             result = self._integrate(ctx)
-            return result if isinstance(result, Response) else await result
+            if isinstance(result, Response):
+                return result
+            if isinstance(result, Deferred):
+                return await wait(result)
+            return await result
         except GatewayError as err:
             return self._respond(ctx, self._render(ctx, err))
         except Exception:
             log.exception("request %s failed", ctx.request_id)
             return self._respond(ctx, self._render(ctx, errors.internal_error()))
 
-    def _integrate(self, ctx: Context) -> Response | Awaitable[Response]:
+    def _integrate(self, ctx: Context) -> Response | Deferred[Response] | Awaitable[Response]:
         assert ctx.method is not None
         integ = ctx.method.integration
         if integ is None:
@@ -100,7 +108,31 @@ class Pipeline:
         waiting = call(ctx, self.env, integ)
         if waiting is None:
             return self._respond(ctx, self._response(ctx, integ))
+        if isinstance(waiting, Deferred):
+            if waiting.settled:
+                return self._settle(ctx, integ, waiting)
+            out: Deferred[Response] = Deferred()
+            waiting.then(partial(self._continue, ctx, integ, out))
+            out.on_cancel(waiting.cancel)
+            return out
         return self._finish(ctx, integ, waiting)
+
+    def _continue(
+        self, ctx: Context, integ: Integration, out: Deferred[Response], waiting: Deferred[None]
+    ) -> None:
+        out.resolve(self._settle(ctx, integ, waiting))
+
+    def _settle(self, ctx: Context, integ: Integration, waiting: Deferred[None]) -> Response:
+        """The response once a callback-style integration has settled."""
+        try:
+            waiting.result()
+            resp = self._response(ctx, integ)
+        except GatewayError as err:
+            resp = self._render(ctx, err)
+        except Exception:
+            log.exception("request %s failed", ctx.request_id)
+            resp = self._render(ctx, errors.internal_error())
+        return self._respond(ctx, resp)
 
     async def _finish(self, ctx: Context, integ: Integration, waiting: Awaitable[None]) -> Response:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
 from frontgate.control.restapis import load_api
+from frontgate.deferred import Deferred, wait
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
 from frontgate.pipeline.context import Context
@@ -73,7 +74,12 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         test_pipeline = Pipeline(env)
         test_pipeline.integrations = pipeline.integrations
         result = test_pipeline.run(ctx)
-        resp: Response = result if isinstance(result, Response) else await result
+        if isinstance(result, Response):
+            resp = result
+        elif isinstance(result, Deferred):
+            resp = await wait(result)
+        else:
+            resp = await result
         latency = int((time.perf_counter() - started) * 1000)
         ctx.log(
             f"Method response body after transformations: {resp.body.decode('utf-8', 'replace')}"

@@ -1,5 +1,6 @@
-"""One keep-alive HTTP/1.1 client connection: an asyncio.Protocol that writes a serialized request
-and parses its response with httptools, then tells the pool whether it may be reused."""
+"""One keep-alive HTTP/1.1 client connection: an asyncio.Protocol that writes a serialized request,
+parses its response with httptools and hands it to a callback, then tells the pool whether the
+connection may be reused."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeAlias, cast
 
 from httptools import (
     HttpParserError,
@@ -39,28 +40,36 @@ class UpstreamResponse:
     body: bytes
 
 
+# Called once per request with the response, or with the error that ended the exchange.
+OnDone: TypeAlias = Callable[[UpstreamResponse | None, UpstreamError | None], None]
+
+
 class UpstreamConnection(asyncio.Protocol):
     """A client connection carrying one request at a time (no pipelining).
 
-    The pool owns the lifecycle; this class only frames bytes. After the future returned by
-    :meth:`send` resolves, ``reusable`` says whether the connection may go back to the idle list
+    The pool owns the lifecycle; this class only frames bytes. When the callback given to
+    :meth:`send` runs, ``reusable`` says whether the connection may go back to the idle list
     and ``got_bytes`` whether any byte of the response arrived (the pool's retry rule needs it).
+    The callback runs after llhttp has returned, never from inside a parser callback, so it may
+    send the next request on this very connection.
     """
 
     __slots__ = (
         "_body",
         "_body_size",
+        "_complete",
         "_head_size",
         "_headers",
         "_headers_done",
         "_interim",
         "_is_head",
+        "_keep_alive",
         "_loop",
         "_max_body",
+        "_on_done",
         "_parser",
         "_parser_stale",
         "_reason",
-        "_waiter",
         "closed",
         "deadline",
         "got_bytes",
@@ -77,7 +86,9 @@ class UpstreamConnection(asyncio.Protocol):
         self._max_body = max_body
         self._parser = HttpResponseParser(self)
         self._parser_stale = False
-        self._waiter: asyncio.Future[UpstreamResponse] | None = None
+        self._on_done: OnDone | None = None
+        self._complete = False
+        self._keep_alive = False
         self._is_head = False
         self._interim = False
         self._headers_done = False
@@ -101,13 +112,13 @@ class UpstreamConnection(asyncio.Protocol):
 
     # -- driven by the pool -------------------------------------------------------------------
 
-    def send(self, data: bytes, is_head: bool) -> asyncio.Future[UpstreamResponse] | None:
-        """Write one serialized request; the future resolves with its response or fails with an
-        ``UpstreamError``. Returns None, having written nothing, if the connection is already
-        closing (so the caller may safely retry elsewhere)."""
+    def send(self, data: bytes, is_head: bool, on_done: OnDone) -> bool:
+        """Write one serialized request; ``on_done`` gets its response or an ``UpstreamError``.
+        Returns False, having written nothing, if the connection is already closing (so the
+        caller may safely retry elsewhere)."""
         transport = self.transport
         if self.closed or transport is None or transport.is_closing():
-            return None
+            return False
         if self._parser_stale:
             # After a HEAD response llhttp still expects the body its Content-Length announced.
             self._parser = HttpResponseParser(self)
@@ -122,15 +133,20 @@ class UpstreamConnection(asyncio.Protocol):
         self._head_size = 0
         self.got_bytes = False
         self.reusable = False
-        waiter: asyncio.Future[UpstreamResponse] = self._loop.create_future()
-        self._waiter = waiter
+        self._complete = False
+        self._on_done = on_done
         transport.write(data)
-        return waiter
+        return True
 
     def expire(self) -> None:
         """Deadline callback: fail the pending request and drop the connection."""
-        if self._waiter is not None:
+        if self._on_done is not None:
             self._fail(UpstreamTimeout(f"upstream did not respond within {self.timeout:g} s"))
+
+    def detach(self) -> None:
+        """Forget the pending request's callback (its caller gave up); the pool then drops
+        the connection, whose exchange state is unknown."""
+        self._on_done = None
 
     def abort(self) -> None:
         self.reusable = False
@@ -148,7 +164,7 @@ class UpstreamConnection(asyncio.Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data: bytes) -> None:
-        if self._waiter is None:
+        if self._on_done is None:
             # Bytes nobody asked for (e.g. a 408 sent before closing an idle connection): the
             # framing can no longer be trusted.
             self.abort()
@@ -160,11 +176,18 @@ class UpstreamConnection(asyncio.Protocol):
             self._fail(UpstreamProtocolError("upstream switched protocols; not supported"))
             return
         except HttpParserError as exc:
-            # Also raised when a callback below stopped the parse after failing the request.
-            if self._waiter is not None:
-                self._fail(UpstreamProtocolError(f"malformed upstream response: {exc}"))
+            if self._complete:
+                # Junk after a complete response: deliver it, but never reuse the connection.
+                self._keep_alive = False
+            else:
+                # Also raised when a callback below stopped the parse after failing the request.
+                if self._on_done is not None:
+                    self._fail(UpstreamProtocolError(f"malformed upstream response: {exc}"))
+                return
+        if self._complete:
+            self._deliver(self._keep_alive)
             return
-        if not self._headers_done and self._waiter is not None:
+        if not self._headers_done and self._on_done is not None:
             # Counted after the feed so that body bytes arriving with the head do not count.
             self._head_size += len(data)
             if self._head_size > MAX_RESPONSE_HEAD_BYTES:
@@ -176,29 +199,29 @@ class UpstreamConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.reusable = False
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if self._headers_done and not self._has_explicit_length():
-                # No Content-Length, not chunked: the body is delimited by the close
-                # (RFC 9112 section 6.3, rule 8).
-                self._resolve(waiter, keep_alive=False)
-            elif not waiter.done():
+        on_done = self._on_done
+        if on_done is not None:
+            if self._complete or (self._headers_done and not self._has_explicit_length()):
+                # Complete, or no Content-Length and not chunked: the body is delimited by the
+                # close (RFC 9112 section 6.3, rule 8).
+                self._deliver(keep_alive=False)
+            else:
+                self._on_done = None
                 if self.got_bytes:
                     reason = "upstream closed the connection mid-response"
                 else:
                     reason = "upstream closed the connection before responding"
                 if exc is not None:
                     reason = f"{reason}: {exc}"
-                waiter.set_exception(UpstreamProtocolError(reason))
+                on_done(None, UpstreamProtocolError(reason))
         if self.on_lost is not None:
             self.on_lost(self)
 
     # -- httptools callbacks ------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
-        if self._waiter is None:
-            self.reusable = False  # A second response to one request.
+        if self._complete:
+            self._keep_alive = False  # A second response to one request.
 
     def on_status(self, status: bytes) -> None:
         self._reason += status  # May arrive in pieces across reads.
@@ -219,14 +242,13 @@ class UpstreamConnection(asyncio.Protocol):
             # A HEAD response has no body whatever its Content-Length says (RFC 9110 9.3.2),
             # which llhttp cannot know; finish here and renew the parser before the next request.
             self._parser_stale = True
-            waiter = self._waiter
-            if waiter is not None:
-                self._waiter = None
-                self._resolve(waiter, self._parser.should_keep_alive())
+            if not self._complete:
+                self._complete = True
+                self._keep_alive = self._parser.should_keep_alive()
 
     def on_body(self, body: bytes) -> None:
-        if self._waiter is None:
-            self.reusable = False  # Body bytes after a HEAD response: framing is broken.
+        if self._complete:
+            self._keep_alive = False  # Body bytes after a HEAD response: framing is broken.
             return
         self._body_size += len(body)
         if self._body_size > self._max_body:
@@ -240,31 +262,35 @@ class UpstreamConnection(asyncio.Protocol):
         if self._interim:
             self._interim = False
             return
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            self._resolve(waiter, self._parser.should_keep_alive())
+        if not self._complete:
+            self._complete = True
+            self._keep_alive = self._parser.should_keep_alive()
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _resolve(self, waiter: asyncio.Future[UpstreamResponse], keep_alive: bool) -> None:
+    def _deliver(self, keep_alive: bool) -> None:
+        on_done = self._on_done
+        if on_done is None:
+            return
+        self._on_done = None
         self.reusable = keep_alive and not self.closed
-        if not waiter.done():
-            waiter.set_result(
-                UpstreamResponse(
-                    self._parser.get_status_code(),
-                    self._reason.decode("latin-1"),
-                    self._headers,
-                    b"".join(self._body),
-                )
-            )
+        body = self._body
+        on_done(
+            UpstreamResponse(
+                self._parser.get_status_code(),
+                self._reason.decode("latin-1"),
+                self._headers,
+                body[0] if len(body) == 1 else b"".join(body),
+            ),
+            None,
+        )
 
     def _fail(self, exc: UpstreamError) -> None:
-        waiter = self._waiter
-        self._waiter = None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(exc)
+        on_done = self._on_done
+        self._on_done = None
         self.abort()
+        if on_done is not None:
+            on_done(None, exc)
 
     def _has_explicit_length(self) -> bool:
         # Only consulted when the connection closes before llhttp saw the message end.

@@ -1,5 +1,9 @@
 """The upstream client: serializes requests, keeps idle keep-alive connections per origin, bounds
-connections, applies the retry rule and the per-call deadline, and sets up TLS."""
+connections, applies the retry rule and the per-call deadline, and sets up TLS.
+
+Two entry points: :meth:`UpstreamPool.start` reports through a callback and, when an idle
+connection is at hand (the steady state), involves no Task or Future at all; the coroutine
+:meth:`UpstreamPool.request` wraps it for callers that prefer ``await``."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from frontgate.upstream.connection import UpstreamConnection, UpstreamResponse
+from frontgate.upstream.connection import OnDone, UpstreamConnection, UpstreamResponse
 from frontgate.upstream.errors import (
     UpstreamConnectError,
     UpstreamError,
@@ -19,7 +23,14 @@ from frontgate.upstream.errors import (
     UpstreamTimeout,
 )
 
-__all__ = ["ParsedUrl", "UpstreamPool", "UpstreamResponse", "parse_url", "serialize_request"]
+__all__ = [
+    "Exchange",
+    "ParsedUrl",
+    "UpstreamPool",
+    "UpstreamResponse",
+    "parse_url",
+    "serialize_request",
+]
 
 # Amazon API Gateway's 10 MB payload quota, applied to what an integration sends back.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
@@ -87,11 +98,29 @@ def parse_url(url: str) -> ParsedUrl:
 
 
 def serialize_request(
-    method: str, url: ParsedUrl, headers: list[tuple[str, str]], body: bytes
+    method: str,
+    url: ParsedUrl,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    vetted: bool = False,
 ) -> bytes:
     """The request head and body as one buffer. Caller headers keep their order and casing;
     Content-Length, Transfer-Encoding and Connection from the caller are replaced by the pool's
-    own, and Host is added unless given. Raises ValueError on CR/LF inside any field."""
+    own, and Host is added unless given. Raises ValueError on CR/LF inside any field.
+
+    ``vetted`` is the caller's promise that ``headers`` hold no Host, framing field or CR/LF
+    (client headers llhttp has parsed, minus the ones the proxy drops): the scans are skipped."""
+    if vetted:
+        block = "".join([f"{name}: {value}\r\n" for name, value in headers])
+        head = (
+            f"{method} {url.target} HTTP/1.1\r\n{block}Host: {url.host_header}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+        )
+        try:
+            raw = head.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = head.encode("utf-8")
+        return raw + body if body else raw
     fields = ""
     count = 0
     host_line = f"Host: {url.host_header}\r\n"
@@ -347,6 +376,170 @@ def _expire(waiter: asyncio.Future[UpstreamConnection | None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
+class Exchange:
+    """One request through the pool, from slot to response: the steady state (an idle
+    connection) runs with plain callbacks; waiting for a slot, connecting and the one retry
+    run in a Task of their own."""
+
+    __slots__ = (
+        "conn",
+        "data",
+        "deadline",
+        "handle",
+        "is_head",
+        "loop",
+        "method",
+        "on_done",
+        "origin",
+        "pool",
+        "retry_allowed",
+        "reused",
+        "task",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        pool: UpstreamPool,
+        origin: _Origin,
+        method: str,
+        data: bytes,
+        timeout: float,
+        deadline: float,
+        on_done: OnDone,
+    ) -> None:
+        self.pool = pool
+        self.origin = origin
+        self.method = method
+        self.is_head = method == "HEAD"
+        self.data = data
+        self.timeout = timeout
+        self.deadline = deadline
+        self.on_done: OnDone | None = on_done
+        loop = pool._loop
+        assert loop is not None
+        self.loop = loop
+        self.conn: UpstreamConnection | None = None
+        self.handle: asyncio.TimerHandle | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.retry_allowed = True
+        self.reused = False
+
+    def send_on(self, conn: UpstreamConnection) -> None:
+        self.conn = conn
+        self.reused = conn.reusable  # Set once a connection has completed a response.
+        if not conn.send(self.data, self.is_head, self._conn_done):
+            self._failed(
+                UpstreamProtocolError(
+                    f"connection to {self.origin.label} closed before the request was sent"
+                ),
+                sent=False,
+            )
+            return
+        conn.deadline = self.deadline
+        conn.timeout = self.timeout
+        if self.timeout >= _COARSE_TIMEOUT:
+            deadlines = self.pool._deadlines
+            assert deadlines is not None
+            deadlines.watch(conn)
+        else:
+            self.handle = self.loop.call_at(self.deadline, conn.expire)
+
+    def cancel(self) -> None:
+        """The caller no longer wants the response: stop waiting, drop the connection (its
+        exchange state is unknown), and never call ``on_done``."""
+        self.on_done = None
+        task = self.task
+        if task is not None:
+            self.task = None
+            task.cancel()  # acquire()/connect() free the slot they held.
+        conn = self.conn
+        if conn is not None:
+            self.conn = None
+            self._unwatch(conn)
+            conn.detach()
+            self.origin.discard(conn)
+
+    def _unwatch(self, conn: UpstreamConnection) -> None:
+        handle = self.handle
+        if handle is None:
+            deadlines = self.pool._deadlines
+            if deadlines is not None:
+                deadlines.inflight.discard(conn)
+        else:
+            self.handle = None
+            handle.cancel()
+
+    def _conn_done(self, response: UpstreamResponse | None, error: UpstreamError | None) -> None:
+        conn = self.conn
+        if conn is None:
+            return
+        self._unwatch(conn)
+        if error is not None:
+            self._failed(error, sent=True)
+            return
+        self.conn = None
+        self.origin.release(conn, self.loop.time())
+        on_done = self.on_done
+        if on_done is not None:
+            self.on_done = None
+            on_done(response, None)
+
+    def _failed(self, error: UpstreamError, *, sent: bool) -> None:
+        conn = self.conn
+        assert conn is not None
+        self.conn = None
+        # Retry rule: a reused connection may have been closed by the server while idle; if
+        # it failed before any response byte, send once more on a fresh connection, but only
+        # if doing so cannot repeat a non-idempotent request the server may have acted on.
+        if (
+            self.retry_allowed
+            and self.reused
+            and isinstance(error, UpstreamProtocolError)
+            and (not sent or (not conn.got_bytes and self.method in IDEMPOTENT_METHODS))
+        ):
+            self.retry_allowed = False
+            conn.abort()  # Its slot carries over to the fresh connection.
+            self.task = self.loop.create_task(self.reconnect())
+            return
+        self.origin.discard(conn)
+        self._finish(error)
+
+    def _finish(self, error: UpstreamError) -> None:
+        on_done = self.on_done
+        if on_done is not None:
+            self.on_done = None
+            on_done(None, error)
+
+    async def acquire(self) -> None:
+        """No idle connection: wait for a slot or open one, then send."""
+        try:
+            conn = await self.origin.acquire(self.loop, self.deadline)
+        except UpstreamError as exc:
+            self.task = None
+            self._finish(exc)
+            return
+        self.task = None
+        if self.on_done is None:  # Cancelled just as the connection came.
+            self.origin.release(conn, self.loop.time())
+            return
+        self.send_on(conn)
+
+    async def reconnect(self) -> None:
+        """The retry: a fresh connection in the slot of the one that failed."""
+        try:
+            conn = await self.origin.connect(self.loop, self.deadline)
+        except UpstreamError as exc:
+            self.task = None
+            self._finish(exc)
+            return
+        self.task = None
+        if self.on_done is None:
+            self.origin.discard(conn)
+            return
+        self.send_on(conn)
+
+
 class UpstreamPool:
     """Keep-alive HTTP/1.1 client for integration calls; one per event loop.
 
@@ -374,7 +567,52 @@ class UpstreamPool:
         self._ssl_context = ssl_context
         self._origins: dict[OriginKey, _Origin] = {}
         self._deadlines: _Deadlines | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        # Once per pool: asyncio.get_running_loop() costs a getpid() syscall on Python 3.11.
+        loop = self._loop = asyncio.get_running_loop()
+        self._deadlines = _Deadlines(loop)
+        return loop
+
+    def start(
+        self,
+        method: str,
+        url: str | ParsedUrl,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        timeout: float,
+        on_done: OnDone,
+        *,
+        server_hostname: str | None = None,
+        vetted: bool = False,
+    ) -> Exchange:
+        """Send one request; ``on_done(response, None)`` or ``on_done(None, error)`` runs once
+        when it ends (possibly before this returns), unless the exchange is cancelled first.
+
+        ``timeout`` bounds everything: waiting for a slot, connecting, sending and reading.
+        ``server_hostname`` overrides the TLS SNI / verification name (default: the URL host).
+        Raises ValueError for a bad URL or CR/LF in a header, UpstreamConnectError once closed.
+        ``vetted``: see :func:`serialize_request`.
+        """
+        parsed = url if isinstance(url, ParsedUrl) else parse_url(url)
+        key = parsed.key if server_hostname is None else (*parsed.key[:3], server_hostname)
+        origin = self._origins.get(key)
+        if origin is None:
+            origin = self._add_origin(key)
+        data = serialize_request(method, parsed, headers, body, vetted)
+        loop = self._loop
+        if loop is None:
+            loop = self._bind()
+        now = loop.time()
+        exchange = Exchange(self, origin, method, data, timeout, now + timeout, on_done)
+        conn = origin.pop_idle(now)
+        if conn is None:
+            exchange.task = loop.create_task(exchange.acquire())
+        else:
+            exchange.send_on(conn)
+        return exchange
 
     async def request(
         self,
@@ -386,78 +624,29 @@ class UpstreamPool:
         *,
         server_hostname: str | None = None,
     ) -> UpstreamResponse:
-        """Send one request and return the complete response.
+        """:meth:`start` as a coroutine: the response, or the ``UpstreamError`` raised."""
+        loop = self._loop
+        if loop is None:
+            loop = self._bind()
+        done: asyncio.Future[UpstreamResponse] = loop.create_future()
 
-        ``timeout`` bounds everything: waiting for a slot, connecting, sending and reading.
-        ``server_hostname`` overrides the TLS SNI / verification name (default: the URL host).
-        Raises an :class:`UpstreamError` subclass on failure, ValueError for a bad URL or CR/LF
-        in a header.
-        """
-        parsed = url if isinstance(url, ParsedUrl) else parse_url(url)
-        key = parsed.key if server_hostname is None else (*parsed.key[:3], server_hostname)
-        origin = self._origins.get(key)
-        if origin is None:
-            origin = self._add_origin(key)
-        data = serialize_request(method, parsed, headers, body)
-        is_head = method == "HEAD"
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        deadlines = self._deadlines
-        if deadlines is None or deadlines.loop is not loop:
-            deadlines = self._deadlines = _Deadlines(loop)
-
-        conn = origin.pop_idle(loop.time())
-        if conn is None:
-            conn = await origin.acquire(loop, deadline)
-        retry_allowed = True
-        while True:
-            reused = conn.reusable  # Set once a connection has completed a response.
-            waiter = conn.send(data, is_head)
-            if waiter is None:
-                failure: UpstreamError = UpstreamProtocolError(
-                    f"connection to {origin.label} closed before the request was sent"
-                )
-                before_response = True
+        def settle(response: UpstreamResponse | None, error: UpstreamError | None) -> None:
+            if done.done():
+                return
+            if error is not None:
+                done.set_exception(error)
             else:
-                conn.deadline = deadline
-                conn.timeout = timeout
-                if timeout >= _COARSE_TIMEOUT:
-                    handle = None
-                    deadlines.watch(conn)
-                else:
-                    handle = loop.call_at(deadline, conn.expire)
-                try:
-                    response = await waiter
-                except UpstreamError as exc:
-                    failure = exc
-                    before_response = not conn.got_bytes
-                except BaseException:
-                    origin.discard(conn)  # Cancelled by our caller: the exchange state is unknown.
-                    raise
-                else:
-                    origin.release(conn, loop.time())
-                    return response
-                finally:
-                    if handle is None:
-                        deadlines.inflight.discard(conn)
-                    else:
-                        handle.cancel()
-            # Retry rule: a reused connection may have been closed by the server while idle; if
-            # it failed before any response byte, send once more on a fresh connection, but only
-            # if doing so cannot repeat a non-idempotent request the server may have acted on.
-            if (
-                retry_allowed
-                and reused
-                and before_response
-                and isinstance(failure, UpstreamProtocolError)
-                and (waiter is None or method in IDEMPOTENT_METHODS)
-            ):
-                retry_allowed = False
-                conn.abort()  # Its slot carries over to the fresh connection.
-                conn = await origin.connect(loop, deadline)
-                continue
-            origin.discard(conn)
-            raise failure
+                assert response is not None
+                done.set_result(response)
+
+        exchange = self.start(
+            method, url, headers, body, timeout, settle, server_hostname=server_hostname
+        )
+        try:
+            return await done
+        except asyncio.CancelledError:
+            exchange.cancel()
+            raise
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Gauges per origin: connection slots taken (``open``, includes connecting), idle,
@@ -491,6 +680,7 @@ class UpstreamPool:
         self._origins.clear()
         if self._deadlines is not None:
             self._deadlines.close()
+        self._loop = None
         await asyncio.sleep(0)  # Let connection_lost callbacks run before the loop goes away.
 
     def _add_origin(self, key: OriginKey) -> _Origin:
