@@ -37,6 +37,7 @@ COMPILED = (
     "frontgate.http.message",
     "frontgate.http.server",
     "frontgate.http.server_conn",
+    "frontgate.http.write_batch",
     "frontgate.ids",
     "frontgate.integrations.http",
     "frontgate.integrations.lambda_proxy",

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, Final, TypeAlias, cast
 
 from frontgate.deferred import Deferred
+from frontgate.http import write_batch
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
 from frontgate.http.server_conn import CLOSE, ProtocolError, ServerConnection
@@ -118,6 +119,8 @@ class HttpProtocol(asyncio.Protocol):
         self._eof = False
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
+        # Writes go out at the end of the loop iteration, together (see write_batch).
+        self._batch = write_batch.batch_for(self._loop)
 
     # -- asyncio.Protocol -----------------------------------------------------------------------
 
@@ -159,8 +162,8 @@ class HttpProtocol(asyncio.Protocol):
         conn = self._conn
         conn.feed(data)
         interim = conn.data_to_send()
-        if interim and self._transport is not None:
-            self._transport.write(interim)
+        if interim:
+            self._write([interim])
         self._dispatch()
         if not self._closed:
             self._arm_timer()
@@ -374,8 +377,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def _send_error(self, error: ProtocolError) -> None:
         self._state.protocol_errors_total += 1
-        if self._transport is not None:
-            self._transport.write(self._conn.serialize_error(error))
+        self._write([self._conn.serialize_error(error)])
         self._close()
 
     # -- transport helpers ----------------------------------------------------------------------
@@ -384,7 +386,7 @@ class HttpProtocol(asyncio.Protocol):
         transport = self._transport
         if transport is None or self._closed:
             return
-        transport.write(out[0] if len(out) == 1 else b"".join(out))
+        self._batch.write(transport, out[0] if len(out) == 1 else b"".join(out))
 
     def _update_reading(self) -> None:
         # Hysteresis: pause above max_pipelined, resume once the backlog has halved.
@@ -410,6 +412,7 @@ class HttpProtocol(asyncio.Protocol):
             self._timer.cancel()
             self._timer = None
         if self._transport is not None:
+            self._batch.flush()  # Our queued responses first.
             # close() still flushes what was written; connection_lost follows.
             self._transport.close()
 

@@ -17,6 +17,7 @@ from httptools import (
     HttpResponseParser,
 )
 
+from frontgate.http import write_batch
 from frontgate.upstream.errors import (
     UpstreamError,
     UpstreamProtocolError,
@@ -55,6 +56,7 @@ class UpstreamConnection(asyncio.Protocol):
     """
 
     __slots__ = (
+        "_batch",
         "_body",
         "_body_size",
         "_complete",
@@ -83,6 +85,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_body: int) -> None:
         self._loop = loop
+        self._batch = write_batch.batch_for(loop)
         self._max_body = max_body
         self._parser = HttpResponseParser(self)
         self._parser_stale = False
@@ -135,7 +138,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.reusable = False
         self._complete = False
         self._on_done = on_done
-        transport.write(data)
+        self._batch.write(transport, data)  # Sent at the end of this loop iteration.
         return True
 
     def expire(self) -> None:
