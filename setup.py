@@ -31,7 +31,10 @@ def extensions() -> list[object]:
         return []
     from mypyc.build import mypycify
 
-    paths = ["src/" + m.replace(".", "/") + ".py" for m in compiled_modules()]
+    paths = []
+    for module in compiled_modules():
+        path = "src/" + module.replace(".", "/")
+        paths.append(path + "/__init__.py" if (ROOT / path).is_dir() else path + ".py")
     # A build environment holds only the build requirements, so third-party imports are
     # untyped here: type-check leniently (strict mypy runs in development, not at install).
     exts = mypycify(

@@ -52,6 +52,9 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--log-rotate-age", type=float, help="rotate stage log files after SECONDS")
     p.add_argument("--functions-dir", help="declare every handler directory in DIR as a function")
     p.add_argument("--lambda-endpoint", help="Lambda endpoint URL for function ARNs not local")
+    p.add_argument(
+        "--function-cpus", help="run function workers on these CPUs only (1, 0,2 or 2-5)"
+    )
     p.add_argument("--redis", help="redis://host:port/db: share throttle and quota counters")
     p.add_argument(
         "--redis-failure",

@@ -48,6 +48,9 @@ class Settings:
     lambda_endpoint: str | None = None
     function_concurrency: int = 10  # workers per function and gateway process when unreserved
     function_idle_timeout: float = 300.0  # seconds an idle function worker is kept warm
+    # CPUs function workers run on ("1", "2-3", "1,3"); default: wherever the gateway runs.
+    # Keeps handler code off the cores that serve traffic, as Lambda runs beside API Gateway.
+    function_cpus: str | None = None
     # Observability (frontgate.observe): OTLP/HTTP collector for traces, and rotation of the log
     # files stages write (access logs, execution logs).
     otlp_endpoint: str | None = None
@@ -97,6 +100,22 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
+def parse_cpus(text: str) -> frozenset[int]:
+    """A CPU list as taskset and cgroups write it: "1", "0,2", "2-5"."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ValueError(f"function_cpus: {text!r} is not a CPU list such as 1 or 0,2 or 2-5")
+        cpus.update(range(int(first), int(last or first) + 1))
+    if not cpus:
+        raise ValueError("function_cpus: empty CPU list")
+    return frozenset(cpus)
+
+
 def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
     """Merge the sources. Unknown keys in the config file are an error (typos must not pass)."""
     names = {f.name for f in fields(Settings)}
@@ -132,6 +151,13 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
         )
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
+    if settings.function_cpus:
+        cpus = parse_cpus(settings.function_cpus)
+        count = os.cpu_count() or 1
+        if max(cpus) >= count:
+            raise ValueError(
+                f"--function-cpus {settings.function_cpus}: this machine has CPUs 0-{count - 1}"
+            )
     return settings
 
 

@@ -30,6 +30,7 @@ from types import ModuleType
 COMPILED = (
     "frontgate.compile.router",
     "frontgate.compile.snapshot",
+    "frontgate.counters",
     "frontgate.counters.local",
     "frontgate.deferred",
     "frontgate.functions.events",
@@ -43,6 +44,7 @@ COMPILED = (
     "frontgate.integrations.lambda_proxy",
     "frontgate.integrations.mock",
     "frontgate.observe.access_format",
+    "frontgate.observe.metrics",
     "frontgate.observe.observer",
     "frontgate.pipeline.access_log",
     "frontgate.pipeline.api_key",
@@ -59,6 +61,7 @@ COMPILED = (
     "frontgate.pipeline.values",
     "frontgate.traffic.keys",
     "frontgate.traffic.limiter",
+    "frontgate.traffic.periods",
     "frontgate.upstream.connection",
     "frontgate.upstream.pool",
 )
@@ -68,7 +71,10 @@ mode = "interpreted (not checked)"
 
 
 def _source(package_root: Path, module: str) -> Path:
-    return package_root.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    path = package_root.joinpath(*module.split(".")[1:])
+    if path.is_dir():  # A package: its __init__ is what gets compiled.
+        return path / "__init__.py"
+    return path.with_suffix(".py")
 
 
 def _extension(source: Path) -> Path | None:
@@ -103,6 +109,10 @@ class _SourceFirst:
         source = self._paths.get(fullname)
         if source is None:
             return None
+        if source.name == "__init__.py":
+            return importlib.util.spec_from_file_location(
+                fullname, source, submodule_search_locations=[str(source.parent)]
+            )
         return importlib.util.spec_from_file_location(fullname, source)
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
+from frontgate import ids
 from frontgate.functions import errors, logs, permissions
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.pool import FunctionPool, RunSpec
@@ -53,6 +52,7 @@ class FunctionInvoker:
         idle_timeout: float = 300.0,
         max_procs: int = 128,
         refresh_interval: float = 1.0,
+        cpus: frozenset[int] | None = None,
     ) -> None:
         self.store = store
         self.data_path = data_path
@@ -62,6 +62,7 @@ class FunctionInvoker:
         self.idle_timeout = idle_timeout
         self.max_procs = max_procs
         self.refresh_interval = refresh_interval
+        self.cpus = cpus
         self.remote = (
             RemoteLambda(lambda_endpoint, upstream) if lambda_endpoint and upstream else None
         )
@@ -200,9 +201,13 @@ class FunctionInvoker:
         pool = entry.pool
         if pool is None or pool.retired:
             pool = entry.pool = FunctionPool(
-                entry.spec, self.log_of(region, entry.spec.name), self.concurrency, self.max_procs
+                entry.spec,
+                self.log_of(region, entry.spec.name),
+                self.concurrency,
+                self.max_procs,
+                self.cpus,
             )
-        request_id = str(uuid.UUID(bytes=os.urandom(16), version=4))
+        request_id = ids.request_id()
         run = pool.invoke(request_id, payload, entry.spec.arn, client_context)
         if timeout is None or timeout >= entry.spec.timeout + 1:
             outcome = await run

@@ -6,6 +6,7 @@ by the next cold start."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -16,6 +17,16 @@ from typing import Any, cast
 
 from frontgate.functions import frames, logs, sandbox
 from frontgate.functions.errors import TooManyRequests
+
+_log = logging.getLogger("frontgate.functions")
+_warned: set[str] = set()
+
+
+def log_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        _log.warning("%s", message)
+
 
 INIT_TIMEOUT = 10.0  # Lambda's limit on the init phase of an on-demand function, seconds
 _PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -143,8 +154,16 @@ class Worker(asyncio.SubprocessProtocol):
 class FunctionPool:
     """The workers of one function revision in this gateway process."""
 
-    def __init__(self, spec: RunSpec, log: logs.FunctionLog, limit: int, max_procs: int) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        log: logs.FunctionLog,
+        limit: int,
+        max_procs: int,
+        cpus: frozenset[int] | None = None,
+    ) -> None:
         self.spec = spec
+        self.cpus = cpus  # CPU affinity of the workers (function_cpus), None: inherited
         self.log = log
         self.limit = spec.reserved if spec.reserved is not None else limit
         self.max_procs = max_procs
@@ -235,7 +254,7 @@ class FunctionPool:
         worker = Worker(self)
         self.live.add(worker)
         try:
-            await loop.subprocess_exec(
+            transport, _ = await loop.subprocess_exec(
                 lambda: worker,
                 sys.executable,
                 "-m",
@@ -247,6 +266,14 @@ class FunctionPool:
         except BaseException:
             self.live.discard(worker)
             raise
+        if self.cpus is not None:
+            pid = transport.get_pid()
+            try:
+                # Before the worker has read its first invocation, so the handler never runs on
+                # the gateway's cores; children it starts inherit the set.
+                os.sched_setaffinity(pid, self.cpus)
+            except OSError as exc:
+                log_once(f"function_cpus {sorted(self.cpus)} not applied: {exc}")
         return worker
 
     def _environment(self) -> dict[str, str]:

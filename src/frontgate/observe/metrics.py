@@ -18,18 +18,40 @@ if TYPE_CHECKING:
 log = logging.getLogger("frontgate.observe")
 
 # Histogram bounds (seconds): gateway overhead is sub-millisecond, AWS's timeout is 29 s.
-BOUNDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-BOUNDS_US = tuple(int(b * 1_000_000) for b in BOUNDS)
-NB = len(BOUNDS) + 1  # buckets including +Inf
+BOUNDS: tuple[float, ...] = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+)
+BOUNDS_US: tuple[int, ...] = tuple(int(b * 1_000_000) for b in BOUNDS)
+NB: int = len(BOUNDS) + 1  # buckets including +Inf
 
 # Request-series block layout (slot offsets).
-COUNT, E4XX, E5XX, CACHE_HIT, CACHE_MISS, THROTTLED, QUOTA, UNAUTHORIZED = range(8)
-LAT_SUM = 8
-LAT_B = 9
-INT_COUNT = LAT_B + NB
-INT_SUM = INT_COUNT + 1
-INT_B = INT_SUM + 1
-BLOCK = INT_B + NB
+COUNT: int = 0
+E4XX: int = 1
+E5XX: int = 2
+CACHE_HIT: int = 3
+CACHE_MISS: int = 4
+THROTTLED: int = 5
+QUOTA: int = 6
+UNAUTHORIZED: int = 7
+LAT_SUM: int = 8
+LAT_B: int = 9
+INT_COUNT: int = LAT_B + NB
+INT_SUM: int = INT_COUNT + 1
+INT_B: int = INT_SUM + 1
+BLOCK: int = INT_B + NB
 
 # The names other stages count with ``env.metrics.inc(name, ctx)``.
 EVENTS = {
@@ -41,12 +63,18 @@ EVENTS = {
 }
 
 # Process-wide counters (kind "g", one block).
-G_UNMATCHED, G_ACCESS_DROPPED, G_EXEC_DROPPED, G_SPANS, G_SPANS_DROPPED = range(5)
+G_UNMATCHED: int = 0
+G_ACCESS_DROPPED: int = 1
+G_EXEC_DROPPED: int = 2
+G_SPANS: int = 3
+G_SPANS_DROPPED: int = 4
 # OTLP access-log export: records sent and batches lost (written by the exporter thread only),
 # lines dropped because its queue was full (written by the event loop only).
-G_OTLP_LOGS, G_OTLP_LOG_BATCHES_DROPPED, G_OTLP_LOG_LINES_DROPPED = range(5, 8)
-G_BLOCK = 8
-POOL_BLOCK = 4  # open, idle, in_use, waiting (gauges, kind "p")
+G_OTLP_LOGS: int = 5
+G_OTLP_LOG_BATCHES_DROPPED: int = 6
+G_OTLP_LOG_LINES_DROPPED: int = 7
+G_BLOCK: int = 8
+POOL_BLOCK: int = 4  # open, idle, in_use, waiting (gauges, kind "p")
 BLOCK_OF = {"r": BLOCK, "g": G_BLOCK, "p": POOL_BLOCK}
 
 _MAGIC = 0x4647_4D45_5452_4331  # "FGMETRC1"

@@ -11,7 +11,7 @@ import ssl
 
 from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import Compiler
-from frontgate.config import Settings
+from frontgate.config import Settings, parse_cpus
 from frontgate.counters.shared import SharedCounters
 from frontgate.http.server import Handler, HttpProtocol, ServerState
 from frontgate.observe.metrics import Metrics, Shard
@@ -52,6 +52,7 @@ async def run_worker(
         lambda_endpoint=settings.lambda_endpoint,
         concurrency=settings.function_concurrency,
         idle_timeout=settings.function_idle_timeout,
+        cpus=parse_cpus(settings.function_cpus) if settings.function_cpus else None,
         refresh_interval=max(settings.reload_interval, 0.5),
     )
     await functions.start()

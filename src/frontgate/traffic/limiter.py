@@ -76,13 +76,23 @@ class Limiter:
         }  # fmt: skip
         self._log_until = 0.0
         self._log_suppressed = 0
+        self._quotas: dict[tuple[str, str, tuple[int, str, int]], Quota] = {}
 
     def quota(self, binding: PlanBinding, now: float) -> Quota | None:
         if binding.quota is None:
             return None
+        # One Quota per key and period, reused by every request of the period.
+        cache_key = (binding.plan_id, binding.key_id, binding.quota)
+        cached = self._quotas.get(cache_key)
+        if cached is not None and cached.reset_at - cached.window <= now < cached.reset_at:
+            return cached
         limit, period, offset = binding.quota
         start, end = self.clock.bounds(period, offset, now)
-        return Quota(f"q|{binding.plan_id}|{binding.key_id}|{start}", limit, end, end - start)
+        quota = Quota(f"q|{binding.plan_id}|{binding.key_id}|{start}", limit, end, end - start)
+        if len(self._quotas) > 100_000:  # Keys come and go; do not keep dead ones forever.
+            self._quotas.clear()
+        self._quotas[cache_key] = quota
+        return quota
 
     def admit(
         self, ctx: Context, buckets: list[Bucket], account: Bucket, binding: PlanBinding | None
