@@ -134,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cold", type=int, default=10, help="cold starts to measure")
+    ap.add_argument(
+        "--function-cpus",
+        default=LOAD_CORE,
+        help="--function-cpus for the gateway (default: the load core, off the gateway's core; "
+        "'same' leaves the workers on the gateway's core)",
+    )
     args = ap.parse_args(argv)
     with managed() as (procs, workdir):
         results = run(procs, workdir, args)
@@ -145,8 +151,9 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
     upstream_port = free_port()
     start_nginx(procs, workdir, "upstream.conf.tmpl", LOAD_CORE, port=upstream_port)
     port, admin = free_port(), free_port()
+    placement = [] if args.function_cpus == "same" else ["--function-cpus", args.function_cpus]
     cmd = serve_command("--port", str(port), "--admin-port", str(admin),
-                        "--data-dir", str(workdir / "data"))  # fmt: skip
+                        "--data-dir", str(workdir / "data"), *placement)  # fmt: skip
     gw = procs.start(cmd)
     wait_for_port(admin, gw, "frontgate admin")
     api, lam = setup_api(admin, upstream_port, args.connections)
@@ -171,12 +178,27 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
                     target=f"frontgate {name}",
                 )
             )
+    # Added latency of one warm invocation: one connection, so no queueing hides or adds to it.
+    single: dict[str, list[Any]] = {"HTTP_PROXY": [], "AWS_PROXY": []}
+    for _ in range(args.repeats):
+        for name, path in (("HTTP_PROXY", "/dev/proxy"), ("AWS_PROXY", "/dev/fn")):
+            single[name].append(
+                wrk(
+                    f"http://127.0.0.1:{port}{path}",
+                    host,
+                    connections=1,
+                    duration=args.duration,
+                    warmup=1.0,
+                    target=f"frontgate {name} c=1",
+                )
+            )
     out: dict[str, Any] = {
+        "function_cpus": args.function_cpus,
         "cold_start_ms": {
             "first": round(first, 1),
             "median": round(statistics.median(colds), 1),
             "all": [round(c, 1) for c in colds],
-        }
+        },
     }
     for name, rs in runs.items():
         out[name] = {
@@ -184,9 +206,18 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
             "p50_ms": round(statistics.median(r.p50_ms for r in rs), 3),
             "p99_ms": round(statistics.median(r.p99_ms for r in rs), 3),
         }
+    for name, rs in single.items():
+        out[f"{name} c=1"] = {
+            "rps": round(statistics.median(r.rps for r in rs)),
+            "p50_ms": round(statistics.median(r.p50_ms for r in rs), 3),
+            "p99_ms": round(statistics.median(r.p99_ms for r in rs), 3),
+        }
     px, fn = out["HTTP_PROXY"], out["AWS_PROXY"]
     out["ratio_rps"] = round(fn["rps"] / px["rps"], 3)
     out["p50_added_ms"] = round(fn["p50_ms"] - px["p50_ms"], 3)
+    out["p50_added_ms_c1"] = round(
+        out["AWS_PROXY c=1"]["p50_ms"] - out["HTTP_PROXY c=1"]["p50_ms"], 3
+    )
     return out
 
 

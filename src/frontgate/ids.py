@@ -26,25 +26,31 @@ _B64_URL = bytes.maketrans(b"+/", b"-_")
 
 
 class _IdBatch:
-    __slots__ = ("ext", "hex", "left", "pos")
+    """Ids made ahead, ``_BATCH`` at a time, from one buffer of random bytes hexlified and
+    base64-encoded at once; a request takes the next pair."""
+
+    __slots__ = ("exts", "rids")
 
     def __init__(self) -> None:
-        self.hex = ""
-        self.ext = ""
-        self.pos = 0
-        self.left = 0
+        self.rids: list[str] = []
+        self.exts: list[str] = []
 
     def refill(self) -> None:
         raw = bytearray(getrandbits(128 * _BATCH).to_bytes(16 * _BATCH, "big"))
         for i in range(6, 16 * _BATCH, 16):
             raw[i] = (raw[i] & 0x0F) | 0x40  # version 4
             raw[i + 2] = (raw[i + 2] & 0x3F) | 0x80  # RFC 4122 variant
-        self.hex = raw.hex()
-        # 12 random bytes -> 16 base64 characters per id, of which 15 are kept (see below).
+        h = raw.hex()
+        self.rids = [
+            f"{h[o : o + 8]}-{h[o + 8 : o + 12]}-{h[o + 12 : o + 16]}-{h[o + 16 : o + 20]}-"
+            f"{h[o + 20 : o + 32]}"
+            for o in range(0, 32 * _BATCH, 32)
+        ]
+        # 12 random bytes -> 16 base64 characters per id, of which 15 are kept: the 16th would
+        # carry bits an 11-byte id does not have, and AWS's ids end in "=".
         ext = getrandbits(96 * _BATCH).to_bytes(12 * _BATCH, "big")
-        self.ext = b2a_base64(ext, newline=False).translate(_B64_URL).decode()
-        self.pos = 0
-        self.left = _BATCH
+        text = b2a_base64(ext, newline=False).translate(_B64_URL).decode()
+        self.exts = [text[i : i + 15] + "=" for i in range(0, 16 * _BATCH, 16)]
 
 
 _ids = _IdBatch()
@@ -52,7 +58,8 @@ _ids = _IdBatch()
 
 def _after_fork() -> None:
     # A forked worker must not hand out the ids left in its parent's batch.
-    _ids.left = 0
+    _ids.rids = []
+    _ids.exts = []
 
 
 os.register_at_fork(after_in_child=_after_fork)
@@ -65,20 +72,11 @@ def request_ids() -> tuple[str, str]:
     call (uuid.uuid4 costs more than a MOCK request's whole routing). ``random`` reseeds itself
     in forked workers, and a worker refills its own batch after the fork."""
     batch = _ids
-    if batch.left == 0:
+    rids = batch.rids
+    if not rids:
         batch.refill()
-    batch.left -= 1
-    i = batch.pos
-    batch.pos = i + 1
-    h = batch.hex
-    o = i * 32
-    rid = (
-        h[o : o + 8] + "-" + h[o + 8 : o + 12] + "-" + h[o + 12 : o + 16] + "-"
-        + h[o + 16 : o + 20] + "-" + h[o + 20 : o + 32]
-    )  # fmt: skip
-    e = i * 16
-    # The 16th character would carry bits an 11-byte id does not have: AWS's ids end in "=".
-    return rid, batch.ext[e : e + 15] + "="
+        rids = batch.rids
+    return rids.pop(), batch.exts.pop()
 
 
 def request_id() -> str:

@@ -83,8 +83,10 @@ def serve(settings: Settings) -> int:
 def _print_banner(settings: Settings, listeners: Listeners, stages: list[str]) -> None:
     port = listeners.data_port
     host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
+    from frontgate import native
+
     lines = [
-        f"frontgate: data plane http://{host}:{port}",
+        f"frontgate: data plane http://{host}:{port} (request path {native.mode})",
         f"frontgate: admin API http://{settings.admin_host}:{listeners.admin_port}",
     ]
     if listeners.tls_port is not None:
