@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
+from random import getrandbits
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from frontgate import fastjson
 from frontgate.http.message import Response
 from frontgate.pipeline.context import Context
 
@@ -55,7 +56,7 @@ def _header_pairs(ctx: Context) -> list[tuple[str, str]]:
             continue
         pairs.append((name, value))
     ip = req.client_addr[0]
-    pairs.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"))
+    pairs.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{getrandbits(96):024x}"))
     pairs.append(("X-Forwarded-For", f"{forwarded}, {ip}" if forwarded else ip))
     pairs.append(("X-Forwarded-Port", str(req.server_port)))
     pairs.append(("X-Forwarded-Proto", req.scheme))
@@ -84,8 +85,25 @@ def _body(ctx: Context, content_type: str | None) -> tuple[str | None, bool]:
     return raw.decode("utf-8", "replace"), False
 
 
+class _Clf:
+    """``requestTime`` (CLF), formatted once per second."""
+
+    __slots__ = ("second", "text")
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.text = ""
+
+
+_CLF = _Clf()
+
+
 def _request_time(ctx: Context) -> str:
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ctx.start_wall))
+    second = int(ctx.start_wall)
+    if second != _CLF.second:
+        _CLF.text = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+        _CLF.second = second
+    return _CLF.text
 
 
 def _first(pairs: list[tuple[str, str]], lname: str) -> str | None:
@@ -163,7 +181,7 @@ class V1:
             "body": body,
             "isBase64Encoded": is_b64,
         }
-        return json.dumps(event, separators=(",", ":")).encode()
+        return fastjson.dumps(event).encode()
 
     def response(self, ctx: Context, payload: bytes) -> Response:
         doc = _json_object(payload)
@@ -233,7 +251,7 @@ class V2:
         event["isBase64Encoded"] = is_b64
         if stage.variables:
             event["stageVariables"] = dict(stage.variables)
-        return json.dumps(event, separators=(",", ":")).encode()
+        return fastjson.dumps(event).encode()
 
     def response(self, ctx: Context, payload: bytes) -> Response:
         try:
@@ -256,7 +274,7 @@ class V2:
 
 def _json_object(payload: bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(payload)
+        doc = fastjson.loads(payload)
     except ValueError:
         raise MalformedResponse("not JSON") from None
     if not isinstance(doc, dict):

@@ -5,9 +5,10 @@ The body travels unescaped so a 6 MB event is not re-encoded inside another JSON
 
 from __future__ import annotations
 
-import json
 import struct
 from typing import Any
+
+from frontgate import fastjson
 
 HEADER = struct.Struct(">II")
 
@@ -20,7 +21,7 @@ RESULT = "result"
 
 
 def encode(meta: dict[str, Any], body: bytes = b"") -> bytes:
-    raw = json.dumps(meta, separators=(",", ":")).encode()
+    raw = fastjson.dumps(meta).encode()
     return HEADER.pack(len(raw), len(body)) + raw + body
 
 
@@ -44,7 +45,7 @@ class Decoder:
             if len(buf) < end:
                 break
             start = pos + size
-            meta = json.loads(bytes(buf[start : start + meta_len]))
+            meta = fastjson.loads(bytes(buf[start : start + meta_len]))
             out.append((meta, bytes(buf[start + meta_len : end])))
             pos = end
         if pos:

@@ -28,7 +28,7 @@ MAX_ASYNC_REQUEST = 1048576  # the asynchronous (Event) quota: 1 MB since 2024 (
 
 
 class _Entry:
-    __slots__ = ("account", "doc", "pool", "spec", "statements")
+    __slots__ = ("account", "allowed", "doc", "pool", "spec", "statements")
 
     def __init__(self, spec: RunSpec, doc: dict[str, Any], account: str) -> None:
         self.spec = spec
@@ -36,6 +36,19 @@ class _Entry:
         self.account = account
         self.statements: list[dict[str, Any]] = list(doc.get("_policy") or [])
         self.pool: FunctionPool | None = None
+        # Source ARN -> whether the resource policy allows it; an entry is rebuilt whenever the
+        # function (and so its policy) changes, which empties this.
+        self.allowed: dict[str, bool] = {}
+
+    def allows(self, source_arn: str) -> bool:
+        allowed = self.allowed.get(source_arn)
+        if allowed is None:
+            if len(self.allowed) > 4096:
+                self.allowed.clear()
+            allowed = self.allowed[source_arn] = permissions.allows(
+                self.statements, source_arn, self.account
+            )
+        return allowed
 
 
 class FunctionInvoker:
@@ -67,6 +80,8 @@ class FunctionInvoker:
             RemoteLambda(lambda_endpoint, upstream) if lambda_endpoint and upstream else None
         )
         self._entries: dict[tuple[str, str], _Entry] = {}
+        # FunctionName/ARN as callers spell it -> (region, name, canonical ARN, is local).
+        self._refs: dict[str, tuple[str, str, str, bool]] = {}
         self._logs: dict[tuple[str, str], logs.FunctionLog] = {}
         self._generation = -2
         self._task: asyncio.Task[None] | None = None
@@ -152,15 +167,22 @@ class FunctionInvoker:
 
     async def _entry(self, function: str) -> tuple[_Entry | None, str, str]:
         """(local entry or None, region, canonical ARN) for a FunctionName/ARN."""
-        ref = parse_function(function)
-        region = ref.region or self.region
-        arn = function_arn(region, ref.account or self.account_id, ref.name)
-        if ref.account not in (None, self.account_id):
+        resolved = self._refs.get(function)
+        if resolved is None:
+            ref = parse_function(function)  # Raises for a malformed name: never cached.
+            region = ref.region or self.region
+            arn = function_arn(region, ref.account or self.account_id, ref.name)
+            local = ref.account in (None, self.account_id)
+            if len(self._refs) > 4096:
+                self._refs.clear()
+            resolved = self._refs[function] = (region, ref.name, arn, local)
+        region, name, arn, local = resolved
+        if not local:
             return None, region, arn
-        entry = self._entries.get((region, ref.name))
+        entry = self._entries.get((region, name))
         if entry is None:
-            await self.reload(region, ref.name)
-            entry = self._entries.get((region, ref.name))
+            await self.reload(region, name)
+            entry = self._entries.get((region, name))
         return entry, region, arn
 
     async def invoke(
@@ -188,9 +210,7 @@ class FunctionInvoker:
                 raise errors.not_found(arn)
             wait = timeout if timeout is not None else 900.0
             return await self.remote.invoke(function_arn, region, payload, wait, "RequestResponse")
-        if source_arn is not None and not permissions.allows(
-            entry.statements, source_arn, self.account_id
-        ):
+        if source_arn is not None and not entry.allows(source_arn):
             raise errors.AccessDenied(
                 f"The resource policy of {entry.spec.arn} does not allow principal "
                 f"{permissions.APIGATEWAY} to perform lambda:InvokeFunction with source ARN "

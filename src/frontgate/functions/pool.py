@@ -73,7 +73,7 @@ class Worker(asyncio.SubprocessProtocol):
     def __init__(self, pool: FunctionPool) -> None:
         self.pool = pool
         self.transport: asyncio.SubprocessTransport | None = None
-        loop = asyncio.get_running_loop()
+        loop = self.loop = asyncio.get_running_loop()
         self.ready: asyncio.Future[dict[str, Any]] = loop.create_future()
         self.current: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
         self.captured: list[str] | None = None
@@ -127,9 +127,7 @@ class Worker(asyncio.SubprocessProtocol):
         self, meta: dict[str, Any], body: bytes
     ) -> asyncio.Future[tuple[dict[str, Any], bytes]]:
         assert self.transport is not None
-        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = (
-            asyncio.get_running_loop().create_future()
-        )
+        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = self.loop.create_future()
         self.current = fut
         pipe = cast(asyncio.WriteTransport, self.transport.get_pipe_transport(0))
         pipe.write(frames.encode(meta, body))
