@@ -53,6 +53,7 @@ COMPILED = (
     "frontgate.observe.access_format",
     "frontgate.observe.metrics",
     "frontgate.observe.observer",
+    "frontgate.observe.sinks",
     "frontgate.pipeline.access_log",
     "frontgate.pipeline.api_key",
     "frontgate.pipeline.context",

@@ -167,7 +167,7 @@ def test_cli_flow(gateway: Gateway, tmp_path: Path) -> None:
         timeout=30,
     ).stdout
     rid = ctx["aws_request_id"]
-    assert f"START RequestId: {rid} Version: $LATEST" in log
+    assert log.count(f"START RequestId: {rid} Version: $LATEST") == 1  # once: no duplicate writes
     assert "path is /thing%2Bx" in log
     assert f"END RequestId: {rid}" in log
     assert f"REPORT RequestId: {rid}\tDuration: " in log and "Memory Size: 128 MB" in log

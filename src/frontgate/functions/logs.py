@@ -68,9 +68,10 @@ class FunctionLog:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        # Offsets, not memoryview slices (see observe.sinks.LogSink.flush).
+        done = os.write(self._fd, data)
+        while done < len(data):
+            done += os.write(self._fd, data[done:])
 
     def close(self) -> None:
         self.flush()

@@ -163,6 +163,34 @@ class Metrics:
             v[base + INT_SUM] += ius
             v[base + INT_B + bisect_left(BOUNDS_US, ius)] += 1
 
+    def record_both(
+        self, base: int, detail: int, status: int, elapsed: float, integration_ms: int | None
+    ) -> None:
+        """:meth:`record` into two series at once (stage and method, detailed metrics on):
+        the status class, buckets and conversions are worked out once."""
+        v = self.v
+        v[base] += 1
+        v[detail] += 1
+        if status >= 400:
+            off = E4XX if status < 500 else E5XX
+            v[base + off] += 1
+            v[detail + off] += 1
+        us = int(elapsed * 1_000_000)
+        bucket = LAT_B + bisect_left(BOUNDS_US, us)
+        v[base + LAT_SUM] += us
+        v[detail + LAT_SUM] += us
+        v[base + bucket] += 1
+        v[detail + bucket] += 1
+        if integration_ms is not None:
+            ius = integration_ms * 1000
+            ibucket = INT_B + bisect_left(BOUNDS_US, ius)
+            v[base + INT_COUNT] += 1
+            v[detail + INT_COUNT] += 1
+            v[base + INT_SUM] += ius
+            v[detail + INT_SUM] += ius
+            v[base + ibucket] += 1
+            v[detail + ibucket] += 1
+
     def add(self, slot: int, n: int = 1) -> None:
         self.v[slot] += n
 

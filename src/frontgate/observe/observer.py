@@ -80,15 +80,17 @@ class Observer:
             return
         metrics = self.metrics
         base = plan.base
-        metrics.record(base if base >= 0 else plan.base_for(metrics), resp.status, elapsed,
-                       ctx.integration_latency)  # fmt: skip
+        if base < 0:
+            base = plan.base_for(metrics)
         method = ctx.method
-        if method is not None:
-            mplan = method.observe
-            if mplan is not None and mplan.detailed:
-                base = mplan.base
-                metrics.record(base if base >= 0 else mplan.base_for(metrics), resp.status,
-                               elapsed, ctx.integration_latency)  # fmt: skip
+        mplan = method.observe if method is not None else None
+        if mplan is not None and mplan.detailed:
+            detail = mplan.base
+            if detail < 0:
+                detail = mplan.base_for(metrics)
+            metrics.record_both(base, detail, resp.status, elapsed, ctx.integration_latency)
+        else:
+            metrics.record(base, resp.status, elapsed, ctx.integration_latency)
         access = plan.access
         if access is not None:
             sink = plan.sink

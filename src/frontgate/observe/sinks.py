@@ -70,9 +70,11 @@ class LogSink:
             fd = self._file()
             if fd is None:
                 raise OSError(f"{self.path} is not open")
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            # Offsets, not memoryview slices: this module is compiled, and mypyc treats a
+            # memoryview as bytes (slicing it that way wrote lines twice).
+            done = os.write(fd, data)
+            while done < len(data):
+                done += os.write(fd, data[done:])
         except OSError as exc:
             self._failed(exc, lines)
 
