@@ -7,34 +7,33 @@ installs interpreted (slower, same behaviour).
 
 from __future__ import annotations
 
-import ast
-import os
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
+PACKAGE = ROOT / "src" / "frontgate"
 
 
-def compiled_modules() -> list[str]:
-    tree = ast.parse((ROOT / "src/frontgate/native.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "COMPILED" for t in node.targets
-        ):
-            return list(ast.literal_eval(node.value))
-    raise RuntimeError("COMPILED not found in src/frontgate/native.py")
+def _native() -> ModuleType:
+    # frontgate.native imports only the standard library: load it without the package, which
+    # cannot be imported before its dependencies are installed.
+    spec = importlib.util.spec_from_file_location("_frontgate_native", PACKAGE / "native.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def extensions() -> list[object]:
-    if os.environ.get("FRONTGATE_PURE", "") not in ("", "0"):
+    native = _native()
+    if native.pure_requested():
         return []
     from mypyc.build import mypycify
 
-    paths = []
-    for module in compiled_modules():
-        path = "src/" + module.replace(".", "/")
-        paths.append(path + "/__init__.py" if (ROOT / path).is_dir() else path + ".py")
+    paths = [str(path.relative_to(ROOT)) for path in native.sources(PACKAGE)]
     # A build environment holds only the build requirements, so third-party imports are
     # untyped here: type-check leniently (strict mypy runs in development, not at install).
     exts = mypycify(

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-# Kept as a literal tuple: setup.py reads it with ast.literal_eval, before anything is installed.
+# setup.py loads this file on its own (it imports only the standard library) to build them.
 # The data plane's request path, from the socket to the upstream and back, plus the policy
 # stages; control-plane modules stay interpreted (they are not on the request path).
 COMPILED = (
@@ -93,6 +93,16 @@ def _extension(source: Path) -> Path | None:
     return None
 
 
+def pure_requested() -> bool:
+    """``FRONTGATE_PURE`` set (and not 0): neither build nor load the compiled modules."""
+    return os.environ.get("FRONTGATE_PURE", "") not in ("", "0")
+
+
+def sources(package_root: Path) -> list[Path]:
+    """The source files of ``COMPILED`` (what setup.py hands to mypyc)."""
+    return [_source(package_root, module) for module in COMPILED]
+
+
 def check(package_root: Path, modules: Sequence[str] = COMPILED) -> str | None:
     """None when every module has an extension at least as new as its source, else why not."""
     for module in modules:
@@ -131,7 +141,7 @@ def guard() -> str:
     if any(isinstance(finder, _SourceFirst) for finder in sys.meta_path):
         return mode
     package_root = Path(__file__).resolve().parent
-    if os.environ.get("FRONTGATE_PURE", "") not in ("", "0"):
+    if pure_requested():
         why: str | None = "FRONTGATE_PURE is set"
     else:
         why = check(package_root)

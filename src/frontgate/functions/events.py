@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from frontgate import fastjson
 from frontgate.http.message import Response
+from frontgate.observe.access_format import request_time
 from frontgate.pipeline.context import Context
 
 _V1_KEYS = frozenset(("statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"))
@@ -85,27 +86,6 @@ def _body(ctx: Context, content_type: str | None) -> tuple[str | None, bool]:
     return raw.decode("utf-8", "replace"), False
 
 
-class _Clf:
-    """``requestTime`` (CLF), formatted once per second."""
-
-    __slots__ = ("second", "text")
-
-    def __init__(self) -> None:
-        self.second = -1
-        self.text = ""
-
-
-_CLF = _Clf()
-
-
-def _request_time(ctx: Context) -> str:
-    second = int(ctx.start_wall)
-    if second != _CLF.second:
-        _CLF.text = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
-        _CLF.second = second
-    return _CLF.text
-
-
 def _first(pairs: list[tuple[str, str]], lname: str) -> str | None:
     for k, v in pairs:
         if k.lower() == lname:
@@ -159,7 +139,7 @@ class V1:
             "path": f"/{ctx.stage_name}{ctx.path}",
             "protocol": f"HTTP/{ctx.request.http_version}",
             "requestId": ctx.request_id,
-            "requestTime": _request_time(ctx),
+            "requestTime": request_time(ctx),
             "requestTimeEpoch": int(ctx.start_wall * 1000),
             "resourceId": method.resource_id,
             "resourcePath": method.resource_path,
@@ -238,7 +218,7 @@ class V2:
             "requestId": ctx.extended_request_id,
             "routeKey": self.route_key,
             "stage": ctx.stage_name,
-            "time": _request_time(ctx),
+            "time": request_time(ctx),
             "timeEpoch": int(ctx.start_wall * 1000),
         }
         if ctx.authorizer is not None:

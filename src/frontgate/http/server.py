@@ -236,7 +236,7 @@ class HttpProtocol(asyncio.Protocol):
         deferred: Deferred[Response] | None = None
         if isinstance(result, Deferred):
             if result.settled:
-                result = self._outcome(request, result)
+                result = self._outcome(request, result.value, result.error)
             else:
                 deferred = result
         if type(result) is Response and not self._pending:
@@ -273,46 +273,34 @@ class HttpProtocol(asyncio.Protocol):
         except TypeError:
             return asyncio.ensure_future(awaitable)
 
-    def _outcome(self, request: Request, deferred: Deferred[Response]) -> Response:
-        response = deferred.value
-        if deferred.error is not None or not isinstance(response, Response):
-            self._state.handler_errors_total += 1
-            logger.error(
-                "handler failed for %s %s", request.method, request.target, exc_info=deferred.error
-            )
-            return _internal_error()
-        return response
+    def _outcome(self, request: Request, value: object, error: BaseException | None) -> Response:
+        """What a handler that finished later produced, or a 500 if it failed."""
+        if error is None and isinstance(value, Response):
+            return value
+        self._state.handler_errors_total += 1
+        if error is not None:
+            logger.error("handler failed for %s %s", request.method, request.target, exc_info=error)
+        else:
+            logger.error("handler returned %r, not a Response", type(value))
+        return _internal_error()
 
-    def _deferred_done(self, pending: _Pending, deferred: Deferred[Response]) -> None:
-        if self._closed:
-            return
-        pending.response = self._outcome(pending.request, deferred)
+    def _settled(self, pending: _Pending, response: Response) -> None:
+        pending.response = response
         if self._pending and self._pending[0] is pending:
             self._flush_pending()
+
+    def _deferred_done(self, pending: _Pending, deferred: Deferred[Response]) -> None:
+        if not self._closed:
+            self._settled(pending, self._outcome(pending.request, deferred.value, deferred.error))
 
     def _task_done(self, pending: _Pending, task: asyncio.Future[Response]) -> None:
         if task.cancelled():
             return
         # Read the outcome even when closed, so asyncio doesn't report it as never retrieved.
         exc = task.exception()
-        if self._closed:
-            return
-        response: object = task.result() if exc is None else None
-        if not isinstance(response, Response):
-            self._state.handler_errors_total += 1
-            if exc is not None:
-                logger.error(
-                    "handler failed for %s %s",
-                    pending.request.method,
-                    pending.request.target,
-                    exc_info=exc,
-                )
-            else:
-                logger.error("handler returned %r, not a Response", type(response))
-            response = _internal_error()
-        pending.response = response
-        if self._pending and self._pending[0] is pending:
-            self._flush_pending()
+        if not self._closed:
+            value = task.result() if exc is None else None
+            self._settled(pending, self._outcome(pending.request, value, exc))
 
     def _flush_pending(self) -> None:
         """Write every finished response at the head of the queue, then start waiting work."""

@@ -24,17 +24,33 @@ if TYPE_CHECKING:
 Formatter = Callable[["Context", "Response", int], str]
 
 _json_str: Callable[[str], str] = json.encoder.encode_basestring
-_time_cache: list[Any] = [-1, ""]
 
 
-def _request_time(c: Context) -> str:
-    # One strftime per second: every request within that second shares the text.
-    sec = int(c.start_wall)
-    if _time_cache[0] != sec:
-        _time_cache[1] = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(sec))
-        _time_cache[0] = sec
-    text: str = _time_cache[1]
-    return text
+class _Clf:
+    """``$context.requestTime`` (CLF) of the current second."""
+
+    __slots__ = ("second", "text")
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.text = ""
+
+
+_CLF = _Clf()
+
+
+def request_time(c: Context) -> str:
+    """``$context.requestTime`` (``25/Nov/2026:16:44:00 +0000``), for access logs, Lambda events
+    and the global access log alike: one strftime per second, shared by every request in it."""
+    second = int(c.start_wall)
+    clf = _CLF
+    if clf.second != second:
+        clf.text = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+        clf.second = second
+    return clf.text
+
+
+_request_time = request_time  # the name the compiled formats use (see _HELPERS)
 
 
 def _header(c: Context, name: str) -> str | None:

@@ -23,7 +23,8 @@ REPORT_EVERY = 60.0  # at most one process-log line per sink per minute about wr
 class LogSink:
     """Append-only line sink. Several worker processes may share one file: each flush is a single
     ``O_APPEND`` write, and whichever worker rotates first renames the file under a lock; the
-    others notice the new inode and reopen."""
+    others notice the new inode and reopen. With ``text=True`` writes are chunks of text that
+    carry their own line ends (a function's output), written exactly as given."""
 
     def __init__(
         self,
@@ -33,8 +34,10 @@ class LogSink:
         max_age: float = 86400.0,
         backups: int = 5,
         on_failure: Callable[[int], None] | None = None,
+        text: bool = False,
     ) -> None:
         self.path = path
+        self.text = text
         self.max_bytes = max_bytes
         self.max_age = max_age
         self.backups = backups
@@ -62,8 +65,9 @@ class LogSink:
         if not self._buf:
             return
         lines = len(self._buf)
-        self._buf.append("")
-        data = "\n".join(self._buf).encode("utf-8", "replace")
+        if not self.text:
+            self._buf.append("")  # Every line ends in a newline.
+        data = ("" if self.text else "\n").join(self._buf).encode("utf-8", "replace")
         self._buf.clear()
         self._size = 0
         try:

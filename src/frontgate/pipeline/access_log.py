@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 from frontgate.http.message import Response
+from frontgate.observe.access_format import request_time
 from frontgate.pipeline.context import Context
 
 _encode = json.encoder.encode_basestring_ascii
@@ -35,26 +35,6 @@ def _int(value: int | None) -> str:
     return "null" if value is None else str(value)
 
 
-class _RequestTime:
-    """``$context.requestTime`` (CLF), formatted once per second."""
-
-    __slots__ = ("second", "text")
-
-    def __init__(self) -> None:
-        self.second = -1
-        self.text = ""
-
-    def at(self, wall: float) -> str:
-        second = int(wall)
-        if second != self.second:
-            self.text = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
-            self.second = second
-        return self.text
-
-
-_REQUEST_TIME = _RequestTime()
-
-
 class AccessLog:
     def __init__(self, destination: str) -> None:
         # As a log destination (see observe.sinks.destination_path): stdout or an absolute file.
@@ -74,7 +54,7 @@ class AccessLog:
             f'"status":{resp.status},'
             f'"protocol":"HTTP/{request.http_version}",'
             f'"responseLength":{len(resp.body)},'
-            f'"requestTime":"{_REQUEST_TIME.at(ctx.start_wall)}",'
+            f'"requestTime":"{request_time(ctx)}",'
             f'"integrationLatency":{_int(ctx.integration_latency)},'
             f'"responseLatency":{response_latency},'
             f'"apiId":{_safe(ctx.api_id or None)},'

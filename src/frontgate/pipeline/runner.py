@@ -65,11 +65,8 @@ class Pipeline:
                 if waiting is not None:
                     return self._resume(ctx, waiting, i + 1)
             return self._integrate(ctx)
-        except GatewayError as err:
-            return self._respond(ctx, self._render(ctx, err))
-        except Exception:
-            log.exception("request %s failed", ctx.request_id)
-            return self._respond(ctx, self._render(ctx, errors.internal_error()))
+        except Exception as exc:
+            return self._respond(ctx, self._failure(ctx, exc))
 
     async def _resume(self, ctx: Context, waiting: Awaitable[None], next_stage: int) -> Response:
         try:
@@ -85,11 +82,8 @@ class Pipeline:
             if isinstance(result, Deferred):
                 return await wait(result)
             return await result
-        except GatewayError as err:
-            return self._respond(ctx, self._render(ctx, err))
-        except Exception:
-            log.exception("request %s failed", ctx.request_id)
-            return self._respond(ctx, self._render(ctx, errors.internal_error()))
+        except Exception as exc:
+            return self._respond(ctx, self._failure(ctx, exc))
 
     def _integrate(self, ctx: Context) -> Response | Deferred[Response] | Awaitable[Response]:
         assert ctx.method is not None
@@ -127,22 +121,16 @@ class Pipeline:
         try:
             waiting.result()
             resp = self._response(ctx, integ)
-        except GatewayError as err:
-            resp = self._render(ctx, err)
-        except Exception:
-            log.exception("request %s failed", ctx.request_id)
-            resp = self._render(ctx, errors.internal_error())
+        except Exception as exc:
+            resp = self._failure(ctx, exc)
         return self._respond(ctx, resp)
 
     async def _finish(self, ctx: Context, integ: Integration, waiting: Awaitable[None]) -> Response:
         try:
             await waiting
             resp = self._response(ctx, integ)
-        except GatewayError as err:
-            resp = self._render(ctx, err)
-        except Exception:
-            log.exception("request %s failed", ctx.request_id)
-            resp = self._render(ctx, errors.internal_error())
+        except Exception as exc:
+            resp = self._failure(ctx, exc)
         return self._respond(ctx, resp)
 
     @staticmethod
@@ -150,6 +138,14 @@ class Pipeline:
         if ctx.response is not None:
             return ctx.response
         return integration_response.mapped_response(ctx, integ)
+
+    def _failure(self, ctx: Context, exc: Exception) -> Response:
+        """The gateway response for whatever stopped the request: a GatewayError as itself,
+        anything else as a logged 500."""
+        if isinstance(exc, GatewayError):
+            return self._render(ctx, exc)
+        log.error("request %s failed", ctx.request_id, exc_info=exc)
+        return self._render(ctx, errors.internal_error())
 
     def _render(self, ctx: Context, err: GatewayError) -> Response:
         """Count the policy outcomes AWS reports as metrics, then render the gateway response."""

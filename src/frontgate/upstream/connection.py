@@ -66,7 +66,6 @@ class UpstreamConnection(asyncio.Protocol):
         "_interim",
         "_is_head",
         "_keep_alive",
-        "_loop",
         "_max_body",
         "_on_done",
         "_parser",
@@ -84,7 +83,6 @@ class UpstreamConnection(asyncio.Protocol):
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_body: int) -> None:
-        self._loop = loop
         self._batch = write_batch.batch_for(loop)
         self._max_body = max_body
         self._parser = HttpResponseParser(self)

@@ -500,7 +500,7 @@ class Exchange:
         ):
             self.retry_allowed = False
             conn.abort()  # Its slot carries over to the fresh connection.
-            self.task = self.loop.create_task(self.reconnect())
+            self.task = self.loop.create_task(self.connect_then_send(fresh=True))
             return
         self.origin.discard(conn)
         self._finish(error)
@@ -511,31 +511,22 @@ class Exchange:
             self.on_done = None
             on_done(None, error)
 
-    async def acquire(self) -> None:
-        """No idle connection: wait for a slot or open one, then send."""
+    async def connect_then_send(self, *, fresh: bool = False) -> None:
+        """Wait for a slot (or open a connection in one), then send. ``fresh``: the retry's new
+        connection, in the slot of the one that failed."""
+        origin = self.origin
         try:
-            conn = await self.origin.acquire(self.loop, self.deadline)
+            if fresh:
+                conn = await origin.connect(self.loop, self.deadline)
+            else:
+                conn = await origin.acquire(self.loop, self.deadline)
         except UpstreamError as exc:
             self.task = None
             self._finish(exc)
             return
         self.task = None
         if self.on_done is None:  # Cancelled just as the connection came.
-            self.origin.release(conn, self.loop.time())
-            return
-        self.send_on(conn)
-
-    async def reconnect(self) -> None:
-        """The retry: a fresh connection in the slot of the one that failed."""
-        try:
-            conn = await self.origin.connect(self.loop, self.deadline)
-        except UpstreamError as exc:
-            self.task = None
-            self._finish(exc)
-            return
-        self.task = None
-        if self.on_done is None:
-            self.origin.discard(conn)
+            origin.release(conn, self.loop.time())
             return
         self.send_on(conn)
 
@@ -609,7 +600,7 @@ class UpstreamPool:
         exchange = Exchange(self, origin, method, data, timeout, now + timeout, on_done)
         conn = origin.pop_idle(now)
         if conn is None:
-            exchange.task = loop.create_task(exchange.acquire())
+            exchange.task = loop.create_task(exchange.connect_then_send())
         else:
             exchange.send_on(conn)
         return exchange
