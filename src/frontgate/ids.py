@@ -7,6 +7,7 @@ import os
 import secrets
 from binascii import b2a_base64
 from random import getrandbits
+from typing import Final
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -21,8 +22,8 @@ def rest_api_id() -> str:
 
 # Ids are made in batches from one buffer of random bytes: hexlifying and base64-encoding a
 # large buffer once, then slicing, costs a fraction of formatting a 128-bit int per request.
-_BATCH = 256
-_B64_URL = bytes.maketrans(b"+/", b"-_")
+_BATCH: Final = 256
+_B64_URL: Final = bytes.maketrans(b"+/", b"-_")
 
 
 class _IdBatch:
@@ -53,7 +54,7 @@ class _IdBatch:
         self.exts = [text[i : i + 15] + "=" for i in range(0, 16 * _BATCH, 16)]
 
 
-_ids = _IdBatch()
+_ids: Final = _IdBatch()
 
 
 def _after_fork() -> None:

@@ -400,7 +400,7 @@ class ServerConnection:
             if request.method == "HEAD":
                 body = b""
         connection = _KEEP_ALIVE_LINE if request.keep_alive else _CLOSE_LINE
-        head = f"{fields}{framing}{_DATE.line()}{connection}".encode("latin-1")
+        head = f"{response.head}{fields}{framing}{_DATE.line()}{connection}".encode("latin-1")
         return b"".join((status_line, head, body))
 
     def serialize_error(self, error: ProtocolError) -> bytes:

@@ -42,10 +42,14 @@ class _Call:
             self.done.fail(_gateway_error(ctx, exc))
             return
         ctx.integration_status = resp.status
-        ctx.upstream_headers = resp.headers
         ctx.upstream_body = resp.body
         if self.integ.type == "HTTP_PROXY":
-            ctx.response = proxy_response(ctx)
+            # Header lines pass through as bytes; the pairs are parsed only for the log.
+            ctx.response = proxy_response(ctx, resp)
+            if ctx.exec_log is not None:
+                ctx.upstream_headers = resp.headers
+        else:
+            ctx.upstream_headers = resp.headers
         if ctx.exec_log is not None:
             ctx.log(
                 f"Received response. Status: {resp.status}, Integration latency: "

@@ -87,7 +87,7 @@ def finish(ctx: Context, resp: Response) -> list[str]:
                    + body_text(ctx.upstream_body))  # fmt: skip
     if data_trace:
         out.append("Method response body after transformations: " + body_text(resp.body))
-        out.append("Method response headers: " + headers_text(resp.headers))
+        out.append("Method response headers: " + headers_text(resp.all_headers()))
     if failed:
         out.append(f"Method completed with status: {resp.status}")
     else:

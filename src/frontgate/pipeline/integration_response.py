@@ -6,35 +6,66 @@ status code, then apply its header mappings and template."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from frontgate.compile.snapshot import Integration, IntegrationResponse
 from frontgate.http.message import Response
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import context_var, source_value
+from frontgate.upstream.connection import UpstreamResponse
 
 # Renamed to x-amzn-Remapped-<Name> for every integration type (AWS).
-_REMAPPED = frozenset(("connection", "content-length", "date", "server"))
-_DROPPED = frozenset(("transfer-encoding", "keep-alive", "proxy-connection", "trailer", "upgrade"))
+_REMAPPED: Final = frozenset(("connection", "content-length", "date", "server"))
+_DROPPED: Final = frozenset(
+    ("transfer-encoding", "keep-alive", "proxy-connection", "trailer", "upgrade")
+)
 # Lowered name -> what proxy_response does with it: 1 remap, 2 drop, 3 keep (Content-Type).
-_SPECIAL = {**dict.fromkeys(_REMAPPED, 1), **dict.fromkeys(_DROPPED, 2), "content-type": 3}
+_SPECIAL: Final[dict[str, int]] = {
+    **dict.fromkeys(_REMAPPED, 1),
+    **dict.fromkeys(_DROPPED, 2),
+    "content-type": 3,
+}
+_SPECIAL_LENS: Final = frozenset(len(name) for name in _SPECIAL)
+_REMAP_PREFIX: Final = "x-amzn-Remapped-"
+_DEFAULT_TYPE_LINE: Final = "Content-Type: application/json"
 
 
-def proxy_response(ctx: Context) -> Response:
-    headers: list[tuple[str, str]] = []
+def proxy_response(ctx: Context, upstream: UpstreamResponse) -> Response:
+    """The method response of a proxy integration: the upstream's status, headers (with AWS's
+    remapping) and body. The header lines pass through as the text they came in, never taken
+    apart into pairs; the work is on str because mypyc compiles str's methods to direct calls,
+    and bytes' not."""
+    body = upstream.body
+    status = ctx.integration_status or 200
+    # Each piece is one "Name: value" line: llhttp refused anything else before we got here
+    # (bare CR or LF, obs-fold, control characters, a line without a name or colon; tested in
+    # tests/upstream/test_strict_head.py). The last piece is the empty one after the final CRLF.
+    pieces = upstream.head.split("\r\n")
+    pieces.pop()
+    lines: list[str] = []
     has_type = False
     special = _SPECIAL
-    for name, value in ctx.upstream_headers:
-        kind = special.get(name.lower())
+    lens = _SPECIAL_LENS
+    for line in pieces:
+        colon = line.find(":")
+        if colon not in lens:
+            lines.append(line)
+            continue
+        kind = special.get(line[:colon].lower())
         if kind is None:
-            headers.append((name, value))
+            lines.append(line)
         elif kind == 1:
-            headers.append(("x-amzn-Remapped-" + name, value))
+            lines.append(_REMAP_PREFIX + line)
         elif kind == 3:
             has_type = True
-            headers.append((name, value))
-    if not has_type and ctx.upstream_body:
-        headers.append(("Content-Type", "application/json"))
-    return Response(ctx.integration_status or 200, headers, ctx.upstream_body)
+            lines.append(line)
+    if not has_type and body:
+        lines.append(_DEFAULT_TYPE_LINE)
+    if not lines:
+        return Response(status, [], body)
+    lines.append("")
+    return Response(status, [], body, "\r\n".join(lines))
 
 
 def select(integ: Integration, key: str) -> IntegrationResponse:

@@ -5,6 +5,8 @@ cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from frontgate.compile.router import match
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
@@ -20,7 +22,7 @@ def _host(ctx: Context) -> str:
 
 # Routings remembered per snapshot; past this many distinct (path, Host, method) the cache
 # starts over, so arbitrary paths cannot grow it without bound.
-_CACHE_MAX = 4096
+_CACHE_MAX: Final = 4096
 
 
 def resolve(ctx: Context, env: Env) -> None:

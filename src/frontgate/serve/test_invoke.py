@@ -84,13 +84,14 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         ctx.log(
             f"Method response body after transformations: {resp.body.decode('utf-8', 'replace')}"
         )
-        ctx.log(f"Method response headers: {dict(resp.headers)}")
+        headers = resp.all_headers()
+        ctx.log(f"Method response headers: {dict(headers)}")
         ctx.log("Successfully completed execution")
         ctx.log(f"Method completed with status: {resp.status}")
         stamp = _stamp()
         text = f"Execution log for request {rid}\n" + "".join(f"{stamp} : {line}\n" for line in log)
         multi: dict[str, list[str]] = {}
-        for name, value in resp.headers:
+        for name, value in headers:
             multi.setdefault(name, []).append(value)
         return {
             "status": resp.status,

@@ -8,8 +8,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeAlias, cast
+from typing import Final, TypeAlias, cast
 
 from httptools import (
     HttpParserError,
@@ -27,18 +26,83 @@ from frontgate.upstream.errors import (
 
 # Bounds the memory a misbehaving upstream can make us buffer before the head ends; well above
 # any sane response head (nginx's largest default header buffer set is 4 x 8 KiB).
-MAX_RESPONSE_HEAD_BYTES = 64 * 1024
+MAX_RESPONSE_HEAD_BYTES: Final = 64 * 1024
 
 
-@dataclass(slots=True)
 class UpstreamResponse:
-    """A complete upstream response. ``headers`` keeps the upstream's order and casing, repeated
-    fields as separate entries; ``body`` is de-chunked."""
+    """A complete upstream response. ``head`` holds the header lines exactly as received (each
+    ending in its line end, llhttp-validated, decoded as latin-1), for the proxy path to pass
+    through without taking them apart; ``headers`` is the same as (name, value) pairs in the
+    upstream's order and casing, repeated fields as separate entries, parsed on first use.
+    ``body`` is de-chunked."""
 
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    body: bytes
+    __slots__ = ("_headers", "body", "head", "status", "status_line")
+
+    def __init__(
+        self,
+        status: int,
+        status_line: str,
+        head: str,
+        body: bytes,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.status = status
+        self.status_line = status_line  # "HTTP/1.1 200 OK", without its CRLF
+        self.head = head
+        self.body = body
+        self._headers = headers
+
+    @property
+    def reason(self) -> str:
+        parts = self.status_line.split(" ", 2)
+        return parts[2].strip() if len(parts) == 3 else ""
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = parse_header_lines(self.head)
+        return headers
+
+    def __repr__(self) -> str:
+        return f"UpstreamResponse({self.status}, {self.reason!r}, {self.headers!r}, {self.body!r})"
+
+
+def parse_header_lines(head: str) -> list[tuple[str, str]]:
+    """``Name: value`` lines (CRLF-terminated, already accepted by llhttp) as (name, value)
+    pairs; an obs-fold continuation line is joined to the value before it with one space."""
+    out: list[tuple[str, str]] = []
+    for raw in head.split("\n"):
+        line = raw.rstrip("\r")
+        if not line:
+            continue
+        if line[0] == " " or line[0] == "\t":
+            if out:
+                name, value = out[-1]
+                out[-1] = (name, (value + " " + line.strip(" \t")).strip(" \t"))
+            continue
+        name, _, value = line.partition(":")
+        out.append((name, value.strip(" \t")))
+    return out
+
+
+def _split_head(buf: bytes) -> tuple[str, str, bytes]:
+    """The head that starts ``buf`` (llhttp has just reported it complete) as its status line,
+    its header lines (each with its line end; latin-1, as HTTP field values are) and the bytes
+    after its blank line."""
+    end = buf.find(b"\r\n\r\n")
+    if end >= 0:
+        body_at = end + 4
+    else:  # Bare LF line ends, if the parser ever accepts them.
+        end = buf.find(b"\n\n")
+        body_at = end + 2
+        if end < 0:
+            end = body_at = len(buf)
+    text = buf[: end + 2].decode("latin-1")  # str: its methods are compiled, bytes' are not
+    line_end = text.find("\n")
+    if line_end < 0:
+        return text.rstrip("\r\n"), "", buf[body_at:]
+    return text[:line_end].rstrip("\r"), text[line_end + 1 :], buf[body_at:]
 
 
 # Called once per request with the response, or with the error that ended the exchange.
@@ -59,9 +123,9 @@ class UpstreamConnection(asyncio.Protocol):
         "_batch",
         "_body",
         "_body_size",
+        "_buf",
         "_complete",
-        "_head_size",
-        "_headers",
+        "_head",
         "_headers_done",
         "_interim",
         "_is_head",
@@ -70,7 +134,7 @@ class UpstreamConnection(asyncio.Protocol):
         "_on_done",
         "_parser",
         "_parser_stale",
-        "_reason",
+        "_status_line",
         "closed",
         "deadline",
         "got_bytes",
@@ -93,11 +157,13 @@ class UpstreamConnection(asyncio.Protocol):
         self._is_head = False
         self._interim = False
         self._headers_done = False
-        self._reason = b""
-        self._headers: list[tuple[str, str]] = []
+        # The head is collected as raw bytes and split once complete (no per-header callback:
+        # the proxy path passes the header lines through as they came).
+        self._buf = b""
+        self._head = ""
+        self._status_line = ""
         self._body: list[bytes] = []
         self._body_size = 0
-        self._head_size = 0
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.got_bytes = False
@@ -127,11 +193,11 @@ class UpstreamConnection(asyncio.Protocol):
         self._is_head = is_head
         self._interim = False
         self._headers_done = False
-        self._reason = b""
-        self._headers = []
+        self._buf = b""
+        self._head = ""
+        self._status_line = ""
         self._body = []
         self._body_size = 0
-        self._head_size = 0
         self.got_bytes = False
         self.reusable = False
         self._complete = False
@@ -171,6 +237,8 @@ class UpstreamConnection(asyncio.Protocol):
             self.abort()
             return
         self.got_bytes = True
+        if not self._headers_done:
+            self._buf = self._buf + data if self._buf else data
         try:
             self._parser.feed_data(data)
         except HttpParserUpgrade:
@@ -188,11 +256,13 @@ class UpstreamConnection(asyncio.Protocol):
         if self._complete:
             self._deliver(self._keep_alive)
             return
-        if not self._headers_done and self._on_done is not None:
-            # Counted after the feed so that body bytes arriving with the head do not count.
-            self._head_size += len(data)
-            if self._head_size > MAX_RESPONSE_HEAD_BYTES:
-                self._fail(UpstreamProtocolError("upstream response head too large"))
+        # Checked after the feed: once the head is complete the buffer is let go.
+        if (
+            not self._headers_done
+            and self._on_done is not None
+            and len(self._buf) > MAX_RESPONSE_HEAD_BYTES
+        ):
+            self._fail(UpstreamProtocolError("upstream response head too large"))
 
     def eof_received(self) -> bool | None:
         return False  # Close our side too; connection_lost settles any pending response.
@@ -224,21 +294,18 @@ class UpstreamConnection(asyncio.Protocol):
         if self._complete:
             self._keep_alive = False  # A second response to one request.
 
-    def on_status(self, status: bytes) -> None:
-        self._reason += status  # May arrive in pieces across reads.
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+    # No on_status / on_header: without them llhttp makes no call per header (see _buf).
 
     def on_headers_complete(self) -> None:
         if self._parser.get_status_code() < 200:
             # 1xx interim response (100 Continue, 103 Early Hints): llhttp parses it as a
             # complete message of its own; forget it and wait for the final response.
             self._interim = True
-            self._reason = b""
-            self._headers = []
+            self._buf = _split_head(self._buf)[2]  # The final response starts after it.
             return
         self._headers_done = True
+        self._status_line, self._head, _ = _split_head(self._buf)
+        self._buf = b""
         if self._is_head:
             # A HEAD response has no body whatever its Content-Length says (RFC 9110 9.3.2),
             # which llhttp cannot know; finish here and renew the parser before the next request.
@@ -279,8 +346,8 @@ class UpstreamConnection(asyncio.Protocol):
         on_done(
             UpstreamResponse(
                 self._parser.get_status_code(),
-                self._reason.decode("latin-1"),
-                self._headers,
+                self._status_line,
+                self._head,
                 body[0] if len(body) == 1 else b"".join(body),
             ),
             None,
@@ -295,7 +362,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def _has_explicit_length(self) -> bool:
         # Only consulted when the connection closes before llhttp saw the message end.
-        for name, _ in self._headers:
+        for name, _ in parse_header_lines(self._head):
             lowered = name.lower()
             if lowered == "content-length" or lowered == "transfer-encoding":
                 return True

@@ -13,6 +13,7 @@ import re
 import ssl
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Final
 from urllib.parse import urlsplit
 
 from frontgate.upstream.connection import OnDone, UpstreamConnection, UpstreamResponse
@@ -33,22 +34,22 @@ __all__ = [
 ]
 
 # Amazon API Gateway's 10 MB payload quota, applied to what an integration sends back.
-MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+MAX_RESPONSE_BYTES: Final = 10 * 1024 * 1024
 
 # RFC 9110 section 9.2.2: repeating these cannot change the outcome, so a request that may never
 # have reached the server can be sent again.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Framing headers the pool always writes itself (bodies are buffered, connections kept alive).
-_POOL_OWNED = frozenset({"content-length", "transfer-encoding", "connection"})
+_POOL_OWNED: Final = frozenset({"content-length", "transfer-encoding", "connection"})
 # Finds those and Host at the start of a line of the lowered header block, in one C-level scan.
-_SPECIAL_FIELD = re.compile(r"\n(content-length|transfer-encoding|connection|host):")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SPECIAL_FIELD: Final = re.compile(r"\n(content-length|transfer-encoding|connection|host):")
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 # Timeouts of at least _COARSE_TIMEOUT are enforced by a shared sweep that may fire up to
 # _SWEEP_INTERVAL late (at most 5 %); shorter ones get a precise timer of their own.
-_COARSE_TIMEOUT = 1.0
-_SWEEP_INTERVAL = 0.05
+_COARSE_TIMEOUT: Final = 1.0
+_SWEEP_INTERVAL: Final = 0.05
 
 OriginKey = tuple[str, str, int, str]  # (scheme, host, port, server_hostname)
 
