@@ -22,6 +22,18 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+class Continuation(Generic[T]):
+    """A continuation as an object: ``Deferred`` calls ``settled`` as a compiled method call,
+    where a ``functools.partial`` would cost an allocation and a generic call with argument
+    parsing. The request path's waiters (the runner, the HTTP server) subclass it; anything
+    else may pass a plain callable to :meth:`Deferred.then`."""
+
+    __slots__ = ()
+
+    def settled(self, deferred: Deferred[T]) -> None:
+        raise NotImplementedError
+
+
 class Deferred(Generic[T]):
     __slots__ = ("_canceller", "_continuation", "cancelled", "error", "settled", "value")
 
@@ -30,16 +42,23 @@ class Deferred(Generic[T]):
         self.cancelled = False
         self.value: T | None = None
         self.error: BaseException | None = None
-        self._continuation: Callable[[Deferred[T]], None] | None = None
+        self._continuation: Callable[[Deferred[T]], None] | Continuation[T] | None = None
         self._canceller: Callable[[], None] | None = None
 
-    def then(self, continuation: Callable[[Deferred[T]], None]) -> None:
-        """Call ``continuation(self)`` when settled (now, if it already is)."""
+    def then(self, continuation: Callable[[Deferred[T]], None] | Continuation[T]) -> None:
+        """Call ``continuation(self)`` (or ``continuation.settled(self)``) when settled (now, if
+        it already is)."""
         if self.settled:
             if not self.cancelled:
-                continuation(self)
+                self._call(continuation)
         else:
             self._continuation = continuation
+
+    def _call(self, continuation: Callable[[Deferred[T]], None] | Continuation[T]) -> None:
+        if isinstance(continuation, Continuation):
+            continuation.settled(self)
+        else:
+            continuation(self)
 
     def on_cancel(self, canceller: Callable[[], None]) -> None:
         """Producer side: what to undo if the consumer cancels before the result is in."""
@@ -54,7 +73,7 @@ class Deferred(Generic[T]):
         continuation = self._continuation
         if continuation is not None:
             self._continuation = None
-            continuation(self)
+            self._call(continuation)
 
     def fail(self, error: BaseException) -> None:
         if self.settled:
@@ -65,7 +84,7 @@ class Deferred(Generic[T]):
         continuation = self._continuation
         if continuation is not None:
             self._continuation = None
-            continuation(self)
+            self._call(continuation)
 
     def cancel(self) -> None:
         """Consumer side: drop interest; runs the producer's canceller if still pending."""

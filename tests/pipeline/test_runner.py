@@ -88,7 +88,7 @@ def _get(p: Pipeline, path: str, **headers: str) -> Response:
 
 
 def _headers(resp: Response) -> dict[str, Any]:
-    return {k.lower(): v for k, v in resp.headers}
+    return {k.lower(): v for k, v in resp.all_headers()}
 
 
 def test_mock_with_stage_variable_and_context_mappings(pipeline: Pipeline) -> None:

@@ -8,12 +8,31 @@ from collections.abc import Sequence
 from frontgate.counters import Bucket, Quota, Rejection, quota_rejection, throttle_rejection
 
 
+class _Tokens:
+    """One bucket's state. A compiled class keeps both floats unboxed: refilling allocates
+    nothing, where a ``[tokens, at]`` list would box a float per operation."""
+
+    __slots__ = ("at", "tokens")
+
+    def __init__(self, tokens: float, at: float) -> None:
+        self.tokens = tokens
+        self.at = at  # last refill, monotonic seconds
+
+    def refill(self, bucket: Bucket, now: float) -> float:
+        tokens = self.tokens + (now - self.at) * bucket.rate
+        # A lowered burst applies at once: the bucket never holds more than it allows.
+        if tokens > bucket.burst:
+            tokens = bucket.burst
+        self.tokens = tokens
+        self.at = now
+        return tokens
+
+
 class LocalCounters:
     name = "local"
 
     def __init__(self) -> None:
-        # bucket name -> [tokens, last refill (monotonic seconds)]
-        self._buckets: dict[str, list[float]] = {}
+        self._buckets: dict[str, _Tokens] = {}
         self._quotas: dict[str, int] = {}
         self._quota_ends: dict[str, float] = {}
 
@@ -24,25 +43,32 @@ class LocalCounters:
             if used >= quota.limit:
                 return quota_rejection(quota, time.time())
         now = time.monotonic()
-        states = []
-        refused: Rejection | None = None
         table = self._buckets
-        for b in buckets:
+        if len(buckets) == 1:  # The usual case (the account's bucket): no list to build.
+            b = buckets[0]
             st = table.get(b.name)
             if st is None:
-                st = table[b.name] = [b.burst, now]
+                st = table[b.name] = _Tokens(b.burst, now)
+                tokens = b.burst
             else:
-                tokens = st[0] + (now - st[1]) * b.rate
-                # A lowered burst applies at once: the bucket never holds more than it allows.
-                st[0] = tokens if tokens < b.burst else b.burst
-                st[1] = now
-            if st[0] < 1.0 and refused is None:
-                refused = throttle_rejection(b, st[0])
-            states.append(st)
-        if refused is not None:
-            return refused
-        for st in states:
-            st[0] -= 1.0
+                tokens = st.refill(b, now)
+            if tokens < 1.0:
+                return throttle_rejection(b, tokens)
+            st.tokens = tokens - 1.0
+        else:
+            states: list[_Tokens] = []
+            for b in buckets:
+                st = table.get(b.name)
+                if st is None:
+                    st = table[b.name] = _Tokens(b.burst, now)
+                    tokens = b.burst
+                else:
+                    tokens = st.refill(b, now)
+                if tokens < 1.0:
+                    return throttle_rejection(b, tokens)
+                states.append(st)
+            for st in states:
+                st.tokens -= 1.0
         if quota is not None:
             self._quotas[quota.name] = used + 1
             self._remember(quota)

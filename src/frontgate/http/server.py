@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any, Final, TypeAlias, cast
 
-from frontgate.deferred import Deferred
+from frontgate.deferred import Continuation, Deferred
 from frontgate.http import write_batch
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
@@ -83,16 +83,21 @@ class ServerState:
                 logger.warning("%d connections did not close", len(self.connections))
 
 
-class _Pending:
-    """A request whose handler is still running; responses leave in arrival order."""
+class _Pending(Continuation[Response]):
+    """A request whose handler is still running; responses leave in arrival order. It is also
+    the continuation of the handler's Deferred, when the handler answers with one."""
 
-    __slots__ = ("deferred", "request", "response", "task")
+    __slots__ = ("deferred", "protocol", "request", "response", "task")
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, protocol: HttpProtocol) -> None:
         self.request = request
+        self.protocol = protocol
         self.response: Response | None = None
         self.task: asyncio.Future[Response] | None = None
         self.deferred: Deferred[Response] | None = None
+
+    def settled(self, deferred: Deferred[Response]) -> None:
+        self.protocol._deferred_done(self, deferred)
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -242,7 +247,7 @@ class HttpProtocol(asyncio.Protocol):
         if type(result) is Response and not self._pending:
             # Fast path: a synchronous answer with nothing ahead of it goes straight out.
             return self._render(request, result, out)
-        pending = _Pending(request)
+        pending = _Pending(request, self)
         if isinstance(result, Response):
             pending.response = result
         elif deferred is not None:
@@ -264,7 +269,7 @@ class HttpProtocol(asyncio.Protocol):
         if not safe:
             self._unsafe_pending += 1
         if pending.deferred is not None:
-            pending.deferred.then(partial(self._deferred_done, pending))
+            pending.deferred.then(pending)
         return True
 
     def _task(self, awaitable: Awaitable[Response]) -> asyncio.Future[Response]:

@@ -381,16 +381,20 @@ class ServerConnection:
         """The full bytes of ``response`` to ``request``: head in one piece, then the body."""
         status = response.status
         status_line = _STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n".encode("ascii")
-        lines = [
-            f"{name}: {value}\r\n"
-            for name, value in response.headers
-            if len(name) not in _OWNED_LENS or name.lower() not in _OWNED
-        ]
-        fields = "".join(lines)
-        # A CR or LF inside a name or value would split the response; counting line ends in the
-        # joined text checks every header in two C-speed scans.
-        if fields.count("\n") != len(lines) or fields.count("\r") != len(lines):
-            fields = "".join(line for line in lines if line.count("\n") == 1 == line.count("\r"))
+        fields = ""
+        if response.headers:
+            lines = [
+                f"{name}: {value}\r\n"
+                for name, value in response.headers
+                if len(name) not in _OWNED_LENS or name.lower() not in _OWNED
+            ]
+            fields = "".join(lines)
+            # A CR or LF inside a name or value would split the response; counting line ends in
+            # the joined text checks every header in two C-speed scans.
+            if fields.count("\n") != len(lines) or fields.count("\r") != len(lines):
+                fields = "".join(
+                    line for line in lines if line.count("\n") == 1 == line.count("\r")
+                )
         body = response.body
         if status < 200 or status in _BODYLESS_STATUSES:
             framing = ""

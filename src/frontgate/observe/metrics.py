@@ -94,6 +94,13 @@ def bucket_of(us: int) -> int:
     return i
 
 
+def derive_counts(block: list[int]) -> list[int]:
+    """Fill in a request series' COUNT and INT_COUNT from its buckets (see ``record``)."""
+    block[COUNT] = sum(block[LAT_B : LAT_B + NB])
+    block[INT_COUNT] = sum(block[INT_B : INT_B + NB])
+    return block
+
+
 class Shard:
     """One worker's region: header (magic, directory bytes used, slots used), directory, values.
     Pages never touched are never allocated, so the 32 MiB mapping costs only what is used."""
@@ -161,8 +168,9 @@ class Metrics:
         return base
 
     def record(self, base: int, status: int, elapsed: float, integration_ms: int | None) -> None:
+        # COUNT and INT_COUNT are not written: they are the sums of the buckets, which readers
+        # compute (``derive_counts``); each slot written is a generic memoryview access.
         v = self.v
-        v[base] += 1
         if status >= 400:
             v[base + (E4XX if status < 500 else E5XX)] += 1
         us = int(elapsed * 1_000_000)
@@ -170,7 +178,6 @@ class Metrics:
         v[base + LAT_B + bucket_of(us)] += 1
         if integration_ms is not None:
             ius = integration_ms * 1000
-            v[base + INT_COUNT] += 1
             v[base + INT_SUM] += ius
             v[base + INT_B + bucket_of(ius)] += 1
 
@@ -180,8 +187,6 @@ class Metrics:
         """:meth:`record` into two series at once (stage and method, detailed metrics on):
         the status class, buckets and conversions are worked out once."""
         v = self.v
-        v[base] += 1
-        v[detail] += 1
         if status >= 400:
             off = E4XX if status < 500 else E5XX
             v[base + off] += 1
@@ -195,8 +200,6 @@ class Metrics:
         if integration_ms is not None:
             ius = integration_ms * 1000
             ibucket = INT_B + bucket_of(ius)
-            v[base + INT_COUNT] += 1
-            v[detail + INT_COUNT] += 1
             v[base + INT_SUM] += ius
             v[detail + INT_SUM] += ius
             v[base + ibucket] += 1

@@ -92,6 +92,9 @@ class Reader:
                 key = (kind, labels)
                 have = totals.get(key)
                 totals[key] = block if have is None else list(map(add, have, block))
+        for (kind, _), block in totals.items():
+            if kind == "r":
+                m.derive_counts(block)
         return totals
 
     def _label(self, kind: str, labels: tuple[str, ...]) -> str:

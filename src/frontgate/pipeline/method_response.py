@@ -7,6 +7,10 @@ from frontgate.pipeline.context import Context
 
 
 def finalize(ctx: Context, resp: Response) -> Response:
-    resp.headers.append(("x-amzn-RequestId", ctx.request_id))
-    resp.headers.append(("x-amz-apigw-id", ctx.extended_request_id))
+    # Pre-serialized (ids never hold CR or LF): one string build instead of two list entries
+    # that the serializer would format and scan.
+    resp.head = (
+        f"{resp.head}x-amzn-RequestId: {ctx.request_id}\r\n"
+        f"x-amz-apigw-id: {ctx.extended_request_id}\r\n"
+    )
     return resp

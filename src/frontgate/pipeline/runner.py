@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from functools import partial
 
 from frontgate.compile.snapshot import Integration, Snapshot
-from frontgate.deferred import Deferred, wait
+from frontgate.deferred import Continuation, Deferred, wait
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
 from frontgate.integrations import IntegrationFn, registry
@@ -106,15 +105,10 @@ class Pipeline:
             if waiting.settled:
                 return self._settle(ctx, integ, waiting)
             out: Deferred[Response] = Deferred()
-            waiting.then(partial(self._continue, ctx, integ, out))
+            waiting.then(_Resume(self, ctx, integ, out))
             out.on_cancel(waiting.cancel)
             return out
         return self._finish(ctx, integ, waiting)
-
-    def _continue(
-        self, ctx: Context, integ: Integration, out: Deferred[Response], waiting: Deferred[None]
-    ) -> None:
-        out.resolve(self._settle(ctx, integ, waiting))
 
     def _settle(self, ctx: Context, integ: Integration, waiting: Deferred[None]) -> Response:
         """The response once a callback-style integration has settled."""
@@ -159,3 +153,20 @@ class Pipeline:
         # Metrics, access/execution logs and traces, as the compiled stage asks (observe).
         self.env.observer.finish(ctx, resp, self.env)
         return resp
+
+
+class _Resume(Continuation[None]):
+    """Finishes a request once its callback-style integration has settled."""
+
+    __slots__ = ("ctx", "integ", "out", "pipeline")
+
+    def __init__(
+        self, pipeline: Pipeline, ctx: Context, integ: Integration, out: Deferred[Response]
+    ) -> None:
+        self.pipeline = pipeline
+        self.ctx = ctx
+        self.integ = integ
+        self.out = out
+
+    def settled(self, deferred: Deferred[None]) -> None:
+        self.out.resolve(self.pipeline._settle(self.ctx, self.integ, deferred))

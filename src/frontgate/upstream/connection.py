@@ -86,24 +86,27 @@ def parse_header_lines(head: str) -> list[tuple[str, str]]:
     return out
 
 
-def _split_head(buf: bytes) -> tuple[str, str, bytes]:
-    """The head that starts ``buf`` (llhttp has just reported it complete) as its status line,
-    its header lines (each with its line end; latin-1, as HTTP field values are) and the bytes
-    after its blank line."""
-    end = buf.find(b"\r\n\r\n")
-    if end >= 0:
-        body_at = end + 4
-    else:  # Bare LF line ends, if the parser ever accepts them.
-        end = buf.find(b"\n\n")
-        body_at = end + 2
-        if end < 0:
-            end = body_at = len(buf)
-    text = buf[: end + 2].decode("latin-1")  # str: its methods are compiled, bytes' are not
-    line_end = text.find("\n")
-    if line_end < 0:
-        return text.rstrip("\r\n"), "", buf[body_at:]
-    return text[:line_end].rstrip("\r"), text[line_end + 1 :], buf[body_at:]
+def _split_head(buf: bytes) -> tuple[str, str, int]:
+    """The head that starts ``buf`` (llhttp has just reported it complete, so it is plain CRLF
+    lines) as its status line, its header lines (each with its CRLF; latin-1, as HTTP field
+    values are) and the offset in ``buf`` just past its blank line."""
+    # Searched as str: mypyc calls str.find directly, bytes.find through a method lookup and
+    # an argument tuple. A buffer that also holds a long body is cut first.
+    if len(buf) > _DECODE_WHOLE:
+        cut = buf.find(b"\r\n\r\n")
+        buf = buf[: cut + 4 if cut >= 0 else len(buf)]
+    text = buf.decode("latin-1")
+    end = text.find("\r\n\r\n")
+    if end < 0:
+        end = len(text)
+    line_end = text.find("\r\n")
+    if line_end < 0 or line_end >= end:
+        return text[:end], "", end + 4
+    return text[:line_end], text[line_end + 2 : end + 2], end + 4
 
+
+# A first read holding head and body is decoded whole up to this size, and searched as text.
+_DECODE_WHOLE: Final = 4096
 
 # Called once per request with the response, or with the error that ended the exchange.
 OnDone: TypeAlias = Callable[[UpstreamResponse | None, UpstreamError | None], None]
@@ -301,7 +304,7 @@ class UpstreamConnection(asyncio.Protocol):
             # 1xx interim response (100 Continue, 103 Early Hints): llhttp parses it as a
             # complete message of its own; forget it and wait for the final response.
             self._interim = True
-            self._buf = _split_head(self._buf)[2]  # The final response starts after it.
+            self._buf = self._buf[_split_head(self._buf)[2] :]  # The final response follows.
             return
         self._headers_done = True
         self._status_line, self._head, _ = _split_head(self._buf)
