@@ -58,7 +58,9 @@ def test_rotates_by_age_including_a_file_left_by_an_earlier_run(tmp_path: Path) 
 
 def test_processes_sharing_a_file_follow_a_rotation(tmp_path: Path) -> None:
     path = tmp_path / "c.log"
-    mine = LogSink(str(path), max_bytes=10_000_000)
+    # check_every=0: look at the file on every flush (by default once a second, so lines
+    # written meanwhile land in the rotated file, complete and in order).
+    mine = LogSink(str(path), max_bytes=10_000_000, check_every=0)
     _write(mine, ["before"])
     # Another process rotates the file (as a second worker would).
     other = (
@@ -74,6 +76,21 @@ def test_processes_sharing_a_file_follow_a_rotation(tmp_path: Path) -> None:
     mine.close()
     assert (tmp_path / "c.log.1").read_text() == "before\n"
     assert path.read_text() == "other\nafter\n"
+
+
+def test_a_rotation_by_another_process_is_noticed_within_the_check_interval(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "d.log"
+    mine = LogSink(str(path), check_every=0.2)
+    _write(mine, ["one"])
+    os.replace(path, tmp_path / "d.log.1")  # as another worker rotating it would
+    _write(mine, ["two"])  # within the interval: still the old file
+    time.sleep(0.25)
+    _write(mine, ["three"])
+    mine.close()
+    assert (tmp_path / "d.log.1").read_text() == "one\ntwo\n"
+    assert path.read_text() == "three\n"
 
 
 def test_write_failures_are_counted_not_raised(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from xml.sax.saxutils import escape as _xml_escape
 
 from frontgate.observe.context_vars import lookup, tokens
@@ -144,39 +144,215 @@ def _quoted_positions(fmt: str, starts: list[int]) -> list[bool]:
     return out
 
 
-def compile_format(fmt: str) -> Formatter:
+# Modes: how a value goes into the template's "%s".
+_RAW: Final = 0  # as is (ids, numbers, fixed words)
+_DASH: Final = 1  # "-" for null
+_JSON_LITERAL: Final = 2  # JSON outside a string: a number, a quoted string or null
+_IN_JSON: Final = 3  # inside a JSON string: escaped, "-" for null
+_IN_XML: Final = 4  # XML text: escaped, "-" for null
+
+# The variables common formats use, run by compiled code (``_value``); any other runs its table
+# expression through an eval'd getter. Keys of identity/authorizer lookups ride in ``keys``.
+_OP_OTHER: Final = 0
+_OPS: Final[dict[str, int]] = {
+    "requestId": 1,
+    "extendedRequestId": 2,
+    "identity.sourceIp": 3,
+    "requestTime": 4,
+    "requestTimeEpoch": 5,
+    "httpMethod": 6,
+    "resourcePath": 7,
+    "resourceId": 8,
+    "status": 9,
+    "protocol": 10,
+    "responseLength": 11,
+    "responseLatency": 12,
+    "integrationLatency": 13,
+    "integration.latency": 13,
+    "integrationStatus": 14,
+    "integration.status": 14,
+    "integration.integrationStatus": 14,
+    "apiId": 15,
+    "stage": 16,
+    "path": 17,
+    "domainName": 18,
+    "identity.userAgent": 19,
+    "error.message": 20,
+    "error.responseType": 21,
+    "accountId": 22,
+    "deploymentId": 23,
+}
+_OP_IDENTITY: Final = 24  # identity.<key>
+_OP_AUTHORIZER: Final = 25  # authorizer.principalId and authorizer.<key>
+_IDENTITY_KEYS: Final = frozenset(
+    ("caller", "user", "userArn", "accessKey", "accountId", "cognitoIdentityId",
+     "cognitoIdentityPoolId", "cognitoAuthenticationType", "cognitoAuthenticationProvider",
+     "principalOrgId", "vpcId", "vpceId")
+)  # fmt: skip
+
+
+def _value(op: int, key: str, c: Context, r: Response, l: int) -> object:  # noqa: E741
+    """The value of one compiled variable (see ``context_vars.VARIABLES`` for each meaning)."""
+    if op == 1:
+        return c.request_id
+    if op == 2:
+        return c.extended_request_id
+    if op == 3:
+        return c.request.client_addr[0]
+    if op == 4:
+        return request_time(c)
+    if op == 5:
+        return int(c.start_wall * 1000)
+    if op == 6:
+        return c.request.method
+    if op == 7:
+        return c.method.resource_path if c.method is not None else None
+    if op == 8:
+        return c.method.resource_id if c.method is not None else None
+    if op == 9:
+        return r.status
+    if op == 10:
+        return "HTTP/1.1"
+    if op == 11:
+        return len(r.body)
+    if op == 12:
+        return l
+    if op == 13:
+        return c.integration_latency
+    if op == 14:
+        return c.integration_status
+    if op == 15:
+        return c.api_id or None
+    if op == 16:
+        return c.stage_name or None
+    if op == 17:
+        return _path(c)
+    if op == 18:
+        return _header(c, "host")
+    if op == 19:
+        return _header(c, "user-agent")
+    if op == 20:
+        return c.error
+    if op == 21:
+        return c.error_response_type
+    if op == 22:
+        return c.stage.account_id if c.stage is not None else None
+    if op == 23:
+        return c.stage.deployment_id if c.stage is not None else None
+    if op == _OP_IDENTITY:
+        return _identity(c, key)
+    return _auth(c, key)
+
+
+class AccessFormat:
+    """A compiled access-log format: the literal text around the variables, each variable an
+    opcode run by compiled code (or, for rare ones, an eval'd getter), joined once.
+    ``format(c, r, l)`` is the line for a request (``l``: response latency, ms)."""
+
+    __slots__ = ("getters", "keys", "literals", "modes", "ops")
+
+    def __init__(
+        self,
+        literals: list[str],
+        ops: list[int],
+        keys: list[str],
+        modes: list[int],
+        getters: list[Callable[[Context, Response, int], Any] | None],
+    ) -> None:
+        self.literals = literals  # one more than ops: the text before, between and after them
+        self.ops = ops
+        self.keys = keys
+        self.modes = modes
+        self.getters = getters
+
+    def format(self, c: Context, r: Response, l: int) -> str:  # noqa: E741
+        # A join, not a "%" template: the C formatter re-parses the template every call.
+        literals = self.literals
+        parts: list[str] = [literals[0]]
+        ops = self.ops
+        modes = self.modes
+        for i in range(len(ops)):
+            op = ops[i]
+            if op == _OP_OTHER:
+                getter = self.getters[i]
+                assert getter is not None
+                v: Any = getter(c, r, l)
+            else:
+                v = _value(op, self.keys[i], c, r, l)
+            mode = modes[i]
+            if mode == _JSON_LITERAL:
+                text = _json_literal(v)
+            elif mode == _IN_JSON:
+                text = _in_json_string(v)
+            elif mode == _IN_XML:
+                text = _in_xml(v)
+            elif isinstance(v, str):
+                text = v
+            elif v is None and mode == _DASH:
+                text = "-"
+            else:
+                text = str(v)
+            parts.append(text)
+            parts.append(literals[i + 1])
+        return "".join(parts)
+
+    def __call__(self, c: Context, r: Response, l: int) -> str:  # noqa: E741
+        return self.format(c, r, l)
+
+
+def _op_for(name: str) -> tuple[int, str]:
+    op = _OPS.get(name)
+    if op is not None:
+        return op, ""
+    if name.startswith("identity.") and name[9:] in _IDENTITY_KEYS:
+        return _OP_IDENTITY, name[9:]
+    if name.startswith("authorizer.") and name.count(".") == 1:
+        return _OP_AUTHORIZER, name[11:]  # _auth(c, key), in the table and its family alike
+    return _OP_OTHER, ""
+
+
+def compile_format(fmt: str) -> AccessFormat:
     """Raises ValueError for an unknown variable (UpdateStage refuses those first)."""
     if fmt.endswith("\n"):
         fmt = fmt[:-1]
     found = tokens(fmt)
     layout = fmt.lstrip()[:1]
     quoted = _quoted_positions(fmt, [s for s, _e, _n in found]) if layout == "{" else []
-    template = ""
-    exprs: list[str] = []
+    literals: list[str] = []
+    text = ""  # the literal text since the last variable
+    ops: list[int] = []
+    keys: list[str] = []
+    modes: list[int] = []
+    getters: list[Callable[[Context, Response, int], Any] | None] = []
     pos = 0
     for i, (start, end, name) in enumerate(found):
         var = lookup(name)
         if var is None:
             raise ValueError(f"unknown access-log variable $context.{name}")
-        template += fmt[pos:start].replace("%", "%%")
+        text += fmt[pos:start]
         pos = end
         in_string = layout == "{" and quoted[i]
         if var.expr == "None":
-            # Always null: AWS's "-" (JSON's null outside a string) goes into the template.
-            template += "null" if layout == "{" and not in_string else "-"
+            # Always null: AWS's "-" (JSON's null outside a string) is literal text.
+            text += "null" if layout == "{" and not in_string else "-"
             continue
-        template += "%s"
+        literals.append(text)
+        text = ""
         if layout == "{" and not in_string:
-            exprs.append(f"_json_literal({var.expr})")
+            modes.append(_JSON_LITERAL)
         elif var.escape and layout in ("{", "<"):
-            exprs.append(f"{'_in_json_string' if in_string else '_in_xml'}({var.expr})")
+            modes.append(_IN_JSON if in_string else _IN_XML)
         else:
-            exprs.append(f"_dash({var.expr})" if var.nullable else var.expr)
-    template += fmt[pos:].replace("%", "%%")
-    namespace = {**_HELPERS, "_T": template}
-    source = f"lambda c, r, l: _T % ({''.join(e + ', ' for e in exprs)})"
-    fn: Formatter = eval(source, namespace)  # source: our table only
-    return fn
+            modes.append(_DASH if var.nullable else _RAW)
+        op, key = _op_for(name)
+        ops.append(op)
+        keys.append(key)
+        getter: Callable[[Context, Response, int], Any] | None = None
+        if op == _OP_OTHER:
+            getter = eval(f"lambda c, r, l: {var.expr}", dict(_HELPERS))  # source: our table
+        getters.append(getter)
+    literals.append(text + fmt[pos:])
+    return AccessFormat(literals, ops, keys, modes, getters)
 
 
 # An expression that reads the response (``r``) or the response latency (``l``): access-log only.

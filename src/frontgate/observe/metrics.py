@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import mmap
+from operator import add
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -101,6 +102,27 @@ def derive_counts(block: list[int]) -> list[int]:
     return block
 
 
+def fold_methods(totals: dict[tuple[str, tuple[str, ...]], list[int]]) -> None:
+    """Complete summed series for reading: a request of a method with detailed metrics is
+    recorded in the method's series only, so each method series is added into its stage's
+    (created if no other method counted there yet); then the counts are derived."""
+    stages: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for (kind, labels), block in totals.items():
+        if kind == "r" and len(labels) == 4 and (labels[2] or labels[3]):
+            key: tuple[str, tuple[str, ...]] = ("r", (labels[0], labels[1], "", ""))
+            acc = stages.get(key)
+            if acc is None:
+                stages[key] = list(block)
+            else:
+                acc[:] = map(add, acc, block)
+    for stage_key, acc in stages.items():
+        have = totals.get(stage_key)
+        totals[stage_key] = acc if have is None else list(map(add, have, acc))
+    for (kind, _labels), block in totals.items():
+        if kind == "r":
+            derive_counts(block)
+
+
 class Shard:
     """One worker's region: header (magic, directory bytes used, slots used), directory, values.
     Pages never touched are never allocated, so the 32 MiB mapping costs only what is used."""
@@ -169,7 +191,7 @@ class Metrics:
 
     def record(self, base: int, status: int, elapsed: float, integration_ms: int | None) -> None:
         # COUNT and INT_COUNT are not written: they are the sums of the buckets, which readers
-        # compute (``derive_counts``); each slot written is a generic memoryview access.
+        # compute (``fold_methods``); each slot written is a generic memoryview access.
         v = self.v
         if status >= 400:
             v[base + (E4XX if status < 500 else E5XX)] += 1
@@ -180,30 +202,6 @@ class Metrics:
             ius = integration_ms * 1000
             v[base + INT_SUM] += ius
             v[base + INT_B + bucket_of(ius)] += 1
-
-    def record_both(
-        self, base: int, detail: int, status: int, elapsed: float, integration_ms: int | None
-    ) -> None:
-        """:meth:`record` into two series at once (stage and method, detailed metrics on):
-        the status class, buckets and conversions are worked out once."""
-        v = self.v
-        if status >= 400:
-            off = E4XX if status < 500 else E5XX
-            v[base + off] += 1
-            v[detail + off] += 1
-        us = int(elapsed * 1_000_000)
-        bucket = LAT_B + bucket_of(us)
-        v[base + LAT_SUM] += us
-        v[detail + LAT_SUM] += us
-        v[base + bucket] += 1
-        v[detail + bucket] += 1
-        if integration_ms is not None:
-            ius = integration_ms * 1000
-            ibucket = INT_B + bucket_of(ius)
-            v[base + INT_SUM] += ius
-            v[detail + INT_SUM] += ius
-            v[base + ibucket] += 1
-            v[detail + ibucket] += 1
 
     def add(self, slot: int, n: int = 1) -> None:
         self.v[slot] += n
@@ -217,11 +215,12 @@ class Metrics:
         plan = stage.observe if stage is not None else None
         if plan is None:
             return
-        self.v[plan.base_for(self) + offset] += 1
         method = ctx.method
         mplan = method.observe if method is not None else None
         if mplan is not None and mplan.detailed:
-            self.v[mplan.base_for(self) + offset] += 1
+            self.v[mplan.base_for(self) + offset] += 1  # folded into the stage's by the reader
+        else:
+            self.v[plan.base_for(self) + offset] += 1
 
     def set_pool(self, stats: dict[str, dict[str, int]]) -> None:
         v = self.v

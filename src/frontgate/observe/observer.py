@@ -79,24 +79,24 @@ class Observer:
                 self._global_access(ctx, resp, elapsed, env)
             return
         metrics = self.metrics
-        base = plan.base
-        if base < 0:
-            base = plan.base_for(metrics)
         method = ctx.method
         mplan = method.observe if method is not None else None
         if mplan is not None and mplan.detailed:
-            detail = mplan.base
-            if detail < 0:
-                detail = mplan.base_for(metrics)
-            metrics.record_both(base, detail, resp.status, elapsed, ctx.integration_latency)
+            # Only the method's series: the reader adds it into its stage's (metrics.py).
+            base = mplan.base
+            if base < 0:
+                base = mplan.base_for(metrics)
         else:
-            metrics.record(base, resp.status, elapsed, ctx.integration_latency)
+            base = plan.base
+            if base < 0:
+                base = plan.base_for(metrics)
+        metrics.record(base, resp.status, elapsed, ctx.integration_latency)
         access = plan.access
         if access is not None:
             sink = plan.sink
             if sink is None:
                 sink = plan.sink = self.sink(plan.access_arn or "stdout", G_ACCESS_DROPPED)
-            line = access(ctx, resp, int(elapsed * 1000))
+            line = access.format(ctx, resp, int(elapsed * 1000))
             sink.write(line)
             if self.otlp_logs is not None:
                 self.otlp_logs.emit(line, ctx.api_id, ctx.stage_name, ctx.request_id)

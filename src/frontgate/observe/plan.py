@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from frontgate.observe import exec_log, tracing
-from frontgate.observe.access_format import Formatter, compile_format
+from frontgate.observe.access_format import AccessFormat, compile_format
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -26,7 +26,7 @@ class StagePlan:
 
     __slots__ = ("access", "access_arn", "api_id", "base", "sink", "stage_name", "tracing")
 
-    def __init__(self, api_id: str, stage_name: str, access: Formatter | None,
+    def __init__(self, api_id: str, stage_name: str, access: AccessFormat | None,
                  access_arn: str | None, tracing: bool) -> None:  # fmt: skip
         self.api_id = api_id
         self.stage_name = stage_name

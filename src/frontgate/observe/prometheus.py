@@ -92,9 +92,7 @@ class Reader:
                 key = (kind, labels)
                 have = totals.get(key)
                 totals[key] = block if have is None else list(map(add, have, block))
-        for (kind, _), block in totals.items():
-            if kind == "r":
-                m.derive_counts(block)
+        m.fold_methods(totals)
         return totals
 
     def _label(self, kind: str, labels: tuple[str, ...]) -> str:

@@ -18,6 +18,7 @@ FLUSH_DELAY = 0.05
 FLUSH_BYTES = 65536
 REOPEN_DELAY = 5.0  # seconds between attempts to reopen a file that failed
 REPORT_EVERY = 60.0  # at most one process-log line per sink per minute about write failures
+CHECK_EVERY = 1.0  # seconds between looks at the file (rotated by another worker? too old?)
 
 
 class LogSink:
@@ -35,6 +36,7 @@ class LogSink:
         backups: int = 5,
         on_failure: Callable[[int], None] | None = None,
         text: bool = False,
+        check_every: float = CHECK_EVERY,
     ) -> None:
         self.path = path
         self.text = text
@@ -50,6 +52,11 @@ class LogSink:
         self._opened = 0.0
         self._retry_at = 0.0
         self._reported = 0.0
+        # The file is looked at (stat + fstat: a quarter of a flush's cost) once per
+        # ``check_every`` seconds, or sooner once our own writes may have filled it.
+        self.check_every = check_every
+        self._check_at = 0.0
+        self._size_seen = 0  # the file's size at the last look, plus what we wrote since
 
     def write(self, line: str) -> None:
         self._buf.append(line)
@@ -79,6 +86,7 @@ class LogSink:
             done = os.write(fd, data)
             while done < len(data):
                 done += os.write(fd, data[done:])
+            self._size_seen += done
         except OSError as exc:
             self._failed(exc, lines)
 
@@ -108,11 +116,16 @@ class LogSink:
                 self._retry_at = time.monotonic() + REOPEN_DELAY
                 raise
         assert self._fd is not None
+        now = time.monotonic()
+        if now < self._check_at and self._size_seen < self.max_bytes:
+            return self._fd
+        self._check_at = now + self.check_every
         try:
             rotated = os.stat(self.path).st_ino != self._ino
         except FileNotFoundError:
             rotated = True
         st = os.fstat(self._fd)
+        self._size_seen = st.st_size
         if rotated or st.st_size >= self.max_bytes or time.time() - self._opened >= self.max_age:
             self._rotate(rotated)
         return self._fd
@@ -122,6 +135,8 @@ class LogSink:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         st = os.fstat(fd)
         self._fd, self._ino = fd, st.st_ino
+        self._size_seen = st.st_size
+        self._check_at = 0.0  # look at it on the first flush
         # A file left from an earlier run is as old as its last write, not as this process.
         self._opened = min(time.time(), st.st_mtime) if st.st_size else time.time()
 
