@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
                 if r.non_2xx:
                     raise RuntimeError(f"{r.non_2xx} non-2xx answers: the figures would be wrong")
                 runs[state].append(r.rps)
-        log = workdir / "data-observe" / "logs" / "bench" / "access.log"
-        lines = sum(1 for _ in log.open()) if log.exists() else 0
+        # The file rotates at 100 MB during a run: count the backups too.
+        logs = (workdir / "data-observe" / "logs" / "bench").glob("access.log*")
+        lines = sum(sum(1 for _ in log.open()) for log in logs if not log.name.endswith(".lock"))
         with _Admin(admin) as m:
             metrics_ok = "frontgate_count_total{" in m.get("/metrics")
     off, on = statistics.median(runs["off"]), statistics.median(runs["on"])

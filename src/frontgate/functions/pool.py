@@ -50,15 +50,25 @@ class RunSpec:
     version: str = "$LATEST"
 
 
-@dataclass(slots=True)
 class Outcome:
-    """One finished invocation, before it is logged."""
+    """One finished invocation, before it is logged. A plain class, not a dataclass: one is
+    made per invocation, and mypyc compiles only a hand-written ``__init__``."""
 
-    payload: bytes
-    error: str | None  # Lambda's X-Amz-Function-Error semantics: None, or the error type
-    max_rss_mb: int = 0
-    init_ms: float | None = None
-    log: list[str] = field(default_factory=list)
+    __slots__ = ("error", "init_ms", "log", "max_rss_mb", "payload")
+
+    def __init__(
+        self,
+        payload: bytes,
+        error: str | None,  # Lambda's X-Amz-Function-Error semantics: None, or the error type
+        max_rss_mb: int = 0,
+        init_ms: float | None = None,
+        log: list[str] | None = None,
+    ) -> None:
+        self.payload = payload
+        self.error = error
+        self.max_rss_mb = max_rss_mb
+        self.init_ms = init_ms
+        self.log: list[str] = [] if log is None else log
 
 
 class WorkerGone(Exception):
