@@ -11,7 +11,7 @@ import pytest
 from tests.upstream.test_pool import Seen, Upstream
 
 from frontgate.upstream.errors import UpstreamProtocolError
-from frontgate.upstream.pool import UpstreamPool
+from frontgate.upstream.pool import UpstreamPool, UpstreamResponse
 
 _OK = b"Content-Length: 2\r\n\r\nok"
 
@@ -28,44 +28,35 @@ MALFORMED = {
 }
 
 
-@pytest.mark.parametrize("raw", MALFORMED.values(), ids=list(MALFORMED))
-def test_malformed_upstream_heads_are_refused(raw: bytes) -> None:
-    async def answer(req: Seen, writer: asyncio.StreamWriter) -> bool:
-        writer.write(raw)
-        return False
-
-    async def main() -> None:
-        async with Upstream(answer) as up:
-            pool = UpstreamPool()
-            with pytest.raises(UpstreamProtocolError, match="malformed upstream response"):
-                await pool.request("GET", up.url + "/", [], b"", 5.0)
-            await pool.close()
-
-    asyncio.run(main())
-
-
-def test_well_formed_head_is_kept_verbatim() -> None:
-    raw = b"HTTP/1.1 201 Made\r\nX-A:  spaced  \r\nx-b: caf\xe9\r\nSet-Cookie: a=1\r\n" + _OK
+async def _fetch(raw: bytes) -> UpstreamResponse:
+    """One GET through the pool to an upstream that answers ``raw`` and keeps the connection."""
 
     async def answer(req: Seen, writer: asyncio.StreamWriter) -> bool:
         writer.write(raw)
         return True
 
-    async def main() -> None:
-        async with Upstream(answer) as up:
-            pool = UpstreamPool()
-            resp = await pool.request("GET", up.url + "/", [], b"", 5.0)
-            assert resp.status == 201 and resp.reason == "Made" and resp.body == b"ok"
-            assert (
-                resp.head
-                == "X-A:  spaced  \r\nx-b: caf\xe9\r\nSet-Cookie: a=1\r\nContent-Length: 2\r\n"
-            )
-            assert resp.headers == [
-                ("X-A", "spaced"),
-                ("x-b", "caf\xe9"),
-                ("Set-Cookie", "a=1"),
-                ("Content-Length", "2"),
-            ]
+    async with Upstream(answer) as up:
+        pool = UpstreamPool()
+        try:
+            return await pool.request("GET", up.url + "/", [], b"", 5.0)
+        finally:
             await pool.close()
 
-    asyncio.run(main())
+
+@pytest.mark.parametrize("raw", MALFORMED.values(), ids=list(MALFORMED))
+def test_malformed_upstream_heads_are_refused(raw: bytes) -> None:
+    with pytest.raises(UpstreamProtocolError, match="malformed upstream response"):
+        asyncio.run(_fetch(raw))
+
+
+def test_well_formed_head_is_kept_verbatim() -> None:
+    raw = b"HTTP/1.1 201 Made\r\nX-A:  spaced  \r\nx-b: caf\xe9\r\nSet-Cookie: a=1\r\n" + _OK
+    resp = asyncio.run(_fetch(raw))
+    assert resp.status == 201 and resp.reason == "Made" and resp.body == b"ok"
+    assert resp.head == "X-A:  spaced  \r\nx-b: caf\xe9\r\nSet-Cookie: a=1\r\nContent-Length: 2\r\n"
+    assert resp.headers == [
+        ("X-A", "spaced"),
+        ("x-b", "caf\xe9"),
+        ("Set-Cookie", "a=1"),
+        ("Content-Length", "2"),
+    ]

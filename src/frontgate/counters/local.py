@@ -18,14 +18,11 @@ class _Tokens:
         self.tokens = tokens
         self.at = at  # last refill, monotonic seconds
 
-    def refill(self, bucket: Bucket, now: float) -> float:
+    def refill(self, bucket: Bucket, now: float) -> None:
         tokens = self.tokens + (now - self.at) * bucket.rate
         # A lowered burst applies at once: the bucket never holds more than it allows.
-        if tokens > bucket.burst:
-            tokens = bucket.burst
-        self.tokens = tokens
+        self.tokens = tokens if tokens < bucket.burst else bucket.burst
         self.at = now
-        return tokens
 
 
 class LocalCounters:
@@ -43,29 +40,18 @@ class LocalCounters:
             if used >= quota.limit:
                 return quota_rejection(quota, time.time())
         now = time.monotonic()
-        table = self._buckets
         if len(buckets) == 1:  # The usual case (the account's bucket): no list to build.
             b = buckets[0]
-            st = table.get(b.name)
-            if st is None:
-                st = table[b.name] = _Tokens(b.burst, now)
-                tokens = b.burst
-            else:
-                tokens = st.refill(b, now)
-            if tokens < 1.0:
-                return throttle_rejection(b, tokens)
-            st.tokens = tokens - 1.0
+            st = self._refilled(b, now)
+            if st.tokens < 1.0:
+                return throttle_rejection(b, st.tokens)
+            st.tokens -= 1.0
         else:
             states: list[_Tokens] = []
             for b in buckets:
-                st = table.get(b.name)
-                if st is None:
-                    st = table[b.name] = _Tokens(b.burst, now)
-                    tokens = b.burst
-                else:
-                    tokens = st.refill(b, now)
-                if tokens < 1.0:
-                    return throttle_rejection(b, tokens)
+                st = self._refilled(b, now)
+                if st.tokens < 1.0:
+                    return throttle_rejection(b, st.tokens)
                 states.append(st)
             for st in states:
                 st.tokens -= 1.0
@@ -73,6 +59,13 @@ class LocalCounters:
             self._quotas[quota.name] = used + 1
             self._remember(quota)
         return None
+
+    def _refilled(self, bucket: Bucket, now: float) -> _Tokens:
+        st = self._buckets.get(bucket.name)
+        if st is None:
+            st = self._buckets[bucket.name] = _Tokens(bucket.burst, now)
+        st.refill(bucket, now)
+        return st
 
     def seed_quota(self, quota: Quota, used: int) -> None:
         if quota.name not in self._quotas:
