@@ -283,8 +283,13 @@ def test_error_after_good_requests_keeps_them() -> None:
 
 
 @pytest.mark.parametrize("version", [b"2.0", b"0.9"])
-def test_other_http_versions_are_505(version: bytes) -> None:
-    err = error_of(b"GET / HTTP/" + version + b"\r\nHost: a\r\n\r\n")
+@pytest.mark.parametrize(
+    "connection", [b"", b"Connection: keep-alive\r\n", b"Connection: close\r\n"]
+)
+def test_other_http_versions_are_505(version: bytes, connection: bytes) -> None:
+    # Whatever the Connection field says: the version is read whenever keep-alive does not
+    # already prove HTTP/1.1.
+    err = error_of(b"GET / HTTP/" + version + b"\r\nHost: a\r\n" + connection + b"\r\n")
     assert err.status == 505
 
 

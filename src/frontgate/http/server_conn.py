@@ -64,8 +64,9 @@ _CONTENT_LENGTH: Final = b"content-length"
 _TRANSFER_ENCODING: Final = b"transfer-encoding"
 _EXPECT: Final = b"expect"
 _HOST: Final = b"host"
+_CONNECTION: Final = b"connection"
 _SPECIAL_LENS: Final = frozenset(
-    {len(_CONTENT_LENGTH), len(_TRANSFER_ENCODING), len(_EXPECT), len(_HOST)}
+    {len(_CONTENT_LENGTH), len(_TRANSFER_ENCODING), len(_EXPECT), len(_HOST), len(_CONNECTION)}
 )
 
 # Interned method names so a request does not allocate a new str for "GET".
@@ -127,6 +128,7 @@ class ServerConnection:
     __slots__ = (
         "_body_parts",
         "_body_size",
+        "_connection_seen",
         "_content_length",
         "_continue_pending",
         "_expect_continue",
@@ -135,6 +137,7 @@ class ServerConnection:
         "_header_budget",
         "_headers",
         "_host",
+        "_keep_alive",
         "_limits",
         "_max_headers",
         "_now",
@@ -182,6 +185,8 @@ class ServerConnection:
         self._te_seen = False
         self._expect_continue = False
         self._host: str | None = None
+        self._connection_seen = False
+        self._keep_alive = True
         self._version = "1.1"
 
     # -- input ----------------------------------------------------------------------------------
@@ -280,13 +285,20 @@ class ServerConnection:
             if self._host is not None:
                 raise self._abort(BAD_REQUEST)
             self._host = value.decode("latin-1").strip()
+        elif lname == _CONNECTION:
+            self._connection_seen = True
         elif lname == _EXPECT:
             if value.lower() != b"100-continue":
                 raise self._abort(EXPECTATION_FAILED)
             self._expect_continue = True
 
     def on_headers_complete(self) -> None:
-        version = self._parser.get_http_version()
+        parser = self._parser
+        keep_alive = self._keep_alive = parser.should_keep_alive()
+        # llhttp accepts HTTP/0.9, 1.0, 1.1 and 2.0, and keeps alive without a Connection field
+        # only for 1.1: then the version is known without get_http_version(), which formats a
+        # new string per request.
+        version = "1.1" if keep_alive and not self._connection_seen else parser.get_http_version()
         if version != "1.1" and version != "1.0":
             raise self._abort(VERSION_NOT_SUPPORTED)
         self._version = version
@@ -326,7 +338,7 @@ class ServerConnection:
                 self._request_headers,
                 parts[0] if len(parts) == 1 else b"".join(parts),
                 self._version,
-                parser.should_keep_alive(),
+                self._keep_alive,
                 host=self._host or "",
             )
         )
