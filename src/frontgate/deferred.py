@@ -65,20 +65,16 @@ class Deferred(Generic[T]):
         self._canceller = canceller
 
     def resolve(self, value: T) -> None:
+        self._settle(value, None)
+
+    def fail(self, error: BaseException) -> None:
+        self._settle(None, error)
+
+    def _settle(self, value: T | None, error: BaseException | None) -> None:
         if self.settled:
             return
         self.settled = True
         self.value = value
-        self._canceller = None
-        continuation = self._continuation
-        if continuation is not None:
-            self._continuation = None
-            self._call(continuation)
-
-    def fail(self, error: BaseException) -> None:
-        if self.settled:
-            return
-        self.settled = True
         self.error = error
         self._canceller = None
         continuation = self._continuation

@@ -9,6 +9,17 @@ pipeline treats a received ``Request`` as read-only.
 from __future__ import annotations
 
 
+def header_pairs(head: str) -> list[tuple[str, str]]:
+    """Serialized header lines (``Name: value\r\n`` each, as llhttp accepts them: no obs-fold,
+    no bare CR or LF) as (name, value) pairs, values without surrounding whitespace."""
+    out: list[tuple[str, str]] = []
+    for line in head.split("\r\n"):
+        name, sep, value = line.partition(":")
+        if sep:
+            out.append((name, value.strip(" \t")))
+    return out
+
+
 class Request:
     """One complete HTTP request as received from a client (the body fully buffered).
 
@@ -90,13 +101,7 @@ class Response:
         """Every header this response carries (before the serializer's own), in order."""
         if not self.head:
             return self.headers
-        out: list[tuple[str, str]] = []
-        for line in self.head.split("\r\n"):
-            name, sep, value = line.partition(":")
-            if sep:
-                out.append((name, value.strip(" \t")))
-        out.extend(self.headers)
-        return out
+        return [*header_pairs(self.head), *self.headers]
 
     def __repr__(self) -> str:
         return f"Response({self.status!r}, {self.all_headers()!r}, {self.body!r})"

@@ -43,13 +43,11 @@ class _Call:
             return
         ctx.integration_status = resp.status
         ctx.upstream_body = resp.body
-        if self.integ.type == "HTTP_PROXY":
-            # Header lines pass through as bytes; the pairs are parsed only for the log.
-            ctx.response = proxy_response(ctx, resp)
-            if ctx.exec_log is not None:
-                ctx.upstream_headers = resp.headers
-        else:
-            ctx.upstream_headers = resp.headers
+        proxy = self.integ.type == "HTTP_PROXY"
+        if proxy:
+            ctx.response = proxy_response(ctx, resp)  # header lines pass through as text
+        if not proxy or ctx.exec_log is not None:
+            ctx.upstream_headers = resp.headers  # parsed into pairs only when read
         if ctx.exec_log is not None:
             ctx.log(
                 f"Received response. Status: {resp.status}, Integration latency: "

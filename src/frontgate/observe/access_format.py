@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from frontgate.http.message import Response
     from frontgate.pipeline.context import Context
 
-Formatter = Callable[["Context", "Response", int], str]
-
 _json_str: Callable[[str], str] = json.encoder.encode_basestring
 
 
@@ -295,9 +293,6 @@ class AccessFormat:
             parts.append(text)
             parts.append(literals[i + 1])
         return "".join(parts)
-
-    def __call__(self, c: Context, r: Response, l: int) -> str:  # noqa: E741
-        return self.format(c, r, l)
 
 
 def _op_for(name: str) -> tuple[int, str]:

@@ -82,14 +82,9 @@ class Observer:
         method = ctx.method
         mplan = method.observe if method is not None else None
         if mplan is not None and mplan.detailed:
-            # Only the method's series: the reader adds it into its stage's (metrics.py).
-            base = mplan.base
-            if base < 0:
-                base = mplan.base_for(metrics)
+            base = mplan.base_for(metrics)  # the reader adds the method's series into the stage's
         else:
-            base = plan.base
-            if base < 0:
-                base = plan.base_for(metrics)
+            base = plan.base_for(metrics)
         metrics.record(base, resp.status, elapsed, ctx.integration_latency)
         access = plan.access
         if access is not None:

@@ -17,6 +17,7 @@ from httptools import (
 )
 
 from frontgate.http import write_batch
+from frontgate.http.message import header_pairs
 from frontgate.upstream.errors import (
     UpstreamError,
     UpstreamProtocolError,
@@ -44,13 +45,12 @@ class UpstreamResponse:
         status_line: str,
         head: str,
         body: bytes,
-        headers: list[tuple[str, str]] | None = None,
     ) -> None:
         self.status = status
         self.status_line = status_line  # "HTTP/1.1 200 OK", without its CRLF
         self.head = head
         self.body = body
-        self._headers = headers
+        self._headers: list[tuple[str, str]] | None = None
 
     @property
     def reason(self) -> str:
@@ -61,29 +61,11 @@ class UpstreamResponse:
     def headers(self) -> list[tuple[str, str]]:
         headers = self._headers
         if headers is None:
-            headers = self._headers = parse_header_lines(self.head)
+            headers = self._headers = header_pairs(self.head)
         return headers
 
     def __repr__(self) -> str:
         return f"UpstreamResponse({self.status}, {self.reason!r}, {self.headers!r}, {self.body!r})"
-
-
-def parse_header_lines(head: str) -> list[tuple[str, str]]:
-    """``Name: value`` lines (CRLF-terminated, already accepted by llhttp) as (name, value)
-    pairs; an obs-fold continuation line is joined to the value before it with one space."""
-    out: list[tuple[str, str]] = []
-    for raw in head.split("\n"):
-        line = raw.rstrip("\r")
-        if not line:
-            continue
-        if line[0] == " " or line[0] == "\t":
-            if out:
-                name, value = out[-1]
-                out[-1] = (name, (value + " " + line.strip(" \t")).strip(" \t"))
-            continue
-        name, _, value = line.partition(":")
-        out.append((name, value.strip(" \t")))
-    return out
 
 
 def _split_head(buf: bytes) -> tuple[str, str, int]:
@@ -365,7 +347,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     def _has_explicit_length(self) -> bool:
         # Only consulted when the connection closes before llhttp saw the message end.
-        for name, _ in parse_header_lines(self._head):
+        for name, _ in header_pairs(self._head):
             lowered = name.lower()
             if lowered == "content-length" or lowered == "transfer-encoding":
                 return True
