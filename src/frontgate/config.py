@@ -46,7 +46,9 @@ class Settings:
     # function ARNs that are not local, and per-function worker limits.
     functions_dir: str | None = None
     lambda_endpoint: str | None = None
-    function_concurrency: int = 10  # workers per function and gateway process when unreserved
+    # Concurrent invocations per function and gateway process when unreserved (Lambda: 1,000 per
+    # account). A quick handler serves them with a few warm workers (functions/pool.py).
+    function_concurrency: int = 100
     function_idle_timeout: float = 300.0  # seconds an idle function worker is kept warm
     # CPUs function workers run on ("1", "2-3", "1,3"); default: wherever the gateway runs.
     # Keeps handler code off the cores that serve traffic, as Lambda runs beside API Gateway.

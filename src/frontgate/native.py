@@ -41,6 +41,7 @@ COMPILED = (
     "frontgate.functions.logs",
     "frontgate.functions.permissions",
     "frontgate.functions.pool",
+    "frontgate.functions.result",
     "frontgate.http.limits",
     "frontgate.http.message",
     "frontgate.http.server",

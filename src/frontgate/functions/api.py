@@ -406,8 +406,9 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
         return {"StatusCode": 202}
     if kind != "RequestResponse":
         raise errors.InvalidParameterValue(f"Invalid InvocationType: {kind}")
+    tail = inp.get("LogType") == "Tail"
     result = await api.invoker.invoke(
-        arn, payload, source_arn=None, client_context=inp.get("ClientContext")
+        arn, payload, source_arn=None, client_context=inp.get("ClientContext"), tail=tail
     )
     out: dict[str, Any] = {
         "StatusCode": 200,
@@ -415,9 +416,8 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
         "ExecutedVersion": result.executed_version,
         "FunctionError": result.function_error,
     }
-    if inp.get("LogType") == "Tail":
-        tail = result.log_tail.encode()[-TAIL_BYTES:]
-        out["LogResult"] = base64.b64encode(tail).decode()
+    if tail:
+        out["LogResult"] = base64.b64encode(result.log_tail.encode()[-TAIL_BYTES:]).decode()
     return out
 
 

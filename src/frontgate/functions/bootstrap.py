@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import marshal
 import os
 import resource
 import sys
@@ -22,6 +23,11 @@ from frontgate.functions import frames, sandbox
 
 # Lambda's synchronous response limit (bytes): larger results become Function.ResponseSizeTooLarge.
 MAX_RESPONSE = 6291556
+# json.dumps(result) without its per-call argument handling (same output: the defaults).
+_ENCODER = json.JSONEncoder()
+_getrusage = resource.getrusage
+_clock = time.perf_counter
+_RUSAGE_SELF = resource.RUSAGE_SELF
 
 
 class _Channel:
@@ -35,7 +41,31 @@ class _Channel:
         data = frames.encode(meta, body)
         with self.lock:
             self.out.write(data)
-            self.out.flush()
+
+    def result(
+        self,
+        payload: bytes,
+        error_type: str | None = None,
+        fatal: bool = False,
+        handler_ms: float = 0.0,
+    ) -> None:
+        """The invocation's result, with the peak memory use for the REPORT line and how long
+        the handler ran (the gateway sizes its pool of workers by it)."""
+        maxrss_kb = _getrusage(_RUSAGE_SELF).ru_maxrss
+        if error_type is None and not fatal:
+            # The success frame's metadata without a JSON encoder (one per invocation).
+            meta = b'{"kind":"result","error":null,"maxrss_kb":%d,"fatal":false,"ms":%.3f}' % (
+                maxrss_kb,
+                handler_ms,
+            )
+            data = frames.HEADER.pack(len(meta), len(payload)) + meta + payload
+            with self.lock:
+                self.out.write(data)
+            return
+        self.send(
+            {"kind": frames.RESULT, "error": error_type, "maxrss_kb": maxrss_kb, "fatal": fatal},
+            payload,
+        )
 
 
 class _LogStream:
@@ -63,19 +93,29 @@ class _LogStream:
 
 
 class LambdaContext:
-    """The ``context`` argument, with the attributes Lambda's Python runtime provides."""
+    """The ``context`` argument, with the attributes Lambda's Python runtime provides. What is
+    the same for every invocation of this worker is set once on the class (``configure``)."""
 
-    def __init__(self, meta: dict[str, Any], env: dict[str, str]) -> None:
+    function_name = ""
+    function_version = ""
+    memory_limit_in_mb = ""
+    log_group_name = ""
+    log_stream_name = ""
+    identity = None
+
+    def __init__(self, meta: dict[str, Any]) -> None:
         self.aws_request_id: str = meta["id"]
         self.invoked_function_arn: str = meta["arn"]
-        self.function_name = env["AWS_LAMBDA_FUNCTION_NAME"]
-        self.function_version = env["AWS_LAMBDA_FUNCTION_VERSION"]
-        self.memory_limit_in_mb = env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
-        self.log_group_name = env["AWS_LAMBDA_LOG_GROUP_NAME"]
-        self.log_stream_name = env["AWS_LAMBDA_LOG_STREAM_NAME"]
-        self.identity = None
         self.client_context = meta.get("client_context")
         self._deadline_ms: int = meta["deadline_ms"]
+
+    @classmethod
+    def configure(cls, env: dict[str, str]) -> None:
+        cls.function_name = env["AWS_LAMBDA_FUNCTION_NAME"]
+        cls.function_version = env["AWS_LAMBDA_FUNCTION_VERSION"]
+        cls.memory_limit_in_mb = env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
+        cls.log_group_name = env["AWS_LAMBDA_LOG_GROUP_NAME"]
+        cls.log_stream_name = env["AWS_LAMBDA_LOG_STREAM_NAME"]
 
     def get_remaining_time_in_millis(self) -> int:
         return max(self._deadline_ms - int(time.time() * 1000), 0)
@@ -143,7 +183,7 @@ def _load(handler: str) -> tuple[Any, dict[str, Any] | None]:
     return func, None
 
 
-def _serve(channel: _Channel, inp: BinaryIO) -> None:
+def _serve(channel: _Channel, inp: int) -> None:
     env = dict(os.environ)
     formatter = _LambdaFormatter()
     root = logging.getLogger()
@@ -155,17 +195,24 @@ def _serve(channel: _Channel, inp: BinaryIO) -> None:
     func, init_error = _load(env["_HANDLER"])
     init_ms = (time.perf_counter() - started) * 1000
     channel.send({"kind": frames.READY, "init_ms": init_ms, "init_error": init_error})
-    decoder = frames.Decoder()
+    LambdaContext.configure(env)
+    decoder = frames.Decoder(trusted=True)
+    read = os.read
     while True:
         # 64 KiB: a 1 MiB read buffer is an mmap and page faults per invocation.
-        data = inp.read(65536)
+        data = read(inp, 65536)
         if not data:
             return
         for meta, body in decoder.feed(data):
             formatter.request_id = meta["id"]
-            fatal = _invoke(channel, func, init_error, meta, body, env)
-            if fatal:
+            if _invoke(channel, func, init_error, meta, body):
                 os._exit(1)
+
+
+def _event(meta: dict[str, Any], body: bytes) -> Any:
+    if meta.get("body") == frames.BODY_MARSHAL:
+        return marshal.loads(body)  # built by the gateway: its own interpreter's format
+    return json.loads(body) if body else None
 
 
 def _invoke(
@@ -174,7 +221,6 @@ def _invoke(
     init_error: dict[str, Any] | None,
     meta: dict[str, Any],
     body: bytes,
-    env: dict[str, str],
 ) -> bool:
     """Run one invocation and send its result; True when this worker must not be reused."""
     fatal = False
@@ -182,11 +228,12 @@ def _invoke(
         out, error_type = init_error, init_error["errorType"]
     else:
         try:
-            event = json.loads(body) if body else None
-            result = func(event, LambdaContext(meta, env))
+            started = _clock()
+            result = func(_event(meta, body), LambdaContext(meta))
+            handler_ms = (_clock() - started) * 1000
             try:
-                payload = json.dumps(result).encode()
-            except (TypeError, ValueError) as exc:
+                payload = _ENCODER.encode(result).encode()  # json.dumps(result), as Lambda
+            except (TypeError, ValueError, RecursionError) as exc:
                 out = {
                     "errorMessage": f"Unable to marshal response: {exc}",
                     "errorType": "Runtime.MarshalError",
@@ -203,7 +250,7 @@ def _invoke(
                     }
                     error_type = "Function.ResponseSizeTooLarge"
                 else:
-                    _send_result(channel, payload, None)
+                    channel.result(payload, handler_ms=handler_ms)
                     return False
         except MemoryError:
             out = {
@@ -219,21 +266,13 @@ def _invoke(
                 f"[ERROR] {error_type}: {out['errorMessage']}\nTraceback (most recent call last):\n"
             )
             sys.stdout.write(line + "".join(out["stackTrace"]))
-    _send_result(channel, json.dumps(out).encode(), error_type, fatal)
+    channel.result(json.dumps(out).encode(), error_type, fatal)
     return fatal
-
-
-def _send_result(
-    channel: _Channel, payload: bytes, error_type: str | None, fatal: bool = False
-) -> None:
-    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    meta = {"kind": frames.RESULT, "error": error_type, "maxrss_kb": maxrss_kb, "fatal": fatal}
-    channel.send(meta, payload)
 
 
 def main() -> None:
     out = os.fdopen(os.dup(1), "wb", buffering=0)
-    inp = os.fdopen(os.dup(0), "rb", buffering=0)
+    inp = os.dup(0)
     os.dup2(2, 1)  # C-level stdout joins stderr on the log pipe
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

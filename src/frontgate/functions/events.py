@@ -41,7 +41,10 @@ class MalformedResponse(Exception):
 
 
 class PayloadFormat(Protocol):
-    def event(self, ctx: Context) -> bytes: ...
+    """``event`` builds the event as a JSON-compatible object (the invoker encodes it as its
+    destination needs); ``response`` reads the function's JSON answer."""
+
+    def event(self, ctx: Context) -> dict[str, Any]: ...
 
     def response(self, ctx: Context, payload: bytes) -> Response: ...
 
@@ -96,7 +99,7 @@ def _first(pairs: list[tuple[str, str]], lname: str) -> str | None:
 class V1:
     """REST API Lambda proxy (payload format 1.0)."""
 
-    def event(self, ctx: Context) -> bytes:
+    def event(self, ctx: Context) -> dict[str, Any]:
         pairs = _header_pairs(ctx)
         headers: dict[str, str] = {}
         multi_headers: dict[str, list[str]] = {}
@@ -161,7 +164,7 @@ class V1:
             "body": body,
             "isBase64Encoded": is_b64,
         }
-        return fastjson.dumps(event).encode()
+        return event
 
     def response(self, ctx: Context, payload: bytes) -> Response:
         doc = _json_object(payload)
@@ -176,7 +179,7 @@ class V2:
     def __init__(self, route_key: str = "$default") -> None:
         self.route_key = route_key
 
-    def event(self, ctx: Context) -> bytes:
+    def event(self, ctx: Context) -> dict[str, Any]:
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for k, v in _header_pairs(ctx):
@@ -231,7 +234,7 @@ class V2:
         event["isBase64Encoded"] = is_b64
         if stage.variables:
             event["stageVariables"] = dict(stage.variables)
-        return fastjson.dumps(event).encode()
+        return event
 
     def response(self, ctx: Context, payload: bytes) -> Response:
         try:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import marshal
 from pathlib import Path
 from typing import Any
 
-from frontgate import ids
-from frontgate.functions import errors, logs, permissions
+from frontgate import fastjson, ids
+from frontgate.deferred import Deferred, wait
+from frontgate.functions import errors, frames, logs, permissions
 from frontgate.functions.arns import function_arn, parse_function
-from frontgate.functions.pool import FunctionPool, RunSpec
+from frontgate.functions.pool import FunctionPool, Invocation, RunSpec
 from frontgate.functions.registry import FUNCTION, run_spec
 from frontgate.functions.remote import RemoteLambda
 from frontgate.functions.result import InvokeResult
@@ -25,6 +27,10 @@ log = logging.getLogger("frontgate.functions")
 
 MAX_REQUEST = 6291456  # Lambda's synchronous invocation payload quota (6 MB)
 MAX_ASYNC_REQUEST = 1048576  # the asynchronous (Event) quota: 1 MB since 2024 (was 256 KB)
+
+# An event: JSON text, or a JSON-compatible object (dicts, lists, str, int, float, bool, None;
+# never tuples, and no container twice, so marshal gives the worker what JSON would).
+Payload = bytes | dict[str, Any]
 
 
 class _Entry:
@@ -61,7 +67,7 @@ class FunctionInvoker:
         region: str,
         upstream: UpstreamPool | None = None,
         lambda_endpoint: str | None = None,
-        concurrency: int = 10,
+        concurrency: int = 100,
         idle_timeout: float = 300.0,
         max_procs: int = 128,
         refresh_interval: float = 1.0,
@@ -100,10 +106,7 @@ class FunctionInvoker:
             task.cancel()
         for entry in self._entries.values():
             if entry.pool is not None:
-                entry.pool.retired = True
-                entry.pool.idle.clear()
-                for worker in list(entry.pool.live):
-                    worker.kill(wait=True)
+                entry.pool.close()
         for flog in self._logs.values():
             flog.close()
 
@@ -165,8 +168,9 @@ class FunctionInvoker:
 
     # -- invocation -----------------------------------------------------------------------------
 
-    async def _entry(self, function: str) -> tuple[_Entry | None, str, str]:
-        """(local entry or None, region, canonical ARN) for a FunctionName/ARN."""
+    def _known(self, function: str) -> tuple[_Entry | None, str, str, bool] | None:
+        """(local entry or None, region, canonical ARN, local) for a FunctionName/ARN, or None
+        when a local function's document must be read from the store first."""
         resolved = self._refs.get(function)
         if resolved is None:
             ref = parse_function(function)  # Raises for a malformed name: never cached.
@@ -178,38 +182,102 @@ class FunctionInvoker:
             resolved = self._refs[function] = (region, ref.name, arn, local)
         region, name, arn, local = resolved
         if not local:
-            return None, region, arn
+            return None, region, arn, False
         entry = self._entries.get((region, name))
         if entry is None:
-            await self.reload(region, name)
-            entry = self._entries.get((region, name))
-        return entry, region, arn
+            return None
+        return entry, region, arn, True
 
-    async def invoke(
+    async def _entry(self, function: str) -> tuple[_Entry | None, str, str]:
+        """(local entry or None, region, canonical ARN), reading the store on a miss."""
+        known = self._known(function)
+        if known is None:
+            region, name, _arn, _local = self._refs[function]
+            await self.reload(region, name)
+            known = self._known(function)
+        if known is None:
+            region, _name, arn, _local = self._refs[function]
+            return None, region, arn
+        return known[0], known[1], known[2]
+
+    def begin(
         self,
         function_arn: str,
-        payload: bytes,
+        payload: Payload,
         *,
         source_arn: str | None,
         timeout: float | None = None,
         client_context: str | None = None,
-    ) -> InvokeResult:
-        """Run a function synchronously (RequestResponse).
+        tail: bool = False,
+    ) -> Deferred[InvokeResult]:
+        """Run a function synchronously (RequestResponse); the result arrives through the
+        returned ``Deferred``.
 
-        ``source_arn`` set means API Gateway is the caller: the function's resource policy must
-        allow it (``errors.AccessDenied`` otherwise). ``timeout`` bounds the caller's wait (the
-        function keeps its own timeout). Raises ``errors.LambdaError`` subclasses (not found,
-        throttled, payload too large) and ``TimeoutError`` when ``timeout`` passes first."""
-        entry, region, arn = await self._entry(function_arn)
-        if len(payload) > MAX_REQUEST:
-            raise errors.RequestTooLarge(
-                f"Request must be smaller than {MAX_REQUEST} bytes for the InvokeFunction operation"
-            )
-        if entry is None:
+        ``payload`` is the event: JSON text (the Lambda API's Invoke) or a JSON-compatible
+        object the gateway built (AWS_PROXY, authorizers), which a local worker receives without
+        a JSON round trip. ``source_arn`` set means API Gateway is the caller: the function's
+        resource policy must allow it (``errors.AccessDenied`` otherwise). ``timeout`` bounds
+        the caller's wait (the function keeps its own timeout). Fails with
+        ``errors.LambdaError`` subclasses (not found, throttled, payload too large) and
+        ``TimeoutError`` when ``timeout`` passes first. ``tail`` keeps the invocation's log
+        for ``InvokeResult.log_tail``."""
+        done: Deferred[InvokeResult] = Deferred()
+        try:
+            known = self._known(function_arn)
+            if known is not None and known[0] is not None:
+                self._start_local(
+                    known[0], payload, source_arn, timeout, client_context, tail, done
+                )
+                return done
+        except Exception as exc:
+            done.fail(exc)
+            return done
+        # A function this process has not read yet, or a remote one: in a Task.
+        task = asyncio.get_running_loop().create_task(
+            self._start_slow(function_arn, payload, source_arn, timeout, client_context, tail, done)
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return done
+
+    async def _start_slow(
+        self,
+        function_arn: str,
+        payload: Payload,
+        source_arn: str | None,
+        timeout: float | None,
+        client_context: str | None,
+        tail: bool,
+        done: Deferred[InvokeResult],
+    ) -> None:
+        try:
+            entry, region, arn = await self._entry(function_arn)
+            if entry is not None:
+                self._start_local(entry, payload, source_arn, timeout, client_context, tail, done)
+                return
             if self.remote is None:
                 raise errors.not_found(arn)
+            body = _json_payload(payload)
+            if len(body) > MAX_REQUEST:
+                raise _too_large()
             wait = timeout if timeout is not None else 900.0
-            return await self.remote.invoke(function_arn, region, payload, wait, "RequestResponse")
+            result = await self.remote.invoke(function_arn, region, body, wait, "RequestResponse")
+        except Exception as exc:
+            done.fail(exc)
+            return
+        done.resolve(result)
+
+    def _start_local(
+        self,
+        entry: _Entry,
+        payload: Payload,
+        source_arn: str | None,
+        timeout: float | None,
+        client_context: str | None,
+        tail: bool,
+        done: Deferred[InvokeResult],
+    ) -> None:
+        body, kind = _local_payload(payload)
         if source_arn is not None and not entry.allows(source_arn):
             raise errors.AccessDenied(
                 f"The resource policy of {entry.spec.arn} does not allow principal "
@@ -222,25 +290,39 @@ class FunctionInvoker:
         if pool is None or pool.retired:
             pool = entry.pool = FunctionPool(
                 entry.spec,
-                self.log_of(region, entry.spec.name),
+                self.log_of(entry.spec.region, entry.spec.name),
                 self.concurrency,
                 self.max_procs,
                 self.cpus,
             )
-        request_id = ids.request_id()
-        run = pool.invoke(request_id, payload, entry.spec.arn, client_context)
-        if timeout is None or timeout >= entry.spec.timeout + 1:
-            outcome = await run
-        else:
+        call = Invocation(
+            pool, ids.request_id(), body, kind, entry.spec.arn, client_context, done, tail
+        )
+        if timeout is not None and timeout < entry.spec.timeout + 1:
             # The caller gives up first; the invocation runs to its own end, as on AWS.
-            task = asyncio.get_running_loop().create_task(run)
-            self._background.add(task)
-            task.add_done_callback(_discard(self._background))
-            outcome = await asyncio.wait_for(asyncio.shield(task), timeout)
-        return InvokeResult(
-            payload=outcome.payload,
-            function_error=outcome.error,
-            log_tail="".join(outcome.log),
+            call.caller_timer = pool.loop.call_later(timeout, call.caller_gave_up)
+        pool.submit(call)
+
+    async def invoke(
+        self,
+        function_arn: str,
+        payload: Payload,
+        *,
+        source_arn: str | None,
+        timeout: float | None = None,
+        client_context: str | None = None,
+        tail: bool = False,
+    ) -> InvokeResult:
+        """``begin`` for coroutines."""
+        return await wait(
+            self.begin(
+                function_arn,
+                payload,
+                source_arn=source_arn,
+                timeout=timeout,
+                client_context=client_context,
+                tail=tail,
+            )
         )
 
     async def invoke_event(self, function_arn: str, payload: bytes) -> None:
@@ -265,8 +347,32 @@ class FunctionInvoker:
 
         task = asyncio.get_running_loop().create_task(run())
         self._background.add(task)
-        task.add_done_callback(_discard(self._background))
+        task.add_done_callback(self._background.discard)
 
 
-def _discard(tasks: set[asyncio.Task[Any]]) -> Any:
-    return tasks.discard
+def _local_payload(payload: Payload) -> tuple[bytes, int]:
+    """The invoke frame's body for a local worker, and its kind; raises RequestTooLarge."""
+    if isinstance(payload, bytes):
+        if len(payload) > MAX_REQUEST:
+            raise _too_large()
+        return payload, frames.BODY_JSON
+    try:
+        body = marshal.dumps(payload, 4)
+    except ValueError:  # not marshallable: only JSON will do
+        return _local_payload(_json_payload(payload))
+    # Lambda's quota counts the event's JSON; the two sizes are close, so encode only when near.
+    if len(body) > MAX_REQUEST // 2 and len(_json_payload(payload)) > MAX_REQUEST:
+        raise _too_large()
+    return body, frames.BODY_MARSHAL
+
+
+def _json_payload(payload: Payload) -> bytes:
+    if isinstance(payload, bytes):
+        return payload
+    return fastjson.dumps(payload).encode()
+
+
+def _too_large() -> errors.RequestTooLarge:
+    return errors.RequestTooLarge(
+        f"Request must be smaller than {MAX_REQUEST} bytes for the InvokeFunction operation"
+    )

@@ -1,22 +1,42 @@
 """Warm worker processes for one function: reused across invocations, grown on demand up to the
 function's concurrency (beyond it Lambda throttles instead of queueing), shrunk when idle. A worker
 that times out, runs out of memory or crashes is killed with everything it started and replaced
-by the next cold start."""
+by the next cold start.
+
+An invocation on a warm worker runs without a Task or a Future: ``FunctionPool.submit`` writes
+the frame, the worker's pipe callback settles the invocation's ``Deferred`` when the result
+frame arrives, and one timer per pool (armed at the earliest deadline) ends invocations that run
+out of time. Only a cold start (spawn, then wait for the runtime's init) runs in a Task.
+
+When every warm worker is busy, an invocation within the concurrency waits for the first one to
+free up, and a new worker is started only when the busy ones will not be free soon: they have
+been taking longer than ``SLOW_HANDLER`` per invocation, or none has finished one for
+``STUCK_AFTER`` (the handlers block now and then; or the function is new and its handler's
+duration unknown).
+No more than one cold start per CPU the workers run on (plus one) is under way at a time. A
+short handler is thus served by a few warm processes however many requests arrive at once,
+instead of one process per request: on a shared core, every extra busy process costs each
+invocation a switch to a cold cache (docs/BENCHMARKS.md, "Function workers"). A handler that
+blocks grows the pool as before, one cold start per CPU at a time.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import signal
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Final, cast
 
+from frontgate.deferred import Deferred
 from frontgate.functions import frames, logs, sandbox
 from frontgate.functions.errors import TooManyRequests
+from frontgate.functions.result import InvokeResult
 
 _log = logging.getLogger("frontgate.functions")
 _warned: set[str] = set()
@@ -29,6 +49,12 @@ def log_once(message: str) -> None:
 
 
 INIT_TIMEOUT = 10.0  # Lambda's limit on the init phase of an on-demand function, seconds
+# A handler slower than this (ms, moving average) gets a worker per invocation: more of them
+# pay off. Faster ones share a few warm workers.
+SLOW_HANDLER: Final = 5.0
+# Seconds without a finished invocation after which a pool of quick workers grows anyway. Longer
+# than a busy gateway's loop iteration, so a saturated gateway does not read as stuck workers.
+STUCK_AFTER: Final = 0.05
 _PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 _BASE_ENV = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "VIRTUAL_ENV", "PYTHONPATH")
 
@@ -50,31 +76,126 @@ class RunSpec:
     version: str = "$LATEST"
 
 
-class Outcome:
-    """One finished invocation, before it is logged. A plain class, not a dataclass: one is
-    made per invocation, and mypyc compiles only a hand-written ``__init__``."""
-
-    __slots__ = ("error", "init_ms", "log", "max_rss_mb", "payload")
-
-    def __init__(
-        self,
-        payload: bytes,
-        error: str | None,  # Lambda's X-Amz-Function-Error semantics: None, or the error type
-        max_rss_mb: int = 0,
-        init_ms: float | None = None,
-        log: list[str] | None = None,
-    ) -> None:
-        self.payload = payload
-        self.error = error
-        self.max_rss_mb = max_rss_mb
-        self.init_ms = init_ms
-        self.log: list[str] = [] if log is None else log
-
-
 class WorkerGone(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class Invocation:
+    """One invocation, from submission until ``done`` is settled (exactly once) with an
+    ``InvokeResult``: by the worker's result frame, its exit, or the timeout."""
+
+    __slots__ = (
+        "arn",
+        "body",
+        "body_kind",
+        "caller_timer",
+        "captured",
+        "client_context",
+        "deadline",
+        "done",
+        "init_ms",
+        "pool",
+        "queued_at",
+        "request_id",
+        "started",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        pool: FunctionPool,
+        request_id: str,
+        body: bytes,
+        body_kind: int,
+        arn: str,
+        client_context: str | None,
+        done: Deferred[InvokeResult],
+        tail: bool,
+    ) -> None:
+        self.pool = pool
+        self.request_id = request_id
+        self.body = body
+        self.body_kind = body_kind
+        self.arn = arn
+        self.client_context = client_context
+        self.done = done
+        # This invocation's log text, kept only when the caller asked for it (LogType=Tail).
+        self.captured: list[str] | None = [] if tail else None
+        self.worker: Worker | None = None
+        self.started = 0.0
+        self.deadline = math.inf  # loop time at which the function's timeout ends it
+        self.queued_at = 0.0
+        self.init_ms: float | None = None  # the worker's init, reported by its first invocation
+        self.caller_timer: asyncio.TimerHandle | None = None
+
+    def emit(self, text: str) -> None:
+        self.pool.log.write(text)
+        captured = self.captured
+        if captured is not None:
+            captured.append(text)
+
+    def caller_gave_up(self) -> None:
+        """The caller's own timeout (an integration timeout shorter than the function's): the
+        caller gets a TimeoutError now; the invocation runs to its own end, as on AWS."""
+        self.caller_timer = None
+        self.done.fail(TimeoutError())
+
+    def finished(self, meta: dict[str, Any], body: bytes) -> None:
+        """The worker's result frame."""
+        pool = self.pool
+        duration = (time.perf_counter() - self.started) * 1000
+        max_mb = int(meta.get("maxrss_kb", 0)) // 1024
+        self.emit(
+            logs.end_lines(self.request_id, duration, pool.spec.memory_mb, max_mb, self.init_ms)
+        )
+        worker = self.worker
+        assert worker is not None
+        pool.release(worker, bool(meta.get("fatal")), float(meta.get("ms", duration)))
+        self._settle(body, "Unhandled" if meta.get("error") else None)
+
+    def timed_out(self) -> None:
+        """The function's timeout passed (or its worker's init did): Sandbox.Timedout."""
+        spec = self.pool.spec
+        self._lost()
+        duration = (time.perf_counter() - self.started) * 1000 if self.started else 0.0
+        self.emit(
+            logs.end_lines(self.request_id, duration, spec.memory_mb, 0, self.init_ms, spec.timeout)
+        )
+        self._settle(_timeout_payload(self.request_id, spec.timeout), "Unhandled")
+
+    def gone(self, detail: str) -> None:
+        """The worker exited (crash, out of memory, os._exit) before answering."""
+        self._lost()
+        duration = (time.perf_counter() - self.started) * 1000 if self.started else 0.0
+        self.emit(
+            f"{logs.iso_now()} {self.request_id} Error: Runtime exited with error: "
+            f"{detail}\nRuntime.ExitError\n"
+        )
+        self.emit(
+            logs.end_lines(self.request_id, duration, self.pool.spec.memory_mb, 0, self.init_ms)
+        )
+        self._settle(_exit_payload(self.request_id, detail), "Unhandled")
+
+    def _lost(self) -> None:
+        """Kill the worker this invocation ran on (with whatever it started, and its cgroup)."""
+        worker = self.worker
+        if worker is not None:
+            self.worker = None
+            worker.call = None
+            worker.kill()
+            self.pool.lost(worker, True)
+
+    def _settle(self, payload: bytes, error: str | None) -> None:
+        self.pool.in_flight -= 1
+        timer = self.caller_timer
+        if timer is not None:
+            self.caller_timer = None
+            timer.cancel()
+        captured = self.captured
+        tail = "".join(captured) if captured is not None else ""
+        self.done.resolve(InvokeResult(payload, error, tail, self.pool.spec.version))
 
 
 class Worker(asyncio.SubprocessProtocol):
@@ -83,10 +204,10 @@ class Worker(asyncio.SubprocessProtocol):
     def __init__(self, pool: FunctionPool) -> None:
         self.pool = pool
         self.transport: asyncio.SubprocessTransport | None = None
-        loop = self.loop = asyncio.get_running_loop()
-        self.ready: asyncio.Future[dict[str, Any]] = loop.create_future()
-        self.current: asyncio.Future[tuple[dict[str, Any], bytes]] | None = None
-        self.captured: list[str] | None = None
+        self.stdin: asyncio.WriteTransport | None = None
+        self.ready: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.call: Invocation | None = None  # the invocation it is running
+        self.init_ms: float | None = None  # until its first invocation reports it
         self.decoder = frames.Decoder()
         self.exit_detail: str | None = None
         self.last_used = time.monotonic()
@@ -103,19 +224,22 @@ class Worker(asyncio.SubprocessProtocol):
             return
         for meta, body in self.decoder.feed(data):
             kind = meta.get("kind")
-            if kind == frames.LOG:
+            if kind == frames.RESULT:
+                call = self.call
+                if call is not None:
+                    self.call = None
+                    call.finished(meta, body)
+            elif kind == frames.LOG:
                 self._log(body.decode("utf-8", "replace"))
-            elif kind == frames.RESULT:
-                fut, self.current = self.current, None
-                if fut is not None and not fut.done():
-                    fut.set_result((meta, body))
             elif kind == frames.READY and not self.ready.done():
                 self.ready.set_result(meta)
 
     def _log(self, text: str) -> None:
-        self.pool.log.write(text)
-        if self.captured is not None:
-            self.captured.append(text)
+        call = self.call
+        if call is not None:
+            call.emit(text)
+        else:
+            self.pool.log.write(text)
 
     def process_exited(self) -> None:
         code = self.transport.get_returncode() if self.transport is not None else None
@@ -127,21 +251,29 @@ class Worker(asyncio.SubprocessProtocol):
             self.exit_detail = f"signal: {name}"
         else:
             self.exit_detail = f"exit status {code}"
-        gone = WorkerGone(self.exit_detail)
-        for fut in (self.ready, self.current):
-            if fut is not None and not fut.done():
-                fut.set_exception(gone)
-        self.pool.forget(self)
+        if not self.ready.done():
+            self.ready.set_exception(WorkerGone(self.exit_detail))
+        call = self.call
+        if call is not None:
+            call.gone(self.exit_detail)  # kills what is left and tells the pool
+        elif self in self.pool.live:
+            self.pool.lost(self, False)
 
-    def send(
-        self, meta: dict[str, Any], body: bytes
-    ) -> asyncio.Future[tuple[dict[str, Any], bytes]]:
-        assert self.transport is not None
-        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = self.loop.create_future()
-        self.current = fut
-        pipe = cast(asyncio.WriteTransport, self.transport.get_pipe_transport(0))
-        pipe.write(frames.encode(meta, body))
-        return fut
+    def send(self, call: Invocation, deadline_ms: int) -> None:
+        self.call = call
+        stdin = self.stdin
+        if stdin is None:
+            assert self.transport is not None
+            stdin = self.stdin = cast(asyncio.WriteTransport, self.transport.get_pipe_transport(0))
+        meta = {
+            "kind": frames.INVOKE,
+            "id": call.request_id,
+            "arn": call.arn,
+            "deadline_ms": deadline_ms,
+            "client_context": call.client_context,
+            "body": call.body_kind,
+        }
+        stdin.write(frames.encode_trusted(meta, call.body))
 
     def kill(self, *, wait: bool = False) -> None:
         """Kill the worker's whole process group and cgroup (fork bombs, stray children);
@@ -175,94 +307,155 @@ class FunctionPool:
         self.log = log
         self.limit = spec.reserved if spec.reserved is not None else limit
         self.max_procs = max_procs
+        # Workers kept busy at once while invocations are short, and cold starts under way at
+        # once: two per CPU the workers may use (one runs while the other's result travels to
+        # the gateway and its next event comes back), plus one.
+        self.eager = 2 * (len(cpus) if cpus else os.cpu_count() or 1) + 1
         self.idle: deque[Worker] = deque()
-        self.live: set[Worker] = set()
+        self.live: set[Worker] = set()  # started, starting or busy; not yet killed
+        self.waiting: deque[Invocation] = deque()  # submitted, no worker yet
+        self.in_flight = 0  # submitted and not yet settled: what the concurrency limit counts
+        self.busy = 0  # workers running an invocation
+        self.starting = 0  # workers in their cold start
+        self.handler_ms = 0.0  # moving average of the handler's own duration
+        self.progress = 0.0  # loop time of the last finished invocation or ready worker
         self.retired = False
+        self.loop = asyncio.get_running_loop()
+        self._expiry: asyncio.TimerHandle | None = None  # at the earliest running deadline
+        self._regrow: asyncio.TimerHandle | None = None  # when waiters will have waited enough
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    async def invoke(
-        self, request_id: str, payload: bytes, invoked_arn: str, client_context: str | None
-    ) -> Outcome:
-        """Run one invocation; raises TooManyRequests when every allowed worker is busy."""
-        cold = not self.idle
-        if cold:
-            if len(self.live) >= self.limit:
-                reserved = self.spec.reserved is not None
-                raise TooManyRequests(
+    def submit(self, call: Invocation) -> None:
+        """Start ``call`` on a warm worker, or queue it for the next one (starting one when
+        needed); fails its ``done`` with TooManyRequests beyond the function's concurrency."""
+        if self.in_flight >= self.limit:
+            reserved = self.spec.reserved is not None
+            call.done.fail(
+                TooManyRequests(
                     "Rate Exceeded.",
                     reason="ReservedFunctionConcurrentInvocationLimitExceeded"
                     if reserved
                     else "ConcurrentInvocationLimitExceeded",
                 )
-            worker = await self._spawn()
-        else:
-            worker = self.idle.pop()  # the most recently used: the warmest
+            )
+            return
+        self.in_flight += 1
+        if self.idle and not self.waiting and (self.busy < self.eager or self._slow()):
+            self._run(self.idle.pop(), call)  # the most recently used: the warmest
+            return
+        call.queued_at = self.loop.time()
+        self.waiting.append(call)
+        self._dispatch()
+
+    def _slow(self) -> bool:
+        """Whether invocations keep workers busy long enough that more of them pay off."""
+        return self.handler_ms > SLOW_HANDLER
+
+    def _dispatch(self) -> None:
+        """Give waiting invocations to idle workers, and start workers, as far as the rules in
+        the module's docstring allow; arm a timer for when waiting long enough lifts them."""
+        waiting = self.waiting
+        while waiting:
+            slow = self._slow()
+            if self.busy >= self.eager and not slow:
+                since = max(self.progress, waiting[0].queued_at)
+                if self.loop.time() - since < STUCK_AFTER:
+                    # The busy workers are quick and will take these in turn.
+                    if self._regrow is None:
+                        self._regrow = self.loop.call_at(since + STUCK_AFTER, self._regrown)
+                    return
+                slow = True  # stuck: grow as for a slow handler
+            if self.idle:
+                self._run(self.idle.pop(), waiting.popleft())
+            elif (
+                len(waiting) > self.starting
+                and self.starting < self.eager
+                and len(self.live) < self.limit
+                and (slow or len(self.live) < self.eager)
+            ):
+                self._cold()
+            else:
+                return  # a starting worker or a release will take the next one
+
+    def _regrown(self) -> None:
+        self._regrow = None
+        self._dispatch()
+
+    def _run(self, worker: Worker, call: Invocation) -> None:
+        call.worker = worker
+        call.init_ms, worker.init_ms = worker.init_ms, None
+        self.busy += 1
+        call.emit(logs.start_line(call.request_id, self.spec.version))
+        timeout = self.spec.timeout
+        call.started = time.perf_counter()
+        call.deadline = self.loop.time() + timeout
+        worker.send(call, int((time.time() + timeout) * 1000))
+        if self._expiry is None:
+            self._expiry = self.loop.call_at(call.deadline, self._expire)
+
+    def _expire(self) -> None:
+        """End the invocations whose timeout has passed; re-arm at the next deadline."""
+        self._expiry = None
+        now = self.loop.time()
+        earliest = math.inf
+        for worker in list(self.live):
+            call = worker.call
+            if call is None:
+                continue
+            if call.deadline <= now:
+                call.timed_out()
+            elif call.deadline < earliest:
+                earliest = call.deadline
+        if earliest != math.inf:
+            self._expiry = self.loop.call_at(earliest, self._expire)
+
+    def _cold(self) -> None:
+        self.starting += 1
+        task = self.loop.create_task(self._start_worker())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _start_worker(self) -> None:
+        """A cold start. When it fails, the first waiting invocation gets the error, as the
+        one that asked for the worker would on Lambda."""
+        worker: Worker | None = None
         started = time.perf_counter()
-        init_ms: float | None = None
-        captured: list[str] = []
-
-        def emit(text: str) -> None:
-            self.log.write(text)
-            captured.append(text)
-
         try:
-            if cold:
-                ready = await asyncio.wait_for(asyncio.shield(worker.ready), INIT_TIMEOUT)
-                init_ms = (time.perf_counter() - started) * 1000
-                if ready.get("init_error"):
-                    self.log.write(f"{_init_error_line(ready['init_error'])}\n")
-                started = time.perf_counter()
-            emit(logs.start_line(request_id, self.spec.version))
-            worker.captured = captured
-            meta = {
-                "kind": frames.INVOKE,
-                "id": request_id,
-                "arn": invoked_arn,
-                "deadline_ms": int((time.time() + self.spec.timeout) * 1000),
-                "client_context": client_context,
-            }
-            fut = worker.send(meta, payload)
-            result_meta, body = await asyncio.wait_for(fut, self.spec.timeout)
-        except TimeoutError:
-            worker.kill()
-            self.forget(worker)
-            duration = (time.perf_counter() - started) * 1000
-            emit(
-                logs.end_lines(
-                    request_id, duration, self.spec.memory_mb, 0, init_ms, self.spec.timeout
-                )
-            )
-            body = _timeout_payload(request_id, self.spec.timeout)
-            return Outcome(body, "Unhandled", 0, init_ms, captured)
-        except WorkerGone as gone:
-            worker.kill()  # whatever it started, and its cgroup
-            self.forget(worker)
-            duration = (time.perf_counter() - started) * 1000
-            emit(
-                f"{logs.iso_now()} {request_id} Error: Runtime exited with error: "
-                f"{gone.detail}\nRuntime.ExitError\n"
-            )
-            emit(logs.end_lines(request_id, duration, self.spec.memory_mb, 0, init_ms))
-            body = _exit_payload(request_id, gone.detail)
-            return Outcome(body, "Unhandled", 0, init_ms, captured)
-        except BaseException:
-            worker.kill()
-            self.forget(worker)
-            raise
-        finally:
-            worker.captured = None
-        duration = (time.perf_counter() - started) * 1000
-        max_mb = int(result_meta.get("maxrss_kb", 0)) // 1024
-        emit(logs.end_lines(request_id, duration, self.spec.memory_mb, max_mb, init_ms))
-        self._release(worker, bool(result_meta.get("fatal")))
-        error = "Unhandled" if result_meta.get("error") else None
-        return Outcome(body, error, max_mb, init_ms, captured)
+            worker = await self._spawn()
+            ready = await asyncio.wait_for(asyncio.shield(worker.ready), INIT_TIMEOUT)
+        except BaseException as exc:
+            self.starting -= 1
+            if worker is not None:
+                worker.kill()
+                self.lost(worker, False)
+            call = self.waiting.popleft() if self.waiting else None
+            if call is not None:
+                call.started = started
+                if isinstance(exc, TimeoutError):
+                    call.timed_out()
+                elif isinstance(exc, WorkerGone):
+                    call.gone(exc.detail)
+                elif isinstance(exc, Exception):
+                    self.in_flight -= 1
+                    call.done.fail(exc)
+            self._dispatch()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self.starting -= 1
+        worker.init_ms = (time.perf_counter() - started) * 1000
+        if ready.get("init_error"):
+            self.log.write(f"{_init_error_line(ready['init_error'])}\n")
+        self.progress = self.loop.time()
+        if worker.exit_detail is None:
+            self.idle.append(worker)
+        self._dispatch()
 
     async def _spawn(self) -> Worker:
-        loop = asyncio.get_running_loop()
         worker = Worker(self)
         self.live.add(worker)
         try:
-            transport, _ = await loop.subprocess_exec(
+            transport, _ = await self.loop.subprocess_exec(
                 lambda: worker,
                 sys.executable,
                 "-m",
@@ -310,13 +503,31 @@ class FunctionPool:
         )
         return env
 
-    def _release(self, worker: Worker, fatal: bool) -> None:
-        if fatal or self.retired or worker.exit_detail is not None:
+    def release(self, worker: Worker, fatal: bool, handler_ms: float) -> None:
+        """A worker answered: it takes the next waiting invocation, goes idle, or is killed."""
+        self.busy -= 1
+        self.handler_ms += (handler_ms - self.handler_ms) * 0.125
+        self.progress = self.loop.time()
+        if fatal or worker.exit_detail is not None:
             worker.kill()
             self.forget(worker)
-            return
-        worker.last_used = time.monotonic()
-        self.idle.append(worker)
+        elif self.retired and not self.waiting:
+            worker.kill()
+            self.forget(worker)
+            self.retire()  # the last waiter is served: the idle ones go too
+        else:
+            worker.last_used = time.monotonic()
+            self.idle.append(worker)
+        if self.waiting:
+            self._dispatch()
+
+    def lost(self, worker: Worker, busy: bool) -> None:
+        """A worker died or was killed outside ``release`` (timeout, crash, failed start)."""
+        if busy:
+            self.busy -= 1
+        self.forget(worker)
+        if self.waiting:
+            self._dispatch()
 
     def forget(self, worker: Worker) -> None:
         self.live.discard(worker)
@@ -334,12 +545,27 @@ class FunctionPool:
             self.live.discard(worker)
 
     def retire(self) -> None:
-        """A newer revision replaced this one: idle workers go now, busy ones when they finish."""
+        """A newer revision replaced this one: idle workers go now, busy ones once they have
+        served the invocations already waiting here."""
         self.retired = True
+        if self.waiting:
+            return
         while self.idle:
             worker = self.idle.popleft()
             worker.kill()
             self.live.discard(worker)
+
+    def close(self) -> None:
+        """Shutdown: kill every worker and wait for their cgroups to go."""
+        self.retired = True
+        self.idle.clear()
+        for handle in (self._expiry, self._regrow):
+            if handle is not None:
+                handle.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        for worker in list(self.live):
+            worker.kill(wait=True)
 
 
 def _init_error_line(err: dict[str, Any]) -> str:

@@ -150,9 +150,7 @@ def plan(
             raise failure()
         started = time.perf_counter()
         try:
-            out = await invoker.invoke(
-                function_arn, json.dumps(event).encode(), source_arn=source_arn, timeout=TIMEOUT
-            )
+            out = await invoker.invoke(function_arn, event, source_arn=source_arn, timeout=TIMEOUT)
         except TimeoutError:
             ctx.log("Execution failed due to an authorizer timeout")
             raise failure("AUTHORIZER_FAILURE") from None
@@ -174,7 +172,7 @@ def plan(
 def _request_event(ctx: Context, arn: str) -> dict[str, Any]:
     from frontgate.functions.events import V1
 
-    event: dict[str, Any] = json.loads(V1().event(ctx))
+    event = V1().event(ctx)
     event.pop("body", None)
     event.pop("isBase64Encoded", None)
     return {"type": "REQUEST", "methodArn": arn, **event}
