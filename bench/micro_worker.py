@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import marshal
 import os
 import subprocess
 import sys
@@ -18,70 +17,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from frontgate.functions import frames
+from frontgate.functions import frames, proxy_event
 
 HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': '{\"ok\":true}'}\n"
 
-EVENT = {
-    "resource": "/fn",
-    "path": "/fn",
-    "httpMethod": "GET",
-    "headers": {
-        "Host": "abcdefghij.execute-api.localhost",
-        "User-Agent": "curl/7.88.1",
-        "Accept": "*/*",
-        "X-Amzn-Trace-Id": "Root=1-65f0c0de-0123456789abcdef01234567",
-        "X-Forwarded-For": "127.0.0.1",
-        "X-Forwarded-Port": "8080",
-        "X-Forwarded-Proto": "http",
-    },
-    "multiValueHeaders": {
-        "Host": ["abcdefghij.execute-api.localhost"],
-        "User-Agent": ["curl/7.88.1"],
-        "Accept": ["*/*"],
-        "X-Amzn-Trace-Id": ["Root=1-65f0c0de-0123456789abcdef01234567"],
-        "X-Forwarded-For": ["127.0.0.1"],
-        "X-Forwarded-Port": ["8080"],
-        "X-Forwarded-Proto": ["http"],
-    },
-    "queryStringParameters": None,
-    "multiValueQueryStringParameters": None,
-    "pathParameters": None,
-    "stageVariables": None,
-    "requestContext": {
-        "accountId": "000000000000",
-        "apiId": "abcdefghij",
-        "deploymentId": "d1e2f3",
-        "domainName": "abcdefghij.execute-api.localhost",
-        "domainPrefix": "abcdefghij",
-        "extendedRequestId": "AbCdEfGhIjKlMnO=",
-        "httpMethod": "GET",
-        "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoAuthenticationProvider": None,
-            "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "principalOrgId": None,
-            "sourceIp": "127.0.0.1",
-            "user": None,
-            "userAgent": "curl/7.88.1",
-            "userArn": None,
-        },
-        "path": "/dev/fn",
-        "protocol": "HTTP/1.1",
-        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        "requestTime": "25/Nov/2026:19:00:00 +0000",
-        "requestTimeEpoch": 1795633200000,
-        "resourceId": "abc123",
-        "resourcePath": "/fn",
-        "stage": "dev",
-    },
-    "body": None,
-    "isBase64Encoded": False,
-}
+# What the gateway sends for a GET with curl's headers (events.V1.parts), and the event the
+# worker makes of it (sent as JSON text with --json, as the Lambda API's Invoke would).
+PARTS = (
+    [("Host", "abcdefghij.execute-api.localhost"), ("User-Agent", "curl/7.88.1"),
+     ("Accept", "*/*")],
+    "Root=1-65f0c0de-0123456789abcdef01234567", "127.0.0.1", 8080, "http", "GET", "/fn", "",
+    b"", (), "000000000000", "abcdefghij", "d1e2f3", "dev", {}, "abc123", "/fn", {},
+    "AbCdEfGhIjKlMnO=", "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "25/Nov/2026:19:00:00 +0000",
+    1795633200000, "1.1", None, None,
+)  # fmt: skip
+EVENT = proxy_event.v1(PARTS)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -136,29 +86,30 @@ def main(argv: list[str] | None = None) -> int:
         while True:
             got = decoders[k].feed(os.read(stdout.fileno(), 65536))
             if got:
-                return got[0]
+                meta, body = got[0]
+                return frames.worker_meta(meta), body
 
     for k in range(len(procs)):
         ready, _ = frame(k)
         assert ready["kind"] == frames.READY and not ready.get("init_error"), ready
     # As the gateway sends an event it built (AWS_PROXY); --json: as the Lambda API's Invoke.
     if args.json:
-        body, kind = json.dumps(EVENT, separators=(",", ":")).encode(), frames.BODY_JSON
+        kind, event = frames.EVENT_JSON, json.dumps(EVENT, separators=(",", ":")).encode()
     else:
-        body, kind = marshal.dumps(EVENT, 4), frames.BODY_MARSHAL
+        kind, event = frames.EVENT_V1_PARTS, PARTS
+    size = len(frames.invoke_body("c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "arn", None, kind, event))
 
     def invoke(i: int) -> None:
         """One invocation on every worker at once (each has one in flight, as under load)."""
         for k, proc in enumerate(procs):
-            meta = {"kind": frames.INVOKE, "id": f"id-{i}-{k}",
-                    "arn": "arn:aws:lambda:us-east-1:0:function:bench",
-                    "deadline_ms": int(time.time() * 1000) + 3000, "client_context": None,
-                    "body": kind}  # fmt: skip
+            body = frames.invoke_body(f"id-{i}-{k}", "arn:aws:lambda:us-east-1:0:function:bench",
+                                      None, kind, event)  # fmt: skip
             assert proc.stdin is not None
-            os.write(proc.stdin.fileno(), frames.encode_trusted(meta, body))
+            frame_ = frames.invoke_frame(int(time.time() * 1000) + 3000, body)
+            os.write(proc.stdin.fileno(), frame_)
         for k in range(len(procs)):
             meta_out, _ = frame(k)
-            assert meta_out["kind"] == frames.RESULT and not meta_out.get("error"), meta_out
+            assert meta_out["kind"] == frames.RESULT_KIND and not meta_out["error"], meta_out
 
     rounds, warm = max(1, args.n // len(procs)), max(1, args.warm // len(procs))
     for i in range(warm):
@@ -172,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait()
-    print(json.dumps({"n": n, "workers": len(procs), "event_bytes": len(body),
+    print(json.dumps({"n": n, "workers": len(procs), "frame_bytes": size,
                       "wall_us": round(wall / n * 1e6, 1),
                       "worker_cpu_us": round(cpu / n * 1e6, 1)}))  # fmt: skip
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from binascii import b2a_base64
 from random import getrandbits
 from typing import Final
@@ -37,11 +38,14 @@ _EXT_STRIDE: Final = 17
 class _IdBatch:
     """Ids made ahead, ``_BATCH`` at a time; a request takes the next pair."""
 
-    __slots__ = ("exts", "rids")
+    __slots__ = ("exts", "rids", "trace_second", "trace_time", "traces")
 
     def __init__(self) -> None:
         self.rids: list[str] = []
         self.exts: list[str] = []
+        self.traces: list[str] = []
+        self.trace_second = -1
+        self.trace_time = ""
 
     def refill(self) -> None:
         n = _BATCH
@@ -71,6 +75,7 @@ def _after_fork() -> None:
     # A forked worker must not hand out the ids left in its parent's batch.
     _ids.rids = []
     _ids.exts = []
+    _ids.traces = []
 
 
 os.register_at_fork(after_in_child=_after_fork)
@@ -93,6 +98,21 @@ def request_ids() -> tuple[str, str]:
 def request_id() -> str:
     """A UUID v4, as ``x-amzn-RequestId`` (data plane and admin API alike)."""
     return request_ids()[0]
+
+
+def trace_id() -> str:
+    """An X-Ray trace header for a request that brought none: ``Root=1-{epoch seconds, 8 hex
+    digits}-{96 random bits, 24 hex digits}`` (what API Gateway passes to Lambda)."""
+    batch = _ids
+    second = int(time.time())
+    if second != batch.trace_second:
+        batch.trace_second = second
+        batch.trace_time = f"Root=1-{second:08x}-"
+    traces = batch.traces
+    if not traces:
+        hexed = getrandbits(96 * _BATCH).to_bytes(12 * _BATCH, "big").hex()
+        traces = batch.traces = [hexed[i : i + 24] for i in range(0, 24 * _BATCH, 24)]
+    return batch.trace_time + traces.pop()
 
 
 def api_key_value() -> str:

@@ -41,6 +41,7 @@ COMPILED = (
     "frontgate.functions.logs",
     "frontgate.functions.permissions",
     "frontgate.functions.pool",
+    "frontgate.functions.proxy_event",
     "frontgate.functions.result",
     "frontgate.http.limits",
     "frontgate.http.message",

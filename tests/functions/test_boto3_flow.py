@@ -67,6 +67,8 @@ def test_lifecycle(lam: Any, apigw: Any, gateway: Gateway) -> None:
     assert json.loads(res["Payload"].read()) == {"statusCode": 200, "body": "v2 yo"}
     tail = base64.b64decode(res["LogResult"]).decode()
     assert "START RequestId:" in tail and "event {'a': 1}" in tail and "REPORT RequestId:" in tail
+    order = [tail.index(t) for t in ("START", "event {'a': 1}", "END RequestId", "REPORT")]
+    assert order == sorted(order), tail
     assert (
         lam.invoke(FunctionName="life", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
     )

@@ -171,6 +171,10 @@ def test_cli_flow(gateway: Gateway, tmp_path: Path) -> None:
     assert "path is /thing%2Bx" in log
     assert f"END RequestId: {rid}" in log
     assert f"REPORT RequestId: {rid}\tDuration: " in log and "Memory Size: 128 MB" in log
+    # In Lambda's order: the handler's output between START and END, then REPORT.
+    start = log.index(f"START RequestId: {rid}")
+    assert start < log.index("path is /thing%2Bx", start) < log.index(f"END RequestId: {rid}")
+    assert log.index(f"END RequestId: {rid}") < log.index(f"REPORT RequestId: {rid}")
 
 
 def _get(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import marshal
 import os
 import resource
 import sys
@@ -19,7 +18,7 @@ import time
 import traceback
 from typing import Any, BinaryIO
 
-from frontgate.functions import frames, sandbox
+from frontgate.functions import frames, proxy_event, sandbox
 
 # Lambda's synchronous response limit (bytes): larger results become Function.ResponseSizeTooLarge.
 MAX_RESPONSE = 6291556
@@ -37,35 +36,17 @@ class _Channel:
         self.out = out
         self.lock = threading.Lock()
 
-    def send(self, meta: dict[str, Any], body: bytes = b"") -> None:
-        data = frames.encode(meta, body)
+    def send(self, data: bytes) -> None:
         with self.lock:
             self.out.write(data)
 
     def result(
-        self,
-        payload: bytes,
-        error_type: str | None = None,
-        fatal: bool = False,
-        handler_ms: float = 0.0,
+        self, payload: bytes, error: bool = False, fatal: bool = False, handler_ms: float = 0.0
     ) -> None:
         """The invocation's result, with the peak memory use for the REPORT line and how long
         the handler ran (the gateway sizes its pool of workers by it)."""
         maxrss_kb = _getrusage(_RUSAGE_SELF).ru_maxrss
-        if error_type is None and not fatal:
-            # The success frame's metadata without a JSON encoder (one per invocation).
-            meta = b'{"kind":"result","error":null,"maxrss_kb":%d,"fatal":false,"ms":%.3f}' % (
-                maxrss_kb,
-                handler_ms,
-            )
-            data = frames.HEADER.pack(len(meta), len(payload)) + meta + payload
-            with self.lock:
-                self.out.write(data)
-            return
-        self.send(
-            {"kind": frames.RESULT, "error": error_type, "maxrss_kb": maxrss_kb, "fatal": fatal},
-            payload,
-        )
+        self.send(frames.result_frame(error, fatal, maxrss_kb, int(handler_ms * 1000), payload))
 
 
 class _LogStream:
@@ -79,7 +60,7 @@ class _LogStream:
 
     def write(self, text: str) -> int:
         if text:
-            self.channel.send({"kind": frames.LOG}, text.encode("utf-8", "replace"))
+            self.channel.send(frames.log_frame(text.encode("utf-8", "replace")))
         return len(text)
 
     def flush(self) -> None:
@@ -103,11 +84,13 @@ class LambdaContext:
     log_stream_name = ""
     identity = None
 
-    def __init__(self, meta: dict[str, Any]) -> None:
-        self.aws_request_id: str = meta["id"]
-        self.invoked_function_arn: str = meta["arn"]
-        self.client_context = meta.get("client_context")
-        self._deadline_ms: int = meta["deadline_ms"]
+    def __init__(
+        self, request_id: str, arn: str, client_context: str | None, deadline_ms: int
+    ) -> None:
+        self.aws_request_id = request_id
+        self.invoked_function_arn = arn
+        self.client_context = client_context
+        self._deadline_ms = deadline_ms
 
     @classmethod
     def configure(cls, env: dict[str, str]) -> None:
@@ -194,9 +177,11 @@ def _serve(channel: _Channel, inp: int) -> None:
     started = time.perf_counter()
     func, init_error = _load(env["_HANDLER"])
     init_ms = (time.perf_counter() - started) * 1000
-    channel.send({"kind": frames.READY, "init_ms": init_ms, "init_error": init_error})
+    channel.send(
+        frames.encode({"kind": frames.READY, "init_ms": init_ms, "init_error": init_error})
+    )
     LambdaContext.configure(env)
-    decoder = frames.Decoder(trusted=True)
+    decoder = frames.Decoder()
     read = os.read
     while True:
         # 64 KiB: a 1 MiB read buffer is an mmap and page faults per invocation.
@@ -204,32 +189,37 @@ def _serve(channel: _Channel, inp: int) -> None:
         if not data:
             return
         for meta, body in decoder.feed(data):
-            formatter.request_id = meta["id"]
-            if _invoke(channel, func, init_error, meta, body):
+            deadline_ms, request_id, arn, client_context, kind, event = frames.invocation(
+                meta, body
+            )
+            formatter.request_id = request_id
+            context = LambdaContext(request_id, arn, client_context, deadline_ms)
+            if _invoke(channel, func, init_error, context, kind, event):
                 os._exit(1)
-
-
-def _event(meta: dict[str, Any], body: bytes) -> Any:
-    if meta.get("body") == frames.BODY_MARSHAL:
-        return marshal.loads(body)  # built by the gateway: its own interpreter's format
-    return json.loads(body) if body else None
 
 
 def _invoke(
     channel: _Channel,
     func: Any,
     init_error: dict[str, Any] | None,
-    meta: dict[str, Any],
-    body: bytes,
+    context: LambdaContext,
+    kind: int,
+    event: Any,
 ) -> bool:
-    """Run one invocation and send its result; True when this worker must not be reused."""
+    """Run one invocation and send its result; True when this worker must not be reused.
+    ``event`` is as ``kind`` says (frames.EVENT_*): JSON text, ready, or a proxy event's parts."""
     fatal = False
+    request_id = context.aws_request_id
     if init_error is not None:
         out, error_type = init_error, init_error["errorType"]
     else:
         try:
+            if kind == frames.EVENT_V1_PARTS:
+                event = proxy_event.v1(event)
+            elif kind == frames.EVENT_JSON:
+                event = json.loads(event) if event else None
             started = _clock()
-            result = func(_event(meta, body), LambdaContext(meta))
+            result = func(event, context)
             handler_ms = (_clock() - started) * 1000
             try:
                 payload = _ENCODER.encode(result).encode()  # json.dumps(result), as Lambda
@@ -237,7 +227,7 @@ def _invoke(
                 out = {
                     "errorMessage": f"Unable to marshal response: {exc}",
                     "errorType": "Runtime.MarshalError",
-                    "requestId": meta["id"],
+                    "requestId": request_id,
                     "stackTrace": [],
                 }
                 error_type = out["errorType"]
@@ -255,18 +245,18 @@ def _invoke(
         except MemoryError:
             out = {
                 "errorType": "Runtime.OutOfMemory",
-                "errorMessage": f"RequestId: {meta['id']} Error: Runtime exited with error: "
+                "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
                 "signal: killed",
             }
             error_type, fatal = out["errorType"], True
         except Exception as exc:
-            out = {**_error(exc), "requestId": meta["id"]}
+            out = {**_error(exc), "requestId": request_id}
             error_type = out["errorType"]
             line = (
                 f"[ERROR] {error_type}: {out['errorMessage']}\nTraceback (most recent call last):\n"
             )
             sys.stdout.write(line + "".join(out["stackTrace"]))
-    channel.result(json.dumps(out).encode(), error_type, fatal)
+    channel.result(json.dumps(out).encode(), True, fatal)
     return fatal
 
 

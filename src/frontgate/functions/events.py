@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-from random import getrandbits
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from frontgate import fastjson
+from frontgate.functions import proxy_event
+from frontgate.functions.proxy_event import media_matches
 from frontgate.http.message import Response
+from frontgate.ids import trace_id
 from frontgate.observe.access_format import request_time
 from frontgate.pipeline.context import Context
 
@@ -24,16 +25,6 @@ _V2_KEYS = frozenset(
 )
 _REMAPPED = frozenset(("connection", "content-length", "date", "server"))
 _DROPPED = frozenset(("transfer-encoding", "keep-alive", "proxy-connection", "trailer", "upgrade"))
-_IDENTITY_KEYS = (
-    "accessKey",
-    "accountId",
-    "caller",
-    "cognitoAuthenticationProvider",
-    "cognitoAuthenticationType",
-    "cognitoIdentityId",
-    "cognitoIdentityPoolId",
-    "principalOrgId",
-)
 
 
 class MalformedResponse(Exception):
@@ -60,23 +51,11 @@ def _header_pairs(ctx: Context) -> list[tuple[str, str]]:
             continue
         pairs.append((name, value))
     ip = req.client_addr[0]
-    pairs.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{getrandbits(96):024x}"))
+    pairs.append(("X-Amzn-Trace-Id", trace_id()))
     pairs.append(("X-Forwarded-For", f"{forwarded}, {ip}" if forwarded else ip))
     pairs.append(("X-Forwarded-Port", str(req.server_port)))
     pairs.append(("X-Forwarded-Proto", req.scheme))
     return pairs
-
-
-def _media_matches(content_type: str | None, binary_types: tuple[str, ...]) -> bool:
-    if not content_type or not binary_types:
-        return False
-    ctype = content_type.split(";", 1)[0].strip().lower()
-    major = ctype.split("/", 1)[0]
-    for pattern in binary_types:
-        p = pattern.lower().replace("~1", "/")
-        if p in (ctype, "*/*") or (p.endswith("/*") and p[:-2] == major):
-            return True
-    return False
 
 
 def _body(ctx: Context, content_type: str | None) -> tuple[str | None, bool]:
@@ -84,87 +63,51 @@ def _body(ctx: Context, content_type: str | None) -> tuple[str | None, bool]:
     if not raw:
         return None, False
     stage = ctx.stage
-    if stage is not None and _media_matches(content_type, stage.binary_media_types):
+    if stage is not None and media_matches(content_type, stage.binary_media_types):
         return base64.b64encode(raw).decode(), True
     return raw.decode("utf-8", "replace"), False
-
-
-def _first(pairs: list[tuple[str, str]], lname: str) -> str | None:
-    for k, v in pairs:
-        if k.lower() == lname:
-            return v
-    return None
 
 
 class V1:
     """REST API Lambda proxy (payload format 1.0)."""
 
     def event(self, ctx: Context) -> dict[str, Any]:
-        pairs = _header_pairs(ctx)
-        headers: dict[str, str] = {}
-        multi_headers: dict[str, list[str]] = {}
-        for k, v in pairs:
-            headers[k] = v
-            multi_headers.setdefault(k, []).append(v)
-        query: dict[str, str] | None = None
-        multi_query: dict[str, list[str]] | None = None
-        if ctx.raw_query:
-            query, multi_query = {}, {}
-            for k, v in parse_qsl(ctx.raw_query, keep_blank_values=True):
-                query[k] = v  # the last value of a repeated key
-                multi_query.setdefault(k, []).append(v)
+        return proxy_event.v1(self.parts(ctx))
+
+    def parts(self, ctx: Context) -> proxy_event.Parts:
+        """What the event is made of (``proxy_event.v1`` assembles it, in a function's worker
+        when the function is local). Only built-in types, so marshal carries it."""
+        req = ctx.request
         stage = ctx.stage
         method = ctx.method
         assert stage is not None and method is not None
-        host = _first(pairs, "host") or ""
-        user_agent = _first(pairs, "user-agent")
-        content_type = _first(pairs, "content-type")
-        body, is_b64 = _body(ctx, content_type)
-        identity: dict[str, Any] = dict.fromkeys(_IDENTITY_KEYS)
-        identity["sourceIp"] = ctx.request.client_addr[0]
-        identity["user"] = None
-        identity["userAgent"] = user_agent
-        identity["userArn"] = None
-        if ctx.identity:
-            identity.update(ctx.identity)
-        path = ctx.path
-        if path.startswith("//"):
-            path = "/" + path.lstrip("/")  # "/stage//x" is delivered as path "/x"
-        request_context: dict[str, Any] = {
-            "accountId": stage.account_id,
-            "apiId": stage.api_id,
-            "deploymentId": stage.deployment_id,
-            "domainName": host,
-            "domainPrefix": host.split(".", 1)[0],
-            "extendedRequestId": ctx.extended_request_id,
-            "httpMethod": ctx.request.method,
-            "identity": identity,
-            "path": f"/{ctx.stage_name}{ctx.path}",
-            "protocol": f"HTTP/{ctx.request.http_version}",
-            "requestId": ctx.request_id,
-            "requestTime": request_time(ctx),
-            "requestTimeEpoch": int(ctx.start_wall * 1000),
-            "resourceId": method.resource_id,
-            "resourcePath": method.resource_path,
-            "stage": ctx.stage_name,
-        }
-        if ctx.authorizer is not None:
-            request_context["authorizer"] = ctx.authorizer
-        event = {
-            "resource": method.resource_path,
-            "path": path,
-            "httpMethod": ctx.request.method,
-            "headers": headers or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": query,
-            "multiValueQueryStringParameters": multi_query,
-            "pathParameters": dict(ctx.path_params) or None,
-            "stageVariables": dict(stage.variables) or None,
-            "requestContext": request_context,
-            "body": body,
-            "isBase64Encoded": is_b64,
-        }
-        return event
+        return (
+            req.headers,
+            trace_id(),
+            req.client_addr[0],
+            req.server_port,
+            req.scheme,
+            req.method,
+            ctx.path,
+            ctx.raw_query,
+            req.body,
+            stage.binary_media_types,
+            stage.account_id,
+            stage.api_id,
+            stage.deployment_id,
+            ctx.stage_name,
+            stage.variables,
+            method.resource_id,
+            method.resource_path,
+            ctx.path_params,
+            ctx.extended_request_id,
+            ctx.request_id,
+            request_time(ctx),
+            int(ctx.start_wall * 1000),
+            req.http_version,
+            ctx.identity,
+            ctx.authorizer,
+        )
 
     def response(self, ctx: Context, payload: bytes) -> Response:
         doc = _json_object(payload)
@@ -346,7 +289,7 @@ def _accepts_binary(ctx: Context) -> bool:
     for k, v in ctx.request.headers:
         if k.lower() == "accept":
             first = v.split(",", 1)[0]
-            return _media_matches(first, stage.binary_media_types)
+            return media_matches(first, stage.binary_media_types)
     return False
 
 

@@ -3,9 +3,16 @@
 
 The body travels unescaped so a 6 MB event is not re-encoded inside another document.
 
-Metadata the gateway sends is ``marshal`` data: the worker runs the gateway's own interpreter,
-and marshal is several times cheaper than JSON on both ends. Metadata coming back from a worker
-is JSON, because the worker runs user code and marshal is not meant for untrusted input."""
+* Gateway → worker, one frame per invocation: the metadata is the deadline (u64, epoch ms), the
+  body ``marshal`` data of ``(request id, invoked ARN, client context, kind, event)``. The worker
+  runs the gateway's own interpreter, and marshal is several times cheaper than JSON on both
+  ends. By ``kind``, the event is the caller's JSON text as bytes (the Lambda API's Invoke), an
+  object the gateway built (authorizers), or the parts of a v1 proxy event that the worker
+  assembles (``proxy_event``: AWS_PROXY).
+* Worker → gateway: fixed binary metadata for results (``R``) and log chunks (``L``), JSON for
+  the once-per-worker ``ready`` frame. Nothing the worker sends is read with marshal, which is
+  not meant for untrusted input: the worker runs user code.
+"""
 
 from __future__ import annotations
 
@@ -16,56 +23,70 @@ from typing import Any, Final
 from frontgate import fastjson
 
 HEADER: Final = struct.Struct(">II")
+DEADLINE: Final = struct.Struct(">Q")
+# Tag b"R", then: error (0/1), fatal (0/1), peak RSS in KB, the handler's own duration in µs.
+RESULT: Final = struct.Struct(">cBBIQ")
+LOG_META: Final = b"L"
 _SIZE: Final = 8
+_R: Final = 82  # ord("R")
+_L: Final = 76  # ord("L")
 
-# Kinds of frames. Parent → worker: "invoke". Worker → parent: "ready" (init finished),
-# "log" (a chunk of the handler's output, in order), "result".
-INVOKE: Final = "invoke"
+# Kinds of event in an invoke frame.
+EVENT_JSON: Final = 0
+EVENT_OBJECT: Final = 1
+EVENT_V1_PARTS: Final = 2
+
+# Kinds of frames as the gateway sees them.
 READY: Final = "ready"
 LOG: Final = "log"
-RESULT: Final = "result"
+RESULT_KIND: Final = "result"
 
-# The body of an invoke frame: the event as JSON text (Invoke through the Lambda API) or as
-# marshal data (an event the gateway built: AWS_PROXY, authorizers).
-BODY_JSON: Final = 0
-BODY_MARSHAL: Final = 1
+
+def invoke_body(
+    request_id: str, arn: str, client_context: str | None, kind: int, event: Any
+) -> bytes:
+    """The body of an invoke frame (its size is what the payload quota is checked against)."""
+    return marshal.dumps((request_id, arn, client_context, kind, event), 4)
+
+
+def invoke_frame(deadline_ms: int, body: bytes) -> bytes:
+    return HEADER.pack(_SIZE, len(body)) + DEADLINE.pack(deadline_ms) + body
 
 
 def encode(meta: dict[str, Any], body: bytes = b"") -> bytes:
-    """A worker's frame to the gateway (JSON metadata)."""
+    """A worker's JSON-metadata frame to the gateway (``ready``)."""
     raw = fastjson.dumps(meta).encode()
     return HEADER.pack(len(raw), len(body)) + raw + body
 
 
-def encode_trusted(meta: dict[str, Any], body: bytes = b"") -> bytes:
-    """The gateway's frame to a worker (marshal metadata)."""
-    raw = marshal.dumps(meta, 4)
-    return HEADER.pack(len(raw), len(body)) + raw + body
+def result_frame(error: bool, fatal: bool, maxrss_kb: int, handler_us: int, body: bytes) -> bytes:
+    meta = RESULT.pack(b"R", error, fatal, maxrss_kb, handler_us)
+    return HEADER.pack(len(meta), len(body)) + meta + body
+
+
+def log_frame(text: bytes) -> bytes:
+    return HEADER.pack(1, len(text)) + LOG_META + text
 
 
 class Decoder:
-    """Incremental decoder: feed bytes, get complete frames. ``trusted`` (the worker's side)
-    reads marshal metadata, otherwise JSON."""
+    """Incremental decoder: feed bytes, get complete frames as (metadata, body) bytes."""
 
-    __slots__ = ("_buf", "trusted")
+    __slots__ = ("_buf",)
 
-    def __init__(self, trusted: bool = False) -> None:
+    def __init__(self) -> None:
         self._buf = bytearray()
-        self.trusted = trusted
 
-    def feed(self, data: bytes) -> list[tuple[dict[str, Any], bytes]]:
+    def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
         buf = self._buf
         if not buf:
-            # The common case: one whole frame per read, parsed without copying into the buffer.
+            # The common case: one whole frame per read, split without copying into the buffer.
             size = len(data)
             if size >= _SIZE:
                 meta_len, body_len = HEADER.unpack_from(data, 0)
-                end = _SIZE + meta_len + body_len
-                if end == size:
-                    meta = self._meta(data[_SIZE : _SIZE + meta_len])
-                    return [(meta, data[_SIZE + meta_len :])]
+                if _SIZE + meta_len + body_len == size:
+                    return [(data[_SIZE : _SIZE + meta_len], data[_SIZE + meta_len :])]
         buf += data
-        out: list[tuple[dict[str, Any], bytes]] = []
+        out: list[tuple[bytes, bytes]] = []
         pos = 0
         while len(buf) - pos >= _SIZE:
             meta_len, body_len = HEADER.unpack_from(buf, pos)
@@ -73,16 +94,35 @@ class Decoder:
             if len(buf) < end:
                 break
             start = pos + _SIZE
-            meta = self._meta(bytes(buf[start : start + meta_len]))
-            out.append((meta, bytes(buf[start + meta_len : end])))
+            out.append((bytes(buf[start : start + meta_len]), bytes(buf[start + meta_len : end])))
             pos = end
         if pos:
             del buf[:pos]
         return out
 
-    def _meta(self, raw: bytes) -> dict[str, Any]:
-        if self.trusted:
-            meta: dict[str, Any] = marshal.loads(raw)
-            return meta
-        doc: dict[str, Any] = fastjson.loads(raw)
-        return doc
+
+def worker_meta(meta: bytes) -> dict[str, Any]:
+    """A worker frame's metadata, read without trusting it (the gateway's side)."""
+    if len(meta) == RESULT.size and meta[0] == _R:
+        _tag, error, fatal, maxrss_kb, handler_us = RESULT.unpack(meta)
+        return {
+            "kind": RESULT_KIND,
+            "error": bool(error),
+            "fatal": bool(fatal),
+            "maxrss_kb": maxrss_kb,
+            "ms": handler_us / 1000,
+        }
+    if len(meta) == 1 and meta[0] == _L:
+        return {"kind": LOG}
+    doc = fastjson.loads(meta)
+    if not isinstance(doc, dict):
+        raise ValueError("frame metadata is not an object")
+    return doc
+
+
+def invocation(meta: bytes, body: bytes) -> tuple[int, str, str, str | None, int, Any]:
+    """An invoke frame (the worker's side): deadline, request id, ARN, client context, kind of
+    event, event."""
+    (deadline_ms,) = DEADLINE.unpack(meta)
+    request_id, arn, client_context, kind, event = marshal.loads(body)
+    return deadline_ms, request_id, arn, client_context, kind, event

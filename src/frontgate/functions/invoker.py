@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import marshal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from frontgate.deferred import Deferred, wait
 from frontgate.functions import errors, frames, logs, permissions
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.pool import FunctionPool, Invocation, RunSpec
+from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.registry import FUNCTION, run_spec
 from frontgate.functions.remote import RemoteLambda
 from frontgate.functions.result import InvokeResult
@@ -28,9 +28,10 @@ log = logging.getLogger("frontgate.functions")
 MAX_REQUEST = 6291456  # Lambda's synchronous invocation payload quota (6 MB)
 MAX_ASYNC_REQUEST = 1048576  # the asynchronous (Event) quota: 1 MB since 2024 (was 256 KB)
 
-# An event: JSON text, or a JSON-compatible object (dicts, lists, str, int, float, bool, None;
-# never tuples, and no container twice, so marshal gives the worker what JSON would).
-Payload = bytes | dict[str, Any]
+# An event: JSON text; a JSON-compatible object (dicts, lists, str, int, float, bool, None;
+# never tuples, and no container twice, so marshal gives the worker what JSON would); or the
+# parts of a v1 proxy event, which a local worker assembles itself.
+Payload = bytes | dict[str, Any] | V1Parts
 
 
 class _Entry:
@@ -277,7 +278,6 @@ class FunctionInvoker:
         tail: bool,
         done: Deferred[InvokeResult],
     ) -> None:
-        body, kind = _local_payload(payload)
         if source_arn is not None and not entry.allows(source_arn):
             raise errors.AccessDenied(
                 f"The resource policy of {entry.spec.arn} does not allow principal "
@@ -295,9 +295,9 @@ class FunctionInvoker:
                 self.max_procs,
                 self.cpus,
             )
-        call = Invocation(
-            pool, ids.request_id(), body, kind, entry.spec.arn, client_context, done, tail
-        )
+        request_id = ids.request_id()
+        body = _invoke_body(request_id, entry.spec.arn, client_context, payload)
+        call = Invocation(pool, request_id, body, done, tail)
         if timeout is not None and timeout < entry.spec.timeout + 1:
             # The caller gives up first; the invocation runs to its own end, as on AWS.
             call.caller_timer = pool.loop.call_later(timeout, call.caller_gave_up)
@@ -350,25 +350,32 @@ class FunctionInvoker:
         task.add_done_callback(self._background.discard)
 
 
-def _local_payload(payload: Payload) -> tuple[bytes, int]:
-    """The invoke frame's body for a local worker, and its kind; raises RequestTooLarge."""
+def _invoke_body(request_id: str, arn: str, client_context: str | None, payload: Payload) -> bytes:
+    """The invoke frame's body for a local worker; raises RequestTooLarge."""
     if isinstance(payload, bytes):
         if len(payload) > MAX_REQUEST:
             raise _too_large()
-        return payload, frames.BODY_JSON
+        return frames.invoke_body(request_id, arn, client_context, frames.EVENT_JSON, payload)
     try:
-        body = marshal.dumps(payload, 4)
+        if isinstance(payload, V1Parts):
+            body = frames.invoke_body(
+                request_id, arn, client_context, frames.EVENT_V1_PARTS, payload.parts
+            )
+        else:
+            body = frames.invoke_body(request_id, arn, client_context, frames.EVENT_OBJECT, payload)
     except ValueError:  # not marshallable: only JSON will do
-        return _local_payload(_json_payload(payload))
-    # Lambda's quota counts the event's JSON; the two sizes are close, so encode only when near.
+        return _invoke_body(request_id, arn, client_context, _json_payload(payload))
+    # Lambda's quota counts the event's JSON; the sizes are close, so encode only when near.
     if len(body) > MAX_REQUEST // 2 and len(_json_payload(payload)) > MAX_REQUEST:
         raise _too_large()
-    return body, frames.BODY_MARSHAL
+    return body
 
 
 def _json_payload(payload: Payload) -> bytes:
     if isinstance(payload, bytes):
         return payload
+    if isinstance(payload, V1Parts):
+        return fastjson.dumps(payload.event()).encode()
     return fastjson.dumps(payload).encode()
 
 

@@ -44,17 +44,27 @@ def end_lines(
     init_ms: float | None,
     timed_out_after: float | None = None,
 ) -> str:
+    billed = int(duration_ms)
+    if billed < duration_ms or billed < 1:
+        billed = max(billed + 1, 1)
     report = (
-        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\tMemory Size: {memory_mb} MB\t"
-        f"Max Memory Used: {max_used_mb} MB\t"
-    )
+        "END RequestId: " + request_id + "\nREPORT RequestId: " + request_id + "\tDuration: "
+        + _ms(duration_ms) + " ms\tBilled Duration: " + str(billed) + " ms\tMemory Size: "
+        + str(memory_mb) + " MB\tMax Memory Used: " + str(max_used_mb) + " MB\t"
+    )  # fmt: skip
     if init_ms is not None:
-        report += f"Init Duration: {init_ms:.2f} ms\t"
-    out = f"END RequestId: {request_id}\n{report}\n"
+        report += f"Init Duration: {_ms(init_ms)} ms\t"
+    report += "\n"
     if timed_out_after is not None:
-        out += f"{iso_now()} {request_id} Task timed out after {timed_out_after:.2f} seconds\n"
-    return out
+        report += f"{iso_now()} {request_id} Task timed out after {timed_out_after:.2f} seconds\n"
+    return report
+
+
+def _ms(value: float) -> str:
+    """``12.34`` (two decimals, as Lambda's REPORT line) without the float formatter."""
+    centi = int(value * 100 + 0.5)
+    frac = centi % 100
+    return str(centi // 100) + (".0" if frac < 10 else ".") + str(frac)
 
 
 def read(path: Path, follow: bool = False, poll: float = 0.25) -> Iterator[str]:

@@ -56,6 +56,8 @@ SLOW_HANDLER: Final = 5.0
 # than a busy gateway's loop iteration, so a saturated gateway does not read as stuck workers.
 STUCK_AFTER: Final = 0.05
 _PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+_RESULT_SIZE: Final = frames.RESULT.size
+_R: Final = 82  # ord("R"): a result frame's metadata
 _BASE_ENV = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "VIRTUAL_ENV", "PYTHONPATH")
 
 
@@ -87,18 +89,16 @@ class Invocation:
     ``InvokeResult``: by the worker's result frame, its exit, or the timeout."""
 
     __slots__ = (
-        "arn",
         "body",
-        "body_kind",
         "caller_timer",
         "captured",
-        "client_context",
         "deadline",
         "done",
         "init_ms",
         "pool",
         "queued_at",
         "request_id",
+        "start_logged",
         "started",
         "worker",
     )
@@ -108,18 +108,12 @@ class Invocation:
         pool: FunctionPool,
         request_id: str,
         body: bytes,
-        body_kind: int,
-        arn: str,
-        client_context: str | None,
         done: Deferred[InvokeResult],
         tail: bool,
     ) -> None:
         self.pool = pool
         self.request_id = request_id
-        self.body = body
-        self.body_kind = body_kind
-        self.arn = arn
-        self.client_context = client_context
+        self.body = body  # frames.invoke_body: the event, request id, ARN and client context
         self.done = done
         # This invocation's log text, kept only when the caller asked for it (LogType=Tail).
         self.captured: list[str] | None = [] if tail else None
@@ -129,8 +123,15 @@ class Invocation:
         self.queued_at = 0.0
         self.init_ms: float | None = None  # the worker's init, reported by its first invocation
         self.caller_timer: asyncio.TimerHandle | None = None
+        self.start_logged = True  # until it is sent to a worker: then START is owed
 
     def emit(self, text: str) -> None:
+        """Append to the function's log; the START line goes out with the first text after
+        the invocation began (one write for START, END and REPORT of a handler that logs
+        nothing)."""
+        if not self.start_logged:
+            self.start_logged = True
+            text = logs.start_line(self.request_id, self.pool.spec.version) + text
         self.pool.log.write(text)
         captured = self.captured
         if captured is not None:
@@ -142,18 +143,21 @@ class Invocation:
         self.caller_timer = None
         self.done.fail(TimeoutError())
 
-    def finished(self, meta: dict[str, Any], body: bytes) -> None:
+    def finished(
+        self, error: bool, fatal: bool, maxrss_kb: int, handler_us: int, body: bytes
+    ) -> None:
         """The worker's result frame."""
         pool = self.pool
         duration = (time.perf_counter() - self.started) * 1000
-        max_mb = int(meta.get("maxrss_kb", 0)) // 1024
         self.emit(
-            logs.end_lines(self.request_id, duration, pool.spec.memory_mb, max_mb, self.init_ms)
+            logs.end_lines(
+                self.request_id, duration, pool.spec.memory_mb, maxrss_kb // 1024, self.init_ms
+            )
         )
         worker = self.worker
         assert worker is not None
-        pool.release(worker, bool(meta.get("fatal")), float(meta.get("ms", duration)))
-        self._settle(body, "Unhandled" if meta.get("error") else None)
+        pool.release(worker, fatal, handler_us / 1000)
+        self._settle(body, "Unhandled" if error else None)
 
     def timed_out(self) -> None:
         """The function's timeout passed (or its worker's init did): Sandbox.Timedout."""
@@ -222,17 +226,24 @@ class Worker(asyncio.SubprocessProtocol):
         if fd == 2:
             self._log(data.decode("utf-8", "replace"))
             return
-        for meta, body in self.decoder.feed(data):
-            kind = meta.get("kind")
-            if kind == frames.RESULT:
-                call = self.call
-                if call is not None:
-                    self.call = None
-                    call.finished(meta, body)
-            elif kind == frames.LOG:
-                self._log(body.decode("utf-8", "replace"))
-            elif kind == frames.READY and not self.ready.done():
-                self.ready.set_result(meta)
+        try:
+            for meta, body in self.decoder.feed(data):
+                if len(meta) == _RESULT_SIZE and meta[0] == _R:
+                    _, error, fatal, maxrss_kb, handler_us = frames.RESULT.unpack(meta)
+                    call = self.call
+                    if call is not None:
+                        self.call = None
+                        call.finished(error != 0, fatal != 0, maxrss_kb, handler_us, body)
+                    continue
+                doc = frames.worker_meta(meta)
+                kind = doc.get("kind")
+                if kind == frames.LOG:
+                    self._log(body.decode("utf-8", "replace"))
+                elif kind == frames.READY and not self.ready.done():
+                    self.ready.set_result(doc)
+        except ValueError as exc:  # not our framing: the handler wrote to the frame pipe
+            self._log(f"[ERROR] worker protocol error: {exc}\n")
+            self.kill()
 
     def _log(self, text: str) -> None:
         call = self.call
@@ -265,15 +276,7 @@ class Worker(asyncio.SubprocessProtocol):
         if stdin is None:
             assert self.transport is not None
             stdin = self.stdin = cast(asyncio.WriteTransport, self.transport.get_pipe_transport(0))
-        meta = {
-            "kind": frames.INVOKE,
-            "id": call.request_id,
-            "arn": call.arn,
-            "deadline_ms": deadline_ms,
-            "client_context": call.client_context,
-            "body": call.body_kind,
-        }
-        stdin.write(frames.encode_trusted(meta, call.body))
+        stdin.write(frames.invoke_frame(deadline_ms, call.body))
 
     def kill(self, *, wait: bool = False) -> None:
         """Kill the worker's whole process group and cgroup (fork bombs, stray children);
@@ -385,7 +388,7 @@ class FunctionPool:
         call.worker = worker
         call.init_ms, worker.init_ms = worker.init_ms, None
         self.busy += 1
-        call.emit(logs.start_line(call.request_id, self.spec.version))
+        call.start_logged = False
         timeout = self.spec.timeout
         call.started = time.perf_counter()
         call.deadline = self.loop.time() + timeout

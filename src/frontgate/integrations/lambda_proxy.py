@@ -15,6 +15,7 @@ from frontgate.deferred import Continuation, Deferred
 from frontgate.functions import errors as lambda_errors
 from frontgate.functions.arns import execute_api_arn, integration_function
 from frontgate.functions.events import FORMAT_V1, MalformedResponse
+from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.result import InvokeResult
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
@@ -117,7 +118,7 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
             ctx.request.method,
             method.resource_path,
         )
-    event = FORMAT_V1.event(ctx)
+    event = V1Parts(FORMAT_V1.parts(ctx))  # assembled by the worker (functions/proxy_event)
     if ctx.exec_log is not None:
         ctx.log(f"Endpoint request URI: {integ.uri}")
     done: Deferred[None] = Deferred()
