@@ -50,6 +50,9 @@ class Settings:
     # account). A quick handler serves them with a few warm workers (functions/pool.py).
     function_concurrency: int = 100
     function_idle_timeout: float = 300.0  # seconds an idle function worker is kept warm
+    # Seconds before a failed asynchronous (Event) invocation's first retry; the second waits
+    # twice as long (Lambda: one and two minutes).
+    function_retry_delay: float = 60.0
     # CPUs function workers run on ("1", "2-3", "1,3"); default: wherever the gateway runs.
     # Keeps handler code off the cores that serve traffic, as Lambda runs beside API Gateway.
     function_cpus: str | None = None
@@ -77,6 +80,7 @@ _FLOAT = {
     "shutdown_timeout",
     "usage_flush_interval",
     "function_idle_timeout",
+    "function_retry_delay",
     "log_rotate_age",
 }
 

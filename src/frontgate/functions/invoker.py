@@ -27,6 +27,7 @@ log = logging.getLogger("frontgate.functions")
 
 MAX_REQUEST = 6291456  # Lambda's synchronous invocation payload quota (6 MB)
 MAX_ASYNC_REQUEST = 1048576  # the asynchronous (Event) quota: 1 MB since 2024 (was 256 KB)
+ASYNC_RETRIES = 2  # Lambda's default MaximumRetryAttempts for asynchronous invocations
 
 # An event: JSON text; a JSON-compatible object (dicts, lists, str, int, float, bool, None;
 # never tuples, and no container twice, so marshal gives the worker what JSON would); or the
@@ -73,8 +74,10 @@ class FunctionInvoker:
         max_procs: int = 128,
         refresh_interval: float = 1.0,
         cpus: frozenset[int] | None = None,
+        retry_delay: float = 60.0,
     ) -> None:
         self.store = store
+        self.retry_delay = retry_delay  # before an asynchronous invocation's first retry
         self.data_path = data_path
         self.account_id = account_id
         self.region = region
@@ -210,6 +213,7 @@ class FunctionInvoker:
         timeout: float | None = None,
         client_context: str | None = None,
         tail: bool = False,
+        request_id: str | None = None,
     ) -> Deferred[InvokeResult]:
         """Run a function synchronously (RequestResponse); the result arrives through the
         returned ``Deferred``.
@@ -221,13 +225,14 @@ class FunctionInvoker:
         the caller's wait (the function keeps its own timeout). Fails with
         ``errors.LambdaError`` subclasses (not found, throttled, payload too large) and
         ``TimeoutError`` when ``timeout`` passes first. ``tail`` keeps the invocation's log
-        for ``InvokeResult.log_tail``."""
+        for ``InvokeResult.log_tail``. ``request_id``: an asynchronous invocation's retries
+        keep its id, as on Lambda."""
         done: Deferred[InvokeResult] = Deferred()
         try:
             known = self._known(function_arn)
             if known is not None and known[0] is not None:
                 self._start_local(
-                    known[0], payload, source_arn, timeout, client_context, tail, done
+                    known[0], payload, source_arn, timeout, client_context, tail, done, request_id
                 )
                 return done
         except Exception as exc:
@@ -235,7 +240,9 @@ class FunctionInvoker:
             return done
         # A function this process has not read yet, or a remote one: in a Task.
         task = asyncio.get_running_loop().create_task(
-            self._start_slow(function_arn, payload, source_arn, timeout, client_context, tail, done)
+            self._start_slow(
+                function_arn, payload, source_arn, timeout, client_context, tail, done, request_id
+            )
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -250,11 +257,14 @@ class FunctionInvoker:
         client_context: str | None,
         tail: bool,
         done: Deferred[InvokeResult],
+        request_id: str | None,
     ) -> None:
         try:
             entry, region, arn = await self._entry(function_arn)
             if entry is not None:
-                self._start_local(entry, payload, source_arn, timeout, client_context, tail, done)
+                self._start_local(
+                    entry, payload, source_arn, timeout, client_context, tail, done, request_id
+                )
                 return
             if self.remote is None:
                 raise errors.not_found(arn)
@@ -277,6 +287,7 @@ class FunctionInvoker:
         client_context: str | None,
         tail: bool,
         done: Deferred[InvokeResult],
+        request_id: str | None = None,
     ) -> None:
         if source_arn is not None and not entry.allows(source_arn):
             raise errors.AccessDenied(
@@ -295,7 +306,8 @@ class FunctionInvoker:
                 self.max_procs,
                 self.cpus,
             )
-        request_id = ids.request_id()
+        if request_id is None:
+            request_id = ids.request_id()
         body = _invoke_body(request_id, entry.spec.arn, client_context, payload)
         call = Invocation(pool, request_id, body, done, tail)
         if timeout is not None and timeout < entry.spec.timeout + 1:
@@ -312,6 +324,7 @@ class FunctionInvoker:
         timeout: float | None = None,
         client_context: str | None = None,
         tail: bool = False,
+        request_id: str | None = None,
     ) -> InvokeResult:
         """``begin`` for coroutines."""
         return await wait(
@@ -322,6 +335,7 @@ class FunctionInvoker:
                 timeout=timeout,
                 client_context=client_context,
                 tail=tail,
+                request_id=request_id,
             )
         )
 
@@ -337,17 +351,47 @@ class FunctionInvoker:
             raise errors.not_found(arn)
 
         async def run() -> None:
-            try:
-                if entry is None and self.remote is not None:
+            if entry is None and self.remote is not None:
+                try:  # the remote Lambda queues and retries it
                     await self.remote.invoke(function_arn, region, payload, 900.0, "Event")
-                else:
-                    await self.invoke(function_arn, payload, source_arn=None)
-            except Exception as exc:
-                log.warning("asynchronous invocation of %s failed: %s", arn, exc)
+                except Exception as exc:
+                    log.warning("asynchronous invocation of %s failed: %s", arn, exc)
+                return
+            await self._run_event(function_arn, arn, payload)
 
         task = asyncio.get_running_loop().create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _run_event(self, function_arn: str, arn: str, payload: bytes) -> None:
+        """An asynchronous invocation, as Lambda runs one: a function error (an exception, a
+        timeout, a crash) or a throttle is retried twice, after ``retry_delay`` and then twice
+        that (Lambda: one and two minutes), under the same request id."""
+        request_id = ids.request_id()
+        for attempt in range(ASYNC_RETRIES + 1):
+            try:
+                result = await self.invoke(
+                    function_arn, payload, source_arn=None, request_id=request_id
+                )
+                if result.function_error is None:
+                    return
+                why = f"function error {result.payload[:200].decode('utf-8', 'replace')}"
+            except errors.TooManyRequests:
+                why = "throttled"
+            except Exception as exc:  # gone, or the gateway is stopping: nothing to retry
+                log.warning("asynchronous invocation %s of %s failed: %s", request_id, arn, exc)
+                return
+            if attempt < ASYNC_RETRIES:
+                delay = self.retry_delay * (attempt + 1)
+                log.info(
+                    "asynchronous invocation %s of %s: %s; retry %d in %.1f s",
+                    request_id, arn, why, attempt + 1, delay,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+        log.warning(
+            "asynchronous invocation %s of %s failed %d times (%s); dropped",
+            request_id, arn, ASYNC_RETRIES + 1, why,
+        )  # fmt: skip
 
 
 def _invoke_body(request_id: str, arn: str, client_context: str | None, payload: Payload) -> bytes:

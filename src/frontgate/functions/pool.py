@@ -313,7 +313,7 @@ class FunctionPool:
         # Workers kept busy at once while invocations are short, and cold starts under way at
         # once: two per CPU the workers may use (one runs while the other's result travels to
         # the gateway and its next event comes back), plus one.
-        self.eager = 2 * (len(cpus) if cpus else os.cpu_count() or 1) + 1
+        self.eager = 2 * len(cpus if cpus else _inherited_cpus()) + 1
         self.idle: deque[Worker] = deque()
         self.live: set[Worker] = set()  # started, starting or busy; not yet killed
         self.waiting: deque[Invocation] = deque()  # submitted, no worker yet
@@ -431,7 +431,8 @@ class FunctionPool:
             if worker is not None:
                 worker.kill()
                 self.lost(worker, False)
-            call = self.waiting.popleft() if self.waiting else None
+            failed = isinstance(exc, Exception)  # not a cancellation at shutdown
+            call = self.waiting.popleft() if self.waiting and failed else None
             if call is not None:
                 call.started = started
                 if isinstance(exc, TimeoutError):
@@ -442,7 +443,7 @@ class FunctionPool:
                     self.in_flight -= 1
                     call.done.fail(exc)
             self._dispatch()
-            if not isinstance(exc, Exception):
+            if not failed:
                 raise
             return
         self.starting -= 1
@@ -569,6 +570,14 @@ class FunctionPool:
             task.cancel()
         for worker in list(self.live):
             worker.kill(wait=True)
+
+
+def _inherited_cpus() -> set[int]:
+    """The CPUs a worker would inherit from this process (``taskset`` applies)."""
+    try:
+        return os.sched_getaffinity(0)
+    except (AttributeError, OSError):  # not on Linux
+        return set(range(os.cpu_count() or 1))
 
 
 def _init_error_line(err: dict[str, Any]) -> str:

@@ -52,6 +52,7 @@ async def run_worker(
         lambda_endpoint=settings.lambda_endpoint,
         concurrency=settings.function_concurrency,
         idle_timeout=settings.function_idle_timeout,
+        retry_delay=settings.function_retry_delay,
         cpus=parse_cpus(settings.function_cpus) if settings.function_cpus else None,
         refresh_interval=max(settings.reload_interval, 0.5),
     )
