@@ -4,8 +4,8 @@ same run, on one gateway core, plus cold-start time. Run by hand (not in CI)::
     python bench/lambda_bench.py [--duration 5] [--connections 32] [--repeats 3]
 
 Set-up (reusing bench/run.py's helpers and placement): the upstream nginx and wrk on core 1,
-``frontgate serve --workers 1`` on core 0 — its function worker processes inherit that affinity,
-so the handler competes for the same core as the gateway. The function and the API are created
+``frontgate serve --workers 1`` on core 0, its function workers on core 1 (``--function-cpus``;
+``--function-cpus same`` leaves them on the gateway's core). The function and the API are created
 through the admin listener with boto3 (CreateFunction, AddPermission, CreateRestApi ...), as a
 user would. Cold start = the first request after a configuration change (new worker process:
 interpreter start, runtime import, handler import, first invocation), measured end to end.
@@ -74,8 +74,8 @@ def setup_api(admin_port: int, upstream_port: int, concurrency: int) -> tuple[st
         Action="lambda:InvokeFunction",
         Principal="apigateway.amazonaws.com",
     )
-    # As on AWS, invocations beyond the concurrency are throttled, not queued: allow one worker
-    # per wrk connection (the default is 10 per function and gateway process).
+    # As on AWS, invocations beyond the concurrency are throttled: allow one per wrk connection
+    # (the default, 100 per function and gateway process, would too; this keeps it explicit).
     lam.put_function_concurrency(FunctionName="bench", ReservedConcurrentExecutions=concurrency)
     api = apigw.create_rest_api(name="lambda-bench")["id"]
     root = apigw.get_resources(restApiId=api)["items"][0]["id"]
