@@ -218,11 +218,12 @@ class FunctionInvoker:
         """Run a function synchronously (RequestResponse); the result arrives through the
         returned ``Deferred``.
 
-        ``payload`` is the event: JSON text (the Lambda API's Invoke) or a JSON-compatible
-        object the gateway built (AWS_PROXY, authorizers), which a local worker receives without
-        a JSON round trip. ``source_arn`` set means API Gateway is the caller: the function's
-        resource policy must allow it (``errors.AccessDenied`` otherwise). ``timeout`` bounds
-        the caller's wait (the function keeps its own timeout). Fails with
+        ``payload`` is the event: JSON text (the Lambda API's Invoke), a JSON-compatible object
+        the gateway built (authorizers), or a v1 proxy event's parts (``V1Parts``: AWS_PROXY),
+        which a local worker receives without a JSON round trip and assembles itself.
+        ``source_arn`` set means API Gateway is the caller: the function's resource policy
+        must allow it (``errors.AccessDenied`` otherwise). ``timeout`` bounds the caller's
+        wait (the function keeps its own timeout). Fails with
         ``errors.LambdaError`` subclasses (not found, throttled, payload too large) and
         ``TimeoutError`` when ``timeout`` passes first. ``tail`` keeps the invocation's log
         for ``InvokeResult.log_tail``. ``request_id``: an asynchronous invocation's retries
