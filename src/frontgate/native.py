@@ -43,6 +43,7 @@ COMPILED = (
     "frontgate.functions.pool",
     "frontgate.functions.proxy_event",
     "frontgate.functions.result",
+    "frontgate.functions.runtime",
     "frontgate.http.limits",
     "frontgate.http.message",
     "frontgate.http.server",

@@ -156,6 +156,8 @@ def test_unhandled_exception_payload(lam: Any) -> None:
     assert err == "Unhandled"
     assert set(doc) >= {"errorMessage", "errorType", "stackTrace", "requestId"}
     assert any("raise KeyError" in line for line in doc["stackTrace"])
+    # The handler's frames only, as Lambda's runtime reports them: none of the runtime's own.
+    assert "frontgate" not in "".join(doc["stackTrace"]), doc["stackTrace"]
 
 
 def test_infinite_loop_times_out(lam: Any, gateway: Gateway, ok_api: str) -> None:
