@@ -92,6 +92,7 @@ def invoke(
     """Run one invocation and send its result; True when this worker must not be reused.
     ``event`` is as ``kind`` says (frames.EVENT_*): JSON text, ready, or a proxy event's parts."""
     fatal = False
+    started = time.perf_counter()
     if init_error is not None:
         out, error_type = init_error, str(init_error["errorType"])
     else:
@@ -138,5 +139,7 @@ def invoke(
                 f"[ERROR] {error_type}: {out['errorMessage']}\nTraceback (most recent call last):\n"
             )
             sys.stdout.write(line + "".join(out["stackTrace"]))
-    channel.result(json.dumps(out).encode(), True, fatal)
+    # A handler that fails slowly (a backend timing out) still counts as slow for the pool.
+    handler_ms = (time.perf_counter() - started) * 1000
+    channel.result(json.dumps(out).encode(), True, fatal, handler_ms)
     return fatal
