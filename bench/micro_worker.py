@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from frontgate.functions import frames, proxy_event
 
@@ -80,18 +81,23 @@ def main(argv: list[str] | None = None) -> int:
     ]
     decoders = [frames.Decoder() for _ in procs]
 
-    def frame(k: int) -> tuple[dict[str, object], bytes]:
+    def frame(k: int) -> tuple[Any, bytes]:
         stdout = procs[k].stdout
         assert stdout is not None
         while True:
             got = decoders[k].feed(os.read(stdout.fileno(), 65536))
             if got:
                 meta, body = got[0]
-                return frames.worker_meta(meta), body
+                result = frames.result_meta(meta)
+                return (result if result is not None else frames.worker_meta(meta)), body
 
     for k in range(len(procs)):
         ready, _ = frame(k)
-        assert ready["kind"] == frames.READY and not ready.get("init_error"), ready
+        assert (
+            isinstance(ready, dict)
+            and ready["kind"] == frames.READY
+            and not ready.get("init_error")
+        ), ready
     # As the gateway sends an event it built (AWS_PROXY); --json: as the Lambda API's Invoke.
     if args.json:
         kind, event = frames.EVENT_JSON, json.dumps(EVENT, separators=(",", ":")).encode()
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             os.write(proc.stdin.fileno(), frame_)
         for k in range(len(procs)):
             meta_out, _ = frame(k)
-            assert meta_out["kind"] == frames.RESULT_KIND and not meta_out["error"], meta_out
+            assert isinstance(meta_out, tuple) and not meta_out[0], meta_out  # a result, no error
 
     rounds, warm = max(1, args.n // len(procs)), max(1, args.warm // len(procs))
     for i in range(warm):

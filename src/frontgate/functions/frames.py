@@ -36,10 +36,9 @@ EVENT_JSON: Final = 0
 EVENT_OBJECT: Final = 1
 EVENT_V1_PARTS: Final = 2
 
-# Kinds of frames as the gateway sees them.
+# Kinds of the other frames as the gateway sees them (results: ``result_meta``).
 READY: Final = "ready"
 LOG: Final = "log"
-RESULT_KIND: Final = "result"
 
 
 def invoke_body(
@@ -101,17 +100,17 @@ class Decoder:
         return out
 
 
+def result_meta(meta: bytes) -> tuple[bool, bool, int, int] | None:
+    """A result frame's metadata (error, fatal, peak RSS in KB, handler µs), or None when the
+    frame is another kind. Read without trusting it (the gateway's side)."""
+    if len(meta) != RESULT.size or meta[0] != _R:
+        return None
+    _tag, error, fatal, maxrss_kb, handler_us = RESULT.unpack(meta)
+    return error != 0, fatal != 0, maxrss_kb, handler_us
+
+
 def worker_meta(meta: bytes) -> dict[str, Any]:
-    """A worker frame's metadata, read without trusting it (the gateway's side)."""
-    if len(meta) == RESULT.size and meta[0] == _R:
-        _tag, error, fatal, maxrss_kb, handler_us = RESULT.unpack(meta)
-        return {
-            "kind": RESULT_KIND,
-            "error": bool(error),
-            "fatal": bool(fatal),
-            "maxrss_kb": maxrss_kb,
-            "ms": handler_us / 1000,
-        }
+    """Any other worker frame's metadata (``log`` or JSON), read without trusting it."""
     if len(meta) == 1 and meta[0] == _L:
         return {"kind": LOG}
     doc = fastjson.loads(meta)

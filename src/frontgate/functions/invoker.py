@@ -172,9 +172,10 @@ class FunctionInvoker:
 
     # -- invocation -----------------------------------------------------------------------------
 
-    def _known(self, function: str) -> tuple[_Entry | None, str, str, bool] | None:
-        """(local entry or None, region, canonical ARN, local) for a FunctionName/ARN, or None
-        when a local function's document must be read from the store first."""
+    def _known(self, function: str) -> tuple[_Entry | None, str, str] | None:
+        """(local entry, or None for a remote function; region; canonical ARN) for a
+        FunctionName/ARN, or None when a local function's document must be read from the store
+        first."""
         resolved = self._refs.get(function)
         if resolved is None:
             ref = parse_function(function)  # Raises for a malformed name: never cached.
@@ -186,11 +187,11 @@ class FunctionInvoker:
             resolved = self._refs[function] = (region, ref.name, arn, local)
         region, name, arn, local = resolved
         if not local:
-            return None, region, arn, False
+            return None, region, arn
         entry = self._entries.get((region, name))
         if entry is None:
             return None
-        return entry, region, arn, True
+        return entry, region, arn
 
     async def _entry(self, function: str) -> tuple[_Entry | None, str, str]:
         """(local entry or None, region, canonical ARN), reading the store on a miss."""
@@ -199,10 +200,10 @@ class FunctionInvoker:
             region, name, _arn, _local = self._refs[function]
             await self.reload(region, name)
             known = self._known(function)
-        if known is None:
+        if known is None:  # not in the store either
             region, _name, arn, _local = self._refs[function]
             return None, region, arn
-        return known[0], known[1], known[2]
+        return known
 
     def begin(
         self,

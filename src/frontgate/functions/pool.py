@@ -16,8 +16,8 @@ duration unknown).
 No more than one cold start per CPU the workers run on (plus one) is under way at a time. A
 short handler is thus served by a few warm processes however many requests arrive at once,
 instead of one process per request: on a shared core, every extra busy process costs each
-invocation a switch to a cold cache (docs/BENCHMARKS.md, "Function workers"). A handler that
-blocks grows the pool as before, one cold start per CPU at a time.
+invocation a switch to a cold cache (docs/BENCHMARKS.md, "Lambda functions behind
+AWS_PROXY"). A handler that blocks grows the pool as before, one cold start per CPU at a time.
 """
 
 from __future__ import annotations
@@ -56,8 +56,6 @@ SLOW_HANDLER: Final = 5.0
 # than a busy gateway's loop iteration, so a saturated gateway does not read as stuck workers.
 STUCK_AFTER: Final = 0.05
 _PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
-_RESULT_SIZE: Final = frames.RESULT.size
-_R: Final = 82  # ord("R"): a result frame's metadata
 _BASE_ENV = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "VIRTUAL_ENV", "PYTHONPATH")
 
 
@@ -163,7 +161,7 @@ class Invocation:
         """The function's timeout passed (or its worker's init did): Sandbox.Timedout."""
         spec = self.pool.spec
         self._lost()
-        duration = (time.perf_counter() - self.started) * 1000 if self.started else 0.0
+        duration = self._elapsed_ms()
         self.emit(
             logs.end_lines(self.request_id, duration, spec.memory_mb, 0, self.init_ms, spec.timeout)
         )
@@ -172,7 +170,7 @@ class Invocation:
     def gone(self, detail: str) -> None:
         """The worker exited (crash, out of memory, os._exit) before answering."""
         self._lost()
-        duration = (time.perf_counter() - self.started) * 1000 if self.started else 0.0
+        duration = self._elapsed_ms()
         self.emit(
             f"{logs.iso_now()} {self.request_id} Error: Runtime exited with error: "
             f"{detail}\nRuntime.ExitError\n"
@@ -181,6 +179,9 @@ class Invocation:
             logs.end_lines(self.request_id, duration, self.pool.spec.memory_mb, 0, self.init_ms)
         )
         self._settle(_exit_payload(self.request_id, detail), "Unhandled")
+
+    def _elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000 if self.started else 0.0
 
     def _lost(self) -> None:
         """Kill the worker this invocation ran on (with whatever it started, and its cgroup)."""
@@ -228,12 +229,13 @@ class Worker(asyncio.SubprocessProtocol):
             return
         try:
             for meta, body in self.decoder.feed(data):
-                if len(meta) == _RESULT_SIZE and meta[0] == _R:
-                    _, error, fatal, maxrss_kb, handler_us = frames.RESULT.unpack(meta)
+                result = frames.result_meta(meta)
+                if result is not None:
                     call = self.call
                     if call is not None:
                         self.call = None
-                        call.finished(error != 0, fatal != 0, maxrss_kb, handler_us, body)
+                        error, fatal, maxrss_kb, handler_us = result
+                        call.finished(error, fatal, maxrss_kb, handler_us, body)
                     continue
                 doc = frames.worker_meta(meta)
                 kind = doc.get("kind")
@@ -439,7 +441,7 @@ class FunctionPool:
                     call.timed_out()
                 elif isinstance(exc, WorkerGone):
                     call.gone(exc.detail)
-                elif isinstance(exc, Exception):
+                else:
                     self.in_flight -= 1
                     call.done.fail(exc)
             self._dispatch()
