@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from frontgate.functions import code, errors, permissions, wire
 from frontgate.functions.arns import function_arn, parse_function
+from frontgate.functions.declared import declared_sids, refuse_if_declared
 from frontgate.functions.invoker import FunctionInvoker
 from frontgate.functions.logs import TAIL_BYTES
 from frontgate.functions.registry import FUNCTION, public
@@ -293,6 +294,7 @@ async def list_functions(api: LambdaApi, call: _Call) -> dict[str, Any]:
 @op("UpdateFunctionCode")
 async def update_code(api: LambdaApi, call: _Call) -> dict[str, Any]:
     region, doc = await api._get(call)
+    refuse_if_declared(doc, "code")
     path, sha, size = await api._unpack(region, doc["FunctionName"], _zip_of(call.inp))
     if call.inp.get("DryRun"):
         return public({**doc, "CodeSha256": sha, "CodeSize": size})
@@ -304,6 +306,7 @@ async def update_code(api: LambdaApi, call: _Call) -> dict[str, Any]:
 @op("UpdateFunctionConfiguration")
 async def update_configuration(api: LambdaApi, call: _Call) -> dict[str, Any]:
     region, doc = await api._get(call)
+    refuse_if_declared(doc, "configuration")
     inp = call.inp
     _check_config(inp)
     for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime"):
@@ -319,6 +322,7 @@ async def update_configuration(api: LambdaApi, call: _Call) -> dict[str, Any]:
 @op("DeleteFunction")
 async def delete_function(api: LambdaApi, call: _Call) -> None:
     region, doc = await api._get(call)
+    refuse_if_declared(doc, "delete")
     name = str(doc["FunctionName"])
     async with api.store.transaction() as tx:
         await tx.delete(region, FUNCTION, "", name)
@@ -347,6 +351,8 @@ async def add_permission(api: LambdaApi, call: _Call) -> dict[str, Any]:
 async def remove_permission(api: LambdaApi, call: _Call) -> None:
     region, doc = await api._get(call)
     sid = call.inp["StatementId"]
+    if sid in declared_sids(doc):
+        refuse_if_declared(doc, "permission", sid)
     statements = [s for s in doc.get("_policy") or [] if s.get("Sid") != sid]
     if len(statements) == len(doc.get("_policy") or []):
         raise errors.ResourceNotFound(f"Statement {sid} is not found in resource policy.")

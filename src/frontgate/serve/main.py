@@ -50,13 +50,14 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
 
 def serve(settings: Settings) -> int:
     from frontgate.cli import setup_logging
+    from frontgate.functions.declared import DeclarationError
     from frontgate.openapi.errors import OpenApiImportError
 
     setup_logging(settings)
     settings.data_path.mkdir(parents=True, exist_ok=True)
     try:
         stages = asyncio.run(_bootstrap(settings))
-    except (OpenApiImportError, OSError) as exc:
+    except (OpenApiImportError, DeclarationError, OSError) as exc:
         print(f"frontgate: {exc}", file=sys.stderr)
         return 2
     try:
