@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def _serve_parser(sub: Any) -> None:
         metavar="FILE",
         help="import an OpenAPI file and deploy it (repeatable)",
     )
-    p.add_argument("--demo", action="store_true", help="also deploy the bundled demo API")
+    p.add_argument(
+        "--demo", action="store_true", default=None, help="also deploy the bundled demo API"
+    )
     p.add_argument("--stage", help="stage for --api files (default dev)")
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
     p.add_argument("--domain", help="invoke-URL domain (default localhost)")
@@ -79,17 +82,21 @@ def main(argv: list[str] | None = None) -> int:
     add_logs_command(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        cli = {k: v for k, v in vars(args).items() if k not in ("command", "config", "demo")}
-        if args.demo:
-            cli["apis"] = [*(args.apis or []), str(DEMO_API)]
+        cli = {k: v for k, v in vars(args).items() if k not in ("command", "config")}
         try:
             settings = load_settings(args.config, cli)
         except (ValueError, OSError) as exc:
             print(f"frontgate: {exc}", file=sys.stderr)
             return 2
+        if settings.demo and str(DEMO_API) not in settings.apis:
+            settings = replace(settings, apis=(*settings.apis, str(DEMO_API)))
         from frontgate.serve.main import serve
 
-        return serve(settings)
+        try:
+            return serve(settings)
+        except KeyboardInterrupt:  # Ctrl-C before the workers handle it: stop, no traceback
+            print("frontgate: interrupted", file=sys.stderr)
+            return 130
     return int(args.func(args))
 
 

@@ -24,6 +24,7 @@ class Settings:
     data_dir: str = "./frontgate-data"
     state: str | None = None  # sqlite (default) | sqlite:///path | postgresql://…
     apis: tuple[str, ...] = ()
+    demo: bool = False  # also deploy the bundled demo API
     stage: str = "dev"
     workers: int = 1
     domain: str = "localhost"
@@ -85,9 +86,20 @@ _FLOAT = {
 }
 
 
+_BOOL = {"demo"}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
 def _coerce(name: str, value: Any) -> Any:
     if value is None:
         return None
+    if name in _BOOL:
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in _TRUE + _FALSE:
+            return str(value).strip().lower() in _TRUE
+        raise ValueError(value)
     if name in _INT:
         return int(value)
     if name in _FLOAT:
@@ -104,6 +116,22 @@ def _coerce(name: str, value: Any) -> Any:
             return dict(pair.split(":", 1) for pair in value.split(",") if ":" in pair)
         return {str(k): str(v) for k, v in dict(value).items()}
     return str(value)
+
+
+def _setting(name: str, value: Any, source: str) -> Any:
+    """``_coerce``, with an error naming where the value came from and what it must be."""
+    try:
+        return _coerce(name, value)
+    except (ValueError, TypeError):
+        if name in _BOOL:
+            what = "true or false (1/0, yes/no, on/off)"
+        elif name in _INT:
+            what = "an integer"
+        elif name in _FLOAT:
+            what = "a number"
+        else:
+            what = "a JSON object" if isinstance(value, str) else "a mapping"
+        raise ValueError(f"{source}: must be {what}, got {value!r}") from None
 
 
 def parse_cpus(text: str) -> frozenset[int]:
@@ -138,14 +166,15 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
                 name = "apis"
             if name not in names:
                 raise ValueError(f"{path}: unknown setting {key!r}")
-            values[name] = _coerce(name, value)
+            values[name] = _setting(name, value, f"{path}: {key}")
     for name in names:
-        env = os.environ.get("FRONTGATE_" + name.upper())
+        var = "FRONTGATE_" + name.upper()
+        env = os.environ.get(var)
         if env is not None:
-            values[name] = _coerce(name, env)
+            values[name] = _setting(name, env, var)
     for name, value in cli.items():
         if value is not None and name in names:
-            values[name] = _coerce(name, value)
+            values[name] = _setting(name, value, "--" + name.replace("_", "-"))
     settings = replace(Settings(), **values)
     if settings.workers < 1:
         raise ValueError("--workers must be at least 1")

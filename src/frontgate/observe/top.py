@@ -4,6 +4,7 @@ from a node's ``/metrics`` (routes with detailed metrics; stages otherwise)."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -90,7 +91,7 @@ def fetch(url: str) -> Sample:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = args.admin.rstrip("/") + "/metrics"
+    url = args.admin_url.rstrip("/") + "/metrics"
     iterations = 1 if args.once else args.iterations
     clear = sys.stdout.isatty() and iterations != 1
     try:
@@ -114,7 +115,12 @@ def run(args: argparse.Namespace) -> int:
 
 def add_top_command(sub: Any) -> None:
     p = sub.add_parser("top", help="live per-route requests/s, errors and latency")
-    p.add_argument("--admin", default="http://127.0.0.1:9090", help="the node's admin API URL")
+    default = os.environ.get("FRONTGATE_ADMIN_URL", "http://127.0.0.1:9090")
+    # --admin-url as in import/export/status; --admin (the old spelling) still works, unlisted.
+    p.add_argument(
+        "--admin-url", default=default, help=f"admin API of the node (default {default})"
+    )
+    p.add_argument("--admin", dest="admin_url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes (1)")
     p.add_argument("--iterations", type=int, help="stop after N refreshes")
     p.add_argument("--once", action="store_true", help="one refresh, then exit")

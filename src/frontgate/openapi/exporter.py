@@ -27,10 +27,11 @@ def export_openapi(
     extensions: frozenset[str] = frozenset(),
     host: str | None = None,
     stage_variables: dict[str, str] | None = None,
+    scheme: str = "https",
 ) -> dict[str, Any]:
-    """The export document. ``stage_variables`` are accepted for the stage context only:
-    ``${stageVariables.x}`` references stay verbatim, as in AWS's exports, so a re-import
-    keeps them working."""
+    """The export document, its server at ``scheme://host``. ``stage_variables`` are accepted
+    for the stage context only: ``${stageVariables.x}`` references stay verbatim, as in AWS's
+    exports, so a re-import keeps them working."""
     if export_type not in EXPORT_TYPES:
         raise ValueError(f"export_type must be one of {', '.join(EXPORT_TYPES)}")
     swagger = export_type == "swagger"
@@ -45,11 +46,11 @@ def export_openapi(
     if swagger:
         doc["host"] = host
         doc["basePath"] = f"/{stage_name}" if stage_name else "/"
-        doc["schemes"] = ["https"]
+        doc["schemes"] = [scheme]
     else:
-        server: Doc = {"url": f"https://{host}"}
+        server: Doc = {"url": f"{scheme}://{host}"}
         if stage_name:
-            server = {"url": f"https://{host}/{{basePath}}"}
+            server = {"url": f"{scheme}://{host}/{{basePath}}"}
             server["variables"] = {"basePath": {"default": stage_name}}
         if endpoint:
             server[EXT + "endpoint-configuration"] = endpoint  # OAS3 puts it on a server

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 
 from frontgate.auth.flush import make_flush_hook
@@ -56,7 +57,13 @@ def make_admin_handler(
             (is_lambda_request, make_lambda_handler(store, pipeline.env.functions, settings))
         )
 
+    from frontgate.admin.unsupported import unsupported_service
+
     async def handle(request: Request) -> Response:
+        refused = unsupported_service(request)
+        if refused is not None:
+            refused.headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+            return refused
         for matches, handler in mounts:
             if matches(request):
                 return await handler(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import sys
 
@@ -28,6 +29,16 @@ async def _bootstrap(settings: Settings) -> list[str]:
         return [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
     finally:
         await store.close()
+
+
+def _bind(what: str, host: str, port: int) -> socket.socket:
+    """``bind``, with an error naming the address and the listener it was for."""
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        reason = exc.strerror or str(exc)
+        raise OSError(f"cannot listen on {address} for the {what}: {reason}") from None
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext | None:
@@ -62,12 +73,16 @@ def serve(settings: Settings) -> int:
         return 2
     try:
         listeners = Listeners(
-            data=bind(settings.host, settings.port),
-            admin=bind(settings.admin_host, settings.admin_port),
-            tls=bind(settings.host, settings.tls_port) if settings.tls_port is not None else None,
+            data=_bind("data plane (--port)", settings.host, settings.port),
+            admin=_bind("admin API (--admin-port)", settings.admin_host, settings.admin_port),
+            tls=(
+                _bind("data plane TLS (--tls-port)", settings.host, settings.tls_port)
+                if settings.tls_port is not None
+                else None
+            ),
         )
     except OSError as exc:
-        print(f"frontgate: cannot listen: {exc}", file=sys.stderr)
+        print(f"frontgate: {exc}", file=sys.stderr)
         return 2
     tls = _tls_context(settings)
     _print_banner(settings, listeners, stages)

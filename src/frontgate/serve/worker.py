@@ -36,6 +36,11 @@ async def run_worker(
     metric_shards: tuple[int, list[Shard]] | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
+    # Before the first await: a SIGTERM/SIGINT during start-up (the banner is already printed)
+    # must stop the node once it is up, not cancel a half-started worker or be lost.
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     store = open_store(settings.state, settings.data_path)
     await store.open()
     pool = UpstreamPool()
@@ -106,9 +111,6 @@ async def run_worker(
         admin_handler = make_admin_handler(store, settings, listeners, reloader.poke, pipeline)
         await listen(listeners.admin, admin_handler, "http")
 
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down: finishing in-flight requests")
     for server in servers:

@@ -89,8 +89,9 @@ async def get_export(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     defn = ApiDefinition.from_snapshot(snap)
     params = inp.get("parameters") or {}
     extensions = frozenset(e.strip() for e in params.get("extensions", "").split(",") if e.strip())
+    # The invoke URL of the data plane's plain-HTTP listener (as the banner prints it).
     host = f"{api_id}.execute-api.{ctx.settings.data_plane_domain}"
-    if ctx.settings.data_plane_port not in (80, 443):
+    if ctx.settings.data_plane_port != 80:
         host += f":{ctx.settings.data_plane_port}"
     doc = export_openapi(
         defn,
@@ -99,6 +100,7 @@ async def get_export(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         extensions=extensions,
         host=host,
         stage_variables=stage.get("variables"),
+        scheme="http",
     )
     accept = (inp.get("accepts") or "application/json").lower()
     fmt: Literal["json", "yaml"] = "yaml" if "yaml" in accept else "json"
