@@ -127,9 +127,20 @@ def test_handler_defaults(tmp_path: Path) -> None:
             assert json.loads(out["Payload"].read())["statusCode"] == 200
 
 
-def test_bad_function_json_is_refused_naming_the_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ('{"Handlr": "app.handler"}', "unknown key 'Handlr'"),
+        ('{"Timeout": 3', "not valid JSON"),
+        ('{"Runtime": "nodejs20.x"}', "Runtime nodejs20.x is not supported"),
+        ('{"Timeout": "10"}', "Timeout must be a positive integer"),
+    ],
+)
+def test_bad_function_json_is_refused_naming_the_file(
+    tmp_path: Path, spec: str, message: str
+) -> None:
     handlers = tmp_path / "handlers"
-    _declare(handlers, "greet", {"app.py": APP, "function.json": '{"Handlr": "app.handler"}'})
+    _declare(handlers, "greet", {"app.py": APP, "function.json": spec})
     out = subprocess.run(
         serve_command(tmp_path / "data", "--functions-dir", str(handlers)),
         capture_output=True,
@@ -137,5 +148,5 @@ def test_bad_function_json_is_refused_naming_the_file(tmp_path: Path) -> None:
         timeout=30,
     )
     assert out.returncode == 2
-    assert f"{handlers / 'greet' / 'function.json'}: unknown key 'Handlr'" in out.stderr
+    assert f"frontgate: {handlers / 'greet' / 'function.json'}: {message}" in out.stderr
     assert "Traceback" not in out.stderr

@@ -98,6 +98,16 @@ def _spec(path: Path) -> dict[str, Any]:
         raise DeclarationError(
             f"{spec_file}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_SPEC_KEYS))})"
         )
+    for key in ("Handler", "Runtime", "Role", "Description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise DeclarationError(f"{spec_file}: {key} must be a string")
+    if "Handler" in spec and "." not in spec["Handler"]:
+        raise DeclarationError(f"{spec_file}: Handler must be module.function, e.g. app.handler")
+    if not str(spec.get("Runtime", "python3")).startswith("python3"):
+        raise DeclarationError(
+            f"{spec_file}: Runtime {spec['Runtime']} is not supported: functions run on this "
+            "node's Python interpreter (python3.x runtimes)"
+        )
     for key in ("Timeout", "MemorySize"):
         value = spec.get(key)
         if value is not None and (type(value) is not int or value < 1):
