@@ -351,3 +351,38 @@ def test_upgrade_encrypts_rows_an_older_version_stored(
     assert "_valueHmac" in encrypted["apikey", "oldkey2"]
     assert encrypted["clientcertificate", "oldcrt"]["_privateKeyPemEnc"].startswith("v2:")
     assert encrypted["iamaccesskey", "AKIAOLDPLAINSECRET01"]["_secretEnc"].startswith("v2:")
+
+
+def _rotate(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTGATE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "frontgate", "rotate-key", *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_rotate_key_rewraps_while_nodes_serve(pg: str, tmp_path: Path) -> None:
+    old_file, new_file = tmp_path / "a" / "master.key", tmp_path / "new.key"
+    with Gateway(tmp_path / "a", "--state", pg) as a:
+        c = _client(a)
+        api_id, plan_id = _key_api(c)
+        before = _new_key(c, plan_id, "before")
+        done = _rotate("--state", pg, "--master-key-file", str(old_file),
+                       "--new-key-file", str(new_file))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "now wrapped by key id" in done.stdout and str(new_file) in done.stdout
+        assert new_file.exists() and oct(new_file.stat().st_mode & 0o777) == "0o600"
+        # The running node keeps serving, and writing secrets, with the data key it holds.
+        after = _new_key(c, plan_id, "after")
+        _accepted_after(a, api_id, after["value"], time.monotonic())
+        # A node started with the old key is refused; with the new one it reads everything.
+        err = _refusal(tmp_path / "b", pg, {}, "--master-key-file", str(old_file))
+        assert "after `frontgate rotate-key`, use the new key" in err
+        with Gateway(tmp_path / "c", "--state", pg, "--master-key-file", str(new_file)) as n:
+            for key in (before, after):
+                _accepted_after(n, api_id, key["value"], time.monotonic())
+    # Rotating again with the retired key is refused and changes nothing.
+    again = _rotate("--state", pg, "--master-key-file", str(old_file),
+                    "--new-key-file", str(tmp_path / "third.key"))  # fmt: skip
+    assert again.returncode == 2 and "is not the key that protects this state store" in again.stderr
