@@ -386,3 +386,25 @@ def test_rotate_key_rewraps_while_nodes_serve(pg: str, tmp_path: Path) -> None:
     again = _rotate("--state", pg, "--master-key-file", str(old_file),
                     "--new-key-file", str(tmp_path / "third.key"))  # fmt: skip
     assert again.returncode == 2 and "is not the key that protects this state store" in again.stderr
+
+
+def test_damaged_key_is_logged_once_not_per_reload(tmp_path: Path) -> None:
+    with Gateway(tmp_path) as gw:
+        c = _client(gw)
+        api_id, plan_id = _key_api(c)
+        good, bad = _new_key(c, plan_id, "good"), _new_key(c, plan_id, "bad")
+        with sqlite3.connect(tmp_path / "frontgate.db") as db:
+            (body,) = db.execute("SELECT body FROM docs WHERE id = ?", (bad["id"],)).fetchone()
+            doc = json.loads(body)
+            doc["_valueEnc"] = "v2:" + base64.b64encode(os.urandom(60)).decode()
+            db.execute("UPDATE docs SET body = ? WHERE kind = 'apikey' AND id = ?",
+                       (json.dumps(doc), bad["id"]))  # fmt: skip
+            db.execute("UPDATE meta SET value = value + 1 WHERE name = 'generation'")
+        for i in range(5):  # five more rebuilds
+            c.create_api_key(name=f"more{i}", enabled=True)
+        _accepted_after(gw, api_id, good["value"], time.monotonic())
+        assert (
+            gw.request("GET", "/dev/pets", api_id=api_id, headers={"x-api-key": bad["value"]})[0]
+            == 403
+        )
+    assert sum("cannot be decrypted" in line for line in gw.lines) == 1, "".join(gw.lines)
