@@ -241,8 +241,7 @@ def test_node_with_another_key_refuses_to_start(pg: str, tmp_path: Path) -> None
         other = base64.b64encode(os.urandom(32)).decode()
         err = _refusal(tmp_path / "b", pg, {"FRONTGATE_MASTER_KEY": other})
         assert "is not the key that protects the secrets in this state store" in err
-        assert "copy that key file to this node" in err
-        assert "--master-key-file" in err and "FRONTGATE_MASTER_KEY" in err
+        assert "give this node the same FRONTGATE_MASTER_KEY" in err  # as the store's came
         assert "FRONTGATE_MASTER_KEY (master_key)" in err  # where this node's key came from
         # ... or no key at all: a second node never makes its own.
         err = _refusal(tmp_path / "c", pg, {})
@@ -379,6 +378,7 @@ def test_rotate_key_rewraps_while_nodes_serve(pg: str, tmp_path: Path) -> None:
         # A node started with the old key is refused; with the new one it reads everything.
         err = _refusal(tmp_path / "b", pg, {}, "--master-key-file", str(old_file))
         assert "after `frontgate rotate-key`, use the new key" in err
+        assert f"from {new_file} on host" in err and "copy that key file to this node" in err
         with Gateway(tmp_path / "c", "--state", pg, "--master-key-file", str(new_file)) as n:
             for key in (before, after):
                 _accepted_after(n, api_id, key["value"], time.monotonic())

@@ -208,11 +208,18 @@ def _origin(doc: Doc) -> str:
     return f"key id {doc.get('keyId')}, from {doc.get('keySource')} on host {doc.get('host')}"
 
 
-_ADVICE = (
-    "Every node sharing a state store needs the same master key: copy that key file to this "
-    "node and start it with --master-key-file PATH, or set FRONTGATE_MASTER_KEY to the file's "
-    "contents (after `frontgate rotate-key`, use the new key)."
-)
+def _advice(doc: Doc) -> str:
+    source = str(doc.get("keySource") or "")
+    how = (
+        "give this node the same FRONTGATE_MASTER_KEY"
+        if source.startswith("FRONTGATE_MASTER_KEY")
+        else "copy that key file to this node and start it with --master-key-file PATH, or set "
+        "FRONTGATE_MASTER_KEY to the file's contents"
+    )
+    return (
+        f"Every node sharing a state store needs the same master key: {how} "
+        "(after `frontgate rotate-key`, use the new key)."
+    )
 
 
 @dataclass(frozen=True)
@@ -252,14 +259,14 @@ async def open_keyring(store: ConfigStore, source: KeySource, *, create: bool = 
     if master is None:
         raise KeyringError(
             f"this node has no master key ({source.where} does not exist), but the secrets in "
-            f"this state store are protected by one ({_origin(doc)}). {_ADVICE}"
+            f"this state store are protected by one ({_origin(doc)}). {_advice(doc)}"
         )
     try:
         data_key = _unwrap(master, str(doc["wrapped"]))
     except (InvalidTag, ValueError, KeyError):
         raise KeyringError(
             f"this node's master key ({source.where}, key id {key_id(master)}) is not the key "
-            f"that protects the secrets in this state store ({_origin(doc)}). {_ADVICE}"
+            f"that protects the secrets in this state store ({_origin(doc)}). {_advice(doc)}"
         ) from None
     return Opened(Keyring(data_key), master, key_id(master), created_file, False)
 
