@@ -146,12 +146,13 @@ def open_secret(
         try:
             secret = keyring.decrypt(f"{ACCESS_KEY}:{key_id}", enc)
         except Exception:
-            # Start-up checked the data key, so this is a damaged document; it never matches.
+            # Start-up checked the data key, so this is a damaged document: it never matches,
+            # and is logged once (cached as ""), not at every rebuild.
             log.error("IAM access key %s cannot be decrypted", key_id)
-            return None
+            secret = ""
         if opened is not None:
             opened[key_id, enc] = secret
-    return {**doc, "_secret": secret}
+    return {**doc, "_secret": secret} if secret else None
 
 
 def config_index(users: dict[str, Any], account: str) -> IamIndex:

@@ -63,10 +63,10 @@ async def prepare_keyring(settings: Settings, store: ConfigStore) -> Keyring:
         log.warning("encrypted secrets an older version stored in clear (%s)", counts)
     if result.undecryptable:
         log.warning(
-            "%d API key(s) were encrypted by another node's own master.key before the shared "
-            "data key existed and cannot be read here (%s); start that node once with the shared "
+            "%d secret(s) cannot be decrypted here (%s): API key values an older version "
+            "encrypted with another node's own master.key; start that node once with the shared "
             "master key (keeping its old %s in its data directory) to convert them; until then "
-            "they are refused",
+            "those keys are refused",
             len(result.undecryptable),
             ", ".join(result.undecryptable[:10]),
             KEY_FILE,

@@ -48,8 +48,9 @@ def plain_value(keyring: Keyring | None, stored: dict[str, Any]) -> str | None:
     return keyring.decrypt(_ctx(stored), enc)
 
 
-def same_value(keyring: Keyring | None, stored: dict[str, Any], value: str) -> bool:
-    """Whether a stored API key has ``value`` (CreateApiKey/ImportApiKeys refuse duplicates)."""
+def same_value(stored: dict[str, Any], value: str, lookup_hash: str | None) -> bool:
+    """Whether a stored API key has ``value`` (CreateApiKey/ImportApiKeys refuse duplicates);
+    ``lookup_hash``: ``Keyring.lookup_hash(value)``, computed once by the caller."""
     if "value" in stored:
         return bool(stored["value"] == value)
-    return keyring is not None and stored.get(LOOKUP_HASH) == keyring.lookup_hash(value)
+    return lookup_hash is not None and stored.get(LOOKUP_HASH) == lookup_hash

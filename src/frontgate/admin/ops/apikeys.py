@@ -39,9 +39,11 @@ def view(key: Doc, include_value: bool) -> Doc:
 
 
 async def _check_unique(r: Reader, ctx: Ctx, value: str) -> None:
+    keyring = ctx.settings.keyring
+    # Stored values are encrypted (random nonces): compare their keyed hashes instead.
+    digest = keyring.lookup_hash(value) if keyring is not None else None
     for other in await r.list(ctx.region, kinds.API_KEY):
-        # Stored values are encrypted (random nonces): compare their keyed hashes instead.
-        if same_value(ctx.settings.keyring, other, value):
+        if same_value(other, value, digest):
             raise Conflict("API Key already exists")
 
 
