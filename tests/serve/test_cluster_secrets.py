@@ -192,6 +192,14 @@ def test_two_nodes_share_api_keys_and_iam_secrets(
                 items = c.get_api_keys(includeValues=True)["items"]
                 assert {k["id"]: k["value"] for k in items} == want
                 assert c.get_api_key(apiKey=key["id"], includeValue=True)["value"] == key["value"]
+            plan_keys = cb.get_usage_plan_keys(usagePlanId=plan_id)["items"]
+            assert {k["id"]: k["value"] for k in plan_keys} == want
+            # B disables A's key (decrypt, patch, encrypt again): A refuses it.
+            cb.update_api_key(apiKey=key["id"], patchOperations=[
+                {"op": "replace", "path": "/enabled", "value": "false"}])  # fmt: skip
+            _eventually(lambda: a.request("GET", "/dev/pets", api_id=api_id,
+                                          headers={"x-api-key": key["value"]})[0], 403)  # fmt: skip
+            assert ca.get_api_key(apiKey=key["id"], includeValue=True)["value"] == key["value"]
             # An IAM key made on A signs requests B's data plane and B's STS accept.
             iam_key = _iam_user(a)
             key_id, secret = iam_key["AccessKeyId"], iam_key["SecretAccessKey"]

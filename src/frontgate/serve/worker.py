@@ -44,7 +44,7 @@ async def run_worker(
         source = resolve_master_key(
             settings.master_key, settings.master_key_file, settings.data_path
         )
-        keyring = (await open_keyring(store, source)).keyring
+        keyring = (await open_keyring(store, source, create=False)).keyring
     pool = UpstreamPool()
     access_log = AccessLog(settings.access_log) if settings.access_log else None
     traffic = await start_traffic(settings, store, counters)
