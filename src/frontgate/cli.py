@@ -29,6 +29,11 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--data-dir", help="state directory (default ./frontgate-data)")
     p.add_argument("--state", help="sqlite (default), sqlite:///PATH or postgresql://…")
     p.add_argument(
+        "--master-key-file",
+        help="the master key every node sharing --state needs (default DATA_DIR/master.key; "
+        "or set FRONTGATE_MASTER_KEY)",
+    )
+    p.add_argument(
         "--api",
         action="append",
         dest="apis",
@@ -80,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     from frontgate.functions.cli import add_logs_command
 
     add_logs_command(sub)
+    from frontgate.serve.secrets import add_rotate_command
+
+    add_rotate_command(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         cli = {k: v for k, v in vars(args).items() if k not in ("command", "config")}

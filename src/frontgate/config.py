@@ -23,6 +23,10 @@ class Settings:
     tls_key: str | None = None
     data_dir: str = "./frontgate-data"
     state: str | None = None  # sqlite (default) | sqlite:///path | postgresql://…
+    # The cluster's master key (frontgate.state.keyring): base64 of 32 bytes (env
+    # FRONTGATE_MASTER_KEY, config file), else this file, else {data_dir}/master.key.
+    master_key: str | None = field(default=None, repr=False)
+    master_key_file: str | None = None
     apis: tuple[str, ...] = ()
     demo: bool = False  # also deploy the bundled demo API
     stage: str = "dev"

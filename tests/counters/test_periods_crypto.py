@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from frontgate.traffic.crypto import (
-    decrypt_value,
-    encrypt_value,
-    ensure_master_key,
-    seal,
-    unseal,
-)
+from frontgate.state.keyring import Keyring, create_key_file
+from frontgate.traffic.crypto import seal, unseal
 from frontgate.traffic.periods import period_bounds, period_days
 
 
@@ -36,18 +31,20 @@ def test_periods() -> None:
 
 
 def test_master_key_file(tmp_path: Path) -> None:
-    key = ensure_master_key(tmp_path)
+    key = create_key_file(tmp_path / "master.key")
     mode = stat.S_IMODE(os.stat(tmp_path / "master.key").st_mode)
     assert mode == 0o600 and len(key) == 32
-    assert ensure_master_key(tmp_path) == key  # read back, not replaced
+    assert create_key_file(tmp_path / "master.key") == key  # read back, not replaced
     assert [p.name for p in tmp_path.iterdir()] == ["master.key"]
 
 
-def test_seal_round_trip_and_binding(tmp_path: Path) -> None:
-    master = ensure_master_key(tmp_path)
-    stored = seal(master, {"id": "k1", "value": "a" * 30, "enabled": True})
+def test_seal_round_trip_and_binding() -> None:
+    keyring = Keyring(os.urandom(32))
+    stored = seal(keyring, {"id": "k1", "value": "a" * 30, "enabled": True})
     assert "value" not in stored and "a" * 30 not in str(stored)
-    assert unseal(master, stored) == {"id": "k1", "value": "a" * 30, "enabled": True}
+    assert unseal(keyring, stored) == {"id": "k1", "value": "a" * 30, "enabled": True}
     with pytest.raises(InvalidTag):  # a ciphertext moved to another key id does not open
-        decrypt_value(master, "k2", stored["_valueEnc"])
-    assert encrypt_value(master, "k1", "x" * 20) != encrypt_value(master, "k1", "x" * 20)
+        unseal(keyring, {**stored, "id": "k2"})
+    with pytest.raises(InvalidTag):  # nor under another store's data key
+        unseal(Keyring(os.urandom(32)), stored)
+    assert keyring.encrypt("apikey:k1", "x" * 20) != keyring.encrypt("apikey:k1", "x" * 20)

@@ -8,6 +8,8 @@ Each test gets a fresh database (``CREATE DATABASE frontgate_<random>``), droppe
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,6 +25,8 @@ pytestmark = pytest.mark.postgres
 REGION = "us-east-1"
 POLL = 0.02  # seconds between data-plane probes
 DEADLINE = 1.0  # a deployment must reach the other node within this many seconds
+# Nodes sharing a store share its master key (tests/serve/test_cluster_secrets.py).
+CLUSTER_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 async def _admin_sql(dsn: str, sql: str) -> None:
@@ -51,7 +55,7 @@ class Node(Gateway):
     """A gateway whose start-up waits for the invoke URLs of ``apis`` already stored APIs."""
 
     def __init__(self, data_dir: Path, dsn: str, apis: int = 0) -> None:
-        super().__init__(data_dir, "--state", dsn)
+        super().__init__(data_dir, "--state", dsn, env={"FRONTGATE_MASTER_KEY": CLUSTER_KEY})
         self.apis = apis
 
     def _expected_apis(self) -> int:

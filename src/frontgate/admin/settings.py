@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from frontgate.state.keyring import Keyring
 
 # TestInvokeMethod hook: (region, parsed TestInvokeMethod input) -> TestInvokeMethodResponse dict
 # ({"status", "body", "headers", "multiValueHeaders", "log", "latency"}).
@@ -25,8 +28,9 @@ class AdminSettings:
     # Called after every committed write so the data plane recompiles at once.
     on_change: Callable[[], None] | None = None
     on_flush_cache: FlushCache | None = None
-    # Encrypts API key values at rest (frontgate.traffic.crypto); None stores them in clear.
-    master_key: bytes | None = None
+    # Encrypts secrets at rest (API key values, client-certificate private keys: see
+    # frontgate.state.keyring); None stores them in clear.
+    keyring: Keyring | None = None
     # UpdateUsage hook: (region, usagePlanId, keyId) -> make the live quota counter follow.
     on_usage_update: Callable[[str, str, str], Awaitable[None]] | None = None
     # Allowed clock skew for signed requests (AWS: 5 minutes).

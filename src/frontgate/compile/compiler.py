@@ -28,6 +28,7 @@ from frontgate.iam.identities import load_index
 from frontgate.model.definition import ApiDefinition, Doc
 from frontgate.observe.plan import method_plan, stage_plan
 from frontgate.pipeline.plan import plan_method
+from frontgate.state.keyring import Keyring
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
 
@@ -182,14 +183,14 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
 class Compiler:
     """Rebuilds snapshots from a store, reusing compiled stages whose inputs did not change."""
 
-    def __init__(
-        self, store: ConfigStore, account_id: str, master_key: bytes | None = None
-    ) -> None:
+    def __init__(self, store: ConfigStore, account_id: str, keyring: Keyring | None = None) -> None:
         self.store = store
         self.account_id = account_id
-        self.master_key = master_key  # decrypts API key values for the key index
+        self.keyring = keyring  # decrypts API key values and IAM secrets (memory only)
         self._cache: dict[tuple[str, str, str], Stage] = {}
-        self._key_values: dict[str, str] = {}  # ciphertext -> value: decrypt each key once
+        # (id, ciphertext) -> plain secret: decrypt each API key and IAM secret once
+        self._key_values: dict[tuple[str, str], str] = {}
+        self._iam_secrets: dict[tuple[str, str], str] = {}
 
     async def build(self, generation: int) -> Snapshot:
         stages: dict[tuple[str, str], Stage] = {}
@@ -222,8 +223,8 @@ class Compiler:
                 stages[(compiled.api_id, compiled.stage_name)] = compiled
         self._cache = cache
         disabled = frozenset(i for i, a in apis.items() if a.get("disableExecuteApiEndpoint"))
-        keys = await build_key_index(self.store, self.master_key, self._key_values)
-        iam = await load_index(self.store, self.account_id)
+        keys = await build_key_index(self.store, self.keyring, self._key_values)
+        iam = await load_index(self.store, self.account_id, self.keyring, self._iam_secrets)
         return Snapshot(generation, stages, frozenset(apis), disabled, keys=keys, iam=iam)
 
     def _previous(self, api_id: str, stage_name: str) -> Stage | None:

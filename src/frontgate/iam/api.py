@@ -17,6 +17,8 @@ from frontgate.iam.identities import ACCESS_KEY, GLOBAL, MANAGED_POLICY, USER, I
 from frontgate.iam.identities import load_index as load_iam
 from frontgate.iam.policy import PolicyError, compile_policy
 from frontgate.iam.wire import QueryError, no_such_entity
+from frontgate.state.keyring import Keyring
+from frontgate.state.secret_fields import seal_member
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.iam")
@@ -51,8 +53,10 @@ class IamApi:
         verify_admin: Callable[[Request], None],
         on_change: Callable[[], None] | None,
         static: Callable[[], IamIndex] | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.store = store
+        self.keyring = keyring  # secret access keys are stored encrypted with it
         self.account = account_id
         self.verify_admin = verify_admin
         self.on_change = on_change
@@ -98,7 +102,7 @@ class IamApi:
         try:
             signed = sigv4.parse_header(headers.get("authorization", ""), headers.get)
             sigv4.check_time(signed, time.time())
-            index = await load_iam(self.store, self.account)
+            index = await load_iam(self.store, self.account, self.keyring)
             entry = index.key(signed.key_id) or (
                 self.static().key(signed.key_id) if self.static else None
             )
@@ -184,9 +188,16 @@ async def create_access_key(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "CreateDate": wire.now(),
         "_secret": secrets.token_urlsafe(30)[:40],
     }
-    async with api.store.transaction() as tx:
-        await tx.put(GLOBAL, ACCESS_KEY, "", doc["AccessKeyId"], doc)
+    await _put_new_key(api, doc)
     return {"AccessKey": {**_user_out(doc), "SecretAccessKey": doc["_secret"]}}
+
+
+async def _put_new_key(api: IamApi, doc: dict[str, Any]) -> None:
+    """Store a new access key, its secret encrypted (frontgate.state.keyring)."""
+    key_id = doc["AccessKeyId"]
+    stored = seal_member(api.keyring, ACCESS_KEY, key_id, doc, "_secret")
+    async with api.store.transaction() as tx:
+        await tx.put(GLOBAL, ACCESS_KEY, "", key_id, stored)
 
 
 async def _key(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
@@ -357,8 +368,7 @@ async def get_session_token(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "_token": secrets.token_urlsafe(96),
         "_expires": expires,
     }
-    async with api.store.transaction() as tx:
-        await tx.put(GLOBAL, ACCESS_KEY, "", doc["AccessKeyId"], doc)
+    await _put_new_key(api, doc)
     if api.on_change is not None:
         api.on_change()
     creds = {

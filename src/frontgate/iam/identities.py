@@ -7,17 +7,22 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from frontgate.iam.policy import Policy, PolicyError, compile_policy
 from frontgate.state.store import ConfigStore
+
+if TYPE_CHECKING:
+    from frontgate.state.keyring import Keyring
 
 log = logging.getLogger("frontgate.iam")
 
 # Store kinds (IAM is global: region GLOBAL, parent "").
 GLOBAL = "global"
 USER = "iamuser"  # id: UserName; "_inline": {name: json}, "_attached": [policyArn]
-ACCESS_KEY = "iamaccesskey"  # id: AccessKeyId; "_secret", "_token"?, "_expires"? (epoch s)
+# id: AccessKeyId; "_secretEnc" (the secret, encrypted: frontgate.state.keyring; "_secret" in
+# memory, and in stores written without a keyring), "_token"?, "_expires"? (epoch s)
+ACCESS_KEY = "iamaccesskey"
 MANAGED_POLICY = "iampolicy"  # id: policy ARN; "_document": json
 
 
@@ -88,6 +93,8 @@ def build_index(
         expires = key.get("_expires")
         if ident is None or (expires is not None and expires < now - 86400):
             continue
+        if "_secret" not in key:
+            continue  # encrypted and not opened (see load_index)
         index.keys[str(key["AccessKeyId"])] = KeyEntry(
             key_id=str(key["AccessKeyId"]),
             secret=str(key["_secret"]),
@@ -99,14 +106,53 @@ def build_index(
     return index
 
 
-async def load_index(store: ConfigStore, account: str) -> IamIndex:
-    """The managed identities as stored now (called by the compiler for each snapshot)."""
+async def load_index(
+    store: ConfigStore,
+    account: str,
+    keyring: Keyring | None = None,
+    opened: dict[tuple[str, str], str] | None = None,
+) -> IamIndex:
+    """The managed identities as stored now (called by the compiler for each snapshot). Secret
+    keys are decrypted here, into memory only; ``opened`` caches (key id, ciphertext) -> secret
+    across calls (the caller keeps it)."""
+    docs = await store.list(GLOBAL, ACCESS_KEY)
+    keys = [k for doc in docs if (k := open_secret(doc, keyring, opened)) is not None]
+    if opened is not None:  # forget deleted keys (and expired session keys)
+        live = {(str(d.get("AccessKeyId")), d.get("_secretEnc")) for d in docs}
+        for stale in [k for k in opened if k not in live]:
+            del opened[stale]
     return build_index(
         await store.list(GLOBAL, USER),
-        await store.list(GLOBAL, ACCESS_KEY),
+        keys,
         await store.list(GLOBAL, MANAGED_POLICY),
         account,
     )
+
+
+def open_secret(
+    doc: dict[str, Any],
+    keyring: Keyring | None,
+    opened: dict[tuple[str, str], str] | None = None,
+) -> dict[str, Any] | None:
+    """An access key document with its plain ``_secret`` (None: it cannot be decrypted here)."""
+    enc = doc.get("_secretEnc")
+    if "_secret" in doc or not isinstance(enc, str):
+        return doc
+    key_id = str(doc.get("AccessKeyId"))
+    secret = opened.get((key_id, enc)) if opened is not None else None
+    if secret is None:
+        if keyring is None:
+            return None
+        try:
+            secret = keyring.decrypt(f"{ACCESS_KEY}:{key_id}", enc)
+        except Exception:
+            # Start-up checked the data key, so this is a damaged document: it never matches,
+            # and is logged once (cached as ""), not at every rebuild.
+            log.error("IAM access key %s cannot be decrypted", key_id)
+            secret = ""
+        if opened is not None:
+            opened[key_id, enc] = secret
+    return {**doc, "_secret": secret} if secret else None
 
 
 def config_index(users: dict[str, Any], account: str) -> IamIndex:

@@ -14,6 +14,7 @@ from frontgate.http.message import Request, Response
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.test_invoke import make_test_invoke
+from frontgate.state.keyring import Keyring
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.admin")
@@ -28,8 +29,9 @@ def make_admin_handler(
     listeners: Listeners,
     on_change: Callable[[], None],
     pipeline: Pipeline,
+    keyring: Keyring | None = None,
 ) -> AdminHandler:
-    apigateway = _apigateway(store, settings, listeners, on_change, pipeline)
+    apigateway = _apigateway(store, settings, listeners, on_change, pipeline, keyring)
 
     async def status(_request: Request) -> Response:
         doc = {
@@ -48,7 +50,7 @@ def make_admin_handler(
     mounts: list[Mount] = [
         (lambda r: r.target.startswith("/_frontgate/status"), status),
         (_is_metrics, _metrics_handler(pipeline)),
-        _iam_mount(store, settings, on_change),
+        _iam_mount(store, settings, on_change, keyring),
     ]
     if pipeline.env.functions is not None:
         from frontgate.functions.api import is_lambda_request, make_lambda_handler
@@ -87,7 +89,12 @@ def _metrics_handler(pipeline: Pipeline) -> AdminHandler:
     return metrics
 
 
-def _iam_mount(store: ConfigStore, settings: Settings, on_change: Callable[[], None]) -> Mount:
+def _iam_mount(
+    store: ConfigStore,
+    settings: Settings,
+    on_change: Callable[[], None],
+    keyring: Keyring | None = None,
+) -> Mount:
     """IAM and STS (query protocol: ``POST /`` with ``Action=…``) for AWS_IAM's managed keys."""
     from frontgate.admin import auth
     from frontgate.admin.settings import AdminSettings
@@ -100,7 +107,7 @@ def _iam_mount(store: ConfigStore, settings: Settings, on_change: Callable[[], N
     def verify(request: Request) -> None:
         auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
 
-    api = IamApi(store, settings.account_id, verify, on_change, lambda: static)
+    api = IamApi(store, settings.account_id, verify, on_change, lambda: static, keyring)
     return is_query_request, api.handle
 
 
@@ -110,11 +117,11 @@ def _apigateway(
     listeners: Listeners,
     on_change: Callable[[], None],
     pipeline: Pipeline,
+    keyring: Keyring | None,
 ) -> AdminHandler:
     try:
         from frontgate.admin.app import AdminApp
         from frontgate.admin.settings import AdminSettings
-        from frontgate.traffic.crypto import ensure_master_key
 
         app = AdminApp(
             store,
@@ -127,7 +134,7 @@ def _apigateway(
                 on_change=on_change,
                 test_invoke=make_test_invoke(store, pipeline, settings.account_id),
                 on_flush_cache=make_flush_hook(store, pipeline, on_change),
-                master_key=ensure_master_key(settings.data_path),
+                keyring=keyring,
                 on_usage_update=(
                     pipeline.env.limiter.reset_quota if pipeline.env.limiter is not None else None
                 ),

@@ -10,14 +10,19 @@ import sys
 from frontgate.config import Settings
 from frontgate.serve.bootstrap import deployed_stages, import_api_file
 from frontgate.serve.listeners import Listeners, bind
+from frontgate.state.keyring import Keyring, KeyringError
 from frontgate.state.open import open_store
 
 
-async def _bootstrap(settings: Settings) -> list[str]:
-    """Import the API files; return the invoke-URL lines. Raises on a bad file."""
+async def _bootstrap(settings: Settings) -> tuple[list[str], Keyring]:
+    """Open the store's keyring (refusing a master key that does not fit the store), import
+    the API files; return the invoke-URL lines and the keyring. Raises on a bad file."""
+    from frontgate.serve.secrets import prepare_keyring
+
     store = open_store(settings.state, settings.data_path)
     await store.open()
     try:
+        keyring = await prepare_keyring(settings, store)
         if settings.functions_dir:
             from frontgate.functions.declared import declare_functions
 
@@ -26,7 +31,8 @@ async def _bootstrap(settings: Settings) -> list[str]:
             )
         for path in settings.apis:
             await import_api_file(store, settings.region, path, settings.stage)
-        return [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
+        stages = [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
+        return stages, keyring
     finally:
         await store.close()
 
@@ -67,8 +73,8 @@ def serve(settings: Settings) -> int:
     setup_logging(settings)
     settings.data_path.mkdir(parents=True, exist_ok=True)
     try:
-        stages = asyncio.run(_bootstrap(settings))
-    except (OpenApiImportError, DeclarationError, OSError) as exc:
+        stages, keyring = asyncio.run(_bootstrap(settings))
+    except (OpenApiImportError, DeclarationError, OSError, KeyringError) as exc:
         print(f"frontgate: {exc}", file=sys.stderr)
         return 2
     try:
@@ -90,8 +96,8 @@ def serve(settings: Settings) -> int:
 
     try:
         if settings.workers == 1:
-            return run_single(settings, listeners, tls)
-        return run_supervised(settings, listeners, tls)
+            return run_single(settings, listeners, tls, keyring)
+        return run_supervised(settings, listeners, tls, keyring)
     finally:
         listeners.close()
 

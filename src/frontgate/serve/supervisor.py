@@ -17,14 +17,17 @@ from frontgate.counters.shared import SharedCounters
 from frontgate.observe.metrics import Shard, create_shards
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.worker import run_worker
+from frontgate.state.keyring import Keyring
 
 log = logging.getLogger("frontgate.supervisor")
 
 _RESTART_BACKOFF = 0.5  # seconds before restarting a worker that died; bounds a crash loop
 
 
-def run_single(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None) -> int:
-    uvloop.run(run_worker(settings, listeners, tls))
+def run_single(
+    settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None, keyring: Keyring
+) -> int:
+    uvloop.run(run_worker(settings, listeners, tls, keyring=keyring))
     return 0
 
 
@@ -34,6 +37,7 @@ def _spawn(
     tls: ssl.SSLContext | None,
     counters: SharedCounters | None = None,
     metric_shards: tuple[int, list[Shard]] | None = None,
+    keyring: Keyring | None = None,
 ) -> int:
     pid = os.fork()
     if pid == 0:
@@ -41,7 +45,7 @@ def _spawn(
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            uvloop.run(run_worker(settings, listeners, tls, counters, metric_shards))
+            uvloop.run(run_worker(settings, listeners, tls, counters, metric_shards, keyring))
         except BaseException:
             log.exception("worker %d failed", os.getpid())
             code = 1
@@ -51,7 +55,11 @@ def _spawn(
     return pid
 
 
-def run_supervised(settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None) -> int:
+def run_supervised(
+    settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None, keyring: Keyring
+) -> int:
+    """``keyring``: the data key, opened once before forking (a restarted worker inherits it,
+    so it keeps working after ``frontgate rotate-key`` until this node restarts)."""
     children: set[int] = set()
     stopping = False
 
@@ -73,7 +81,7 @@ def run_supervised(settings: Settings, listeners: Listeners, tls: ssl.SSLContext
     shards = create_shards(settings.workers)
     slot_of: dict[int, int] = {}
     for i in range(settings.workers):
-        pid = _spawn(settings, listeners, tls, counters, (i, shards))
+        pid = _spawn(settings, listeners, tls, counters, (i, shards), keyring)
         children.add(pid)
         slot_of[pid] = i
     log.info("supervising %d workers: %s", len(children), sorted(children))
@@ -89,7 +97,7 @@ def run_supervised(settings: Settings, listeners: Listeners, tls: ssl.SSLContext
         time.sleep(_RESTART_BACKOFF)
         if not stopping:
             slot = slot_of.pop(pid, 0)
-            new_pid = _spawn(settings, listeners, tls, counters, (slot, shards))
+            new_pid = _spawn(settings, listeners, tls, counters, (slot, shards), keyring)
             children.add(new_pid)
             slot_of[new_pid] = slot
     return 0

@@ -21,6 +21,7 @@ from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.reload import Reloader
+from frontgate.state.keyring import Keyring, open_keyring, resolve_master_key
 from frontgate.state.open import open_store
 from frontgate.traffic.setup import start_traffic
 from frontgate.upstream.pool import UpstreamPool
@@ -34,6 +35,7 @@ async def run_worker(
     tls_context: ssl.SSLContext | None,
     counters: SharedCounters | None = None,
     metric_shards: tuple[int, list[Shard]] | None = None,
+    keyring: Keyring | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     # Before the first await: a SIGTERM/SIGINT during start-up (the banner is already printed)
@@ -43,6 +45,11 @@ async def run_worker(
         loop.add_signal_handler(sig, stop.set)
     store = open_store(settings.state, settings.data_path)
     await store.open()
+    if keyring is None:  # not started by `frontgate serve` (which opens it before forking)
+        source = resolve_master_key(
+            settings.master_key, settings.master_key_file, settings.data_path
+        )
+        keyring = (await open_keyring(store, source, create=False)).keyring
     pool = UpstreamPool()
     access_log = AccessLog(settings.access_log) if settings.access_log else None
     traffic = await start_traffic(settings, store, counters)
@@ -85,7 +92,7 @@ async def run_worker(
     pipeline = Pipeline(env)
     reloader = Reloader(
         store,
-        Compiler(store, settings.account_id, traffic.master_key),
+        Compiler(store, settings.account_id, keyring),
         pipeline,
         settings.reload_interval,
     )
@@ -108,7 +115,9 @@ async def run_worker(
     if listeners.admin is not None:
         from frontgate.serve.admin import make_admin_handler
 
-        admin_handler = make_admin_handler(store, settings, listeners, reloader.poke, pipeline)
+        admin_handler = make_admin_handler(
+            store, settings, listeners, reloader.poke, pipeline, keyring
+        )
         await listen(listeners.admin, admin_handler, "http")
 
     await stop.wait()

@@ -85,6 +85,18 @@ class PostgresTx:
             _dumps(doc),
         )
 
+    async def insert(self, region: str, kind: str, parent: str, id: str, doc: Doc) -> bool:
+        status = await self._conn.execute(
+            "INSERT INTO docs (region, kind, parent, id, body) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (region, kind, parent, id) DO NOTHING",
+            region,
+            kind,
+            parent,
+            id,
+            _dumps(doc),
+        )
+        return _rowcount(status) > 0
+
     async def delete(self, region: str, kind: str, parent: str, id: str) -> bool:
         status = await self._conn.execute(
             "DELETE FROM docs WHERE region = $1 AND kind = $2 AND parent = $3 AND id = $4",

@@ -35,6 +35,14 @@ class SqliteTx:
             (region, kind, parent, id, json.dumps(doc, separators=(",", ":"))),
         )
 
+    async def insert(self, region: str, kind: str, parent: str, id: str, doc: Doc) -> bool:
+        cur = self._conn.execute(
+            "INSERT INTO docs (region, kind, parent, id, body) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (region, kind, parent, id) DO NOTHING",
+            (region, kind, parent, id, json.dumps(doc, separators=(",", ":"))),
+        )
+        return cur.rowcount > 0
+
     async def delete(self, region: str, kind: str, parent: str, id: str) -> bool:
         cur = self._conn.execute(
             "DELETE FROM docs WHERE region = ? AND kind = ? AND parent = ? AND id = ?",

@@ -26,6 +26,11 @@ class Tx(Protocol):
 
     async def delete(self, region: str, kind: str, parent: str, id: str) -> bool: ...
 
+    async def insert(self, region: str, kind: str, parent: str, id: str, doc: Doc) -> bool:
+        """Store ``doc`` only if no document has that address; False if one has (even one
+        another node is committing at the same moment: the database decides, not a read)."""
+        ...
+
     async def delete_children(self, region: str, parent: str) -> int:
         """Delete every document whose parent is ``parent`` (any kind)."""
         ...

@@ -21,6 +21,7 @@ from typing import Any
 
 from frontgate.control import kinds
 from frontgate.counters import Bucket
+from frontgate.state.keyring import Keyring
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.crypto import plain_value
 
@@ -93,25 +94,33 @@ def _quota(plan: dict[str, Any]) -> tuple[int, str, int] | None:
 
 
 async def build_key_index(
-    store: ConfigStore, master: bytes | None, decrypted: dict[str, str] | None = None
+    store: ConfigStore,
+    keyring: Keyring | None,
+    decrypted: dict[tuple[str, str], str] | None = None,
 ) -> KeyIndex:
-    """``decrypted`` caches ciphertext -> value across builds (AES-GCM per key per rebuild
-    would dominate a rebuild with many keys)."""
+    """``decrypted`` caches (key id, ciphertext) -> value across builds (AES-GCM per key per
+    rebuild would dominate a rebuild with many keys); a value that cannot be decrypted is
+    cached as "" and logged once, not at every rebuild."""
     by_digest: dict[tuple[str, bytes], KeyRecord] = {}
     values: dict[tuple[str, str], str] = {}
     cache = decrypted if decrypted is not None else {}
+    seen: set[tuple[str, str]] = set()
     for region, _parent, doc in await store.list_all(kinds.API_KEY):
-        try:
-            enc = doc.get("_valueEnc")
-            value = cache.get(enc) if isinstance(enc, str) else None
-            if value is None:
-                value = plain_value(master, doc)
-                if isinstance(enc, str) and value is not None:
-                    cache[enc] = value
-        except Exception:
-            # A wrong master key must not stop the data plane: that key just never matches.
-            log.error("API key %s cannot be decrypted with this node's master key", doc.get("id"))
-            continue
+        enc = doc.get("_valueEnc")
+        slot = (str(doc.get("id")), enc) if isinstance(enc, str) else None
+        value = cache.get(slot) if slot is not None else None
+        if value is None:
+            try:
+                value = plain_value(keyring, doc)
+            except Exception:
+                # Start-up checked the store's data key, so this is one damaged document: that
+                # key never matches (and the data plane keeps serving the others).
+                log.error("API key %s cannot be decrypted", doc.get("id"))
+                value = ""
+            if slot is not None and value is not None:
+                cache[slot] = value
+        if slot is not None:
+            seen.add(slot)
         if not value:
             continue
         key_id = str(doc["id"])
@@ -141,6 +150,8 @@ async def build_key_index(
                 bindings[api_id, stage, key_id] = PlanBinding(
                     plan_id, region, key_id, value, per_key, methods, quota
                 )
+    for slot in [k for k in cache if k not in seen]:
+        del cache[slot]  # deleted or re-encrypted keys
     accounts: dict[str, Bucket] = {}
     for region, _parent, doc in await store.list_all(kinds.ACCOUNT):
         settings = doc.get("throttleSettings")

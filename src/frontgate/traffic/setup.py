@@ -1,4 +1,4 @@
-"""Wire traffic control into one worker: the master key, the counter stores the settings ask for
+"""Wire traffic control into one worker: the counter stores the settings ask for
 (in-process, node-shared, or Redis with the node store for the account limit) and the usage
 writer."""
 
@@ -10,7 +10,6 @@ from frontgate.config import Settings
 from frontgate.counters.local import LocalCounters
 from frontgate.counters.shared import SharedCounters
 from frontgate.state.store import ConfigStore
-from frontgate.traffic.crypto import ensure_master_key
 from frontgate.traffic.limiter import Limiter
 from frontgate.traffic.usage import UsageWriter
 
@@ -19,7 +18,6 @@ from frontgate.traffic.usage import UsageWriter
 class Traffic:
     limiter: Limiter
     usage: UsageWriter
-    master_key: bytes
 
     async def close(self) -> None:
         await self.usage.stop()
@@ -31,7 +29,6 @@ async def start_traffic(
 ) -> Traffic:
     """``shared``: the node-wide counters the supervisor mapped before forking (None with one
     worker, where plain in-process counters are exact and cheaper)."""
-    master = ensure_master_key(settings.data_path)
     node = shared if shared is not None else LocalCounters()
     if settings.redis:
         from frontgate.counters.redis import RedisCounters
@@ -44,4 +41,4 @@ async def start_traffic(
         limiter = Limiter(node, config=store)
     usage = UsageWriter(store, limiter, settings.usage_flush_interval)
     usage.start()
-    return Traffic(limiter, usage, master)
+    return Traffic(limiter, usage)

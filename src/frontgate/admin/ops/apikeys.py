@@ -13,7 +13,7 @@ from frontgate.admin.ops.common import arn_tags, need, page, pick
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
-from frontgate.traffic.crypto import seal, unseal, value_digest
+from frontgate.traffic.crypto import same_value, seal, unseal
 
 NOT_FOUND = "Invalid API Key identifier specified"
 _RULES = (
@@ -39,9 +39,11 @@ def view(key: Doc, include_value: bool) -> Doc:
 
 
 async def _check_unique(r: Reader, ctx: Ctx, value: str) -> None:
+    keyring = ctx.settings.keyring
+    # Stored values are encrypted (random nonces): compare their keyed hashes instead.
+    digest = keyring.lookup_hash(value) if keyring is not None else None
     for other in await r.list(ctx.region, kinds.API_KEY):
-        # Stored values are encrypted (random nonces): compare their SHA-256 instead.
-        if other.get("value") == value or other.get("_valueSha256") == value_digest(value):
+        if same_value(other, value, digest):
             raise Conflict("API Key already exists")
 
 
@@ -82,20 +84,20 @@ async def create_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         await _check_unique(tx, ctx, key["value"])
         await _check_stages(tx, ctx, key["stageKeys"])
-        await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.master_key, key))
+        await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.keyring, key))
     return key
 
 
 @operation("GetApiKey")
 async def get_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     key = await need(ctx.store, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
-    return view(unseal(ctx.settings.master_key, key), bool(inp.get("includeValue")))
+    return view(unseal(ctx.settings.keyring, key), bool(inp.get("includeValue")))
 
 
 @operation("GetApiKeys")
 async def get_api_keys(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    master = ctx.settings.master_key
-    keys = [unseal(master, k) for k in await ctx.store.list(ctx.region, kinds.API_KEY)]
+    keyring = ctx.settings.keyring
+    keys = [unseal(keyring, k) for k in await ctx.store.list(ctx.region, kinds.API_KEY)]
     if inp.get("nameQuery"):
         keys = [k for k in keys if (k.get("name") or "").startswith(inp["nameQuery"])]
     if inp.get("customerId"):
@@ -107,10 +109,10 @@ async def get_api_keys(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         key = await need(tx, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
-        key = apply_patch(unseal(ctx.settings.master_key, key), inp.get("patchOperations"), _RULES)
+        key = apply_patch(unseal(ctx.settings.keyring, key), inp.get("patchOperations"), _RULES)
         await _check_stages(tx, ctx, key.get("stageKeys") or [])
         key["lastUpdatedDate"] = now()
-        await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.master_key, key))
+        await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.keyring, key))
     return view(key, False)
 
 
@@ -156,7 +158,7 @@ async def import_api_keys(ctx: Ctx, inp: dict[str, Any]) -> Doc:
                 warnings.append(f"Line {line}: {exc.message}")
                 continue
             await tx.put(ctx.region, kinds.API_KEY, "", key["id"],
-                         seal(ctx.settings.master_key, key))  # fmt: skip
+                         seal(ctx.settings.keyring, key))  # fmt: skip
             created.append(key["id"])
             for plan_id in filter(
                 None, (p.strip() for p in rec.get("usageplanids", "").split(","))

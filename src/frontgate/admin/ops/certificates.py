@@ -18,6 +18,7 @@ from frontgate.admin.ops.common import arn_tags, check_description, need, page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
+from frontgate.state.secret_fields import seal_member
 
 _NOT_FOUND = "Invalid client certificate identifier specified"
 _RULES = (rule("/description", "replace", "remove"),)
@@ -66,8 +67,12 @@ async def generate_client_certificate(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         doc["description"] = inp["description"]
     if inp.get("tags"):
         doc["tags"] = arn_tags(inp)
+    # The private key is stored encrypted (the response never carries "_" members).
+    stored = seal_member(
+        ctx.settings.keyring, kinds.CLIENT_CERTIFICATE, cert_id, doc, "_privateKeyPem"
+    )
     async with ctx.tx() as tx:
-        await tx.put(ctx.region, kinds.CLIENT_CERTIFICATE, "", cert_id, doc)
+        await tx.put(ctx.region, kinds.CLIENT_CERTIFICATE, "", cert_id, stored)
     return doc
 
 

@@ -12,6 +12,7 @@ from frontgate.admin.ops.restapis import validate_endpoint
 from frontgate.admin.patch import apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
+from frontgate.state.secret_fields import seal_member
 
 NOT_FOUND = "Invalid domain name identifier specified"
 _RULES = (
@@ -71,6 +72,7 @@ async def create_domain_name(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     for member in ("certificateBody", "certificatePrivateKey", "certificateChain"):
         if inp.get(member):
             doc["_" + member] = inp[member]
+    doc = seal_member(ctx.settings.keyring, kinds.DOMAIN_NAME, name, doc, "_certificatePrivateKey")
     async with ctx.tx() as tx:
         if await tx.get(ctx.region, kinds.DOMAIN_NAME, "", name) is not None:
             raise Conflict("The domain name you provided already exists.")

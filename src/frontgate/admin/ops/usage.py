@@ -25,7 +25,7 @@ _PLAN_KEY_NOT_FOUND = "Invalid Usage Plan Key identifier specified"
 
 
 async def _view(r: Reader, ctx: Ctx, key_id: str) -> Doc:
-    key = unseal(ctx.settings.master_key, await r.get(ctx.region, kinds.API_KEY, "", key_id) or {})
+    key = unseal(ctx.settings.keyring, await r.get(ctx.region, kinds.API_KEY, "", key_id) or {})
     out = {"id": key_id, "type": "API_KEY", "value": key.get("value")}
     if key.get("name") is not None:
         out["name"] = key["name"]
