@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from frontgate.auth.runtime import DEFAULT, AuthRuntime
+from frontgate.compile.router import policy_path
 from frontgate.iam import sigv4
 from frontgate.iam.identities import Identity, KeyEntry
 from frontgate.iam.policy import (
@@ -39,8 +40,11 @@ def runtime(env: Env) -> AuthRuntime:
 
 
 def method_arn(ctx: Context, prefix: str) -> str:
-    """The ARN of what is being invoked: the request's verb and actual path (as AWS builds it)."""
-    return prefix + ctx.request.method + ctx.path
+    """The ARN of what is being invoked: the request's verb and actual path (as AWS builds it:
+    path parameters filled in), spelled as the router matched it (``/pets/`` and ``//pets``
+    are ``/pets``: compile.router.policy_path), so a policy on a method cannot be sidestepped
+    by another spelling of its path."""
+    return prefix + ctx.request.method + policy_path(ctx.path)
 
 
 def access_denied(who: str, arn: str, explicit: bool) -> GatewayError:
