@@ -57,6 +57,7 @@ class AdminApp:
         raw_path, _, raw_query = target.partition("?")
         query = parse_qs(raw_query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers}
+        auth.check_scope(headers, "apigateway", self.settings.served_regions)
         auth.verify(request, headers, self.settings)
         region = auth.region_of(headers, self.settings.default_region)
         found = self.router.match(request.method, raw_path, query)
