@@ -231,3 +231,27 @@ def test_configured_regions_served_others_refused(regional: Gateway) -> None:
     status, headers, doc = send(regional, data_request(regional, api_id, creds))
     assert (status, doc) == (403, {"message": REGION_TEXT})
     assert headers["x-amzn-errortype"] == "InvalidSignatureException"
+
+
+def test_function_arn_of_another_region_is_not_reachable(gw: Gateway) -> None:
+    from tests.functions.conftest import ROLE, make_zip
+
+    lam = client(gw, "lambda")
+    arn = "arn:aws:lambda:eu-north-1:000000000000:function:elsewhere"
+    with pytest.raises(ClientError) as exc:
+        lam.create_function(
+            FunctionName=arn,
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return 1\n"})},
+        )
+    assert _error(exc) == (
+        404,
+        "ResourceNotFoundException",
+        "Functions from 'eu-north-1' are not reachable in this region ('us-east-1')",
+    )
+    with pytest.raises(ClientError) as exc:
+        lam.get_function(FunctionName=arn)
+    assert _error(exc)[:2] == (404, "ResourceNotFoundException")
+    assert "elsewhere" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]

@@ -142,7 +142,11 @@ class LambdaApi:
 
     def _name(self, call: _Call) -> tuple[str, str]:
         ref = parse_function(str(call.inp["FunctionName"]))
-        region = ref.region or call.region
+        region = call.region
+        if ref.region not in (None, region):  # AWS: no call reaches another region's functions
+            raise errors.ResourceNotFound(
+                f"Functions from '{ref.region}' are not reachable in this region ('{region}')"
+            )
         if ref.account not in (None, self.account_id):
             raise errors.not_found(function_arn(region, ref.account or "", ref.name))
         if ref.qualifier not in (None, "$LATEST") or call.inp.get("Qualifier") not in (
