@@ -255,3 +255,23 @@ def test_function_arn_of_another_region_is_not_reachable(gw: Gateway) -> None:
         lam.get_function(FunctionName=arn)
     assert _error(exc)[:2] == (404, "ResourceNotFoundException")
     assert "elsewhere" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+
+
+def test_unserved_region_named_at_startup(tmp_path: Path) -> None:
+    with Gateway(tmp_path / "data", "--regions", "eu-west-1") as first:
+        west = boto3.client(
+            "apigateway",
+            endpoint_url=f"http://127.0.0.1:{first.admin_port}",
+            region_name="eu-west-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        west.create_rest_api(name="kept")
+    assert not any("does not serve" in line for line in first.lines)
+    with Gateway(tmp_path / "data") as second:
+        pass
+    assert any(
+        "the state holds APIs in eu-west-1, which the admin API does not serve: add them to "
+        "the regions setting (--regions)" in line
+        for line in second.lines
+    ), second.lines

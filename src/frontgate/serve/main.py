@@ -7,7 +7,7 @@ import ssl
 import sys
 
 from frontgate.config import Settings
-from frontgate.serve.bootstrap import deployed_stages, import_api_file
+from frontgate.serve.bootstrap import deployed_stages, import_api_file, unserved_regions
 from frontgate.serve.listeners import Listeners, bind
 from frontgate.state.open import open_store
 
@@ -25,6 +25,13 @@ async def _bootstrap(settings: Settings) -> list[str]:
             )
         for path in settings.apis:
             await import_api_file(store, settings.region, path, settings.stage)
+        if others := await unserved_regions(store, {settings.region, *settings.regions}):
+            print(
+                f"frontgate: the state holds APIs in {', '.join(others)}, which the admin API "
+                "does not serve: add them to the regions setting (--regions) to manage them",
+                file=sys.stderr,
+                flush=True,
+            )
         return [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
     finally:
         await store.close()
