@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from botocore.credentials import Credentials
-from tests.access.conftest import add_method, call, client, deploy, make_api
+from tests.access.conftest import POOL_ARN, add_method, call, client, deploy, make_api
+from tests.access.issuer import Issuer
 from tests.access.test_iam import send, signed
 from tests.functions.conftest import ROLE, make_zip
 from tests.support.gateway import Gateway
@@ -270,3 +271,61 @@ def test_authorizer_event_method_arn_is_the_methods(
     assert headers["x-arn"] == (
         f"arn:aws:execute-api:us-east-1:000000000000:{authorizer_api}/dev/GET/open"
     )
+
+
+@pytest.fixture(scope="module")
+def guarded_api(gw: Gateway, apigw: Any, authorizer_api: str) -> str:
+    """A resource policy denying GET /denied in front of Cognito and Lambda authorizers (the
+    explicit deny is checked before any authorizer runs)."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": ["execute-api:/*/GET/denied", "execute-api:/*/GET/lambda/denied"],
+            },
+        ],
+    }
+    api_id = make_api(apigw, policy=policy, name="variants-guarded")
+    pool = apigw.create_authorizer(
+        restApiId=api_id,
+        name="pool",
+        type="COGNITO_USER_POOLS",
+        providerARNs=[POOL_ARN],
+        identitySource="method.request.header.Authorization",
+    )["id"]
+    fn = apigw.get_authorizers(restApiId=authorizer_api)["items"][0]["authorizerUri"]
+    tok = apigw.create_authorizer(
+        restApiId=api_id,
+        name="tok",
+        type="TOKEN",
+        authorizerUri=fn,
+        identitySource="method.request.header.x-token",
+    )["id"]
+    cognito = {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": pool}
+    add_method(apigw, api_id, "/denied", template='{"m": "denied"}', **cognito)
+    add_method(apigw, api_id, "/open", template='{"m": "open"}', **cognito)
+    custom = {"authorizationType": "CUSTOM", "authorizerId": tok}
+    add_method(apigw, api_id, "/lambda/denied", template='{"m": "denied"}', **custom)
+    deploy(gw, apigw, api_id)
+    return api_id
+
+
+@pytest.mark.parametrize(
+    "path", ["/dev/denied", *SLASHES, "/dev/lambda/denied/", "/dev/lambda//denied"]
+)
+def test_resource_policy_before_authorizers(
+    gw: Gateway, guarded_api: str, issuer: Issuer, path: str
+) -> None:
+    headers = {"Authorization": issuer.token(), "x-token": "anyone"}
+    assert call(gw, guarded_api, "GET", "/dev/open/", headers=headers)[:3:2] == (200, {"m": "open"})
+    tail = "/dev/GET/lambda/denied" if "lambda" in path else "/dev/GET/denied"
+    _assert_denied(*call(gw, guarded_api, "GET", path, headers=headers), guarded_api + tail)
