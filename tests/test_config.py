@@ -50,3 +50,17 @@ def test_admin_api_off_loopback_needs_credentials(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "admin_access_keys" in proc.stderr
+
+
+def test_regions_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "frontgate.yaml"
+    cfg.write_text("region: eu-west-1\nregions: [us-west-2, ap-south-1]\n")
+    s = load_settings(str(cfg), {})
+    assert (s.region, s.regions) == ("eu-west-1", ("us-west-2", "ap-south-1"))
+    monkeypatch.setenv("FRONTGATE_REGIONS", "eu-central-1, us-east-2")
+    assert load_settings(None, {}).regions == ("eu-central-1", "us-east-2")
+    assert load_settings(None, {"regions": "ca-central-1"}).regions == ("ca-central-1",)
+    with pytest.raises(ValueError, match="region 'Not/A Region'"):
+        load_settings(None, {"regions": "Not/A Region"})
+    with pytest.raises(ValueError, match="region ''"):
+        load_settings(None, {"region": ""})

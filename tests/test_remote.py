@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,13 @@ FIXTURE = Path(__file__).parent / "fixtures" / "petstore-oas30.yaml"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_DEFAULT_REGION", "AWS_REGION")}
     return subprocess.run(
-        [sys.executable, "-m", "frontgate", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "frontgate", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
@@ -45,3 +51,18 @@ def test_cli_reports_unreachable_node() -> None:
     out = _cli("status", "--admin-url", "http://127.0.0.1:9")
     assert out.returncode == 1
     assert "frontgate:" in out.stderr
+
+
+def test_cli_uses_the_nodes_region(tmp_path: Path) -> None:
+    api_file = tmp_path / "pets.yaml"
+    api_file.write_text(FIXTURE.read_text().replace("UPSTREAM", "http://127.0.0.1:9"))
+    with Gateway(tmp_path / "data", "--region", "eu-west-1") as gw:
+        admin = f"http://127.0.0.1:{gw.admin_port}"
+        out = _cli("import", str(api_file), "--admin-url", admin)
+        assert out.returncode == 0, out.stderr
+        status = _cli("status", "--admin-url", admin)
+        assert status.returncode == 0 and "region eu-west-1" in status.stdout, status
+        # A region the node does not serve is refused, not created.
+        other = _cli("status", "--admin-url", admin, "--region", "us-west-1")
+        assert other.returncode == 1
+        assert "Credential should be scoped to a valid region" in other.stderr

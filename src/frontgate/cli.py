@@ -47,6 +47,9 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, help="worker processes (default 1)")
     p.add_argument("--domain", help="invoke-URL domain (default localhost)")
     p.add_argument("--region", help="default region (default us-east-1)")
+    p.add_argument(
+        "--regions", help="further regions the admin API serves (comma-separated; default none)"
+    )
     p.add_argument("--account-id", help="account id used in ARNs (default 000000000000)")
     p.add_argument("--access-log", help="stdout or a file: one JSON line per request")
     p.add_argument("--log-level", help="debug, info, warning, error")

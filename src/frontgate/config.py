@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ class Settings:
     workers: int = 1
     domain: str = "localhost"
     region: str = "us-east-1"
+    # Further regions the admin API serves (each its own namespace, as on AWS). A request signed
+    # for a region outside region + regions is refused (403), never given a new namespace.
+    regions: tuple[str, ...] = ()
     account_id: str = "000000000000"
     access_log: str | None = None  # stdout | a file path | None (off)
     admin_access_keys: dict[str, str] = field(default_factory=dict)  # access key → secret
@@ -93,6 +97,7 @@ _FLOAT = {
 _BOOL = {"demo"}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
+_REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -108,6 +113,9 @@ def _coerce(name: str, value: Any) -> Any:
         return int(value)
     if name in _FLOAT:
         return float(value)
+    if name == "regions":
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(s for s in (str(v).strip() for v in items) if s)
     if name == "apis":
         if isinstance(value, str):
             return tuple(v for v in value.split(",") if v)
@@ -188,6 +196,9 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
             f"the admin API would listen on {settings.admin_host}, which is not loopback: "
             "configure admin_access_keys (FRONTGATE_ADMIN_ACCESS_KEYS=AKID:SECRET) first"
         )
+    for region in (settings.region, *settings.regions):
+        if not _REGION.fullmatch(region):
+            raise ValueError(f"region {region!r}: expected a region name such as eu-west-1")
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
     if settings.function_cpus:

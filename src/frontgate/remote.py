@@ -17,6 +17,9 @@ DEFAULT_ADMIN = "http://127.0.0.1:9090"
 def _client(args: argparse.Namespace) -> Any:
     import botocore.session
 
+    if not args.region:  # the node's own region: another one would be refused (403)
+        info = _node_info(args.admin_url)
+        args.region = str(info.get("region") or "us-east-1") if info else "us-east-1"
     session = botocore.session.get_session()
     return session.create_client(
         "apigateway",
@@ -33,7 +36,11 @@ def _common(p: argparse.ArgumentParser) -> None:
         default=os.environ.get("FRONTGATE_ADMIN_URL", DEFAULT_ADMIN),
         help=f"admin API of the node (default {DEFAULT_ADMIN})",
     )
-    p.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    p.add_argument(
+        "--region",
+        default=os.environ.get("AWS_DEFAULT_REGION"),
+        help="region of the APIs (default: AWS_DEFAULT_REGION, else the node's --region)",
+    )
 
 
 def add_remote_commands(sub: Any) -> None:

@@ -31,6 +31,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
         tmp_path_factory.mktemp("auth") / "db",
         admin_keys={"AKIDADMIN": SECRET},
         test_invoke=fake_invoke,
+        regions=frozenset({"eu-west-1"}),
     )
     yield server
     server.stop()

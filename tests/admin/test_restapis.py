@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
@@ -156,11 +157,23 @@ def test_wire_errors(admin: AdminServer) -> None:
     assert status == 400
 
 
-def test_regions_are_separate(admin: AdminServer, apigw: Any) -> None:
-    west = make_client(admin.url, region="us-west-2")
-    api = west.create_rest_api(name="west")
-    assert api["id"] in [a["id"] for a in west.get_rest_apis()["items"]]
-    assert api["id"] not in [a["id"] for a in apigw.get_rest_apis(limit=500)["items"]]
+def test_regions_are_separate(tmp_path: Path) -> None:
+    server = AdminServer(tmp_path / "db", regions=frozenset({"us-west-2"}))
+    try:
+        west = make_client(server.url, region="us-west-2")
+        api = west.create_rest_api(name="west")
+        assert api["id"] in [a["id"] for a in west.get_rest_apis()["items"]]
+        east = make_client(server.url)
+        assert api["id"] not in [a["id"] for a in east.get_rest_apis(limit=500)["items"]]
+        # A region the gateway does not serve is refused, not created.
+        with pytest.raises(ClientError) as exc:
+            make_client(server.url, region="eu-west-3").create_rest_api(name="x")
+        assert code(exc) == (
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region. ",
+        )
+    finally:
+        server.stop()
 
 
 def test_pagination(apigw: Any) -> None:

@@ -58,10 +58,13 @@ class AdminApp:
         query = parse_qs(raw_query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers}
         auth.verify(request, headers, self.settings)
-        region = auth.region_of(headers, self.settings.default_region)
         found = self.router.match(request.method, raw_path, query)
         if found is None or found[0].name not in HANDLERS:
             raise UnknownOperation()
+        # Once the request is known to be an apigateway call (a call for a service this listener
+        # does not implement is answered as such): its scope must say so, in a served region.
+        auth.check_scope(headers, "apigateway", self.settings.served_regions)
+        region = auth.region_of(headers, self.settings.default_region)
         route, labels = found
         inp = parse_input(route, labels, query, headers, request.body)
         ctx = Ctx(self.store, self.settings, region, request)

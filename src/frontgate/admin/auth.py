@@ -1,11 +1,15 @@
 """SigV4 on the management API: the region comes from the credential scope, and when admin keys
-are configured the signature is recomputed with botocore's signer and compared."""
+are configured the signature is recomputed with botocore's signer and compared. Signed by an
+admin key or not (without admin keys any signature passes, like local emulators), a credential
+scope must name the service the request is for and a region this gateway serves
+(:func:`check_scope`): a region outside that set is refused, never made into a new namespace."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
 import re
+from collections.abc import Container
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -14,6 +18,7 @@ from botocore.credentials import Credentials
 from frontgate.admin.errors import Forbidden
 from frontgate.admin.settings import AdminSettings
 from frontgate.http.message import Request
+from frontgate.iam.sigv4 import scope_error
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _SIGNED = re.compile(r"SignedHeaders=([^,\s]+)")
@@ -25,9 +30,26 @@ _MISMATCH = (
 )
 
 
+def _credential(headers: dict[str, str]) -> re.Match[str] | None:
+    auth = headers.get("authorization", "")
+    return _CREDENTIAL.search(auth) if auth.startswith("AWS4-HMAC-SHA256 ") else None
+
+
 def region_of(headers: dict[str, str], default: str) -> str:
-    match = _CREDENTIAL.search(headers.get("authorization", ""))
+    """The SigV4 credential scope's region (checked by :func:`check_scope`), else ``default``."""
+    match = _credential(headers)
     return match.group(3) if match else default
+
+
+def check_scope(headers: dict[str, str], service: str, regions: Container[str]) -> None:
+    """Raise ``Forbidden`` (403 InvalidSignatureException, AWS's text) when the SigV4 credential
+    scope names another service than ``service`` or a region not in ``regions``. A request
+    without a SigV4 credential passes (it gets the default region)."""
+    cred = _credential(headers)
+    if cred is not None:
+        text = scope_error(cred.group(3), cred.group(4), regions, service)
+        if text:
+            raise Forbidden("InvalidSignatureException", text)
 
 
 def verify(request: Request, headers: dict[str, str], settings: AdminSettings) -> None:

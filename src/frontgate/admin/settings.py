@@ -35,3 +35,9 @@ class AdminSettings:
     on_usage_update: Callable[[str, str, str], Awaitable[None]] | None = None
     # Allowed clock skew for signed requests (AWS: 5 minutes).
     max_skew_seconds: int = 300
+    # Regions served besides default_region; a credential scoped to any other is refused.
+    regions: frozenset[str] = frozenset()
+
+    @property
+    def served_regions(self) -> frozenset[str]:
+        return self.regions | {self.default_region}

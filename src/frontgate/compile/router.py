@@ -17,8 +17,12 @@ def split_path(path: str) -> list[str]:
 
 
 def match(root: RouteNode, path: str, method: str) -> Match | None:
-    """Find the method serving ``method path`` (path without the stage, not decoded)."""
+    """Find the method serving ``method path`` (path without the stage, not decoded). A path
+    with a dot segment (``.``/``..``, literal or percent-encoded) names no resource: a policy
+    could not tell which method it meant, and a backend might resolve it to another one."""
     segments = split_path(path)
+    if ("." in path or "%2" in path) and dot_segment(path):
+        return None
     # A trailing slash addresses the same resource: "/pets/" is "/pets".
     if segments and segments[-1] == "":
         segments.pop()
@@ -27,6 +31,28 @@ def match(root: RouteNode, path: str, method: str) -> Match | None:
     if found is None:
         return None
     return found, params
+
+
+def dot_segment(path: str) -> bool:
+    """Whether ``path`` holds a ``.`` or ``..`` segment once ``%2E`` and ``%2F`` are decoded."""
+    if "%2" in path:
+        for code, char in (("%2e", "."), ("%2E", "."), ("%2f", "/"), ("%2F", "/")):
+            path = path.replace(code, char)
+    segments = path.split("/")
+    return "." in segments or ".." in segments
+
+
+def policy_path(path: str) -> str:
+    """The path policies see (the method ARN's, after the verb): the segments the router
+    matched joined by one slash, so ``/pets/``, ``//pets`` and ``/pets//`` are ``/pets`` like
+    the method that serves them; an encoded slash (``%2F``) counts as a slash, so a value in a
+    ``{proxy+}`` path cannot hide a path a policy names. Dot segments never get here
+    (:func:`match` refuses them)."""
+    if "%2" in path:
+        path = path.replace("%2F", "/").replace("%2f", "/")
+    if "//" not in path and (not path.endswith("/") or path == "/"):
+        return path
+    return "/" + "/".join([seg for seg in path.split("/") if seg])
 
 
 def _method_of(node: RouteNode, method: str) -> Method | None:

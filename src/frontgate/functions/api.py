@@ -143,7 +143,11 @@ class LambdaApi:
 
     def _name(self, call: _Call) -> tuple[str, str]:
         ref = parse_function(str(call.inp["FunctionName"]))
-        region = ref.region or call.region
+        region = call.region
+        if ref.region not in (None, region):  # AWS: no call reaches another region's functions
+            raise errors.ResourceNotFound(
+                f"Functions from '{ref.region}' are not reachable in this region ('{region}')"
+            )
         if ref.account not in (None, self.account_id):
             raise errors.not_found(function_arn(region, ref.account or "", ref.name))
         if ref.qualifier not in (None, "$LATEST") or call.inp.get("Qualifier") not in (
@@ -439,16 +443,21 @@ def is_lambda_request(request: Request) -> bool:
 def make_lambda_handler(
     store: ConfigStore, invoker: FunctionInvoker, settings: Any
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The Lambda API for the admin listener, signed with the admin keys when any are set."""
-    verify = None
-    if settings.admin_access_keys:
-        from frontgate.admin.auth import verify as verify_sigv4
-        from frontgate.admin.settings import AdminSettings
+    """The Lambda API for the admin listener, signed with the admin keys when any are set, and
+    scoped to service ``lambda`` in a region the gateway serves in any case."""
+    from frontgate.admin.auth import check_scope
+    from frontgate.admin.auth import verify as verify_sigv4
+    from frontgate.admin.settings import AdminSettings
 
-        admin = AdminSettings(admin_keys=dict(settings.admin_access_keys))
+    admin = AdminSettings(
+        default_region=settings.region,
+        regions=frozenset(settings.regions),
+        admin_keys=dict(settings.admin_access_keys),
+    )
 
-        def verify(request: Request, headers: dict[str, str]) -> None:
-            verify_sigv4(request, headers, admin)
+    def verify(request: Request, headers: dict[str, str]) -> None:
+        check_scope(headers, "lambda", admin.served_regions)
+        verify_sigv4(request, headers, admin)
 
     api = LambdaApi(
         store, invoker, settings.data_path, settings.account_id, settings.region, verify

@@ -8,7 +8,7 @@ import calendar
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote
@@ -160,6 +160,24 @@ def _signed(
         token,
         presigned,
     )
+
+
+def scope_error(region: str, service: str, regions: Container[str], want: str) -> str:
+    """AWS's complaint about a credential scope naming a region not served here or another
+    service than ``want`` (both texts when both are wrong); "" when the scope is right."""
+    text = ""
+    if region not in regions:
+        text = "Credential should be scoped to a valid region. "
+    if service != want:
+        text += f"Credential should be scoped to correct service: '{want}'. "
+    return text
+
+
+def check_scope(signed: Signed, regions: Container[str], want: str) -> None:
+    """Refuse a signature scoped to another region or service, as AWS does (403)."""
+    text = scope_error(signed.region, signed.service, regions, want)
+    if text:
+        raise SigV4Error("INVALID_SIGNATURE", "InvalidSignatureException", text)
 
 
 def fmt(t: float) -> str:

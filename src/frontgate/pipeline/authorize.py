@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from frontgate.auth.runtime import DEFAULT, AuthRuntime
+from frontgate.compile.router import policy_path
 from frontgate.iam import sigv4
 from frontgate.iam.identities import Identity, KeyEntry
 from frontgate.iam.policy import (
@@ -39,8 +40,11 @@ def runtime(env: Env) -> AuthRuntime:
 
 
 def method_arn(ctx: Context, prefix: str) -> str:
-    """The ARN of what is being invoked: the request's verb and actual path (as AWS builds it)."""
-    return prefix + ctx.request.method + ctx.path
+    """The ARN of what is being invoked: the request's verb and actual path (as AWS builds it:
+    path parameters filled in), spelled as the router matched it (``/pets/`` and ``//pets``
+    are ``/pets``: compile.router.policy_path), so a policy on a method cannot be sidestepped
+    by another spelling of its path."""
+    return prefix + ctx.request.method + policy_path(ctx.path)
 
 
 def access_denied(who: str, arn: str, explicit: bool) -> GatewayError:
@@ -114,7 +118,7 @@ def plan(resource_path: str, method: dict[str, Any], inputs: StageInputs) -> lis
         f"{inputs.stage_name}/"
     )
     if auth_type == "AWS_IAM":
-        return [_iam_stage(policy, prefix, inputs.account_id)]
+        return [_iam_stage(policy, prefix, inputs.account_id, inputs.region)]
     if auth_type in ("CUSTOM", "COGNITO_USER_POOLS"):
         authorizer = next(
             (a for a in inputs.defn.authorizers if a.get("id") == method.get("authorizerId")),
@@ -175,9 +179,11 @@ def _key_entry(ctx: Context, env: Env, key_id: str) -> KeyEntry | None:
     return entry if entry is not None else runtime(env).static_iam.key(key_id)
 
 
-def _iam_stage(policy: Policy | None, prefix: str, api_account: str) -> StageFn:
+def _iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str) -> StageFn:
+    regions = (region,)
+
     def iam_authorize(ctx: Context, env: Env) -> None:
-        entry = authenticate(ctx, env)
+        entry = authenticate(ctx, env, regions)
         ident = entry.identity
         arn = method_arn(ctx, prefix)
         get = facts(ctx, env, ident)
@@ -209,8 +215,9 @@ def _iam_stage(policy: Policy | None, prefix: str, api_account: str) -> StageFn:
     return iam_authorize
 
 
-def authenticate(ctx: Context, env: Env) -> KeyEntry:
-    """Verify the request's SigV4 signature against a managed key. Raises GatewayError."""
+def authenticate(ctx: Context, env: Env, regions: tuple[str, ...]) -> KeyEntry:
+    """Verify the request's SigV4 signature against a managed key: scoped to ``execute-api``
+    in the API's region (``regions``), as AWS checks it. Raises GatewayError."""
     auth = header(ctx, "authorization")
     try:
         if auth is not None:
@@ -221,6 +228,7 @@ def authenticate(ctx: Context, env: Env) -> KeyEntry:
             signed = sigv4.parse_query(dict(parse_qsl(ctx.raw_query, keep_blank_values=True)))
         else:
             raise missing_authentication_token()
+        sigv4.check_scope(signed, regions, "execute-api")
         now = time.time()
         sigv4.check_time(signed, now)
         entry = _key_entry(ctx, env, signed.key_id)

@@ -95,20 +95,43 @@ def _iam_mount(
     on_change: Callable[[], None],
     keyring: Keyring | None = None,
 ) -> Mount:
-    """IAM and STS (query protocol: ``POST /`` with ``Action=…``) for AWS_IAM's managed keys."""
+    """IAM and STS (query protocol: ``POST /`` with ``Action=…``) for AWS_IAM's managed keys.
+    Each checks its own signing scope first: service ``iam`` or ``sts``, and a region this
+    gateway serves or us-east-1 (where AWS's SDKs sign the global IAM and STS endpoints)."""
+    import uuid
+    from urllib.parse import parse_qsl
+
     from frontgate.admin import auth
+    from frontgate.admin.errors import Forbidden
     from frontgate.admin.settings import AdminSettings
+    from frontgate.iam import wire
     from frontgate.iam.api import IamApi, is_query_request
     from frontgate.iam.identities import config_index
 
     admin = AdminSettings(admin_keys=dict(settings.admin_access_keys))
     static = config_index(settings.iam_users, settings.account_id)
+    regions = frozenset((settings.region, *settings.regions, "us-east-1"))
 
     def verify(request: Request) -> None:
         auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
 
     api = IamApi(store, settings.account_id, verify, on_change, lambda: static, keyring)
-    return is_query_request, api.handle
+
+    async def handle(request: Request) -> Response:
+        body = request.body.decode("utf-8", "replace")
+        version = dict(parse_qsl(body, keep_blank_values=True)).get("Version", "")
+        # IamApi takes a call without Version for IAM; another service's version is not an
+        # IAM or STS call at all, and gets IamApi's answer for that.
+        service = wire.VERSIONS.get(version, "" if version else "iam")
+        try:
+            if service:
+                auth.check_scope({k.lower(): v for k, v in request.headers}, service, regions)
+        except Forbidden as exc:
+            error = wire.QueryError(403, "SignatureDoesNotMatch", exc.message or "")
+            return wire.error(service, error, str(uuid.uuid4()))
+        return await api.handle(request)
+
+    return is_query_request, handle
 
 
 def _apigateway(
@@ -131,6 +154,7 @@ def _apigateway(
                 data_plane_domain=settings.domain,
                 data_plane_port=listeners.data_port,
                 admin_keys=dict(settings.admin_access_keys),
+                regions=frozenset(settings.regions),
                 on_change=on_change,
                 test_invoke=make_test_invoke(store, pipeline, settings.account_id),
                 on_flush_cache=make_flush_hook(store, pipeline, on_change),

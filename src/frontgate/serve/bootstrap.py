@@ -54,3 +54,10 @@ async def deployed_stages(store: ConfigStore) -> list[InvokeTarget]:
         for stage in await store.list(region, kinds.STAGE, str(api["id"])):
             out.append(InvokeTarget(str(api["id"]), str(api.get("name", "")), stage["stageName"]))
     return out
+
+
+async def unserved_regions(store: ConfigStore, served: set[str]) -> list[str]:
+    """Regions holding REST APIs that the admin API does not serve (not in region/regions):
+    their stages still answer, but they cannot be managed until the region is configured."""
+    found = {region for region, _parent, _api in await store.list_all(kinds.REST_API)}
+    return sorted(found - served)

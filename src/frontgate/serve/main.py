@@ -8,7 +8,7 @@ import ssl
 import sys
 
 from frontgate.config import Settings
-from frontgate.serve.bootstrap import deployed_stages, import_api_file
+from frontgate.serve.bootstrap import deployed_stages, import_api_file, unserved_regions
 from frontgate.serve.listeners import Listeners, bind
 from frontgate.state.keyring import Keyring, KeyringError
 from frontgate.state.open import open_store
@@ -31,6 +31,13 @@ async def _bootstrap(settings: Settings) -> tuple[list[str], Keyring]:
             )
         for path in settings.apis:
             await import_api_file(store, settings.region, path, settings.stage)
+        if others := await unserved_regions(store, {settings.region, *settings.regions}):
+            print(
+                f"frontgate: the state holds APIs in {', '.join(others)}, which the admin API "
+                "does not serve: add them to the regions setting (--regions) to manage them",
+                file=sys.stderr,
+                flush=True,
+            )
         stages = [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
         return stages, keyring
     finally:
