@@ -28,6 +28,8 @@ from frontgate.auth.oidc import Issuer
 from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
+from frontgate.functions.invoker import Payload, _json_payload
+from frontgate.functions.result import InvokeResult
 from frontgate.http.message import Request
 from frontgate.iam.identities import config_index
 from frontgate.model.definition import ApiDefinition
@@ -46,12 +48,14 @@ def b64(data: bytes) -> str:
 
 
 class Functions:
-    """A stand-in function service for the one invocation that fills the cache."""
+    """A stand-in function service for the one invocation that fills the cache. It takes the
+    payload as the product's FunctionInvoker does (bytes, or the event as a dict) and answers
+    its InvokeResult."""
 
     async def invoke(
-        self, arn: str, payload: bytes, *, source_arn: str | None, timeout: float | None = None
-    ) -> Any:
-        event = json.loads(payload)
+        self, arn: str, payload: Payload, *, source_arn: str | None, timeout: float | None = None
+    ) -> InvokeResult:
+        event = json.loads(_json_payload(payload))
         doc = {
             "principalId": "u",
             "context": {"k": "v"},
@@ -65,12 +69,7 @@ class Functions:
                 ]
             },
         }
-
-        class Result:
-            payload = json.dumps(doc).encode()
-            function_error = None
-
-        return Result()
+        return InvokeResult(json.dumps(doc).encode(), None)
 
 
 def method(auth: str, authorizer: str | None = None) -> dict[str, Any]:
