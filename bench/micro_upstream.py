@@ -18,7 +18,8 @@ from multiprocessing.connection import Connection
 
 import uvloop
 
-from frontgate.upstream.connection import UpstreamConnection
+from frontgate.upstream.connection import UpstreamConnection, UpstreamResponse
+from frontgate.upstream.errors import UpstreamError
 from frontgate.upstream.pool import UpstreamPool, parse_url, serialize_request
 
 RESPONSE = (
@@ -115,11 +116,17 @@ def _pieces() -> None:
     conn.connection_made(_NullTransport())
     request = serialize_request("GET", parsed, HEADERS, b"")
 
+    got: list[UpstreamResponse | None] = []
+
+    def on_done(response: UpstreamResponse | None, error: UpstreamError | None) -> None:
+        got.append(response)
+
     def exchange() -> None:
-        # The connection's whole per-request work, minus the socket: send, parse, resolve.
-        waiter = conn.send(request, False)
+        # The connection's whole per-request work, minus the socket: send, parse, deliver.
+        assert conn.send(request, False, on_done)
         conn.data_received(RESPONSE)
-        assert waiter is not None and waiter.result().status == 200
+        response = got.pop()
+        assert response is not None and response.status == 200
 
     for label, fn in (
         ("parse_url (cached)", lambda: parse_url(url)),
