@@ -404,7 +404,9 @@ def test_graceful_shutdown_finishes_in_flight_request() -> None:
     run(main())
 
 
-def test_shutdown_timeout_closes_stuck_connections() -> None:
+def test_shutdown_timeout_answers_stuck_requests_503_and_logs_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     async def stuck(request: Request) -> Response:
         await asyncio.sleep(30)
         return Response(200)
@@ -414,18 +416,29 @@ def test_shutdown_timeout_closes_stuck_connections() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0)
         reader, writer = await connect(server.sockets[0].getsockname()[1])
-        writer.write(get("/"))
+        writer.write(get("/slow"))
         await asyncio.sleep(0.05)
         server.close()
         start = time.monotonic()
         await state.shutdown(0.2)
         assert 0.15 < time.monotonic() - start < 1.5
         assert not state.connections
+        # Not an empty reply: a 503 in API Gateway's shape, then the connection closes.
+        status, headers, body = await read_response(reader)
+        assert (status, body) == (503, b'{"message":"Service Unavailable"}')
+        assert headers["connection"] == "close"
+        assert headers["x-amzn-errortype"] == "ServiceUnavailableException"
+        assert len(headers["x-amzn-requestid"]) == 36
         assert await reader.read() == b""
         await close(writer)
         await server.wait_closed()
 
     run(main())
+    cut = [r.getMessage() for r in caplog.records if "shutdown" in r.getMessage()]
+    assert cut == [
+        "shutdown: GET /slow from 127.0.0.1 not answered within the 0.2 s shutdown timeout: "
+        "answered 503"
+    ]
 
 
 def test_tls_transport() -> None:
