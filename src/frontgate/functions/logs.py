@@ -79,8 +79,7 @@ def _ms(value: float) -> str:
 
 def rotated(path: Path) -> list[Path]:
     """The rotated files of a log that exist, oldest first."""
-    older = (path.with_name(f"{path.name}.{i}") for i in range(BACKUPS, 0, -1))
-    return [p for p in older if p.exists()]
+    return [p for p in reversed(_backups(path)) if p.exists()]
 
 
 def exists(path: Path) -> bool:
@@ -88,41 +87,64 @@ def exists(path: Path) -> bool:
 
 
 def read(path: Path, follow: bool = False, poll: float = 0.25) -> Iterator[str]:
-    """Yield the log's text, its rotated files first; with ``follow``, keep yielding what is
-    appended (``tail -f``), into the next file when the log is rotated meanwhile."""
-    for older in rotated(path):
-        try:
-            with open(older, encoding="utf-8", errors="replace") as fh:
-                while chunk := fh.read(1 << 20):
-                    yield chunk
-        except FileNotFoundError:  # shifted out of the kept files meanwhile
-            continue
-    while not path.exists():
+    """Yield the log's text, its rotated files first, oldest first; with ``follow``, keep
+    yielding what is appended (``tail -f``), going on into the next file at each rotation."""
+    kept = rotated(path)
+    current = kept[0] if kept else path
+    while not current.exists():
         if not follow:
             return
         time.sleep(poll)
     while True:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            replaced = yield from _tail(path, fh, follow, poll)
-        if not replaced:
-            return
+        try:
+            fh = open(current, encoding="utf-8", errors="replace")  # noqa: SIM115
+        except FileNotFoundError:  # shifted out of the kept files meanwhile
+            current = path
+            continue
+        with fh:
+            done = yield from _tail(path, fh, follow, poll)
+            if done:
+                return
+            current = _next_file(path, fh.fileno())
 
 
 def _tail(path: Path, fh: TextIO, follow: bool, poll: float) -> Generator[str, None, bool]:
-    """Yield ``fh``'s text to its end; with ``follow``, keep waiting for more until the log is
-    rotated (then True, once what the writers put in before they noticed is read too)."""
+    """Yield ``fh``'s text to its end. False when ``fh`` is no longer the log (rotated, or one
+    of the rotated files): go on with the next file. True at the end of the log itself, unless
+    ``follow``: then wait for more."""
     while True:
         chunk = fh.read(1 << 20)
         if chunk:
             yield chunk
-        elif not follow:
-            return False
         elif _replaced(path, fh.fileno()):
+            # What the writers put in before they noticed the rotation, then the next file.
             while chunk := fh.read(1 << 20):
                 yield chunk
+            return False
+        elif not follow:
             return True
         else:
             time.sleep(poll)
+
+
+def _next_file(path: Path, fd: int) -> Path:
+    """The file written after the one open on ``fd`` (which has become ``NAME.log.N``): the
+    ``N-1``th, or the log itself. If it was rotated out of the kept files, the oldest kept."""
+    ino = os.fstat(fd).st_ino
+    backups = _backups(path)
+    for i, older in enumerate(backups):
+        try:
+            if os.stat(older).st_ino == ino:
+                return backups[i - 1] if i else path
+        except FileNotFoundError:
+            continue
+    kept = rotated(path)
+    return kept[0] if kept else path
+
+
+def _backups(path: Path) -> list[Path]:
+    """``NAME.log.1`` (the newest rotated file) to ``NAME.log.5``, existing or not."""
+    return [path.with_name(f"{path.name}.{i}") for i in range(1, BACKUPS + 1)]
 
 
 def _replaced(path: Path, fd: int) -> bool:
