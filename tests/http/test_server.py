@@ -321,8 +321,10 @@ async def _refused(port: int, source: str = "127.0.0.1") -> bool:
         await close(writer)
 
 
-def test_connections_over_the_total_cap_are_closed_on_arrival() -> None:
-    budget = ConnectionBudget(max_total=2)
+def test_connections_over_the_total_cap_are_closed_on_arrival(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    budget = ConnectionBudget(max_total=2, name="data plane")
 
     async def main() -> None:
         state = ServerState(echo, budget=budget)
@@ -334,7 +336,8 @@ def test_connections_over_the_total_cap_are_closed_on_arrival() -> None:
             writer.write(get("/held"))
             assert (await read_response(reader))[0] == 200
         assert await _refused(port)
-        assert (budget.open, budget.refused_total, budget.refused_per_client) == (2, 1, 0)
+        assert await _refused(port)
+        assert (budget.open, budget.refused_total, budget.refused_per_client) == (2, 2, 0)
         # Still serving the admitted ones; a place freed is taken again.
         reader, writer = held[0]
         writer.write(get("/again"))
@@ -355,6 +358,11 @@ def test_connections_over_the_total_cap_are_closed_on_arrival() -> None:
         assert budget.open == 0
 
     run(main())
+    # One line for the operator, not one per refused connection.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "data plane: new connections are closed on arrival (2 connections open; refused so "
+        "far: 1 at the total cap, 0 at the per-client cap)"
+    ]
 
 
 def test_per_client_cap_counts_connections_by_address() -> None:

@@ -98,7 +98,11 @@ def read(path: Path, follow: bool = False, poll: float = 0.25) -> Iterator[str]:
     while True:
         try:
             fh = open(current, encoding="utf-8", errors="replace")  # noqa: SIM115
-        except FileNotFoundError:  # shifted out of the kept files meanwhile
+        except FileNotFoundError:  # shifted out of the kept files, or between two files
+            if current == path:
+                if not follow:
+                    return
+                time.sleep(poll)
             current = path
             continue
         with fh:

@@ -104,6 +104,7 @@ async def run_worker(
     data_budget = ConnectionBudget(
         settings.max_connections or default_max_connections(nofile),
         settings.max_connections_per_client,
+        name="data plane",
     )
     observer.metrics.watch_connections("data", data_budget)
 
@@ -137,7 +138,7 @@ async def run_worker(
             body_timeout=ADMIN_BODY_TIMEOUT,
             keepalive_timeout=keepalive_timeout,
         )
-        admin_budget = ConnectionBudget(admin_max_connections(nofile))
+        admin_budget = ConnectionBudget(admin_max_connections(nofile), name="admin listener")
         observer.metrics.watch_connections("admin", admin_budget)
         render: ErrorRenderer = admin_error_response
         admin_state = ServerState(admin_handler, admin_limits, "http", admin_budget, render)
