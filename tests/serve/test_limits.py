@@ -293,3 +293,16 @@ def test_a_connection_flood_cannot_use_up_the_file_descriptors(tmp_path: Path) -
         while _closed_on_arrival(gw.port):
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_admin_body_over_70_mb_for_iam_is_an_xml_413(gw: Gateway) -> None:
+    status, headers, body = exchange(
+        gw.admin_port,
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n"
+        + f"Content-Length: {70 * 1024 * 1024 + 1}\r\n\r\n".encode(),
+    )
+    assert status == 413 and headers["content-type"] == "text/xml"
+    error = _parsed_error("query", status, headers, body)
+    assert error["Code"] == "RequestEntityTooLarge"
+    assert error["Message"] == "Request must be smaller than 73400320 bytes"
