@@ -22,6 +22,9 @@ from botocore.parsers import create_parser
 from tests.support.gateway import Gateway
 from tests.traffic.seed import seed, wait_for_status
 
+from frontgate.config import load_settings
+from frontgate.serve.listeners import admin_max_connections, default_max_connections
+
 ROLE = "arn:aws:iam::000000000000:role/x"
 
 
@@ -306,3 +309,33 @@ def test_admin_body_over_70_mb_for_iam_is_an_xml_413(gw: Gateway) -> None:
     error = _parsed_error("query", status, headers, body)
     assert error["Code"] == "RequestEntityTooLarge"
     assert error["Message"] == "Request must be smaller than 73400320 bytes"
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def test_connection_settings_from_file_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "frontgate.yaml"
+    cfg.write_text("max-connections: 500\nheader-timeout: 5\n")
+    monkeypatch.setenv("FRONTGATE_MAX_CONNECTIONS_PER_CLIENT", "0")
+    monkeypatch.setenv("FRONTGATE_KEEPALIVE_TIMEOUT", "7.5")
+    s = load_settings(str(cfg), {})
+    assert (s.max_connections, s.max_connections_per_client) == (500, 0)
+    assert (s.header_timeout, s.keepalive_timeout) == (5.0, 7.5)
+    with pytest.raises(ValueError, match="--max-connections must be at least 1"):
+        load_settings(None, {"max_connections": 0})
+    with pytest.raises(ValueError, match="--header-timeout"):
+        load_settings(None, {"header_timeout": 0})
+
+
+@pytest.mark.parametrize(
+    ("nofile", "data", "admin"),
+    [(256, 85, 21), (1024, 341, 85), (65_536, 32_256, 256), (1_048_576, 523_776, 256)],
+)
+def test_default_caps_leave_a_reserve(nofile: int, data: int, admin: int) -> None:
+    assert (default_max_connections(nofile), admin_max_connections(nofile)) == (data, admin)
+    # Every data connection with one upstream connection, the admin listener and the reserve's
+    # other descriptors fit in the limit.
+    assert 2 * data + admin < nofile

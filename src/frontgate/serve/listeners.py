@@ -62,8 +62,8 @@ def raise_fd_limit() -> int:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
             soft = target
-        except (ValueError, OSError) as exc:
-            log.warning("cannot raise the open-file limit from %d to %d: %s", soft, target, exc)
+        except (ValueError, OSError) as exc:  # e.g. an unlimited hard limit the kernel caps
+            log.info("open-file limit stays at %d (not raised to %d: %s)", soft, target, exc)
     return int(soft)
 
 
