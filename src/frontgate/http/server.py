@@ -555,19 +555,23 @@ class HttpProtocol(asyncio.Protocol):
             owed.append(self._held)
         while (request := self._conn.next_request()) is not None:
             owed.append(request)
+        receiving = self._conn.receiving
+        # Nothing can be said to a client that stopped reading.
+        answer = not self._writing_paused and bool(owed or receiving)
         client = self._client[0]
-        for request in owed:
+        for i, request in enumerate(owed):
             logger.warning(
-                "shutdown: %s %s from %s not answered within the %g s shutdown timeout: "
-                "answered 503", request.method, request.target, client, timeout,
+                "shutdown: %s %s from %s not answered within the %g s shutdown timeout: %s",
+                request.method, request.target, client, timeout,
+                "answered 503" if answer and i == 0 else "connection closed",
             )  # fmt: skip
-        if not owed and self._conn.receiving:
+        if not owed and receiving:
             logger.warning(
-                "shutdown: a request from %s still arriving after the %g s shutdown timeout: "
-                "answered 503", client, timeout,
+                "shutdown: a request from %s still arriving after the %g s shutdown timeout: %s",
+                client, timeout, "answered 503" if answer else "connection closed",
             )  # fmt: skip
-        if self._writing_paused or not (owed or self._conn.receiving):
-            self.abort()  # The client is not reading (or is owed nothing): nothing to say.
+        if not answer:
+            self.abort()
             return
         self._write([self._conn.serialize_error(self._state.render_error(_SHUTTING_DOWN))])
         self._close()
