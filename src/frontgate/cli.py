@@ -59,8 +59,30 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument(
         "--otlp-logs-endpoint", help="OTLP/HTTP collector for access logs (default: the above; off)"
     )
-    p.add_argument("--log-rotate-bytes", type=int, help="rotate stage log files at this size")
-    p.add_argument("--log-rotate-age", type=float, help="rotate stage log files after SECONDS")
+    p.add_argument(
+        "--log-rotate-bytes", type=int, help="rotate stage and function log files at this size"
+    )
+    p.add_argument(
+        "--log-rotate-age", type=float, help="rotate stage and function log files after SECONDS"
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        help="open data-plane connections per worker (default: from the open-file limit)",
+    )
+    p.add_argument(
+        "--max-connections-per-client",
+        type=int,
+        help="open data-plane connections per client address and worker (default 1024; 0 = any)",
+    )
+    p.add_argument(
+        "--header-timeout", type=float, help="seconds to send a request's headers (default 30)"
+    )
+    p.add_argument(
+        "--keepalive-timeout",
+        type=float,
+        help="seconds an idle client connection is kept open (default 60)",
+    )
     p.add_argument("--functions-dir", help="declare every handler directory in DIR as a function")
     p.add_argument("--lambda-endpoint", help="Lambda endpoint URL for function ARNs not local")
     p.add_argument(

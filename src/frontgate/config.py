@@ -72,6 +72,13 @@ class Settings:
     otlp_logs_endpoint: str | None = None
     log_rotate_bytes: int = 100 * 1024 * 1024
     log_rotate_age: float = 86400.0  # seconds
+    # Connection limits of the data plane, per worker process (serve/listeners.py): in total
+    # (default: derived from the open-file limit) and per client address (0: no cap); and how
+    # long a client may take to send a request's headers, or stay idle between requests.
+    max_connections: int | None = None
+    max_connections_per_client: int = 1024
+    header_timeout: float = 30.0
+    keepalive_timeout: float = 60.0
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -92,6 +99,9 @@ _FLOAT = {
     "function_retry_delay",
     "log_rotate_age",
 }
+
+_INT |= {"max_connections", "max_connections_per_client"}
+_FLOAT |= {"header_timeout", "keepalive_timeout"}
 
 
 _BOOL = {"demo"}
@@ -199,6 +209,12 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
     for region in (settings.region, *settings.regions):
         if not _REGION.fullmatch(region):
             raise ValueError(f"region {region!r}: expected a region name such as eu-west-1")
+    if settings.max_connections is not None and settings.max_connections < 1:
+        raise ValueError("--max-connections must be at least 1")
+    if settings.max_connections_per_client < 0:
+        raise ValueError("--max-connections-per-client must be 0 (no cap) or more")
+    if settings.header_timeout <= 0 or settings.keepalive_timeout <= 0:
+        raise ValueError("--header-timeout and --keepalive-timeout must be positive")
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
     if settings.function_cpus:

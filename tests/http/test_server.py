@@ -14,7 +14,8 @@ import uvloop
 
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
-from frontgate.http.server import Handler, ServerState, make_server_factory
+from frontgate.http.server import ConnectionBudget, Handler, ServerState, make_server_factory
+from frontgate.http.server_conn import ProtocolError
 
 ReadResult = tuple[int, dict[str, str], bytes]
 
@@ -295,6 +296,8 @@ def test_handler_exception_is_500_and_connection_survives(
             assert headers["content-type"] == "application/json"
             assert body == b'{"message": "Internal server error"}'
             assert headers["connection"] == "keep-alive"
+            assert headers["x-amzn-errortype"] == "InternalServerErrorException"
+            assert len(headers["x-amzn-requestid"]) == 36
             writer.write(get("/next"))
             status, _, body = await read_response(reader)
             assert status == 200 and body.startswith(b"GET /next")
@@ -304,6 +307,112 @@ def test_handler_exception_is_500_and_connection_survives(
     run(main())
     assert "secret detail" in caplog.text  # Logged with the traceback, not sent.
     assert any(r.exc_info for r in caplog.records)
+
+
+async def _refused(port: int, source: str = "127.0.0.1") -> bool:
+    """True when a new connection is closed without an answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    try:
+        writer.write(get("/"))
+        return await reader.read() == b""
+    except ConnectionError:
+        return True
+    finally:
+        await close(writer)
+
+
+def test_connections_over_the_total_cap_are_closed_on_arrival(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    budget = ConnectionBudget(max_total=2, name="data plane")
+
+    async def main() -> None:
+        state = ServerState(echo, budget=budget)
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        held = [await connect(port) for _ in range(2)]
+        for reader, writer in held:
+            writer.write(get("/held"))
+            assert (await read_response(reader))[0] == 200
+        assert await _refused(port)
+        assert await _refused(port)
+        assert (budget.open, budget.refused_total, budget.refused_per_client) == (2, 2, 0)
+        # Still serving the admitted ones; a place freed is taken again.
+        reader, writer = held[0]
+        writer.write(get("/again"))
+        assert (await read_response(reader))[0] == 200
+        await close(writer)
+        for _ in range(100):
+            if budget.open < 2:
+                break
+            await asyncio.sleep(0.01)
+        other_reader, other_writer = await connect(port)
+        other_writer.write(get("/new"))
+        assert (await read_response(other_reader))[0] == 200
+        await close(other_writer)
+        await close(held[1][1])
+        server.close()
+        await state.shutdown(0.5)
+        await server.wait_closed()
+        assert budget.open == 0
+
+    run(main())
+    # One line for the operator, not one per refused connection.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "data plane: new connections are closed on arrival (2 connections open; refused so "
+        "far: 1 at the total cap, 0 at the per-client cap)"
+    ]
+
+
+def test_per_client_cap_counts_connections_by_address() -> None:
+    changes: list[int] = []
+    budget = ConnectionBudget(max_per_client=1, on_change=lambda b: changes.append(b.open))
+
+    async def main() -> None:
+        async with serving(echo) as (state, port):
+            state.budget = budget
+            reader, writer = await connect(port)
+            writer.write(get("/"))
+            assert (await read_response(reader))[0] == 200
+            assert await _refused(port)
+            assert budget.refused_per_client == 1
+            other_reader, other_writer = await asyncio.open_connection(
+                "127.0.0.1", port, local_addr=("127.0.0.2", 0)
+            )
+            other_writer.write(get("/"))
+            assert (await read_response(other_reader))[0] == 200
+            assert budget.per_client == {"127.0.0.1": 1, "127.0.0.2": 1}
+            await close(writer)
+            await close(other_writer)
+
+    run(main())
+    assert budget.open == 0 and budget.per_client == {}
+    assert changes[:3] == [1, 1, 2]  # opened, refused, opened
+
+
+def test_protocol_errors_use_the_listeners_renderer() -> None:
+    seen: list[int] = []
+
+    def render(error: ProtocolError) -> Response:
+        seen.append(error.status)
+        return Response(error.status, [("X-Service", "mine")], b"<own/>")
+
+    async def main() -> None:
+        state = ServerState(echo, render_error=render)
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0)
+        reader, writer = await connect(server.sockets[0].getsockname()[1])
+        writer.write(b"BAD\r\n\r\n")
+        status, headers, body = await read_response(reader)
+        assert (status, headers["x-service"], body) == (400, "mine", b"<own/>")
+        assert headers["connection"] == "close"
+        await close(writer)
+        server.close()
+        await state.shutdown(0.5)
+
+    run(main())
+    assert seen == [400]
 
 
 def test_slow_client_gets_408() -> None:
@@ -404,7 +513,9 @@ def test_graceful_shutdown_finishes_in_flight_request() -> None:
     run(main())
 
 
-def test_shutdown_timeout_closes_stuck_connections() -> None:
+def test_shutdown_timeout_answers_stuck_requests_503_and_logs_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     async def stuck(request: Request) -> Response:
         await asyncio.sleep(30)
         return Response(200)
@@ -414,18 +525,29 @@ def test_shutdown_timeout_closes_stuck_connections() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(make_server_factory(state), "127.0.0.1", 0)
         reader, writer = await connect(server.sockets[0].getsockname()[1])
-        writer.write(get("/"))
+        writer.write(get("/slow"))
         await asyncio.sleep(0.05)
         server.close()
         start = time.monotonic()
         await state.shutdown(0.2)
         assert 0.15 < time.monotonic() - start < 1.5
         assert not state.connections
+        # Not an empty reply: a 503 in API Gateway's shape, then the connection closes.
+        status, headers, body = await read_response(reader)
+        assert (status, body) == (503, b'{"message":"Service Unavailable"}')
+        assert headers["connection"] == "close"
+        assert headers["x-amzn-errortype"] == "ServiceUnavailableException"
+        assert len(headers["x-amzn-requestid"]) == 36
         assert await reader.read() == b""
         await close(writer)
         await server.wait_closed()
 
     run(main())
+    cut = [r.getMessage() for r in caplog.records if "shutdown" in r.getMessage()]
+    assert cut == [
+        "shutdown: GET /slow from 127.0.0.1 not answered within the 0.2 s shutdown timeout: "
+        "answered 503"
+    ]
 
 
 def test_tls_transport() -> None:

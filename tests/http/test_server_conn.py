@@ -89,6 +89,17 @@ def test_repeated_headers_keep_order_and_casing() -> None:
     assert req.headers == [("host", "a"), ("X-A", "1"), ("x-a", "2"), ("COOKIE", "c")]
 
 
+@pytest.mark.parametrize("sent", [b"k", b"k ", b"k\t", b" k \t ", b"\tk"])
+def test_whitespace_around_header_values_is_not_part_of_them(sent: bytes) -> None:
+    # RFC 9110 §5.5: x-api-key "k " is the key "k".
+    req = one(b"GET / HTTP/1.1\r\nHost: a\r\nx-api-key:" + sent + b"\r\nX-In: a b\r\n\r\n")
+    assert req.headers == [("Host", "a"), ("x-api-key", "k"), ("X-In", "a b")]
+
+
+def test_blank_header_value_stays_empty() -> None:
+    assert one(b"GET / HTTP/1.1\r\nX-E:  \t\r\n\r\n").headers == [("X-E", "")]
+
+
 def test_content_length_body() -> None:
     req = one(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
     assert (req.method, req.body) == ("POST", b"hello")
@@ -310,6 +321,28 @@ def test_body_over_limit_from_content_length_is_413_before_the_body() -> None:
     assert headers["connection"] == "close"
     assert headers["content-length"] == str(len(body))
     assert body == b"HTTP content length exceeded 10485760 bytes."
+    assert headers["x-amzn-errortype"] == "RequestTooLargeException"
+    # The refused request's head goes with the error: a listener can answer per service.
+    assert err.request is not None
+    assert (err.request.method, err.request.target) == ("POST", "/")
+    assert err.request.headers[0] == ("Host", "a")
+
+
+def test_error_responses_carry_api_gateways_request_ids() -> None:
+    conn, _ = make()
+    conn.feed(b"BAD\r\n\r\n")
+    assert conn.error is not None
+    first = parse_response(conn.serialize_error(conn.error))
+    second = parse_response(conn.serialize_error(conn.error))
+    for status, headers, body in (first, second):
+        assert status == "HTTP/1.1 400 Bad Request"
+        assert body == b'{"message":"Bad Request"}'
+        assert headers["content-type"] == "application/json"
+        assert headers["x-amzn-errortype"] == "BadRequestException"
+        assert len(headers["x-amzn-requestid"]) == 36
+        assert len(headers["x-amz-apigw-id"]) == 16 and headers["x-amz-apigw-id"][-1] == "="
+    # A new id per response.
+    assert first[1]["x-amzn-requestid"] != second[1]["x-amzn-requestid"]
 
 
 def test_body_at_limit_is_accepted() -> None:

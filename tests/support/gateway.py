@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,17 @@ def serve_command(data_dir: Path, *args: str) -> list[str]:
 class Gateway:
     """``with Gateway(tmp_path, "--api", file) as gw: gw.request("GET", "/dev/x")``."""
 
-    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        preexec: Callable[[], None] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.args = args
         self.env = {**os.environ, **(env or {})}
+        self.preexec = preexec  # run in the child before exec (e.g. to lower a resource limit)
         self.proc: subprocess.Popen[str] | None = None
         self.lines: list[str] = []
         self.port = 0
@@ -42,6 +50,7 @@ class Gateway:
             text=True,
             env=self.env,
             start_new_session=True,
+            preexec_fn=self.preexec,
         )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout

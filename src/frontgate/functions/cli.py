@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from frontgate.functions.logs import log_path, read
+from frontgate.functions.logs import exists, log_path, read
 
 
 def add_logs_command(sub: Any) -> None:
@@ -23,7 +23,7 @@ def _logs(args: Any) -> int:
 
     settings = load_settings(None, {"data_dir": args.data_dir, "region": args.region})
     path = log_path(settings.data_path, settings.region, args.function)
-    if not path.exists() and not args.follow:
+    if not exists(path) and not args.follow:
         print(f"frontgate: no log for function {args.function} in {path.parent}", file=sys.stderr)
         return 1
     try:

@@ -75,8 +75,10 @@ class FunctionInvoker:
         refresh_interval: float = 1.0,
         cpus: frozenset[int] | None = None,
         retry_delay: float = 60.0,
+        log_rotation: tuple[int, float] = (100 * 1024 * 1024, 86400.0),
     ) -> None:
         self.store = store
+        self.log_rotation = log_rotation  # (bytes, seconds): --log-rotate-bytes and -age
         self.retry_delay = retry_delay  # before an asynchronous invocation's first retry
         self.data_path = data_path
         self.account_id = account_id
@@ -166,7 +168,7 @@ class FunctionInvoker:
         flog = self._logs.get((region, name))
         if flog is None:
             flog = self._logs[(region, name)] = logs.FunctionLog(
-                logs.log_path(self.data_path, region, name)
+                logs.log_path(self.data_path, region, name), *self.log_rotation
             )
         return flog
 

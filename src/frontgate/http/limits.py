@@ -9,6 +9,10 @@ from dataclasses import dataclass
 MAX_BODY_BYTES = 10 * 1024 * 1024  # REST API payload quota: 10 MB (413 above it).
 MAX_HEADER_BYTES = 10_240  # "Total combined size of all header values" quota.
 MAX_URL_CHARS = 10_240  # Regional endpoint URL length quota.
+# The admin listener (management APIs): Lambda takes a 50 MB zip in CreateFunction's JSON body,
+# base64-encoded (~67 MB), and answers RequestEntityTooLargeException above about 70 MB.
+ADMIN_MAX_BODY_BYTES = 70 * 1024 * 1024
+ADMIN_BODY_TIMEOUT = 300.0  # 70 MB at 250 KB/s.
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
@@ -14,38 +15,137 @@ from frontgate.deferred import Continuation, Deferred
 from frontgate.http import write_batch
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
-from frontgate.http.server_conn import CLOSE, ProtocolError, ServerConnection
+from frontgate.http.server_conn import CLOSE, ProtocolError, ServerConnection, error_response
 
-__all__ = ["Handler", "HttpProtocol", "ServerState", "make_server_factory"]
+__all__ = [
+    "ConnectionBudget",
+    "ErrorRenderer",
+    "Handler",
+    "HttpProtocol",
+    "ServerState",
+    "make_server_factory",
+]
 
 logger = logging.getLogger(__name__)
 
 Handler: TypeAlias = Callable[[Request], Response | Deferred[Response] | Awaitable[Response]]
+# How a listener answers a protocol error (and the core's own 500 and 503): the data plane's
+# default is ``server_conn.error_response``; the admin listener answers in each service's shape.
+ErrorRenderer: TypeAlias = Callable[[ProtocolError], Response]
 
-_INTERNAL_ERROR_HEADERS: Final = (("Content-Type", "application/json"),)
-_INTERNAL_ERROR_BODY: Final = b'{"message": "Internal server error"}'
+_INTERNAL_ERROR: Final = ProtocolError(
+    500, b'{"message": "Internal server error"}', error_type="InternalServerErrorException"
+)
+# A request still unanswered when shutdown's grace period ends.
+_SHUTTING_DOWN: Final = ProtocolError(
+    503, b'{"message":"Service Unavailable"}', error_type="ServiceUnavailableException"
+)
 # Methods RFC 9110 calls safe: only these may run in parallel when pipelined (RFC 9112 §9.3.2).
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# At most one log line per this many seconds about refused connections.
+_REPORT_EVERY: Final = 60.0
 # After a connection is force-closed at the end of shutdown, how long to wait for the
 # transports to report connection_lost.
 _CLOSE_GRACE: Final = 1.0
 
 
-def _internal_error() -> Response:
-    # A fresh object each time: the pipeline may treat a Response as its own to mutate.
-    return Response(500, list(_INTERNAL_ERROR_HEADERS), _INTERNAL_ERROR_BODY)
+class ConnectionBudget:
+    """Caps on the open connections of the listeners that share it: in total, and per client
+    address (0: no cap). A connection over a cap is closed as soon as it is accepted, so the
+    listen backlog keeps draining and the process keeps file descriptors for everything else;
+    refusals are counted, and logged at most once a minute. ``on_change`` (metrics) is called
+    after every change: once per connection opened, closed or refused, never per request."""
+
+    __slots__ = (
+        "_reported",
+        "max_per_client",
+        "max_total",
+        "name",
+        "on_change",
+        "open",
+        "per_client",
+        "refused_per_client",
+        "refused_total",
+    )
+
+    def __init__(
+        self,
+        max_total: int = 0,
+        max_per_client: int = 0,
+        on_change: Callable[[ConnectionBudget], None] | None = None,
+        name: str = "",
+    ) -> None:
+        self.max_total = max_total
+        self.max_per_client = max_per_client
+        self.on_change = on_change
+        self.name = name  # the listener(s), for the log line
+        self.open = 0
+        self.per_client: dict[str, int] = {}
+        self.refused_total = 0  # refused because ``max_total`` connections were open
+        self.refused_per_client = 0  # refused because their address had ``max_per_client``
+        self._reported = -_REPORT_EVERY
+
+    def admit(self, client: str) -> bool:
+        """Count a new connection from ``client`` in, or False if it is over a cap."""
+        if self.max_total and self.open >= self.max_total:
+            self.refused_total += 1
+            self._report(f"{self.max_total} connections open")
+        elif self.max_per_client and self.per_client.get(client, 0) >= self.max_per_client:
+            self.refused_per_client += 1
+            self._report(f"{self.max_per_client} connections open from {client}")
+        else:
+            self.open += 1
+            if self.max_per_client:
+                self.per_client[client] = self.per_client.get(client, 0) + 1
+            if self.on_change is not None:
+                self.on_change(self)
+            return True
+        if self.on_change is not None:
+            self.on_change(self)
+        return False
+
+    def _report(self, why: str) -> None:
+        now = time.monotonic()
+        if now - self._reported >= _REPORT_EVERY:
+            self._reported = now
+            logger.warning(
+                "%s: new connections are closed on arrival (%s; refused so far: %d at the "
+                "total cap, %d at the per-client cap)",
+                self.name or "listener", why, self.refused_total, self.refused_per_client,
+            )  # fmt: skip
+
+    def release(self, client: str) -> None:
+        self.open -= 1
+        if self.max_per_client:
+            left = self.per_client.get(client, 0) - 1
+            if left > 0:
+                self.per_client[client] = left
+            else:
+                self.per_client.pop(client, None)
+        if self.on_change is not None:
+            self.on_change(self)
 
 
 class ServerState:
-    """What all connections of one listener share: the handler, limits, live connections,
+    """What all connections of one listener share: the handler, limits, the connection budget
+    (possibly shared with other listeners), how protocol errors are answered, live connections,
     counters, and the draining flag set by ``shutdown``."""
 
     def __init__(
-        self, handler: Handler, limits: Limits | None = None, scheme: str = "http"
+        self,
+        handler: Handler,
+        limits: Limits | None = None,
+        scheme: str = "http",
+        budget: ConnectionBudget | None = None,
+        render_error: ErrorRenderer | None = None,
     ) -> None:
         self.handler = handler
         self.limits = limits if limits is not None else Limits()
         self.scheme = scheme
+        self.budget = budget
+        self.render_error: ErrorRenderer = (
+            render_error if render_error is not None else error_response
+        )
         self.connections: set[HttpProtocol] = set()
         self.draining = False
         self.connections_total = 0
@@ -54,8 +154,15 @@ class ServerState:
         self.handler_errors_total = 0
         self._all_closed: asyncio.Event | None = None
 
+    def internal_error(self) -> Response:
+        # A fresh object each time: the pipeline may treat a Response as its own to mutate.
+        return self.render_error(_INTERNAL_ERROR)
+
     def connection_closed(self, protocol: HttpProtocol) -> None:
-        self.connections.discard(protocol)
+        if protocol in self.connections:
+            self.connections.discard(protocol)
+            if self.budget is not None:
+                self.budget.release(protocol.client_host)
         if not self.connections and self._all_closed is not None:
             self._all_closed.set()
 
@@ -64,7 +171,7 @@ class ServerState:
         (with ``Connection: close``), and whatever is left is closed after ``timeout`` seconds.
 
         Stop accepting first (``asyncio.Server.close()``); connections accepted later are closed
-        on arrival anyway.
+        on arrival anyway. A request still unanswered at the end is answered 503 and logged.
         """
         self.draining = True
         self._all_closed = asyncio.Event()
@@ -76,7 +183,7 @@ class ServerState:
             await asyncio.wait_for(self._all_closed.wait(), timeout)
         except TimeoutError:
             for protocol in list(self.connections):
-                protocol.abort()
+                protocol.cut(timeout)
             try:
                 await asyncio.wait_for(self._all_closed.wait(), _CLOSE_GRACE)
             except TimeoutError:
@@ -129,16 +236,28 @@ class HttpProtocol(asyncio.Protocol):
 
     # -- asyncio.Protocol -----------------------------------------------------------------------
 
+    @property
+    def client_host(self) -> str:
+        """The client's address (what the per-client connection cap counts by)."""
+        return self._client[0]
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # create_server always hands a stream transport (TCP or TLS) to a stream protocol.
         transport = cast(asyncio.Transport, transport)
         self._transport = transport
         state = self._state
-        state.connections.add(self)
-        state.connections_total += 1
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) >= 2:
             self._client = (str(peer[0]), int(peer[1]))
+        budget = state.budget
+        if budget is not None and not budget.admit(self._client[0]):
+            # Over a cap: close at once (no response: reading a request is what a flood of
+            # idle connections would make us do). Never counted in, so never released.
+            self._closed = True
+            transport.abort()
+            return
+        state.connections.add(self)
+        state.connections_total += 1
         sock = transport.get_extra_info("sockname")
         if isinstance(sock, tuple) and len(sock) >= 2:
             self._server_port = int(sock[1])
@@ -237,7 +356,7 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:
             state.handler_errors_total += 1
             logger.exception("handler failed for %s %s", request.method, request.target)
-            result = _internal_error()
+            result = state.internal_error()
         deferred: Deferred[Response] | None = None
         if isinstance(result, Deferred):
             if result.settled:
@@ -261,7 +380,7 @@ class HttpProtocol(asyncio.Protocol):
             except TypeError:
                 state.handler_errors_total += 1
                 logger.error("handler returned %r, not a Response or awaitable", type(result))
-                pending.response = _internal_error()
+                pending.response = state.internal_error()
             else:
                 pending.task = task
                 task.add_done_callback(partial(self._task_done, pending))
@@ -287,7 +406,7 @@ class HttpProtocol(asyncio.Protocol):
             logger.error("handler failed for %s %s", request.method, request.target, exc_info=error)
         else:
             logger.error("handler returned %r, not a Response", type(value))
-        return _internal_error()
+        return self._state.internal_error()
 
     def _settled(self, pending: _Pending, response: Response) -> None:
         pending.response = response
@@ -338,7 +457,7 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:
             self._state.handler_errors_total += 1
             logger.exception("cannot serialize response to %s %s", request.method, request.target)
-            data = conn.serialize(_internal_error(), request)
+            data = conn.serialize(self._state.internal_error(), request)
         out.append(data)
         conn.response_sent()
         interim = conn.data_to_send()
@@ -369,8 +488,14 @@ class HttpProtocol(asyncio.Protocol):
         self._update_reading()
 
     def _send_error(self, error: ProtocolError) -> None:
-        self._state.protocol_errors_total += 1
-        self._write([self._conn.serialize_error(error)])
+        state = self._state
+        state.protocol_errors_total += 1
+        try:
+            response = state.render_error(error)
+        except Exception:
+            logger.exception("cannot render the %d answer", error.status)
+            response = error_response(error)
+        self._write([self._conn.serialize_error(response)])
         self._close()
 
     # -- transport helpers ----------------------------------------------------------------------
@@ -414,10 +539,42 @@ class HttpProtocol(asyncio.Protocol):
         self._after_writes()
 
     def abort(self) -> None:
-        """Called when shutdown's grace period ends: drop the connection."""
+        """Drop the connection, writing nothing more."""
         self._closed = True
         if self._transport is not None:
             self._transport.abort()
+
+    def cut(self, timeout: float) -> None:
+        """Called when shutdown's grace period ends: log each request this connection still
+        owes an answer to (one line each), answer the oldest 503 (responses go out in order,
+        so the later ones get none), and close."""
+        if self._closed:
+            return
+        owed = [p.request for p in self._pending]
+        if self._held is not None:
+            owed.append(self._held)
+        while (request := self._conn.next_request()) is not None:
+            owed.append(request)
+        receiving = self._conn.receiving
+        # Nothing can be said to a client that stopped reading.
+        answer = not self._writing_paused and bool(owed or receiving)
+        client = self._client[0]
+        for i, request in enumerate(owed):
+            logger.warning(
+                "shutdown: %s %s from %s not answered within the %g s shutdown timeout: %s",
+                request.method, request.target, client, timeout,
+                "answered 503" if answer and i == 0 else "connection closed",
+            )  # fmt: skip
+        if not owed and receiving:
+            logger.warning(
+                "shutdown: a request from %s still arriving after the %g s shutdown timeout: %s",
+                client, timeout, "answered 503" if answer else "connection closed",
+            )  # fmt: skip
+        if not answer:
+            self.abort()
+            return
+        self._write([self._conn.serialize_error(self._state.render_error(_SHUTTING_DOWN))])
+        self._close()
 
     # -- deadline timer -------------------------------------------------------------------------
 

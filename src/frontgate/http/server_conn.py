@@ -17,10 +17,11 @@ from typing import Final, Literal
 
 import httptools
 
+from frontgate import ids
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
 
-__all__ = ["CLOSE", "ProtocolError", "ServerConnection"]
+__all__ = ["CLOSE", "ProtocolError", "ServerConnection", "error_response"]
 
 CLOSE: Final = "close"
 """Returned by ``on_deadline`` when the connection should be closed without a response."""
@@ -28,15 +29,23 @@ CLOSE: Final = "close"
 
 @dataclass(frozen=True, slots=True)
 class ProtocolError:
-    """Why the connection can't go on: write ``ServerConnection.serialize_error(err)``, then
-    close. Nothing after the offending request is parsed."""
+    """Why the connection can't go on: write ``ServerConnection.serialize_error(err)`` (or a
+    listener's own rendering of it), then close. Nothing after the offending request is parsed.
+
+    ``error_type`` is the ``x-amzn-ErrorType`` the response carries. ``request`` is the head of
+    the refused request (body empty) when it was read whole, as for a 413: a listener serving
+    several AWS services can then answer in the shape of the service called."""
 
     status: int
     body: bytes
     content_type: str = "application/json"
+    error_type: str = "BadRequestException"
+    request: Request | None = None
 
 
 def _json_error(status: int, message: str) -> ProtocolError:
+    # API Gateway answers client errors that reach no method with its DEFAULT_4XX shape:
+    # {"message": ...} and BadRequestException (the error type of its generic 4XX).
     return ProtocolError(status, b'{"message":"' + message.encode("ascii") + b'"}')
 
 
@@ -46,6 +55,22 @@ URI_TOO_LONG: Final = _json_error(414, "Request-URI Too Long")
 EXPECTATION_FAILED: Final = _json_error(417, "Expectation Failed")
 HEADERS_TOO_LARGE: Final = _json_error(431, "Request Header Fields Too Large")
 VERSION_NOT_SUPPORTED: Final = _json_error(505, "HTTP Version Not Supported")
+# API Gateway's REQUEST_TOO_LARGE gateway response type.
+TOO_LARGE_TYPE: Final = "RequestTooLargeException"
+
+
+def error_response(error: ProtocolError) -> Response:
+    """A protocol error as the data plane answers it: the body, and the headers every API
+    Gateway response carries (``x-amzn-RequestId``, ``x-amz-apigw-id``) plus its error type."""
+    rid, ext = ids.request_ids()
+    headers = [
+        ("Content-Type", error.content_type),
+        ("x-amzn-RequestId", rid),
+        ("x-amz-apigw-id", ext),
+        ("x-amzn-ErrorType", error.error_type),
+    ]
+    return Response(error.status, headers, error.body)
+
 
 # Status lines are encoded once; a response head is then one join and one encode.
 _STATUS_LINES: Final[dict[int, bytes]] = {
@@ -74,6 +99,8 @@ _METHODS: Final[dict[bytes, str]] = {
     m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 }
 _BODYLESS_STATUSES: Final = frozenset({204, 304})
+# What ``serialize`` is told about the request when the answer ends the connection.
+_CLOSING: Final = Request("GET", "", [], keep_alive=False)
 
 # Where the connection is in reading the current request.
 _IDLE: Final = 0  # Between requests: no byte of the next one seen yet.
@@ -257,6 +284,10 @@ class ServerConnection:
         # looked at closer only when its length matches a header that matters to framing.
         # Chunked trailers arrive here too; they land in a scratch list (see on_headers_complete)
         # under the same quotas.
+        # RFC 9110 §5.5: whitespace around a field value is not part of it. llhttp drops the
+        # leading whitespace; the trailing is looked for with one byte compare.
+        if value and (value[-1] == 32 or value[-1] == 9):
+            value = value.rstrip(b" \t")
         budget = self._header_budget - len(name) - len(value) - 2
         self._header_budget = budget
         headers = self._headers
@@ -349,10 +380,21 @@ class ServerConnection:
         self._reset_message()
 
     def _too_large(self) -> ProtocolError:
-        # Same wording as API Gateway's 413 for an oversized payload.
+        # API Gateway's 413 for an oversized payload, measured: this plain text (not JSON).
         limit = self._limits.max_body_bytes
+        method = self._parser.get_method()
+        head = Request(
+            _METHODS.get(method) or method.decode("latin-1"),
+            self._url.decode("latin-1"),
+            self._request_headers,
+            host=self._host or "",
+        )
         return ProtocolError(
-            413, f"HTTP content length exceeded {limit} bytes.".encode("ascii"), "text/plain"
+            413,
+            f"HTTP content length exceeded {limit} bytes.".encode("ascii"),
+            "text/plain",
+            TOO_LARGE_TYPE,
+            head,
         )
 
     # -- output ---------------------------------------------------------------------------------
@@ -419,14 +461,11 @@ class ServerConnection:
         head = f"{response.head}{fields}{framing}{_DATE.line()}{connection}".encode("latin-1")
         return b"".join((status_line, head, body))
 
-    def serialize_error(self, error: ProtocolError) -> bytes:
-        """The response for a protocol error; the connection must be closed after it."""
-        head = (
-            f"Content-Type: {error.content_type}\r\nContent-Length: {len(error.body)}\r\n"
-            f"{_DATE.line()}{_CLOSE_LINE}"
-        )
-        status_line = _STATUS_LINES.get(error.status) or f"HTTP/1.1 {error.status} \r\n".encode()
-        return b"".join((status_line, head.encode("latin-1"), error.body))
+    def serialize_error(self, error: ProtocolError | Response) -> bytes:
+        """The response for a protocol error (``error_response`` of it, or a listener's own
+        rendering); the connection must be closed after it."""
+        response = error if isinstance(error, Response) else error_response(error)
+        return self.serialize(response, _CLOSING)
 
     # -- deadlines ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from operator import add
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from frontgate.http.server import ConnectionBudget
     from frontgate.pipeline.context import Context
 
 log = logging.getLogger("frontgate.observe")
@@ -75,7 +76,14 @@ G_OTLP_LOG_BATCHES_DROPPED: Final[int] = 6
 G_OTLP_LOG_LINES_DROPPED: Final[int] = 7
 G_BLOCK: Final[int] = 8
 POOL_BLOCK: Final[int] = 4  # open, idle, in_use, waiting (gauges, kind "p")
-BLOCK_OF = {"r": BLOCK, "g": G_BLOCK, "p": POOL_BLOCK}
+# Client connections of a listener (kind "n", labelled "data" or "admin"): open and cap are
+# gauges, the refusals counters (see ``watch_connections``).
+CONN_OPEN: Final[int] = 0
+CONN_LIMIT: Final[int] = 1
+CONN_REFUSED_TOTAL: Final[int] = 2
+CONN_REFUSED_PER_CLIENT: Final[int] = 3
+CONN_BLOCK: Final[int] = 4
+BLOCK_OF = {"r": BLOCK, "g": G_BLOCK, "p": POOL_BLOCK, "n": CONN_BLOCK}
 
 _MAGIC: Final[int] = 0x4647_4D45_5452_4331  # "FGMETRC1"
 _HEADER: Final[int] = 64
@@ -234,3 +242,20 @@ class Metrics:
         for (kind, labels), base in self._series.items():
             if kind == "p" and labels[0] not in stats:
                 self.v[base : base + POOL_BLOCK] = memoryview(bytes(8 * POOL_BLOCK)).cast("q")
+
+    def watch_connections(self, listener: str, budget: ConnectionBudget) -> None:
+        """Publish ``budget``'s numbers in this shard as they change. A restarted worker carries
+        on from the refusals its predecessor counted, so the counters never go back."""
+        base = self.series("n", (listener,))
+        v = self.v
+        budget.refused_total += v[base + CONN_REFUSED_TOTAL]
+        budget.refused_per_client += v[base + CONN_REFUSED_PER_CLIENT]
+
+        def publish(b: ConnectionBudget) -> None:
+            v[base + CONN_OPEN] = b.open
+            v[base + CONN_REFUSED_TOTAL] = b.refused_total
+            v[base + CONN_REFUSED_PER_CLIENT] = b.refused_per_client
+
+        v[base + CONN_LIMIT] = budget.max_total
+        budget.on_change = publish
+        publish(budget)

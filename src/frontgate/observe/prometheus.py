@@ -190,6 +190,28 @@ class Reader:
         text.append("# TYPE frontgate_upstream_waiting gauge")
         text.extend(f"frontgate_upstream_waiting{{{self._label('p', k[1])}}} {v[3]}"
                     for k, v in pools)  # fmt: skip
+        conns = sorted((k[1][0], v) for k, v in totals.items() if k[0] == "n")
+        text.append("# HELP frontgate_connections_open Open client connections, by listener.")
+        text.append("# TYPE frontgate_connections_open gauge")
+        text.extend(f'frontgate_connections_open{{listener="{_escape(n)}"}} {v[m.CONN_OPEN]}'
+                    for n, v in conns)  # fmt: skip
+        text.append(
+            "# HELP frontgate_connections_limit Client connections a listener keeps open at most."
+        )
+        text.append("# TYPE frontgate_connections_limit gauge")
+        text.extend(f'frontgate_connections_limit{{listener="{_escape(n)}"}} {v[m.CONN_LIMIT]}'
+                    for n, v in conns)  # fmt: skip
+        text.append(
+            "# HELP frontgate_connections_refused_total Client connections closed on arrival "
+            "because a cap was reached (--max-connections, --max-connections-per-client)."
+        )
+        text.append("# TYPE frontgate_connections_refused_total counter")
+        for n, v in conns:
+            lb = f'listener="{_escape(n)}"'
+            text.append(f'frontgate_connections_refused_total{{{lb},reason="total"}} '
+                        f"{v[m.CONN_REFUSED_TOTAL]}")  # fmt: skip
+            text.append(f'frontgate_connections_refused_total{{{lb},reason="per_client"}} '
+                        f"{v[m.CONN_REFUSED_PER_CLIENT]}")  # fmt: skip
         g = totals.get(("g", ()), [0] * m.G_BLOCK)
         for name, kind, help_text, slots in _GLOBALS:
             text.append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}")

@@ -7,10 +7,17 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
 
+from frontgate import ids
 from frontgate.auth.flush import make_flush_hook
 from frontgate.config import Settings
+from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
 from frontgate.http.message import Request, Response
+from frontgate.http.server_conn import ProtocolError
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.test_invoke import make_test_invoke
@@ -177,3 +184,93 @@ def _apigateway(
 
         return unavailable
     return app.handle
+
+
+def admin_error_response(error: ProtocolError) -> Response:
+    """A protocol error on the admin listener, in the shape of the AWS service called when the
+    request's head is known (a body over ``ADMIN_MAX_BODY_BYTES``: Lambda's
+    RequestEntityTooLargeException, an XML error for IAM/STS, apigateway's JSON otherwise), else
+    ``{"message"}`` JSON. Management APIs send ``x-amzn-RequestId`` but no ``x-amz-apigw-id``."""
+    request_id = ids.request_id()
+    request = error.request
+    if error.status == 413 and request is not None:
+        return _too_large(request, request_id)
+    headers = [
+        ("Content-Type", error.content_type),
+        ("x-amzn-RequestId", request_id),
+        ("x-amzn-ErrorType", error.error_type),
+    ]
+    return Response(error.status, headers, error.body)
+
+
+def _too_large(request: Request, request_id: str) -> Response:
+    code = "RequestEntityTooLargeException"
+    op = _operation(request)
+    message = f"Request must be smaller than {ADMIN_MAX_BODY_BYTES} bytes" + (
+        f" for the {op} operation" if op else ""
+    )
+    doc: dict[str, Any] = {"message": message}
+    if _service(request) == "query":
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>"
+            f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId>"
+            "</ErrorResponse>"
+        )
+        return Response(
+            413, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body.encode()
+        )
+    if _service(request) == "lambda":
+        doc = {"Type": "User", "message": message}
+    headers = [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", request_id),
+        ("x-amzn-ErrorType", code),
+    ]
+    return Response(413, headers, json.dumps(doc).encode())
+
+
+def _service(request: Request) -> str:
+    from frontgate.functions.api import is_lambda_request
+
+    if is_lambda_request(request):
+        return "lambda"
+    content_type = next((v for k, v in request.headers if k.lower() == "content-type"), "")
+    if request.target in ("/", "/?") and content_type.startswith("application/x-www-form"):
+        return "query"  # IAM and STS (the Action is in the body, which was not read)
+    return "apigateway"
+
+
+def _operation(request: Request) -> str | None:
+    """The operation a refused request called, when its method and path tell."""
+    target = request.target
+    if not target.startswith("/"):
+        parts = urlsplit(target)
+        target = parts.path + ("?" + parts.query if parts.query else "")
+    path, _, query = target.partition("?")
+    try:
+        service = _service(request)
+        if service == "lambda":
+            found = _lambda_router().match(request.method, path)
+            return found[0].name if found is not None else None
+        if service == "apigateway":
+            hit = _apigateway_router().match(
+                request.method, path, parse_qs(query, keep_blank_values=True)
+            )
+            return hit[0].name if hit is not None else None
+    except Exception:  # a name is a nicety: never fail the answer over it
+        log.debug("no operation for %s %s", request.method, request.target, exc_info=True)
+    return None
+
+
+@cache
+def _lambda_router() -> Any:
+    from frontgate.functions import api, wire
+
+    return wire.Router(frozenset(api._OPS))
+
+
+@cache
+def _apigateway_router() -> Any:
+    from frontgate.admin.wire import Router
+
+    return Router()

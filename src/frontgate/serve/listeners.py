@@ -1,9 +1,22 @@
-"""Listening sockets, bound once by the main process and inherited by every worker."""
+"""Listening sockets, bound once by the main process and inherited by every worker, and the
+file-descriptor budget of a worker's connections."""
 
 from __future__ import annotations
 
+import logging
+import resource
 import socket
 from dataclasses import dataclass
+
+log = logging.getLogger("frontgate.serve")
+
+# Descriptors a worker keeps for what is not a client connection (state store, Redis, log files,
+# function workers' pipes, the listeners) and for the admin listener: a quarter of the limit, at
+# most this many.
+FD_RESERVE = 1024
+# The admin listener's own cap, taken from the reserve: the operator gets in even when the data
+# plane is full.
+ADMIN_MAX_CONNECTIONS = 256
 
 
 @dataclass
@@ -38,3 +51,31 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(4096)
     sock.setblocking(False)
     return sock
+
+
+def raise_fd_limit() -> int:
+    """Raise this process's soft open-file limit to the hard limit (most systems start processes
+    at a soft 1,024); returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:  # e.g. an unlimited hard limit the kernel caps
+            log.info("open-file limit stays at %d (not raised to %d: %s)", soft, target, exc)
+    return int(soft)
+
+
+def fd_reserve(nofile: int) -> int:
+    return min(FD_RESERVE, nofile // 3)
+
+
+def default_max_connections(nofile: int) -> int:
+    """The data plane's connection cap for an open-file limit of ``nofile``: what is left after
+    the reserve, halved because every client connection may need one to an upstream."""
+    return max(1, (nofile - fd_reserve(nofile)) // 2)
+
+
+def admin_max_connections(nofile: int) -> int:
+    return max(8, min(ADMIN_MAX_CONNECTIONS, fd_reserve(nofile) // 4))

@@ -13,13 +13,19 @@ from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import Compiler
 from frontgate.config import Settings, parse_cpus
 from frontgate.counters.shared import SharedCounters
-from frontgate.http.server import Handler, HttpProtocol, ServerState
+from frontgate.http.limits import ADMIN_BODY_TIMEOUT, ADMIN_MAX_BODY_BYTES, Limits
+from frontgate.http.server import ConnectionBudget, ErrorRenderer, HttpProtocol, ServerState
 from frontgate.observe.metrics import Metrics, Shard
 from frontgate.observe.observer import Observer
 from frontgate.pipeline.access_log import AccessLog
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
-from frontgate.serve.listeners import Listeners
+from frontgate.serve.listeners import (
+    Listeners,
+    admin_max_connections,
+    default_max_connections,
+    raise_fd_limit,
+)
 from frontgate.serve.reload import Reloader
 from frontgate.state.keyring import Keyring, open_keyring, resolve_master_key
 from frontgate.state.open import open_store
@@ -43,6 +49,7 @@ async def run_worker(
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    nofile = raise_fd_limit()
     store = open_store(settings.state, settings.data_path)
     await store.open()
     if keyring is None:  # not started by `frontgate serve` (which opens it before forking)
@@ -67,6 +74,7 @@ async def run_worker(
         retry_delay=settings.function_retry_delay,
         cpus=parse_cpus(settings.function_cpus) if settings.function_cpus else None,
         refresh_interval=max(settings.reload_interval, 0.5),
+        log_rotation=(settings.log_rotate_bytes, settings.log_rotate_age),
     )
     await functions.start()
     # This worker writes its own metrics shard and reads all of them for /metrics.
@@ -101,24 +109,54 @@ async def run_worker(
 
     states: list[ServerState] = []
     servers: list[asyncio.AbstractServer] = []
+    header_timeout, keepalive_timeout = settings.header_timeout, settings.keepalive_timeout
+    data_limits = Limits(header_timeout=header_timeout, keepalive_timeout=keepalive_timeout)
+    # The data-plane listeners (plain and TLS) share one connection budget; the admin listener
+    # has its own, so a full data plane never locks the operator out.
+    data_budget = ConnectionBudget(
+        settings.max_connections or default_max_connections(nofile),
+        settings.max_connections_per_client,
+        name="data plane",
+    )
+    observer.metrics.watch_connections("data", data_budget)
 
     async def listen(
-        sock: socket.socket, handler: Handler, scheme: str, ctx: ssl.SSLContext | None = None
+        sock: socket.socket,
+        state: ServerState,
+        ctx: ssl.SSLContext | None = None,
     ) -> None:
-        state = ServerState(handler, scheme=scheme)
         states.append(state)
-        servers.append(await loop.create_server(lambda: HttpProtocol(state), sock=sock, ssl=ctx))
+        servers.append(
+            await loop.create_server(
+                lambda: HttpProtocol(state),
+                sock=sock,
+                ssl=ctx,
+                # A TLS connection reaches the budget once its handshake is done: bound that too.
+                ssl_handshake_timeout=settings.header_timeout if ctx is not None else None,
+            )
+        )
 
-    await listen(listeners.data, pipeline.handle, "http")
+    await listen(listeners.data, ServerState(pipeline.handle, data_limits, "http", data_budget))
     if listeners.tls is not None and tls_context is not None:
-        await listen(listeners.tls, pipeline.handle, "https", tls_context)
+        state = ServerState(pipeline.handle, data_limits, "https", data_budget)
+        await listen(listeners.tls, state, tls_context)
     if listeners.admin is not None:
-        from frontgate.serve.admin import make_admin_handler
+        from frontgate.serve.admin import admin_error_response, make_admin_handler
 
         admin_handler = make_admin_handler(
             store, settings, listeners, reloader.poke, pipeline, keyring
         )
-        await listen(listeners.admin, admin_handler, "http")
+        admin_limits = Limits(
+            max_body_bytes=ADMIN_MAX_BODY_BYTES,
+            header_timeout=header_timeout,
+            body_timeout=ADMIN_BODY_TIMEOUT,
+            keepalive_timeout=keepalive_timeout,
+        )
+        admin_budget = ConnectionBudget(admin_max_connections(nofile), name="admin listener")
+        observer.metrics.watch_connections("admin", admin_budget)
+        render: ErrorRenderer = admin_error_response
+        admin_state = ServerState(admin_handler, admin_limits, "http", admin_budget, render)
+        await listen(listeners.admin, admin_state)
 
     await stop.wait()
     log.info("shutting down: finishing in-flight requests")
