@@ -7,9 +7,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontgate.compile.checks import DefinitionError
 from frontgate.control import kinds
 from frontgate.control.restapis import create_deployment, save_api
-from frontgate.openapi.importer import import_openapi
+from frontgate.openapi.importer import OpenApiImportError, import_openapi
 from frontgate.state.store import ConfigStore
 
 API_FILE = "apifile"  # parent "", id: absolute path of the imported file
@@ -43,7 +44,10 @@ async def import_api_file(store: ConfigStore, region: str, path: str, stage: str
         else:
             await save_api(tx, region, defn)
         api_id = str(defn.rest_api["id"])
-        await create_deployment(tx, region, api_id, stage_name=stage)
+        try:
+            await create_deployment(tx, region, api_id, stage_name=stage)
+        except DefinitionError as exc:  # as CreateDeployment answers: nothing is stored
+            raise OpenApiImportError(file.name, str(exc), exc.where or None) from None
         await tx.put(region, API_FILE, "", key, {"path": key, "apiId": api_id, "sha256": digest})
     return api_id
 

@@ -1,0 +1,121 @@
+"""What AWS checks when a method, integration or response is written, and what CreateDeployment
+checks before it freezes an API: one place, shared by the management API, the OpenAPI importer
+and ``frontgate serve --api``, built on the compiler's own parsers (``compile.mappings``,
+``compile_integration``) so that whatever is accepted also compiles.
+
+Each check raises ``DefinitionError`` with AWS's message (``str()``) and, in ``where``, the
+OpenAPI importer's "Unable to put ..." prefix naming the method."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from frontgate.compile.compiler import compile_integration
+from frontgate.compile.gateway_responses import compile_gateway_responses
+from frontgate.compile.mappings import (
+    MappingError,
+    check_mappings,
+    parse_method_parameter,
+    parse_response_parameter,
+)
+from frontgate.model.definition import ApiDefinition, Doc
+
+NO_INTEGRATION = "No integration defined for method"
+
+
+class DefinitionError(ValueError):
+    """A definition AWS would refuse (400 BadRequestException with ``str(self)``)."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        self.where = where
+        super().__init__(message)
+
+
+def check_method(method: Doc) -> None:
+    """Syntax of everything a method holds: its request parameters, its method responses'
+    parameters, its integration's mappings and integration responses."""
+    for key in method.get("requestParameters") or {}:
+        _mapping(parse_method_parameter, key)
+    for resp in (method.get("methodResponses") or {}).values():
+        for key in resp.get("responseParameters") or {}:
+            _mapping(parse_response_parameter, key)
+    integration = method.get("methodIntegration")
+    if integration:
+        check_integration(integration)
+
+
+def check_integration(integration: Doc) -> None:
+    _mapping(check_mappings, integration.get("requestParameters"), "integration.request.")
+    for resp in (integration.get("integrationResponses") or {}).values():
+        check_integration_response(resp)
+
+
+def check_integration_response(resp: Doc) -> None:
+    _mapping(check_mappings, resp.get("responseParameters"), "method.response.")
+    pattern = resp.get("selectionPattern")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error:
+            raise DefinitionError(f"Invalid selection pattern specified: {pattern}") from None
+
+
+def check_gateway_response(doc: Doc) -> None:
+    _mapping(check_mappings, doc.get("responseParameters"), "gatewayresponse.")
+
+
+def check_definition(defn: ApiDefinition) -> None:
+    """Every method and gateway response of an API (an imported OpenAPI document)."""
+    for res in defn.resources:
+        path = str(res.get("path", "/"))
+        for verb, method in (res.get("resourceMethods") or {}).items():
+            try:
+                check_method(method)
+            except DefinitionError as exc:
+                raise DefinitionError(str(exc), _where(method, verb, path)) from None
+    for doc in defn.gateway_responses:
+        try:
+            check_gateway_response(doc)
+        except DefinitionError as exc:
+            where = f"Unable to put gateway response '{doc.get('responseType')}'"
+            raise DefinitionError(str(exc), where) from None
+
+
+def check_deployable(defn: ApiDefinition) -> None:
+    """CreateDeployment's check: every method has an integration, and the API compiles."""
+    check_definition(defn)
+    for res in defn.resources:
+        for verb, method in (res.get("resourceMethods") or {}).items():
+            integration = method.get("methodIntegration")
+            if not integration:
+                raise DefinitionError(NO_INTEGRATION, f"{verb} {res.get('path', '/')}")
+            try:
+                compile_integration(integration, {})
+            except (ValueError, TypeError, re.error) as exc:
+                raise DefinitionError(str(exc), f"{verb} {res.get('path', '/')}") from None
+    try:
+        compile_gateway_responses(defn.gateway_responses, {})
+    except (ValueError, TypeError) as exc:
+        raise DefinitionError(str(exc), "gateway responses") from None
+
+
+def _mapping(check: Callable[..., object], *args: object) -> None:
+    try:
+        check(*args)
+    except MappingError as exc:
+        raise DefinitionError(str(exc)) from None
+
+
+def _where(method: Doc, verb: str, path: str) -> str:
+    integration = method.get("methodIntegration") or {}
+    for resp in (integration.get("integrationResponses") or {}).values():
+        try:
+            check_integration_response(resp)
+        except DefinitionError:
+            return f"Unable to put integration response on '{verb}' for resource at path '{path}'"
+    try:
+        _mapping(check_mappings, integration.get("requestParameters"), "integration.request.")
+    except DefinitionError:
+        return f"Unable to put integration on '{verb}' for resource at path '{path}'"
+    return f"Unable to put method '{verb}' on resource at path '{path}'"
