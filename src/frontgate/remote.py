@@ -121,14 +121,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     if not rows:
         print("no deployed stages")
+    broken = {(a, st): why for a, st, why in (info or {}).get("unservable", [])}
+    served = {tuple(k) for k in (info or {}).get("stages", [])}
     for api, stage in rows:
         name = stage["stageName"]
         url = _invoke_url(info, api["id"], name) if info else ""
+        why = broken.get((api["id"], name))
+        if why is not None:
+            # Said plainly: listing its URL would claim it is served.
+            url = (
+                "NOT SERVED, deployment does not compile"
+                if (api["id"], name) not in served
+                else "STILL SERVING ITS PREVIOUS DEPLOYMENT, this one does not compile"
+            ) + f": {why}"
         print(
             f"{api['id']}  {api.get('name', ''):<24} {name:<12} "
             f"deployment {stage.get('deploymentId', '-')}  {url}"
         )
-    return 0
+    return 1 if broken else 0
 
 
 def _node_info(admin_url: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from frontgate.compile.compiler import compile_integration
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import (
     MappingError,
+    check_each,
     check_mappings,
     parse_method_parameter,
     parse_response_parameter,
@@ -35,11 +36,9 @@ class DefinitionError(ValueError):
 def check_method(method: Doc) -> None:
     """Syntax of everything a method holds: its request parameters, its method responses'
     parameters, its integration's mappings and integration responses."""
-    for key in method.get("requestParameters") or {}:
-        _mapping(parse_method_parameter, key)
+    _mapping(check_each, method.get("requestParameters"), parse_method_parameter)
     for resp in (method.get("methodResponses") or {}).values():
-        for key in resp.get("responseParameters") or {}:
-            _mapping(parse_response_parameter, key)
+        _mapping(check_each, resp.get("responseParameters"), parse_response_parameter)
     integration = method.get("methodIntegration")
     if integration:
         check_integration(integration)

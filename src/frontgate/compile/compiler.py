@@ -36,6 +36,8 @@ log = logging.getLogger("frontgate.compile")
 
 class StageCompileError(ValueError):
     """A stored stage that cannot be compiled; ``str()`` names the method and the reason."""
+
+
 _HOLE = re.compile(r"\{([A-Za-z0-9._$-]+\+?)\}")
 
 
@@ -209,6 +211,10 @@ def _gateway_responses(docs: list[Doc], stage_vars: dict[str, str]) -> dict[str,
         raise StageCompileError(f"gateway responses: {exc}") from exc
 
 
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, StageCompileError) else f"{type(exc).__name__}: {exc}"
+
+
 class Compiler:
     """Rebuilds snapshots from a store, reusing compiled stages whose inputs did not change."""
 
@@ -276,7 +282,7 @@ class Compiler:
         """One log line, no traceback (the reason names the method); the stage is reported
         unservable in the snapshot until its inputs change."""
         api_id, stage_name = str(api.get("id")), str(stage_doc.get("stageName"))
-        reason = str(exc) if isinstance(exc, StageCompileError) else f"{type(exc).__name__}: {exc}"
+        reason = _reason(exc)
         previous = self._previous(api_id, stage_name)
         if previous is not None:
             outcome = f"still serving its previous deployment {previous.deployment_id}"
@@ -293,6 +299,14 @@ class Compiler:
         if not isinstance(exc, StageCompileError):
             log.debug("stage %s/%s compile failure", api_id, stage_name, exc_info=exc)
         return reason
+
+    async def problem(self, region: str, api: Doc, stage_doc: Doc) -> str | None:
+        """Why this stored stage cannot be served (None: it compiles); nothing is logged."""
+        try:
+            await self._compile(region, api, stage_doc)
+        except Exception as exc:
+            return _reason(exc)
+        return None
 
     def _previous(self, api_id: str, stage_name: str) -> Stage | None:
         for stage in self._cache.values():

@@ -8,6 +8,7 @@ API accepts is exactly what compiles: AWS refuses a bad expression at the Put ca
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from frontgate.compile.snapshot import ParamMapping, Source
 
@@ -57,14 +58,15 @@ METHOD_REQUEST_LOCATIONS = (
 
 
 class MappingError(ValueError):
-    """A mapping expression AWS would refuse; ``str()`` is AWS's whole message."""
+    """Mapping expressions AWS would refuse; ``str()`` is AWS's whole message, listing each
+    refused expression (a Java list: ``[a, b]``)."""
 
-    def __init__(self, expr: str, problem: str = "Invalid mapping expression specified") -> None:
-        self.expr = expr
-        self.detail = f"{problem}: {expr}"
+    def __init__(self, expr: str, *more: str) -> None:
+        self.exprs = (expr, *more)
+        self.details = [f"Invalid mapping expression specified: {e}" for e in self.exprs]
         super().__init__(
             "Invalid mapping expression specified: Validation Result: warnings : [], "
-            f"errors : [{self.detail}]"
+            f"errors : [{', '.join(self.details)}]"
         )
 
 
@@ -147,9 +149,27 @@ def check_mappings(mapping: object, prefix: str) -> None:
         return
     if not isinstance(mapping, dict):
         raise MappingError(_text(mapping))
+    refused: list[str] = []
     for key, expr in mapping.items():
-        parse_target(_text(key), prefix)
-        check_source(expr, prefix)
+        try:
+            parse_target(_text(key), prefix)
+            check_source(expr, prefix)
+        except MappingError as exc:
+            refused += exc.exprs
+    if refused:
+        raise MappingError(*refused)
+
+
+def check_each(keys: object, parse: Callable[[object], object]) -> None:
+    """Every key of a parameter map through ``parse``; one error listing all refused keys."""
+    refused: list[str] = []
+    for key in keys if isinstance(keys, dict) else ():
+        try:
+            parse(key)
+        except MappingError as exc:
+            refused += exc.exprs
+    if refused:
+        raise MappingError(*refused)
 
 
 def compile_mappings(

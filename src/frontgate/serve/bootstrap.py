@@ -21,6 +21,7 @@ class InvokeTarget:
     api_id: str
     api_name: str
     stage: str
+    problem: str | None = None  # why the stage cannot be served (its deployment does not compile)
 
 
 async def import_api_file(store: ConfigStore, region: str, path: str, stage: str) -> str:
@@ -52,9 +53,18 @@ async def import_api_file(store: ConfigStore, region: str, path: str, stage: str
     return api_id
 
 
-async def deployed_stages(store: ConfigStore) -> list[InvokeTarget]:
+async def deployed_stages(
+    store: ConfigStore, account_id: str = "000000000000"
+) -> list[InvokeTarget]:
+    """Every stage, each compiled as the workers will: one that does not compile (rows written
+    by an older version, say) comes with the reason instead of being listed as served."""
+    from frontgate.compile.compiler import Compiler
+
+    compiler = Compiler(store, account_id)
     out: list[InvokeTarget] = []
     for region, _parent, api in await store.list_all(kinds.REST_API):
         for stage in await store.list(region, kinds.STAGE, str(api["id"])):
-            out.append(InvokeTarget(str(api["id"]), str(api.get("name", "")), stage["stageName"]))
+            problem = await compiler.problem(region, api, stage)
+            name = str(api.get("name", ""))
+            out.append(InvokeTarget(str(api["id"]), name, stage["stageName"], problem))
     return out
