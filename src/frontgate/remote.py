@@ -69,9 +69,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         body = Path(args.file).read_bytes()
         client = _client(args)
         api = client.import_rest_api(body=body, failOnWarnings=False)
-        client.create_deployment(restApiId=api["id"], stageName=args.stage)
     except (OSError, BotoCoreError, ClientError) as exc:
         return _fail(exc)
+    try:
+        client.create_deployment(restApiId=api["id"], stageName=args.stage)
+    except (BotoCoreError, ClientError) as exc:
+        print(
+            f"frontgate: imported {args.file} as {api['id']} but NOT deployed: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     info = _node_info(args.admin_url)
     print(f"imported {args.file} as {api['id']} ({api.get('name', '')}), deployed to {args.stage}")
     if info:

@@ -254,3 +254,63 @@ def test_stored_stage_that_does_not_compile_is_reported_not_served(tmp_path: Pat
     assert len({line.split(" ERROR ", 1)[1] for line in lines}) == 1
     assert f"stage {api_id}/dev (deployment dep0000001) does not compile, not served: " in lines[0]
     assert "OPTIONS /myresource: Invalid mapping expression specified" in lines[0]
+
+
+BAD_CORS_YAML = """openapi: 3.0.1
+info: {title: cors, version: '1'}
+paths:
+  /x:
+    options:
+      responses: {'200': {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: '200'
+            responseParameters: {method.response.header.Access-Control-Allow-Origin: '*'}
+"""
+NO_INTEGRATION_YAML = """openapi: 3.0.1
+info: {title: half, version: '1'}
+paths:
+  /x:
+    get:
+      responses: {'200': {description: ok}}
+"""
+
+
+def test_api_files_that_would_not_serve_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "cors.yaml"
+    bad.write_text(BAD_CORS_YAML)
+    half = tmp_path / "half.yaml"
+    half.write_text(NO_INTEGRATION_YAML)
+    for path, message in (
+        (bad, "Unable to put integration response on 'OPTIONS' for resource at path '/x': "
+              "Invalid mapping expression specified: Validation Result: warnings : [], "
+              "errors : [Invalid mapping expression specified: *]"),
+        (half, "No integration defined for method"),
+    ):  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
+             "--data-dir", str(tmp_path / "data"), "--api", str(path)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 2
+        assert path.name in proc.stderr and message in proc.stderr
+        assert "Traceback" not in proc.stderr
+    with Gateway(tmp_path / "data") as gw:
+        assert gw.admin_client().get_rest_apis()["items"] == []
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+        url = f"http://127.0.0.1:{gw.admin_port}"
+        cli = [sys.executable, "-m", "frontgate", "import", "--admin-url", url]
+        proc = subprocess.run([*cli, str(bad)], capture_output=True, text=True, env=env)
+        assert proc.returncode == 1
+        assert "imported" not in proc.stdout and "deployed" not in proc.stdout
+        assert "Invalid mapping expression specified: *]" in proc.stderr
+        assert gw.admin_client().get_rest_apis()["items"] == []
+        proc = subprocess.run([*cli, str(half)], capture_output=True, text=True, env=env)
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert "but NOT deployed" in proc.stderr
+        assert "No integration defined for method" in proc.stderr
+        [api] = gw.admin_client().get_rest_apis()["items"]
+        assert gw.admin_client().get_stages(restApiId=api["id"])["item"] == []
