@@ -276,3 +276,36 @@ def test_import_and_put_rest_api_refuse_a_bad_mapping(apigw: Any) -> None:
         apigw.put_rest_api(restApiId=api["id"], mode="overwrite", body=body)
     assert code(exc)[1].endswith(mapping_error("*")[1])
     assert len(apigw.get_resources(restApiId=api["id"])["items"]) == 1
+
+
+def test_request_authorizer_identity_sources(apigw: Any, method: tuple[str, str]) -> None:
+    api_id, _root = method
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"
+    )
+    with pytest.raises(ClientError) as exc:
+        apigw.create_authorizer(
+            restApiId=api_id,
+            name="req",
+            type="REQUEST",
+            authorizerUri=uri,
+            identitySource="method.request.header.x-user, method.request.multivalueheader.x",
+        )
+    # The data plane's REQUEST authorizer reads headers, query strings, stage and context
+    # variables; anything else was silently dropped (the authorizer ran with fewer sources).
+    assert code(exc) == mapping_error("method.request.multivalueheader.x")
+    auth = apigw.create_authorizer(
+        restApiId=api_id,
+        name="req",
+        type="REQUEST",
+        authorizerUri=uri,
+        identitySource="method.request.header.x-user, method.request.querystring.t, context.stage",
+    )
+    with pytest.raises(ClientError) as exc:
+        apigw.update_authorizer(
+            restApiId=api_id,
+            authorizerId=auth["id"],
+            patchOperations=[{"op": "replace", "path": "/identitySource", "value": "x-user"}],
+        )
+    assert code(exc) == mapping_error("x-user")

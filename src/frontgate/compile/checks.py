@@ -17,6 +17,7 @@ from frontgate.compile.mappings import (
     MappingError,
     check_each,
     check_mappings,
+    parse_identity_sources,
     parse_method_parameter,
     parse_response_parameter,
 )
@@ -73,6 +74,13 @@ def check_definition(defn: ApiDefinition) -> None:
                 check_method(method)
             except DefinitionError as exc:
                 raise DefinitionError(str(exc), _where(method, verb, path)) from None
+    for auth in defn.authorizers:
+        if str(auth.get("type", "")).upper() == "REQUEST":
+            try:
+                _mapping(parse_identity_sources, auth.get("identitySource"))
+            except DefinitionError as exc:
+                where = f"Unable to create authorizer '{auth.get('name')}'"
+                raise DefinitionError(str(exc), where) from None
     for doc in defn.gateway_responses:
         try:
             check_gateway_response(doc)

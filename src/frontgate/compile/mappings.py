@@ -143,6 +143,26 @@ def parse_response_parameter(key: object) -> str:
     return parse_target(text, "method.response.")[1]
 
 
+def parse_identity_sources(text: object) -> list[tuple[str, str]]:
+    """A REQUEST authorizer's ``identitySource``: comma-separated request headers, query
+    strings, stage variables and context variables; ``(kind, name)`` of each."""
+    out: list[tuple[str, str]] = []
+    refused: list[str] = []
+    for raw in _text(text).split(",") if text else ():
+        src = raw.strip()
+        try:
+            kind, name = _source(src)
+        except MappingError:
+            kind, name = "", ""
+        if kind in ("header", "query", "stagevar", "context"):
+            out.append((kind, name))
+        else:
+            refused.append(src)
+    if refused:
+        raise MappingError(*refused)
+    return out
+
+
 def check_mappings(mapping: object, prefix: str) -> None:
     """Write-time check of a ``requestParameters``/``responseParameters`` map."""
     if mapping is None:
