@@ -38,7 +38,10 @@ def method(apigw: Any) -> tuple[str, str]:
         resourceId=root,
         httpMethod="OPTIONS",
         statusCode="200",
-        responseParameters={"method.response.header.Access-Control-Allow-Origin": False},
+        responseParameters={
+            f"method.response.header.{name}": False
+            for name in ("Access-Control-Allow-Origin", "X-From", "X-Body", "X-Id", "X-Var")
+        },
     )
     return api_id, root
 
@@ -309,3 +312,69 @@ def test_request_authorizer_identity_sources(apigw: Any, method: tuple[str, str]
             patchOperations=[{"op": "replace", "path": "/identitySource", "value": "x-user"}],
         )
     assert code(exc) == mapping_error("x-user")
+
+
+def undeclared(*exprs: str) -> tuple[str, str]:
+    inner = ", ".join(f"Invalid mapping expression parameter specified: {e}" for e in exprs)
+    return "BadRequestException", WRAP.format(inner)
+
+
+def test_mappings_use_only_declared_parameters(apigw: Any, method: tuple[str, str]) -> None:
+    api_id, root = method
+    where = {"restApiId": api_id, "resourceId": root, "httpMethod": "OPTIONS"}
+    mapping = {
+        "integration.request.header.x-user": "method.request.header.x-user",
+        "integration.request.querystring.q": "method.request.querystring.q",
+        "integration.request.header.x-static": "'a'",
+    }
+    with pytest.raises(ClientError) as exc:
+        apigw.put_integration(**where, type="MOCK", requestParameters=mapping)
+    assert code(exc) == undeclared("method.request.header.x-user", "method.request.querystring.q")
+    apigw.update_method(
+        **where,
+        patchOperations=[
+            {
+                "op": "add",
+                "path": "/requestParameters/method.request.header.x-user",
+                "value": "false",
+            },
+            {
+                "op": "add",
+                "path": "/requestParameters/method.request.querystring.q",
+                "value": "true",
+            },
+        ],
+    )
+    assert (
+        apigw.put_integration(**where, type="MOCK", requestParameters=mapping)["requestParameters"]
+        == mapping
+    )
+    # An integration response sets only headers its status code's method response declares.
+    with pytest.raises(ClientError) as exc:
+        apigw.put_integration_response(
+            **where,
+            statusCode="200",
+            responseParameters={"method.response.header.X-Undeclared": "'a'"},
+        )
+    assert code(exc) == undeclared("method.response.header.X-Undeclared")
+    with pytest.raises(ClientError) as exc:
+        apigw.put_integration_response(
+            **where, statusCode="204", responseParameters={ALLOW_ORIGIN: "'*'"}
+        )
+    assert code(exc) == undeclared(ALLOW_ORIGIN)
+    doc = json.loads(json.dumps(BAD_CORS_OAS))
+    doc["paths"]["/x"]["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
+        "responseParameters"
+    ][ALLOW_ORIGIN] = "'*'"
+    with pytest.raises(ClientError) as exc:
+        apigw.import_rest_api(body=json.dumps(doc).encode())
+    assert code(exc) == (
+        "BadRequestException",
+        "Errors found during import:\n\tUnable to put integration response on 'OPTIONS' for "
+        "resource at path '/x': " + undeclared(ALLOW_ORIGIN)[1],
+    )
+    doc["paths"]["/x"]["options"]["responses"]["200"]["headers"] = {
+        "Access-Control-Allow-Origin": {"schema": {"type": "string"}}
+    }
+    api = apigw.import_rest_api(body=json.dumps(doc).encode())
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")

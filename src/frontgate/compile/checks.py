@@ -17,6 +17,7 @@ from frontgate.compile.mappings import (
     MappingError,
     check_each,
     check_mappings,
+    check_source,
     parse_identity_sources,
     parse_method_parameter,
     parse_response_parameter,
@@ -61,6 +62,43 @@ def check_integration_response(resp: Doc) -> None:
             raise DefinitionError(f"Invalid selection pattern specified: {pattern}") from None
 
 
+# Where a method request parameter read by an integration mapping must be declared.
+_DECLARED_AS: dict[str, tuple[str, ...]] = {
+    "path": ("path",),
+    "query": ("querystring", "multivaluequerystring"),
+    "multiquery": ("multivaluequerystring", "querystring"),
+    "header": ("header", "multivalueheader"),
+    "multiheader": ("multivalueheader", "header"),
+}
+_UNDECLARED = "Invalid mapping expression parameter specified"
+
+
+def check_declared_request(method: Doc, integration: Doc) -> None:
+    """AWS: an integration request mapping may read only the method request parameters the
+    method declares (``requestParameters``)."""
+    declared = set(method.get("requestParameters") or {})
+    refused: list[str] = []
+    check_integration(integration)  # syntax first: a bad expression is reported as such
+    for expr in (integration.get("requestParameters") or {}).values():
+        kind, name = check_source(expr, "integration.request.")
+        places = _DECLARED_AS.get(kind, ())
+        if places and not any(f"method.request.{p}.{name}" in declared for p in places):
+            refused.append(str(expr).strip())
+    if refused:
+        raise DefinitionError(str(MappingError(*refused, problem=_UNDECLARED)))
+
+
+def check_declared_response(method: Doc, status: str, resp: Doc) -> None:
+    """AWS: an integration response sets only the headers its status code's method response
+    declares."""
+    check_integration_response(resp)  # syntax first
+    method_response = (method.get("methodResponses") or {}).get(status) or {}
+    declared = set(method_response.get("responseParameters") or {})
+    refused = [k for k in resp.get("responseParameters") or {} if k not in declared]
+    if refused:
+        raise DefinitionError(str(MappingError(*refused, problem=_UNDECLARED)))
+
+
 def check_gateway_response(doc: Doc) -> None:
     _mapping(check_mappings, doc.get("responseParameters"), "gatewayresponse.")
 
@@ -87,6 +125,30 @@ def check_definition(defn: ApiDefinition) -> None:
         except DefinitionError as exc:
             where = f"Unable to put gateway response '{doc.get('responseType')}'"
             raise DefinitionError(str(exc), where) from None
+
+
+def check_declared_definition(defn: ApiDefinition) -> None:
+    """What an import checks beyond ``check_definition`` (as each Put does): mappings read only
+    declared method request parameters and set only declared method response headers. Not a
+    deployment check: it is about how the definition was written, not whether it serves."""
+    for res in defn.resources:
+        path = str(res.get("path", "/"))
+        for verb, method in (res.get("resourceMethods") or {}).items():
+            integration = method.get("methodIntegration") or {}
+            try:
+                check_declared_request(method, integration)
+            except DefinitionError as exc:
+                where = f"Unable to put integration on '{verb}' for resource at path '{path}'"
+                raise DefinitionError(str(exc), where) from None
+            for status, resp in (integration.get("integrationResponses") or {}).items():
+                try:
+                    check_declared_response(method, str(resp.get("statusCode", status)), resp)
+                except DefinitionError as exc:
+                    where = (
+                        f"Unable to put integration response on '{verb}' for resource at path "
+                        f"'{path}'"
+                    )
+                    raise DefinitionError(str(exc), where) from None
 
 
 def check_deployable(defn: ApiDefinition) -> None:

@@ -61,9 +61,11 @@ class MappingError(ValueError):
     """Mapping expressions AWS would refuse; ``str()`` is AWS's whole message, listing each
     refused expression (a Java list: ``[a, b]``)."""
 
-    def __init__(self, expr: str, *more: str) -> None:
+    def __init__(
+        self, expr: str, *more: str, problem: str = "Invalid mapping expression specified"
+    ) -> None:
         self.exprs = (expr, *more)
-        self.details = [f"Invalid mapping expression specified: {e}" for e in self.exprs]
+        self.details = [f"{problem}: {e}" for e in self.exprs]
         super().__init__(
             "Invalid mapping expression specified: Validation Result: warnings : [], "
             f"errors : [{', '.join(self.details)}]"

@@ -155,6 +155,8 @@ class StatusResponses:
     owner: Callable[[Doc, dict[str, Any]], Doc]  # the method or integration, in its resource
     fields: tuple[str, ...]  # what a Put stores besides the status code
     rules: tuple[Rule, ...]  # what an Update may patch
+    # Checks a written response against its resource (res, input, response); raises ApiError.
+    check: Callable[[Doc, dict[str, Any], Doc], None] | None = None
 
     def find(self, res: Doc, inp: dict[str, Any]) -> Doc:
         found = self.owner(res, inp).get(self.key, {}).get(inp["statusCode"])
@@ -166,6 +168,8 @@ class StatusResponses:
         def put(res: Doc) -> Doc:
             resp: Doc = {"statusCode": inp["statusCode"]}
             resp.update(pick(inp, *self.fields))
+            if self.check is not None:
+                self.check(res, inp, resp)
             self.owner(res, inp).setdefault(self.key, {})[inp["statusCode"]] = resp
             return resp
 
@@ -178,6 +182,8 @@ class StatusResponses:
     async def update(self, ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
         def patch(res: Doc) -> Doc:
             resp = apply_patch(self.find(res, inp), inp.get("patchOperations"), self.rules)
+            if self.check is not None:
+                self.check(res, inp, resp)
             self.owner(res, inp)[self.key][inp["statusCode"]] = resp
             return resp
 
