@@ -168,9 +168,10 @@ class StatusResponses:
         def put(res: Doc) -> Doc:
             resp: Doc = {"statusCode": inp["statusCode"]}
             resp.update(pick(inp, *self.fields))
+            owner = self.owner(res, inp)  # its 404 comes before any check of the response
             if self.check is not None:
                 self.check(res, inp, resp)
-            self.owner(res, inp).setdefault(self.key, {})[inp["statusCode"]] = resp
+            owner.setdefault(self.key, {})[inp["statusCode"]] = resp
             return resp
 
         return await edit_resource(ctx, inp, put)
