@@ -76,9 +76,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         body = Path(args.file).read_bytes()
         client = _client(args)
         api = client.import_rest_api(body=body, failOnWarnings=False)
-        client.create_deployment(restApiId=api["id"], stageName=args.stage)
     except (OSError, BotoCoreError, ClientError) as exc:
         return _fail(exc)
+    try:
+        client.create_deployment(restApiId=api["id"], stageName=args.stage)
+    except (BotoCoreError, ClientError) as exc:
+        print(
+            f"frontgate: imported {args.file} as {api['id']} but NOT deployed: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     info = _node_info(args.admin_url)
     print(f"imported {args.file} as {api['id']} ({api.get('name', '')}), deployed to {args.stage}")
     if info:
@@ -128,14 +135,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     if not rows:
         print("no deployed stages")
+    broken = {(a, st): why for a, st, why in (info or {}).get("unservable", [])}
+    served = {tuple(k) for k in (info or {}).get("stages", [])}
     for api, stage in rows:
         name = stage["stageName"]
         url = _invoke_url(info, api["id"], name) if info else ""
+        why = broken.get((api["id"], name))
+        if why is not None:
+            # Said plainly: listing its URL would claim it is served.
+            url = (
+                "NOT SERVED, deployment does not compile"
+                if (api["id"], name) not in served
+                else "STILL SERVING ITS PREVIOUS DEPLOYMENT, this one does not compile"
+            ) + f": {why}"
         print(
             f"{api['id']}  {api.get('name', ''):<24} {name:<12} "
             f"deployment {stage.get('deploymentId', '-')}  {url}"
         )
-    return 0
+    return 1 if broken else 0
 
 
 def _node_info(admin_url: str) -> dict[str, Any] | None:

@@ -36,6 +36,9 @@ def test_domains_and_mappings(apigw: Any) -> None:
         httpMethod="GET",
         authorizationType="NONE",
     )
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK"
+    )
     apigw.create_deployment(restApiId=api["id"], stageName="prod")
     dom = apigw.create_domain_name(
         domainName="api.example.com",

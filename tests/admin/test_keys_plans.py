@@ -22,6 +22,9 @@ def staged(apigw: Any) -> str:
         httpMethod="GET",
         authorizationType="NONE",
     )
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK"
+    )
     apigw.create_deployment(restApiId=api["id"], stageName="dev")
     return str(api["id"])
 
@@ -224,6 +227,9 @@ def test_deleting_an_api_removes_it_from_usage_plans(apigw: Any) -> None:
         resourceId=api["rootResourceId"],
         httpMethod="GET",
         authorizationType="NONE",
+    )
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK"
     )
     apigw.create_deployment(restApiId=api["id"], stageName="dev")
     plan = apigw.create_usage_plan(name="p", apiStages=[{"apiId": api["id"], "stage": "dev"}])

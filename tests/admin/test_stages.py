@@ -23,6 +23,12 @@ def api(apigw: Any) -> str:
         authorizationType="NONE",
         apiKeyRequired=True,
     )
+    with pytest.raises(ClientError) as exc:  # AWS: a method without integration
+        apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    assert code(exc) == ("BadRequestException", "No integration defined for method")
+    assert apigw.get_deployments(restApiId=api["id"]).get("items", []) == []
+    assert apigw.get_stages(restApiId=api["id"])["item"] == []
+    apigw.put_integration(restApiId=api["id"], resourceId=res["id"], httpMethod="GET", type="MOCK")
     return str(api["id"])
 
 

@@ -23,6 +23,12 @@ info: {title: unit, version: '1'}
 paths:
   /mock:
     get:
+      responses:
+        '200':
+          description: ok
+          headers:
+            X-Stage: {schema: {type: string}}
+            X-Req: {schema: {type: string}}
       x-amazon-apigateway-integration:
         type: mock
         requestTemplates: {application/json: '{"statusCode": 200}'}

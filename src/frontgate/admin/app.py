@@ -72,7 +72,7 @@ class AdminApp:
         if _writes(route.name, route.method) and self.settings.on_change is not None:
             self.settings.on_change()
         out_headers, body = serialize_output(route, out)
-        return Response(route.status, out_headers, body)
+        return Response(route.status, [*out_headers, *ctx.headers], body)
 
 
 def _writes(name: str, method: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from frontgate.admin.settings import AdminSettings
@@ -28,6 +28,8 @@ class Ctx:
     settings: AdminSettings
     region: str
     request: Request
+    # Response headers an operation adds (beyond its modelled output).
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def account_id(self) -> str:

@@ -33,6 +33,12 @@ from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
 
 log = logging.getLogger("frontgate.compile")
+
+
+class StageCompileError(ValueError):
+    """A stored stage that cannot be compiled; ``str()`` names the method and the reason."""
+
+
 _HOLE = re.compile(r"\{([A-Za-z0-9._$-]+\+?)\}")
 
 
@@ -125,20 +131,39 @@ def build_tree(
         node.resource_id = str(res["id"])
         node.path = path
         for verb, mdoc in (res.get("resourceMethods") or {}).items():
-            integ = mdoc.get("methodIntegration")
-            node.methods[verb.upper()] = Method(
-                http_method=verb.upper(),
-                resource_id=node.resource_id,
-                resource_path=path,
-                authorization_type=str(mdoc.get("authorizationType", "NONE")),
-                api_key_required=bool(mdoc.get("apiKeyRequired", False)),
-                request_parameters=dict(mdoc.get("requestParameters") or {}),
-                integration=compile_integration(integ, stage_vars) if integ else None,
-                stages=plan_method(api or {}, stage or {}, path, mdoc, inputs),
-                doc=mdoc,
-                observe=method_plan(api or {}, stage or {}, path, verb.upper()),
-            )
+            try:
+                node.methods[verb.upper()] = _method(
+                    verb, mdoc, node, path, stage_vars, api, stage, inputs
+                )
+            except (ValueError, TypeError, KeyError, re.error) as exc:
+                # Only stored rows written before their checks existed (or by hand) get here.
+                raise StageCompileError(f"{verb.upper()} {path}: {exc}") from exc
     return root
+
+
+def _method(
+    verb: str,
+    mdoc: Doc,
+    node: RouteNode,
+    path: str,
+    stage_vars: dict[str, str],
+    api: Doc | None,
+    stage: Doc | None,
+    inputs: StageInputs | None,
+) -> Method:
+    integ = mdoc.get("methodIntegration")
+    return Method(
+        http_method=verb.upper(),
+        resource_id=node.resource_id,
+        resource_path=path,
+        authorization_type=str(mdoc.get("authorizationType", "NONE")),
+        api_key_required=bool(mdoc.get("apiKeyRequired", False)),
+        request_parameters=dict(mdoc.get("requestParameters") or {}),
+        integration=compile_integration(integ, stage_vars) if integ else None,
+        stages=plan_method(api or {}, stage or {}, path, mdoc, inputs),
+        doc=mdoc,
+        observe=method_plan(api or {}, stage or {}, path, verb.upper()),
+    )
 
 
 def _child(node: RouteNode, part: str) -> RouteNode:
@@ -171,13 +196,24 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
         deployment_id=str(stage.get("deploymentId", "")),
         variables=stage_vars,
         root=build_tree(defn.resources, stage_vars, api, stage, inputs),
-        gateway_responses=compile_gateway_responses(defn.gateway_responses, stage_vars),
+        gateway_responses=_gateway_responses(defn.gateway_responses, stage_vars),
         binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
         api_key_source=str(api.get("apiKeySource", "HEADER")),
         doc=stage,
         policy_state=inputs.shared,
         observe=stage_plan(api, stage),
     )
+
+
+def _gateway_responses(docs: list[Doc], stage_vars: dict[str, str]) -> dict[str, Any]:
+    try:
+        return compile_gateway_responses(docs, stage_vars)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise StageCompileError(f"gateway responses: {exc}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, StageCompileError) else f"{type(exc).__name__}: {exc}"
 
 
 class Compiler:
@@ -191,10 +227,14 @@ class Compiler:
         # (id, ciphertext) -> plain secret: decrypt each API key and IAM secret once
         self._key_values: dict[tuple[str, str], str] = {}
         self._iam_secrets: dict[tuple[str, str], str] = {}
+        # Inputs that did not compile -> why: not retried (nor logged again) until they change.
+        self._failed: dict[tuple[str, str, str], str] = {}
 
     async def build(self, generation: int) -> Snapshot:
         stages: dict[tuple[str, str], Stage] = {}
         cache: dict[tuple[str, str, str], Stage] = {}
+        failed: dict[tuple[str, str, str], str] = {}
+        unservable: dict[tuple[str, str], str] = {}
         apis: dict[str, Doc] = {}
         for region, _parent, api in await self.store.list_all(kinds.REST_API):
             apis[str(api["id"])] = api
@@ -204,28 +244,70 @@ class Compiler:
                     str(api["id"]),
                     json.dumps([stage_doc, api.get("binaryMediaTypes")], sort_keys=True),
                 )
-                compiled = self._cache.get(key)
-                if compiled is None:
+                name = (str(api["id"]), str(stage_doc["stageName"]))
+                reason = self._failed.get(key)
+                compiled = self._cache.get(key) if reason is None else None
+                if compiled is None and reason is None:
                     try:
                         compiled = await self._compile(region, api, stage_doc)
-                    except Exception:
-                        # One stage that cannot compile must not take the others down: keep
-                        # serving its previous compiled form, if any.
-                        log.exception(
-                            "stage %s/%s does not compile; keeping its previous version",
-                            api.get("id"),
-                            stage_doc.get("stageName"),
-                        )
-                        compiled = self._previous(str(api["id"]), str(stage_doc["stageName"]))
-                    if compiled is None:
-                        continue
+                    except Exception as exc:
+                        # One stage that cannot compile must not take the others down.
+                        reason = self._refuse(api, stage_doc, exc)
+                        if isinstance(exc, StageCompileError):  # not a passing store error
+                            failed[key] = reason
+                elif reason is not None:
+                    failed[key] = reason
+                if reason is not None:
+                    unservable[name] = reason
+                    compiled = self._previous(*name)  # its previous version, if it had one
+                if compiled is None:
+                    continue
                 cache[key] = compiled
                 stages[(compiled.api_id, compiled.stage_name)] = compiled
         self._cache = cache
+        self._failed = failed
         disabled = frozenset(i for i, a in apis.items() if a.get("disableExecuteApiEndpoint"))
         keys = await build_key_index(self.store, self.keyring, self._key_values)
         iam = await load_index(self.store, self.account_id, self.keyring, self._iam_secrets)
-        return Snapshot(generation, stages, frozenset(apis), disabled, keys=keys, iam=iam)
+        return Snapshot(
+            generation,
+            stages,
+            frozenset(apis),
+            disabled,
+            keys=keys,
+            iam=iam,
+            unservable=unservable,
+        )
+
+    def _refuse(self, api: Doc, stage_doc: Doc, exc: Exception) -> str:
+        """One log line, no traceback (the reason names the method); the stage is reported
+        unservable in the snapshot until its inputs change."""
+        api_id, stage_name = str(api.get("id")), str(stage_doc.get("stageName"))
+        reason = _reason(exc)
+        previous = self._previous(api_id, stage_name)
+        if previous is not None:
+            outcome = f"still serving its previous deployment {previous.deployment_id}"
+        else:
+            outcome = "not served"
+        log.error(
+            "stage %s/%s (deployment %s) does not compile, %s: %s",
+            api_id,
+            stage_name,
+            stage_doc.get("deploymentId", ""),
+            outcome,
+            reason,
+        )
+        if not isinstance(exc, StageCompileError):
+            log.debug("stage %s/%s compile failure", api_id, stage_name, exc_info=exc)
+        return reason
+
+    async def problem(self, region: str, api: Doc, stage_doc: Doc) -> str | None:
+        """Why this stored stage cannot be served (None: it compiles); nothing is logged."""
+        try:
+            await self._compile(region, api, stage_doc)
+        except Exception as exc:
+            return _reason(exc)
+        return None
 
     def _previous(self, api_id: str, stage_name: str) -> Stage | None:
         for stage in self._cache.values():

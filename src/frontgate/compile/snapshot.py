@@ -143,6 +143,9 @@ class Snapshot:
     keys: KeyIndex = field(default_factory=KeyIndex)
     # Successful routings of this snapshot, kept by pipeline.route (bounded there).
     routes: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Stages in the store that do not compile: (apiId, stageName) -> why, naming the method.
+    # Not on the request path (a request to such a stage is routed like any unknown stage).
+    unservable: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def empty(cls) -> Snapshot:

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from frontgate import ids
+from frontgate.compile.checks import check_deployable
 from frontgate.control import kinds
 from frontgate.model.definition import ApiDefinition, Doc
 from frontgate.state.store import ConfigStore, Tx
@@ -65,10 +66,12 @@ async def create_deployment(
     extra_stage: dict[str, Any] | None = None,
 ) -> Doc:
     """Freeze the API's current definition as a new deployment; with ``stage_name`` create that
-    stage or point it at the new deployment (as CreateDeployment does)."""
+    stage or point it at the new deployment (as CreateDeployment does). Raises
+    ``DefinitionError`` (AWS's message), storing nothing, if the API would not compile."""
     defn = await load_api(tx, region, api_id)
     if defn is None:
         raise KeyError(api_id)
+    check_deployable(defn)
     now = int(time.time())
     deployment: Doc = {"id": ids.short_id(), "createdDate": now}
     if description is not None:

@@ -7,6 +7,11 @@ import time
 from typing import Any
 
 from frontgate import ids
+from frontgate.compile.checks import (
+    DefinitionError,
+    check_declared_definition,
+    check_definition,
+)
 from frontgate.model.definition import ApiDefinition, Doc
 
 from .document import EXT, base_path_of, detect_version, obj_at, parse, resolve, str_map
@@ -106,6 +111,12 @@ def import_openapi(
         request_validators=validators,
         gateway_responses=_gateway_responses(doc, findings),
     )
+    try:
+        # The checks the management API makes when each method is put (AWS's messages).
+        check_definition(defn)
+        check_declared_definition(defn)
+    except DefinitionError as exc:
+        raise findings.error(str(exc), exc.where or None) from None
     defn.warnings = findings.finish()
     return defn
 

@@ -49,6 +49,8 @@ def make_admin_handler(
             "accountId": settings.account_id,
             "generation": pipeline.snapshot.generation,
             "stages": [list(k) for k in sorted(pipeline.snapshot.stages)],
+            # Stored stages whose deployment does not compile: [apiId, stageName, reason].
+            "unservable": [[*k, v] for k, v in sorted(pipeline.snapshot.unservable.items())],
         }
         return Response(200, [("Content-Type", "application/json")], json.dumps(doc).encode())
 
@@ -91,9 +93,33 @@ def _metrics_handler(pipeline: Pipeline) -> AdminHandler:
 
     async def metrics(_request: Request) -> Response:
         body = pipeline.env.observer.render_metrics()
+        body += (b"" if body.endswith(b"\n") or not body else b"\n") + _unservable_metrics(pipeline)
         return Response(200, [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body)
 
     return metrics
+
+
+def _unservable_metrics(pipeline: Pipeline) -> bytes:
+    """Stored stages this node does not serve because their deployment does not compile."""
+
+    def escape_label(value: str) -> str:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+    broken = sorted(pipeline.snapshot.unservable)
+    lines = [
+        "# HELP frontgate_unservable_stages Deployed stages whose deployment does not compile",
+        "# TYPE frontgate_unservable_stages gauge",
+        f"frontgate_unservable_stages {len(broken)}",
+    ]
+    if broken:
+        lines.append(
+            "# HELP frontgate_stage_unservable 1 for a stage whose deployment does not compile"
+        )
+        lines.append("# TYPE frontgate_stage_unservable gauge")
+        for api_id, stage in broken:
+            labels = f'api_id="{escape_label(api_id)}",stage="{escape_label(stage)}"'
+            lines.append(f"frontgate_stage_unservable{{{labels}}} 1")
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _iam_mount(
@@ -168,6 +194,9 @@ def _apigateway(
                 keyring=keyring,
                 on_usage_update=(
                     pipeline.env.limiter.reset_quota if pipeline.env.limiter is not None else None
+                ),
+                stage_problem=lambda api_id, stage: pipeline.snapshot.unservable.get(
+                    (api_id, stage)
                 ),
             ),
         )

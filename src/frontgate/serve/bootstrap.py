@@ -7,9 +7,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontgate.compile.checks import DefinitionError
 from frontgate.control import kinds
 from frontgate.control.restapis import create_deployment, save_api
-from frontgate.openapi.importer import import_openapi
+from frontgate.openapi.importer import OpenApiImportError, import_openapi
 from frontgate.state.store import ConfigStore
 
 API_FILE = "apifile"  # parent "", id: absolute path of the imported file
@@ -20,6 +21,7 @@ class InvokeTarget:
     api_id: str
     api_name: str
     stage: str
+    problem: str | None = None  # why the stage cannot be served (its deployment does not compile)
 
 
 async def import_api_file(store: ConfigStore, region: str, path: str, stage: str) -> str:
@@ -43,16 +45,28 @@ async def import_api_file(store: ConfigStore, region: str, path: str, stage: str
         else:
             await save_api(tx, region, defn)
         api_id = str(defn.rest_api["id"])
-        await create_deployment(tx, region, api_id, stage_name=stage)
+        try:
+            await create_deployment(tx, region, api_id, stage_name=stage)
+        except DefinitionError as exc:  # as CreateDeployment answers: nothing is stored
+            raise OpenApiImportError(file.name, str(exc), exc.where or None) from None
         await tx.put(region, API_FILE, "", key, {"path": key, "apiId": api_id, "sha256": digest})
     return api_id
 
 
-async def deployed_stages(store: ConfigStore) -> list[InvokeTarget]:
+async def deployed_stages(
+    store: ConfigStore, account_id: str = "000000000000"
+) -> list[InvokeTarget]:
+    """Every stage, each compiled as the workers will: one that does not compile (rows written
+    by an older version, say) comes with the reason instead of being listed as served."""
+    from frontgate.compile.compiler import Compiler
+
+    compiler = Compiler(store, account_id)
     out: list[InvokeTarget] = []
     for region, _parent, api in await store.list_all(kinds.REST_API):
         for stage in await store.list(region, kinds.STAGE, str(api["id"])):
-            out.append(InvokeTarget(str(api["id"]), str(api.get("name", "")), stage["stageName"]))
+            problem = await compiler.problem(region, api, stage)
+            name = str(api.get("name", ""))
+            out.append(InvokeTarget(str(api["id"]), name, stage["stageName"], problem))
     return out
 
 

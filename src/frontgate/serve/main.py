@@ -8,13 +8,18 @@ import ssl
 import sys
 
 from frontgate.config import Settings
-from frontgate.serve.bootstrap import deployed_stages, import_api_file, unserved_regions
+from frontgate.serve.bootstrap import (
+    InvokeTarget,
+    deployed_stages,
+    import_api_file,
+    unserved_regions,
+)
 from frontgate.serve.listeners import Listeners, bind
 from frontgate.state.keyring import Keyring, KeyringError
 from frontgate.state.open import open_store
 
 
-async def _bootstrap(settings: Settings) -> tuple[list[str], Keyring]:
+async def _bootstrap(settings: Settings) -> tuple[list[InvokeTarget], Keyring]:
     """Open the store's keyring (refusing a master key that does not fit the store), import
     the API files; return the invoke-URL lines and the keyring. Raises on a bad file."""
     from frontgate.serve.secrets import prepare_keyring
@@ -38,7 +43,7 @@ async def _bootstrap(settings: Settings) -> tuple[list[str], Keyring]:
                 file=sys.stderr,
                 flush=True,
             )
-        stages = [f"{t.api_id} {t.stage} ({t.api_name})" for t in await deployed_stages(store)]
+        stages = await deployed_stages(store, settings.account_id)
         return stages, keyring
     finally:
         await store.close()
@@ -109,7 +114,7 @@ def serve(settings: Settings) -> int:
         listeners.close()
 
 
-def _print_banner(settings: Settings, listeners: Listeners, stages: list[str]) -> None:
+def _print_banner(settings: Settings, listeners: Listeners, stages: list[InvokeTarget]) -> None:
     port = listeners.data_port
     host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
     from frontgate import native
@@ -120,8 +125,14 @@ def _print_banner(settings: Settings, listeners: Listeners, stages: list[str]) -
     ]
     if listeners.tls_port is not None:
         lines.append(f"frontgate: data plane (TLS) https://{host}:{listeners.tls_port}")
-    for line in stages:
-        api_id, stage, _name = line.split(" ", 2)
+    for target in stages:
+        api_id, stage, _name = target.api_id, target.stage, f"({target.api_name})"
+        if target.problem is not None:
+            lines.append(
+                f"frontgate: NOT SERVED {api_id}/{stage} {_name}: its deployment does not "
+                f"compile: {target.problem}"
+            )
+            continue
         lines.append(
             f"frontgate: invoke URL http://{api_id}.execute-api.{settings.domain}:{port}/{stage}/"
             f"  {_name}"

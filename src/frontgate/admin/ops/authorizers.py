@@ -11,6 +11,7 @@ from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.admin.ops.common import get_api, need_in_api, page, pick
 from frontgate.admin.patch import apply_patch, as_int, enum_of, rule
 from frontgate.admin.registry import operation
+from frontgate.compile.mappings import MappingError, parse_identity_sources
 from frontgate.control import kinds
 
 _NOT_FOUND = "Invalid Authorizer identifier specified"
@@ -40,6 +41,19 @@ def check_authorizer(doc: Doc) -> None:
             "Invalid identity source specified: a TOKEN authorizer needs "
             "method.request.header.<name>"
         )
+    if kind == "REQUEST":
+        try:  # the parser the data plane's authorizer stage relies on
+            parse_identity_sources(doc.get("identitySource"))
+        except MappingError as exc:
+            raise BadRequest(str(exc)) from None
+    expression = doc.get("identityValidationExpression")
+    if kind == "TOKEN" and expression:
+        try:
+            re.compile(expression)
+        except re.error:
+            raise BadRequest(
+                f"Invalid identity validation expression specified: {expression}"
+            ) from None
     if kind == "COGNITO_USER_POOLS":
         if not doc.get("providerARNs"):
             raise BadRequest("Provider ARNs must be specified for COGNITO_USER_POOLS authorizers")

@@ -10,6 +10,7 @@ from frontgate.admin.errors import BadRequest
 from frontgate.admin.ops.common import check_description, get_api, need_in_api, page, pick
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
+from frontgate.compile.checks import DefinitionError
 from frontgate.control import kinds
 from frontgate.control.restapis import create_deployment as freeze
 from frontgate.model.definition import ApiDefinition
@@ -53,16 +54,19 @@ async def create_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         if extra.get("cacheClusterEnabled"):
             extra.setdefault("cacheClusterSize", "0.5")
             extra["cacheClusterStatus"] = "AVAILABLE"
-        return await freeze(
-            tx,
-            ctx.region,
-            api_id,
-            stage_name=inp.get("stageName"),
-            description=inp.get("description"),
-            stage_description=inp.get("stageDescription"),
-            variables=inp.get("variables"),
-            extra_stage=extra,
-        )
+        try:
+            return await freeze(
+                tx,
+                ctx.region,
+                api_id,
+                stage_name=inp.get("stageName"),
+                description=inp.get("description"),
+                stage_description=inp.get("stageDescription"),
+                variables=inp.get("variables"),
+                extra_stage=extra,
+            )
+        except DefinitionError as exc:
+            raise BadRequest(str(exc)) from None
 
 
 @operation("GetDeployment")

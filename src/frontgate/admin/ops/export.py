@@ -10,6 +10,7 @@ from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import get_api, get_stage
 from frontgate.admin.ops.restapis import validate_endpoint
 from frontgate.admin.registry import operation
+from frontgate.compile.checks import DefinitionError, check_definition
 from frontgate.control import kinds
 from frontgate.control.restapis import load_api, save_api
 from frontgate.model.definition import ApiDefinition
@@ -72,6 +73,11 @@ async def put_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             )
         except OpenApiImportError as exc:
             raise BadRequest(f"Errors found during import:\n\t{exc.detail}") from None
+        try:
+            check_definition(merged)  # a merge can pair a mapping with another method
+        except DefinitionError as exc:
+            where = f"{exc.where}: " if exc.where else ""
+            raise BadRequest(f"Errors found during import:\n\t{where}{exc}") from None
         await save_api(tx, ctx.region, merged, replace=True)
     merged.warnings = merged.warnings or incoming.warnings
     return _answer(merged)

@@ -12,6 +12,7 @@ from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import get_api, page, pick
 from frontgate.admin.patch import PatchOp, apply_patch, rule
 from frontgate.admin.registry import operation
+from frontgate.compile.checks import DefinitionError, check_gateway_response
 from frontgate.control import kinds
 
 DEFAULT_STATUS: dict[str, str | None] = {
@@ -73,6 +74,13 @@ async def _stored(r: Any, ctx: Ctx, api_id: str) -> dict[str, Doc]:
     return {d["responseType"]: d for d in docs}
 
 
+def _check(doc: Doc) -> None:
+    try:
+        check_gateway_response(doc)
+    except DefinitionError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 @operation("PutGatewayResponse")
 async def put_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
@@ -82,6 +90,7 @@ async def put_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     doc["responseTemplates"] = inp.get("responseTemplates") or {}
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)
+        _check(doc)
         await tx.put(ctx.region, kinds.GATEWAY_RESPONSE, api_id, doc["responseType"], doc)
     return doc
 
@@ -118,6 +127,7 @@ async def update_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         stored = await _stored(tx, ctx, api_id)
         doc = dict(effective(kind, stored), defaultResponse=False)
         doc = apply_patch(doc, inp.get("patchOperations"), _RULES, fallback=_no_add_status)
+        _check(doc)
         await tx.put(ctx.region, kinds.GATEWAY_RESPONSE, api_id, kind, doc)
     return doc
 

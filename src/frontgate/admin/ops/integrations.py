@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from frontgate.admin.ops.common import get_method, get_resource, pick
 from frontgate.admin.ops.methods import StatusResponses, edit_resource
 from frontgate.admin.patch import apply_patch, as_bool, as_int, enum_of, rule
 from frontgate.admin.registry import operation
+from frontgate.compile import checks
 
 _INTEGRATION_NOT_FOUND = "Invalid Integration identifier specified"
 PASSTHROUGH = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
@@ -72,6 +74,19 @@ def check_integration(integ: Doc) -> None:
         raise BadRequest("Timeout should be between 50 ms and 300000 ms")
 
 
+def _declared(check: Callable[..., None], method: Doc, *args: Any) -> None:
+    """Mappings read and set only what the method declares (AWS checks it at the Put)."""
+    try:
+        check(method, *args)
+    except checks.DefinitionError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _check_response(res: Doc, inp: dict[str, Any], resp: Doc) -> None:
+    method = res["resourceMethods"][inp["httpMethod"]]
+    _declared(checks.check_declared_response, method, str(inp["statusCode"]), resp)
+
+
 def _integration(res: Doc, inp: dict[str, Any]) -> Doc:
     integ = get_method(res, inp["httpMethod"]).get("methodIntegration")
     if integ is None:
@@ -113,6 +128,7 @@ async def put_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
                 "Invalid passthrough behavior specified: " + integ["passthroughBehavior"]
             )
         check_integration(integ)
+        _declared(checks.check_declared_request, method, integ)
         # Re-putting an integration keeps its integration responses (scripts re-run put-*).
         old = method.get("methodIntegration") or {}
         if old.get("integrationResponses"):
@@ -134,6 +150,7 @@ async def update_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
     def patch(res: Doc) -> Doc:
         integ = apply_patch(_integration(res, inp), inp.get("patchOperations"), _RULES)
         check_integration(integ)
+        _declared(checks.check_declared_request, res["resourceMethods"][inp["httpMethod"]], integ)
         res["resourceMethods"][inp["httpMethod"]]["methodIntegration"] = integ
         return integ
 
@@ -154,6 +171,7 @@ _RESPONSES = StatusResponses(
     _integration,
     ("selectionPattern", "responseParameters", "responseTemplates", "contentHandling"),
     _RESPONSE_RULES,
+    _check_response,
 )
 put_integration_response = operation("PutIntegrationResponse")(_RESPONSES.put)
 get_integration_response = operation("GetIntegrationResponse")(_RESPONSES.get)

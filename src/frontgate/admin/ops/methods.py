@@ -12,6 +12,7 @@ from frontgate.admin.errors import BadRequest, Conflict, NotFound, UnknownOperat
 from frontgate.admin.ops.common import HTTP_METHODS, get_method, get_resource, pick
 from frontgate.admin.patch import Rule, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
+from frontgate.compile import checks
 from frontgate.control import kinds
 
 AUTH_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
@@ -34,7 +35,13 @@ _RESPONSE_RULES = (
 
 
 async def check_method(r: Reader, ctx: Ctx, api_id: str, method: Doc) -> None:
-    """Cross-references a method makes: authorizer, validator, models, parameter names."""
+    """Cross-references a method makes: authorizer, validator, models, parameter names; and
+    the syntax of its mapping expressions (the compiler's own parser: what is accepted here
+    compiles)."""
+    try:
+        checks.check_method(method)
+    except checks.DefinitionError as exc:
+        raise BadRequest(str(exc)) from None
     if method.get("authorizationType") not in AUTH_TYPES:
         raise BadRequest(
             "Invalid authorization type specified. Valid options are " + ",".join(AUTH_TYPES)
@@ -53,7 +60,10 @@ async def check_method(r: Reader, ctx: Ctx, api_id: str, method: Doc) -> None:
         method.pop("requestValidatorId")
     elif validator and not await r.get(ctx.region, kinds.REQUEST_VALIDATOR, api_id, validator):
         raise BadRequest("Invalid Request Validator identifier specified")
-    for name in (method.get("requestModels") or {}).values():
+    models = list((method.get("requestModels") or {}).values())
+    for resp in (method.get("methodResponses") or {}).values():
+        models += (resp.get("responseModels") or {}).values()
+    for name in models:
         if await r.get(ctx.region, kinds.MODEL, api_id, name) is None:
             raise BadRequest(f"Invalid model identifier specified: {name}")
     params = method.get("requestParameters") or {}
@@ -145,6 +155,8 @@ class StatusResponses:
     owner: Callable[[Doc, dict[str, Any]], Doc]  # the method or integration, in its resource
     fields: tuple[str, ...]  # what a Put stores besides the status code
     rules: tuple[Rule, ...]  # what an Update may patch
+    # Checks a written response against its resource (res, input, response); raises ApiError.
+    check: Callable[[Doc, dict[str, Any], Doc], None] | None = None
 
     def find(self, res: Doc, inp: dict[str, Any]) -> Doc:
         found = self.owner(res, inp).get(self.key, {}).get(inp["statusCode"])
@@ -156,7 +168,10 @@ class StatusResponses:
         def put(res: Doc) -> Doc:
             resp: Doc = {"statusCode": inp["statusCode"]}
             resp.update(pick(inp, *self.fields))
-            self.owner(res, inp).setdefault(self.key, {})[inp["statusCode"]] = resp
+            owner = self.owner(res, inp)  # its 404 comes before any check of the response
+            if self.check is not None:
+                self.check(res, inp, resp)
+            owner.setdefault(self.key, {})[inp["statusCode"]] = resp
             return resp
 
         return await edit_resource(ctx, inp, put)
@@ -168,6 +183,8 @@ class StatusResponses:
     async def update(self, ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
         def patch(res: Doc) -> Doc:
             resp = apply_patch(self.find(res, inp), inp.get("patchOperations"), self.rules)
+            if self.check is not None:
+                self.check(res, inp, resp)
             self.owner(res, inp)[self.key][inp["statusCode"]] = resp
             return resp
 

@@ -168,7 +168,14 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetStage")
 async def get_stage_op(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    return await get_stage(ctx.store, ctx, inp["restApiId"], inp["stageName"])
+    stage = await get_stage(ctx.store, ctx, inp["restApiId"], inp["stageName"])
+    problem = ctx.settings.stage_problem
+    reason = problem(inp["restApiId"], inp["stageName"]) if problem is not None else None
+    if reason is not None:
+        # Not in the body: it stays what AWS returns, so tools that diff state see no drift.
+        printable = "".join(c if " " <= c <= "~" else "?" for c in reason)
+        ctx.headers.append(("x-frontgate-unservable", printable))
+    return stage
 
 
 @operation("GetStages")
