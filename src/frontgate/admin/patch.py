@@ -163,6 +163,14 @@ def _container(doc: Doc, loc: tuple[str, ...], create: bool) -> Doc | None:
     return node  # type: ignore[no-any-return]
 
 
+def _drop_if_empty(doc: Doc, loc: tuple[str, ...]) -> None:
+    """AWS leaves out a map or list whose last entry was removed (``requestParameters``,
+    ``binaryMediaTypes``...) rather than answering it empty."""
+    parent = _container(doc, loc[:-1], create=False)
+    if parent is not None and loc and parent.get(loc[-1]) in ({}, []):
+        del parent[loc[-1]]
+
+
 def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
     loc = r.location(op.segments)
     if op.op in ("copy", "move"):
@@ -190,6 +198,7 @@ def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
             return
         if op.op == "remove":
             container.pop(entry, None)
+            _drop_if_empty(doc, loc)
         else:
             container[entry] = r.conv(op.value, op.path)
     elif r.kind == "element":
@@ -201,6 +210,7 @@ def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
         elif op.op == "remove":
             if element in items:
                 items.remove(element)
+            _drop_if_empty(doc, loc[:1])
         else:  # replace: AWS drops the old element and appends the new one
             if element in items:
                 items.remove(element)
@@ -217,5 +227,6 @@ def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
                 items.remove(value)
             elif op.value is None:
                 items.clear()
+            _drop_if_empty(doc, loc[:1])
         else:
             doc[loc[0]] = [value] if value is not None else []

@@ -52,9 +52,15 @@ async def _check_stages(r: Reader, ctx: Ctx, stage_keys: list[str]) -> None:
             raise BadRequest(f"Invalid stage key specified: {sk}")
 
 
+def _check_description(key: dict[str, Any]) -> None:
+    if len(key.get("description") or "") > 125_000:  # AWS's bound; its recorded message
+        raise BadRequest("Invalid API Key description specified.")
+
+
 def new_key(inp: dict[str, Any]) -> Doc:
     if len(inp.get("name") or "") > 1024:
         raise BadRequest("Invalid API Key name, can be at most 1024 characters.")
+    _check_description(inp)
     value = inp.get("value") or ids.api_key_value()
     check_value(value)
     ts = now()
@@ -89,7 +95,8 @@ async def create_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetApiKey")
 async def get_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     key = await need(ctx.store, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
-    return view(unseal(ctx.settings.master_key, key), bool(inp.get("includeValue")))
+    # A single key is answered with its tags, ``{}`` when it has none (lists leave them out).
+    return {"tags": {}, **view(unseal(ctx.settings.master_key, key), bool(inp.get("includeValue")))}
 
 
 @operation("GetApiKeys")
@@ -108,10 +115,11 @@ async def update_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         key = await need(tx, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
         key = apply_patch(unseal(ctx.settings.master_key, key), inp.get("patchOperations"), _RULES)
+        _check_description(key)
         await _check_stages(tx, ctx, key.get("stageKeys") or [])
         key["lastUpdatedDate"] = now()
         await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.master_key, key))
-    return view(key, False)
+    return {"tags": {}, **view(key, False)}  # as AWS records UpdateApiKey
 
 
 @operation("DeleteApiKey")

@@ -15,6 +15,7 @@ from frontgate.control.restapis import load_api, save_api
 from frontgate.model.definition import ApiDefinition
 from frontgate.openapi import (
     OpenApiImportError,
+    OpenApiInputError,
     dump,
     export_openapi,
     import_openapi,
@@ -31,6 +32,8 @@ def _import(inp: dict[str, Any]) -> ApiDefinition:
             fail_on_warnings=bool(inp.get("failOnWarnings")),
             base_path=params.get("basepath", "ignore"),
         )
+    except OpenApiInputError:
+        raise BadRequest("Invalid OpenAPI input.") from None  # AWS's whole answer (recorded)
     except OpenApiImportError as exc:
         where = f"{exc.where}: " if exc.where else ""
         raise BadRequest(f"Errors found during import:\n\t{where}{exc.detail}") from None
@@ -74,7 +77,7 @@ async def put_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             raise BadRequest(f"Errors found during import:\n\t{exc.detail}") from None
         await save_api(tx, ctx.region, merged, replace=True)
     merged.warnings = merged.warnings or incoming.warnings
-    return _answer(merged)
+    return {"tags": {}, **_answer(merged)}  # as GetRestApi (recorded)
 
 
 @operation("GetExport")

@@ -9,7 +9,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.admin.ops.common import get_api, page, pick
+from frontgate.admin.ops.common import get_api, page
 from frontgate.admin.patch import PatchOp, apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -76,10 +76,15 @@ async def _stored(r: Any, ctx: Ctx, api_id: str) -> dict[str, Doc]:
 @operation("PutGatewayResponse")
 async def put_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
-    doc: Doc = {"responseType": inp["responseType"], "defaultResponse": False}
-    doc.update(pick(inp, "statusCode"))
+    kind = inp["responseType"]
+    doc: Doc = {"responseType": kind, "defaultResponse": False}
+    # What is not given takes the type's default, as AWS fills it in (recorded): the status
+    # code, and the JSON message template.
+    status = inp.get("statusCode") or DEFAULT_STATUS[kind]
+    if status is not None:
+        doc["statusCode"] = status
     doc["responseParameters"] = inp.get("responseParameters") or {}
-    doc["responseTemplates"] = inp.get("responseTemplates") or {}
+    doc["responseTemplates"] = inp.get("responseTemplates") or dict(_TEMPLATE)
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)
         await tx.put(ctx.region, kinds.GATEWAY_RESPONSE, api_id, doc["responseType"], doc)
@@ -118,6 +123,9 @@ async def update_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         stored = await _stored(tx, ctx, api_id)
         doc = dict(effective(kind, stored), defaultResponse=False)
         doc = apply_patch(doc, inp.get("patchOperations"), _RULES, fallback=_no_add_status)
+        # Unlike other maps, a gateway response always lists these two, empty or not.
+        doc.setdefault("responseParameters", {})
+        doc.setdefault("responseTemplates", {})
         await tx.put(ctx.region, kinds.GATEWAY_RESPONSE, api_id, kind, doc)
     return doc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,13 @@ _RESPONSE_RULES = (
 )
 
 
+# What AWS_PROXY may invoke: a Lambda function by the Lambda API's invocation path, or Firehose
+# by action (AWS refuses the rest, e.g. ``lambda:path/random/...`` or ``firehose:path/...``).
+_PROXY_TARGET = re.compile(
+    r"lambda:path/\d{4}-\d{2}-\d{2}/functions/.+/invocations|firehose:action/.+"
+)
+
+
 def check_integration(integ: Doc) -> None:
     """AWS's checks on an integration's type, HTTP method, URI and timeout."""
     kind = integ["type"]
@@ -59,9 +67,7 @@ def check_integration(integ: Doc) -> None:
         resource = uri.split(":", 5)[5]
         if not resource.startswith(("path/", "action/")):
             raise BadRequest("AWS ARN for integration must contain path or action")
-        if kind == "AWS_PROXY" and not (
-            uri.split(":")[4] in ("lambda", "firehose") or "/functions/" in resource
-        ):
+        if kind == "AWS_PROXY" and not _PROXY_TARGET.fullmatch(uri.split(":", 4)[4]):
             raise BadRequest(
                 "Integrations of type 'AWS_PROXY' currently only supports Lambda function and "
                 "Firehose stream invocations."

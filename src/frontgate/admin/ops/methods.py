@@ -17,8 +17,15 @@ from frontgate.control import kinds
 AUTH_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 _STATUS_NOT_FOUND = "Invalid Response status code specified"
 
+
+def _auth_type(value: str | None, path: str) -> str:
+    """AWS takes an authorization type in any case and stores it upper-cased."""
+    upper = (value or "").upper()
+    return enum_of(*AUTH_TYPES)(upper if upper in AUTH_TYPES else value, path)  # type: ignore[no-any-return]
+
+
 _METHOD_RULES = (
-    rule("/authorizationType", conv=enum_of(*AUTH_TYPES)),
+    rule("/authorizationType", conv=_auth_type),
     rule("/authorizerId", "replace", "remove"),
     rule("/apiKeyRequired", conv=as_bool),
     rule("/operationName", "replace", "remove"),
@@ -80,19 +87,21 @@ async def edit_resource(
 @operation("PutMethod")
 async def put_method(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
     verb = inp["httpMethod"]
-    if verb not in HTTP_METHODS:
-        raise BadRequest(
-            "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,"
-            "HEAD,ANY"
-        )
 
     def put(res: Doc) -> Doc:
+        # Checked once the resource is found: AWS reports an unknown API or resource first.
+        if verb not in HTTP_METHODS:
+            raise BadRequest(
+                "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,"
+                "OPTIONS,HEAD,ANY"
+            )
         methods = res.setdefault("resourceMethods", {})
         if verb in methods:
             raise Conflict("Method already exists for this resource")
         method = {
             "httpMethod": verb,
-            "authorizationType": inp["authorizationType"],
+            # AWS takes the type in any case and stores it upper-cased ("none" -> "NONE").
+            "authorizationType": inp["authorizationType"].upper(),
             "apiKeyRequired": bool(inp.get("apiKeyRequired")),
         }
         method.update(
@@ -176,7 +185,10 @@ class StatusResponses:
     async def delete(self, ctx: Ctx, inp: dict[str, Any]) -> None:
         def delete(res: Doc) -> None:
             self.find(res, inp)
-            del self.owner(res, inp)[self.key][inp["statusCode"]]
+            owner = self.owner(res, inp)
+            del owner[self.key][inp["statusCode"]]
+            if not owner[self.key]:
+                del owner[self.key]  # AWS leaves the member out once the last one is gone
 
         await edit_resource(ctx, inp, delete)
 

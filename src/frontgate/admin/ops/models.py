@@ -19,7 +19,7 @@ _RULES = (rule("/schema"), rule("/description", "replace", "remove"))
 
 
 async def _model(r: Any, ctx: Ctx, api_id: str, name: str) -> Doc:
-    await get_api(r, ctx, api_id)
+    # AWS names the model, not the API, when the API is unknown (recorded).
     doc: Doc | None = await r.get(ctx.region, kinds.MODEL, api_id, name)
     if doc is None:
         raise NotFound(f"Invalid model name specified: {name}")
