@@ -1,0 +1,373 @@
+"""Answers compared with what AWS recorded for the same calls (LocalStack's AWS-validated
+snapshots, ``tests/aws/services/apigateway/test_apigateway_*.py``; the recording's name is given
+with each case). Status, error code and message are AWS's; success bodies are compared whole,
+ids and dates aside."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
+AUTHORIZER_URI = (
+    f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{LAMBDA_ARN}/invocations"
+)
+JSON_MESSAGE = {"application/json": '{"message":$context.error.messageString}'}
+BAD_YAML = 'test:\n    value:\n        - "value ... "escaped": $var, "dt": $(var +"%a")}"\n'
+BAD_JSON = "{'key:value}"
+
+
+def body(resp: dict[str, Any], *drop: str) -> dict[str, Any]:
+    """A response without its metadata and the members named (ids, dates)."""
+    return {k: v for k, v in resp.items() if k != "ResponseMetadata" and k not in drop}
+
+
+def error(call: Callable[..., Any], **kw: Any) -> tuple[int, str, str]:
+    with pytest.raises(ClientError) as exc:
+        call(**kw)
+    resp = exc.value.response
+    return (
+        resp["ResponseMetadata"]["HTTPStatusCode"],
+        resp["Error"]["Code"],
+        resp["Error"]["Message"],
+    )
+
+
+@pytest.fixture
+def api(apigw: Any) -> dict[str, str]:
+    api = apigw.create_rest_api(name="recorded")
+    return {"id": api["id"], "root": api["rootResourceId"]}
+
+
+# --- which check fails first: an unknown API is reported as AWS names it ------------------------
+
+NOT_FOUND = 404, "NotFoundException"
+RESOURCE = (*NOT_FOUND, "Invalid Resource identifier specified")
+VALIDATOR = (*NOT_FOUND, "Invalid Request Validator identifier specified")
+DOC_PART = (*NOT_FOUND, "Invalid Documentation part identifier specified")
+
+
+def test_unknown_api_named_as_aws_names_it(apigw: Any, api: dict[str, str]) -> None:
+    real, root = api["id"], api["root"]
+    fake = "fake-api"
+    api_not_found = (*NOT_FOUND, f"Invalid API identifier specified 000000000000:{fake}")
+    validator = apigw.create_request_validator(restApiId=real, name="v")["id"]
+    part = apigw.create_documentation_part(
+        restApiId=real, location={"type": "API"}, properties='{"description": "d"}'
+    )["id"]
+    method = {"resourceId": root, "httpMethod": "GET"}
+    patch = [{"op": "replace", "path": "/description", "value": "x"}]
+    cases: list[tuple[str, str, dict[str, Any], tuple[int, str, str]]] = [
+        # test_put_method_validation: wrong-api, wrong-resource, wrong-method
+        ("put_method", fake, {**method, "httpMethod": "WRONG", "authorizationType": "NONE"},
+         RESOURCE),
+        ("put_method", real, {"resourceId": "fake-resource", "httpMethod": "WRONG",
+                              "authorizationType": "NONE"}, RESOURCE),
+        ("put_method", real, {**method, "httpMethod": "WRONG", "authorizationType": "NONE"},
+         (400, "BadRequestException", "Invalid HttpMethod specified. Valid options are "
+          "GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY")),
+        # test_get_integration_non_existent, test_integration_response_wrong_api,
+        # test_delete_integration_response_errors, test_put_integration_validation
+        ("get_integration", fake, method, RESOURCE),
+        ("put_integration", fake, {**method, "type": "MOCK"}, RESOURCE),
+        ("put_integration_response", fake, {**method, "statusCode": "200"}, RESOURCE),
+        ("get_integration_response", fake, {**method, "statusCode": "200"}, RESOURCE),
+        ("delete_integration_response", fake, {**method, "statusCode": "200"}, RESOURCE),
+        ("get_method", fake, method, RESOURCE),
+        # test_model_lifecycle / test_model_validation
+        ("get_model", fake, {"modelName": "MySchema"},
+         (*NOT_FOUND, "Invalid model name specified: MySchema")),
+        ("delete_model", fake, {"modelName": "MySchema"},
+         (*NOT_FOUND, "Invalid model name specified: MySchema")),
+        ("update_model", fake, {"modelName": "mySchema", "patchOperations": patch},
+         (*NOT_FOUND, "Invalid model name specified: mySchema")),
+        ("create_model", fake, {"name": "MySchema", "contentType": "application/json",
+                                "schema": "{}"}, api_not_found),
+        ("get_models", fake, {}, api_not_found),
+        # test_validators_crud_no_api, test_invalid_*_request_validator
+        ("create_request_validator", fake, {"name": "v"},
+         (400, "BadRequestException", "Invalid REST API identifier specified")),
+        ("get_request_validators", fake, {}, api_not_found),
+        ("get_request_validator", fake, {"requestValidatorId": validator}, VALIDATOR),
+        ("delete_request_validator", fake, {"requestValidatorId": validator}, VALIDATOR),
+        # test_invalid_*_documentation_part(s)
+        ("get_documentation_part", fake, {"documentationPartId": part}, DOC_PART),
+        ("update_documentation_part", fake,
+         {"documentationPartId": part, "patchOperations": [
+             {"op": "replace", "path": "/properties", "value": '{"description": "u"}'}]},
+         DOC_PART),
+        ("delete_documentation_part", fake, {"documentationPartId": part}, api_not_found),
+        ("create_documentation_part", fake,
+         {"location": {"type": "API"}, "properties": '{"description": "d"}'}, api_not_found),
+        ("get_documentation_parts", fake, {}, api_not_found),
+        # test_authorizer_crud_no_api, test_gateway_response_validation
+        ("get_authorizers", fake, {}, api_not_found),
+        ("get_gateway_response", fake, {"responseType": "DEFAULT_4XX"}, api_not_found),
+        ("delete_gateway_response", fake, {"responseType": "DEFAULT_4XX"}, api_not_found),
+    ]  # fmt: skip
+    for name, api_id, kw, expected in cases:
+        got = error(getattr(apigw, name), restApiId=api_id, **kw)
+        assert got == expected, (name, api_id)
+
+
+# --- what is filled in or left out -------------------------------------------------------------
+
+
+def test_authorization_type_in_any_case(apigw: Any, api: dict[str, str]) -> None:
+    # test_apigateway_integrations.py::test_put_integration_responses, put-method-put
+    put = apigw.put_method(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="PUT", authorizationType="none"
+    )
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert body(put) == {"apiKeyRequired": False, "authorizationType": "NONE", "httpMethod": "PUT"}
+    upd = apigw.update_method(
+        restApiId=api["id"],
+        resourceId=api["root"],
+        httpMethod="PUT",
+        patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "aws_iam"}],
+    )
+    assert upd["authorizationType"] == "AWS_IAM"
+
+
+def test_put_gateway_response_fills_in_defaults(apigw: Any, api: dict[str, str]) -> None:
+    # test_gateway_response_put: put-gateway-response-status-only, -response-parameters-only,
+    # -default-ignored
+    kind = "MISSING_AUTHENTICATION_TOKEN"
+    status_only = apigw.put_gateway_response(
+        restApiId=api["id"], responseType=kind, statusCode="404"
+    )
+    assert body(status_only) == {
+        "defaultResponse": False,
+        "responseParameters": {},
+        "responseTemplates": JSON_MESSAGE,
+        "responseType": kind,
+        "statusCode": "404",
+    }
+    params = {"gatewayresponse.header.x-request-header": "method.request.header.Accept"}
+    params_only = apigw.put_gateway_response(
+        restApiId=api["id"], responseType=kind, responseParameters=params
+    )
+    assert body(params_only) == {
+        "defaultResponse": False,
+        "responseParameters": params,
+        "responseTemplates": JSON_MESSAGE,
+        "responseType": kind,
+        "statusCode": "403",
+    }
+    failure = apigw.put_gateway_response(
+        restApiId=api["id"],
+        responseType="AUTHORIZER_FAILURE",
+        responseParameters={"gatewayresponse.header.foo": "'bar'"},
+    )
+    assert body(failure) == {
+        "defaultResponse": False,
+        "responseParameters": {"gatewayresponse.header.foo": "'bar'"},
+        "responseTemplates": JSON_MESSAGE,
+        "responseType": "AUTHORIZER_FAILURE",
+        "statusCode": "500",
+    }
+    got = apigw.get_gateway_response(restApiId=api["id"], responseType=kind)
+    assert body(got) == body(params_only)
+
+
+def test_tags_where_aws_shows_them(apigw: Any) -> None:
+    # test_update_rest_api_operation_add_remove, test_get_api_case_insensitive,
+    # test_apigateway_extended.py update-api-key
+    created = apigw.create_rest_api(name="tags")
+    assert "tags" not in created
+    api_id = created["id"]
+    assert apigw.get_rest_api(restApiId=api_id)["tags"] == {}
+    patch = [{"op": "replace", "path": "/description", "value": "d"}]
+    assert apigw.update_rest_api(restApiId=api_id, patchOperations=patch)["tags"] == {}
+    listed = next(a for a in apigw.get_rest_apis()["items"] if a["id"] == api_id)
+    assert "tags" not in listed
+    key = apigw.create_api_key(name="k")
+    assert "tags" not in key
+    updated = apigw.update_api_key(apiKey=key["id"], patchOperations=patch)
+    assert updated["tags"] == {}
+
+
+def test_emptied_maps_and_lists_left_out(apigw: Any, api: dict[str, str]) -> None:
+    api_id, root = api["id"], api["root"]
+    # test_update_rest_api_operation_add_remove: the removed member is gone, not empty
+    add = [{"op": "add", "path": "/binaryMediaTypes/image~1png"}]
+    apigw.update_rest_api(restApiId=api_id, patchOperations=add)
+    remove = [{"op": "remove", "path": "/binaryMediaTypes/image~1png"}]
+    assert "binaryMediaTypes" not in apigw.update_rest_api(restApiId=api_id, patchOperations=remove)
+    assert "binaryMediaTypes" not in apigw.get_rest_api(restApiId=api_id)
+    # test_update_method: update-method-remove
+    apigw.put_method(
+        restApiId=api_id,
+        resourceId=root,
+        httpMethod="ANY",
+        authorizationType="NONE",
+        requestParameters={"method.request.querystring.optional": True},
+        requestModels={"application/json": "Empty"},
+    )
+    removed = apigw.update_method(
+        restApiId=api_id,
+        resourceId=root,
+        httpMethod="ANY",
+        patchOperations=[
+            {"op": "remove", "path": "/requestParameters/method.request.querystring.optional"},
+            {"op": "remove", "path": "/requestModels/application~1json"},
+        ],
+    )
+    assert body(removed) == {
+        "apiKeyRequired": False,
+        "authorizationType": "NONE",
+        "httpMethod": "ANY",
+    }
+    # The last integration response deleted: no ``integrationResponses: {}`` left behind.
+    method = {"restApiId": api_id, "resourceId": root, "httpMethod": "ANY"}
+    apigw.put_integration(**method, type="MOCK")
+    apigw.put_integration_response(**method, statusCode="200")
+    apigw.delete_integration_response(**method, statusCode="200")
+    assert "integrationResponses" not in apigw.get_integration(**method)
+    assert "integrationResponses" not in apigw.get_method(**method)["methodIntegration"]
+
+
+def test_create_authorizer_as_recorded(apigw: Any, api: dict[str, str]) -> None:
+    # test_apigateway_basic.py::test_apigateway_with_custom_authorization_method, authorizer
+    auth = apigw.create_authorizer(
+        restApiId=api["id"],
+        name="lambda_authorizer",
+        type="TOKEN",
+        authorizerUri=AUTHORIZER_URI,
+        identitySource="method.request.header.Auth",
+    )
+    assert body(auth, "id") == {
+        "authType": "custom",
+        "authorizerUri": AUTHORIZER_URI,
+        "identitySource": "method.request.header.Auth",
+        "name": "lambda_authorizer",
+        "type": "TOKEN",
+    }
+    got = apigw.get_authorizer(restApiId=api["id"], authorizerId=auth["id"])
+    assert body(got) == body(auth)
+
+
+def test_endpoint_configuration_as_recorded(apigw: Any) -> None:
+    # test_create_rest_api_verify_defaults, test_create_rest_api_private_type,
+    # test_create_rest_api_with_endpoint_configuration, test_update_rest_api_ip_address_type
+    # (recorded in 2025: ipAddressType is part of AWS's answer)
+    create = apigw.create_rest_api
+    for types, expected in (
+        (None, {"ipAddressType": "ipv4", "types": ["EDGE"]}),
+        (["REGIONAL"], {"ipAddressType": "ipv4", "types": ["REGIONAL"]}),
+        (["PRIVATE"], {"ipAddressType": "dualstack", "types": ["PRIVATE"]}),
+    ):
+        kw = {} if types is None else {"endpointConfiguration": {"types": types}}
+        assert create(name="e", **kw)["endpointConfiguration"] == expected
+    bad = "BadRequestException"
+    assert error(
+        create, name="e", endpointConfiguration={"ipAddressType": "ipv4", "types": ["PRIVATE"]}
+    ) == (400, bad, "Only dualstack ipAddressType is supported for Private APIs.")
+    assert error(create, name="e", endpointConfiguration={"types": []}) == (
+        400,
+        bad,
+        "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+    )
+    assert error(
+        create, name="e", endpointConfiguration={"ipAddressType": "wrong", "types": ["wrong"]}
+    ) == (
+        400,
+        "ValidationException",
+        "2 validation errors detected: Value '[wrong]' at "
+        "'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member "
+        "must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]"
+        "; Value 'wrong' at 'createRestApiInput.endpointConfiguration.ipAddressType' failed to "
+        "satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack]",
+    )
+    api_id = create(name="e")["id"]
+
+    def update(op: str, path: str, value: str) -> Any:
+        ops = [{"op": op, "path": path, "value": value}]
+        return apigw.update_rest_api(restApiId=api_id, patchOperations=ops)
+
+    types, ip = "/endpointConfiguration/types/0", "/endpointConfiguration/ipAddressType"
+    moved = update("replace", types, "PRIVATE")
+    assert moved["endpointConfiguration"] == {"ipAddressType": "dualstack", "types": ["PRIVATE"]}
+    for args, message in (
+        (("replace", ip, "ipv4"), "Only dualstack ipAddressType is supported for Private APIs."),
+        (("replace", ip, "wrong"), "ipAddressType must be either ipv4 or dualstack."),
+        (("replace", types, "wrong"),
+         "Invalid EndpointTypes specified. Valid options are REGIONAL,EDGE,PRIVATE"),
+        (("remove", ip, "dualstack"),
+         "Invalid patch operation specified. Must be one of: [replace]"),
+        (("remove", types, "EDGE"),
+         "Invalid patch operation specified. Must be 'add'|'remove'|'replace'"),
+    ):  # fmt: skip
+        assert error(update, op=args[0], path=args[1], value=args[2]) == (400, bad, message)
+
+
+# --- what is accepted and what is refused ------------------------------------------------------
+
+
+def test_refused_as_aws_refuses(apigw: Any, api: dict[str, str]) -> None:
+    bad = 400, "BadRequestException"
+    method = {"restApiId": api["id"], "resourceId": api["root"], "httpMethod": "GET"}
+    apigw.put_method(**method, authorizationType="NONE")
+    # test_apigateway_lambda.py: put-integration-wrong-firehose, put-integration-bad-lambda-arn
+    only_lambda = (
+        "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose "
+        "stream invocations."
+    )
+    for uri in (
+        f"arn:aws:apigateway:us-east-1:firehose:path/2015-03-31/functions/{LAMBDA_ARN}/invocations",
+        f"arn:aws:apigateway:us-east-1:lambda:path/random/value/{LAMBDA_ARN}/invocations",
+    ):
+        got = error(
+            apigw.put_integration,
+            **method,
+            type="AWS_PROXY",
+            integrationHttpMethod="POST",
+            uri=uri,
+        )
+        assert got == (*bad, only_lambda)
+    # test_create_vpc_link_invalid_parameters, test_get_vpc_link_invalid_id
+    assert error(apigw.create_vpc_link, name="l", targetArns=["invalid-arn"]) == (
+        *bad,
+        "Invalid ARN. ARN is not well formed invalid-arn",
+    )
+    assert error(apigw.create_vpc_link, name="", targetArns=[]) == (*bad, "Name cannot be empty")
+    assert error(apigw.get_vpc_link, vpcLinkId="invalid-id") == (
+        *NOT_FOUND,
+        "Invalid Vpc Link identifier specified",
+    )
+    # test_apigateway_extended.py: create/update-api-key-description-too-long
+    long_description = "a" * 125_001
+    assert error(apigw.create_api_key, description=long_description) == (
+        *bad,
+        "Invalid API Key description specified.",
+    )
+    key = apigw.create_api_key(name="k", description="a" * 125_000)
+    patch = [{"op": "replace", "path": "/description", "value": long_description}]
+    assert error(apigw.update_api_key, apiKey=key["id"], patchOperations=patch) == (
+        *bad,
+        "Invalid API Key description specified.",
+    )
+    # test_apigateway_import.py::test_import_api_bad_file (PutRestApi on an unknown id too)
+    for text in (BAD_YAML, BAD_JSON):
+        invalid = (*bad, "Invalid OpenAPI input.")
+        assert error(apigw.import_rest_api, body=text) == invalid
+        assert error(apigw.put_rest_api, restApiId="unknownid", body=text) == invalid
+    # test_import_documentation_parts_bad_file
+    for text in (BAD_YAML, BAD_JSON):
+        got = error(
+            apigw.import_documentation_parts, restApiId=api["id"], mode="overwrite", body=text
+        )
+        assert got == (*bad, "Unable to build importer with provided input.")
+
+
+def test_negative_limit_answers_an_empty_page(apigw: Any, api: dict[str, str]) -> None:
+    for page in (
+        apigw.get_rest_apis(limit=-1),
+        apigw.get_api_keys(limit=-1),
+        apigw.get_resources(restApiId=api["id"], limit=-1),
+    ):
+        assert page["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert body(page) == {"items": []}
