@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
+from tests.admin.conftest import make_client
 
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
 AUTHORIZER_URI = (
@@ -106,6 +108,8 @@ def test_unknown_api_named_as_aws_names_it(apigw: Any, api: dict[str, str]) -> N
         # test_authorizer_crud_no_api, test_gateway_response_validation
         ("get_authorizers", fake, {}, api_not_found),
         ("get_gateway_response", fake, {"responseType": "DEFAULT_4XX"}, api_not_found),
+        # Not recorded; a Create reports the unknown API, as CreateModel does.
+        ("create_stage", fake, {"stageName": "s", "deploymentId": "d"}, api_not_found),
         ("delete_gateway_response", fake, {"responseType": "DEFAULT_4XX"}, api_not_found),
     ]  # fmt: skip
     for name, api_id, kw, expected in cases:
@@ -371,3 +375,90 @@ def test_negative_limit_answers_an_empty_page(apigw: Any, api: dict[str, str]) -
     ):
         assert page["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert body(page) == {"items": []}
+
+
+def test_method_and_integration_responses_not_found(apigw: Any, api: dict[str, str]) -> None:
+    method = {"restApiId": api["id"], "resourceId": api["root"], "httpMethod": "GET"}
+    apigw.put_method(**method, authorizationType="NONE")
+    apigw.put_integration(**method, type="MOCK")
+    apigw.put_integration_response(**method, statusCode="200", selectionPattern="")
+    # test_delete_integration_response_errors: non-existent-method, bad-method
+    integration = (*NOT_FOUND, "Invalid Integration identifier specified")
+    for verb in ("POST", "WRONG"):
+        got = error(apigw.delete_integration_response, **{**method, "httpMethod": verb},
+                    statusCode="200")  # fmt: skip
+        assert got == integration
+    # ...while Get/PutIntegrationResponse name the method (test_integration_response_wrong_method)
+    got = error(
+        apigw.get_integration_response, **{**method, "httpMethod": "POST"}, statusCode="200"
+    )
+    assert got == (*NOT_FOUND, "Invalid Method identifier specified")
+    # test_update_method_lack_response_parameters_and_models, test_update_method_wrong_param_names
+    apigw.put_method_response(**method, statusCode="200")
+
+    def patch(op: str, path: str, value: str, status: str = "200") -> tuple[int, str, str]:
+        ops = [{"op": op, "path": path, "value": value}]
+        return error(apigw.update_method_response, **method, statusCode=status,
+                     patchOperations=ops)  # fmt: skip
+
+    header = "/responseParameters/method.response.header.my-header"
+    no_param = (*NOT_FOUND, "Invalid parameter name specified")
+    no_model = (*NOT_FOUND, "Content-Type specified was not found")
+    assert patch("remove", header, "true") == no_param
+    assert patch("remove", "/responseModels/application~1json", "Empty") == no_model
+    assert patch("remove", "/wrong/method.response.header.my-header", "true") == (
+        400,
+        "BadRequestException",
+        "Invalid patch path /wrong/method.response.header.my-header",
+    )
+    apigw.put_method_response(
+        **method,
+        statusCode="201",
+        responseParameters={"method.response.header.my-header": False},
+        responseModels={"application/json": "Empty"},
+    )
+    assert patch("replace", "/responseParameters/wrong", "true", "201") == no_param
+    assert patch("remove", "/responseParameters/wrong", "true", "201") == no_param
+    assert patch("replace", "/responseModels/wrong", "Empty", "201") == no_model
+    assert patch("remove", "/responseModels/wrong", "Empty", "201") == no_model
+    # test_update_method_response: remove-update-method-response
+    removed = apigw.update_method_response(
+        **method,
+        statusCode="201",
+        patchOperations=[
+            {"op": "remove", "path": header, "value": "true"},
+            {"op": "remove", "path": "/responseModels/application~1json", "value": "Empty"},
+        ],
+    )
+    assert body(removed) == {"statusCode": "201"}
+
+
+def test_validation_errors_in_aws_order(apigw: Any, api: dict[str, str]) -> None:
+    raw = make_client(apigw.meta.endpoint_url, config=Config(parameter_validation=False))
+    # test_update_method_response_negative_tests: update-method-response-invalid-statuscode-and-
+    # wrong-op (the body's error first)
+    got = error(
+        raw.update_method_response,
+        restApiId=api["id"],
+        resourceId=api["root"],
+        httpMethod="GET",
+        statusCode="wrong",
+        patchOperations=[{"op": "wrong_op", "path": "/responseParameters/x", "value": "1"}],
+    )
+    assert got == (
+        400,
+        "ValidationException",
+        "2 validation errors detected: Value 'wrong_op' at "
+        "'updateMethodResponseInput.patchOperations.1.member.op' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [add, remove, move, test, replace, copy]; Value "
+        "'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: [1-5]\\d\\d",
+    )
+    # test_update_gateway_response: update-gateway-no-path
+    got = error(
+        raw.update_gateway_response,
+        restApiId=api["id"],
+        responseType="DEFAULT_4XX",
+        patchOperations=[{"op": "replace", "value": "400"}],
+    )
+    assert got == (400, "BadRequestException", "Invalid patch path null")

@@ -103,6 +103,8 @@ async def get_gateway_responses(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 
 def _no_add_status(doc: Doc, op: PatchOp) -> bool:
+    if not op.segments:
+        raise BadRequest("Invalid patch path null")  # AWS's answer to an op without a path
     if op.path == "/statusCode" and op.op != "replace":
         raise BadRequest(f"Invalid patch path {op.path}")
     if op.op in ("add", "replace") and op.segments[0] in (

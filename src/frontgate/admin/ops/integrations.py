@@ -164,4 +164,14 @@ _RESPONSES = StatusResponses(
 put_integration_response = operation("PutIntegrationResponse")(_RESPONSES.put)
 get_integration_response = operation("GetIntegrationResponse")(_RESPONSES.get)
 update_integration_response = operation("UpdateIntegrationResponse")(_RESPONSES.update)
-delete_integration_response = operation("DeleteIntegrationResponse")(_RESPONSES.delete)
+
+
+@operation("DeleteIntegrationResponse")
+async def delete_integration_response(ctx: Ctx, inp: dict[str, Any]) -> None:
+    try:
+        await _RESPONSES.delete(ctx, inp)
+    except NotFound as exc:
+        if exc.message != "Invalid Method identifier specified":
+            raise
+        # Here (only) AWS names the integration when the method is missing (recorded).
+        raise NotFound(_INTEGRATION_NOT_FOUND) from None

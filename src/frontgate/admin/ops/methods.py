@@ -10,7 +10,7 @@ from typing import Any
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, Conflict, NotFound, UnknownOperation
 from frontgate.admin.ops.common import HTTP_METHODS, get_method, get_resource, pick
-from frontgate.admin.patch import Rule, apply_patch, as_bool, enum_of, rule
+from frontgate.admin.patch import Fallback, PatchOp, Rule, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
@@ -154,6 +154,7 @@ class StatusResponses:
     owner: Callable[[Doc, dict[str, Any]], Doc]  # the method or integration, in its resource
     fields: tuple[str, ...]  # what a Put stores besides the status code
     rules: tuple[Rule, ...]  # what an Update may patch
+    fallback: Fallback | None = None  # checks before the rules (AWS's own messages)
 
     def find(self, res: Doc, inp: dict[str, Any]) -> Doc:
         found = self.owner(res, inp).get(self.key, {}).get(inp["statusCode"])
@@ -176,7 +177,9 @@ class StatusResponses:
 
     async def update(self, ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
         def patch(res: Doc) -> Doc:
-            resp = apply_patch(self.find(res, inp), inp.get("patchOperations"), self.rules)
+            resp = apply_patch(
+                self.find(res, inp), inp.get("patchOperations"), self.rules, fallback=self.fallback
+            )
             self.owner(res, inp)[self.key][inp["statusCode"]] = resp
             return resp
 
@@ -193,11 +196,25 @@ class StatusResponses:
         await edit_resource(ctx, inp, delete)
 
 
+def _method_response_patch(resp: Doc, op: PatchOp) -> bool:
+    """UpdateMethodResponse's recorded answers for a path outside its maps and for a
+    replace/remove of an entry that is not there."""
+    where = op.segments[0] if op.segments else ""
+    if where not in ("responseParameters", "responseModels") or len(op.segments) != 2:
+        raise BadRequest(f"Invalid patch path {op.path}")
+    if op.op in ("replace", "remove") and op.segments[1] not in (resp.get(where) or {}):
+        if where == "responseParameters":
+            raise NotFound("Invalid parameter name specified")
+        raise NotFound("Content-Type specified was not found")
+    return False
+
+
 _RESPONSES = StatusResponses(
     "methodResponses",
     lambda res, inp: get_method(res, inp["httpMethod"]),
     ("responseParameters", "responseModels"),
     _RESPONSE_RULES,
+    _method_response_patch,
 )
 put_method_response = operation("PutMethodResponse")(_RESPONSES.put)
 get_method_response = operation("GetMethodResponse")(_RESPONSES.get)

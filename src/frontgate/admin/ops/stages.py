@@ -131,6 +131,7 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     check_stage_name(name)
     check_description(inp)
     async with ctx.tx() as tx:
+        await get_api(tx, ctx, api_id)  # a Create reports the unknown API first
         await need_in_api(
             tx,
             ctx,
