@@ -5,6 +5,7 @@ ids and dates aside."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -462,3 +463,34 @@ def test_validation_errors_in_aws_order(apigw: Any, api: dict[str, str]) -> None
         patchOperations=[{"op": "replace", "value": "400"}],
     )
     assert got == (400, "BadRequestException", "Invalid patch path null")
+
+
+def test_empty_strings_left_out(apigw: Any, api: dict[str, str]) -> None:
+    # test_apigateway_extended.py: create-api-key-empty-name
+    key = apigw.create_api_key(name="")
+    assert body(key, "id", "value", "createdDate", "lastUpdatedDate") == {
+        "enabled": False,
+        "stageKeys": [],
+    }
+    # test_update_model: update-model (description replaced with "")
+    apigw.create_model(
+        restApiId=api["id"],
+        name="MySchema",
+        contentType="application/json",
+        schema='{"type": "object"}',
+        description="d",
+    )
+    schema = json.dumps({"title": "Updated schema", "type": "object"})
+    model = apigw.update_model(
+        restApiId=api["id"],
+        modelName="MySchema",
+        patchOperations=[
+            {"op": "replace", "path": "/schema", "value": schema},
+            {"op": "replace", "path": "/description", "value": ""},
+        ],
+    )
+    assert body(model, "id") == {
+        "contentType": "application/json",
+        "name": "MySchema",
+        "schema": schema,
+    }

@@ -72,6 +72,8 @@ def new_key(inp: dict[str, Any]) -> Doc:
         "lastUpdatedDate": ts,
     }
     key.update(pick(inp, "name", "description", "customerId"))
+    if key.get("name") == "":
+        del key["name"]  # AWS leaves an empty name out (recorded: create-api-key-empty-name)
     key["stageKeys"] = [
         f"{s['restApiId']}/{s['stageName']}"
         for s in inp.get("stageKeys") or []

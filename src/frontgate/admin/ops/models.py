@@ -71,6 +71,8 @@ async def update_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         model = await _model(tx, ctx, api_id, inp["modelName"])
         model = apply_patch(model, inp.get("patchOperations"), _RULES)
+        if model.get("description") == "":
+            del model["description"]  # AWS clears it rather than keep "" (recorded)
         _check_schema(model.get("schema"))
         await tx.put(ctx.region, kinds.MODEL, api_id, model["name"], model)
     return model
