@@ -494,3 +494,75 @@ def test_empty_strings_left_out(apigw: Any, api: dict[str, str]) -> None:
         "name": "MySchema",
         "schema": schema,
     }
+
+
+def test_patch_errors_worded_per_resource(apigw: Any, api: dict[str, str]) -> None:
+    bad = 400, "BadRequestException"
+    method = {"restApiId": api["id"], "resourceId": api["root"], "httpMethod": "GET"}
+    apigw.put_method(**method, authorizationType="NONE")
+
+    def update(call: Callable[..., Any], op: str, path: str, **kw: Any) -> tuple[int, str, str]:
+        return error(call, patchOperations=[{"op": op, "path": path, "value": "v"}], **kw)
+
+    # test_update_method_validation
+    only_replace = (*bad, "Invalid patch operation specified. Must be one of: [replace]")
+    assert update(apigw.update_method, "add", "/operationName", **method) == only_replace
+    assert update(apigw.update_method, "add", "/requestValidatorId", **method) == only_replace
+    assert update(apigw.update_method, "add", "/httpMethod", **method) == (
+        *bad,
+        "Invalid patch path /httpMethod",
+    )
+    assert update(apigw.update_method, "replace", "/requestParameters", **method) == (
+        *bad,
+        "Invalid patch path /requestParameters",
+    )
+    # test_update_rest_api_compression: unsupported-operation
+    assert (
+        update(apigw.update_rest_api, "add", "/minimumCompressionSize", restApiId=api["id"])
+        == only_replace
+    )
+    # test_update_gateway_response: update-gateway-wrong-path
+    assert update(
+        apigw.update_gateway_response,
+        "add",
+        "/wrongPath",
+        restApiId=api["id"],
+        responseType="DEFAULT_4XX",
+    ) == (*bad, "Invalid patch path /wrongPath")
+    # test_update_model: update-model-invalid-op, update-model-invalid-path
+    apigw.create_model(
+        restApiId=api["id"], name="mySchema", contentType="application/json", schema="{}"
+    )
+    model = {"restApiId": api["id"], "modelName": "mySchema"}
+    assert update(apigw.update_model, "add", "/wrong-path", **model) == (
+        *bad,
+        "Invalid patch path  '/wrong-path' specified for op 'add'. Please choose supported "
+        "operations",
+    )
+    assert update(apigw.update_model, "replace", "/name", **model) == (
+        *bad,
+        "Invalid patch path  '/name' specified for op 'replace'. Must be one of: "
+        "[/description, /schema]",
+    )
+
+
+def test_create_leaves_empty_values_out(apigw: Any, api: dict[str, str]) -> None:
+    # test_create_rest_api_with_optional_params: create-with-empty-binary-media
+    created = apigw.create_rest_api(name="b", binaryMediaTypes=[])
+    assert "binaryMediaTypes" not in created
+    # test_put_method_model: create-model (description "")
+    model = apigw.create_model(
+        restApiId=api["id"],
+        name="MySchema",
+        contentType="application/json",
+        description="",
+        schema='{"title": "MySchema", "type": "object"}',
+    )
+    assert body(model, "id") == {
+        "contentType": "application/json",
+        "name": "MySchema",
+        "schema": '{"title": "MySchema", "type": "object"}',
+    }
+    # test_model_validation: create-model-empty-name
+    got = error(apigw.create_model, restApiId=api["id"], name="", contentType="application/json")
+    assert got == (400, "BadRequestException", "Model name must be non-empty")

@@ -124,7 +124,14 @@ async def update_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         stored = await _stored(tx, ctx, api_id)
         doc = dict(effective(kind, stored), defaultResponse=False)
-        doc = apply_patch(doc, inp.get("patchOperations"), _RULES, fallback=_no_add_status)
+        doc = apply_patch(
+            doc,
+            inp.get("patchOperations"),
+            _RULES,
+            fallback=_no_add_status,
+            short_path=True,
+            short_op=True,
+        )
         # Unlike other maps, a gateway response always lists these two, empty or not.
         doc.setdefault("responseParameters", {})
         doc.setdefault("responseTemplates", {})

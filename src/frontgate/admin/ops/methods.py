@@ -132,7 +132,11 @@ async def update_method(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
     def patch(res: Doc) -> Doc:
         verb = inp["httpMethod"]
         method = apply_patch(
-            res["resourceMethods"][verb], inp.get("patchOperations"), _METHOD_RULES
+            res["resourceMethods"][verb],
+            inp.get("patchOperations"),
+            _METHOD_RULES,
+            short_path=True,
+            short_op=True,
         )
         res["resourceMethods"][verb] = method
         return method

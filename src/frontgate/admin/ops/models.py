@@ -15,7 +15,7 @@ from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
 _NAME = re.compile(r"[a-zA-Z0-9]+")
-_RULES = (rule("/schema"), rule("/description", "replace", "remove"))
+_RULES = (rule("/description", "replace", "remove"), rule("/schema"))  # AWS lists them so
 
 
 async def _model(r: Any, ctx: Ctx, api_id: str, name: str) -> Doc:
@@ -44,12 +44,16 @@ async def create_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)
         if not _NAME.fullmatch(name):
-            raise BadRequest("Model name must be non-empty and alphanumeric")
+            raise BadRequest(
+                "Model name must be non-empty" if not name else "Model name must be alphanumeric"
+            )
         if await tx.get(ctx.region, kinds.MODEL, api_id, name) is not None:
             raise Conflict("Model name already exists for this REST API")
         _check_schema(inp.get("schema"))
         model = {"id": ids.short_id(), "name": name, "contentType": inp["contentType"]}
         model.update(pick(inp, "description", "schema"))
+        if model.get("description") == "":
+            del model["description"]  # AWS leaves an empty description out (recorded)
         await tx.put(ctx.region, kinds.MODEL, api_id, name, model)
     return model
 

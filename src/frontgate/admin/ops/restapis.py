@@ -141,6 +141,8 @@ def new_rest_api(inp: dict[str, Any]) -> Doc:
         raise BadRequest(_COMPRESSION_ERROR)
     api: Doc = {"id": ids.rest_api_id(), "createdDate": now()}
     api.update(pick(inp, "name", "description", "version", "binaryMediaTypes", "policy"))
+    if api.get("binaryMediaTypes") == []:
+        del api["binaryMediaTypes"]  # AWS leaves an empty list out (recorded)
     _check_policy(api)
     api.update(pick(inp, "minimumCompressionSize"))
     api["apiKeySource"] = inp.get("apiKeySource") or "HEADER"
@@ -226,7 +228,9 @@ async def get_rest_apis(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["restApiId"])
-        api = apply_patch(api, inp.get("patchOperations"), _RULES, fallback=_rest_api_fallback)
+        api = apply_patch(
+            api, inp.get("patchOperations"), _RULES, fallback=_rest_api_fallback, short_op=True
+        )
         if api.get("description") == "":
             raise BadRequest("Description cannot be an empty string")
         _check_private(api.get("endpointConfiguration") or {})
