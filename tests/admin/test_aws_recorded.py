@@ -566,3 +566,74 @@ def test_create_leaves_empty_values_out(apigw: Any, api: dict[str, str]) -> None
     # test_model_validation: create-model-empty-name
     got = error(apigw.create_model, restApiId=api["id"], name="", contentType="application/json")
     assert got == (400, "BadRequestException", "Model name must be non-empty")
+
+
+def test_imported_api_shaped_as_aws_imports_it(apigw: Any) -> None:
+    # test_apigateway_import.py: test_import_and_validate_rest_api[swagger-mock-cors.json],
+    # test_import_with_circular_models, test_import_with_cognito_auth_identity_source
+    doc = {
+        "swagger": "2.0",
+        "info": {"title": "imported", "version": "1.0"},
+        "securityDefinitions": {
+            "pool": {
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "cognito_user_pools",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "cognito_user_pools",
+                    "providerARNs": [
+                        "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"
+                    ],
+                },
+            }
+        },
+        "paths": {
+            "/product/{product_id}": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {"default": {"statusCode": "200"}},
+                    },
+                }
+            }
+        },
+        "definitions": {
+            "Address": {
+                "type": "object",
+                "description": "Where a Person can live",
+                "properties": {"city": {"type": "string"}},
+            }
+        },
+    }
+    imported = apigw.import_rest_api(body=json.dumps(doc))
+    assert "tags" not in imported
+    api_id = imported["id"]
+    res = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"].endswith("}"))
+    got = apigw.get_method(restApiId=api_id, resourceId=res["id"], httpMethod="GET")
+    assert body(got) == {
+        "apiKeyRequired": False,
+        "authorizationType": "NONE",
+        "httpMethod": "GET",
+        "requestParameters": {"method.request.path.product_id": True},
+        "methodResponses": {"200": {"statusCode": "200"}},
+        "methodIntegration": {
+            "cacheKeyParameters": [],
+            "cacheNamespace": res["id"],
+            "integrationResponses": {"200": {"statusCode": "200"}},
+            "passthroughBehavior": "WHEN_NO_MATCH",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "timeoutInMillis": 29000,
+            "type": "MOCK",
+        },
+    }
+    model = apigw.get_model(restApiId=api_id, modelName="Address")
+    assert model["description"] == "Where a Person can live"
+    (pool,) = apigw.get_authorizers(restApiId=api_id)["items"]
+    assert "authorizerResultTtlInSeconds" not in pool
+    assert pool["authType"] == "cognito_user_pools"
+    # PutRestApi (and GetRestApi) do answer with tags (test_put_rest_api_mode_binary_media_types)
+    put = apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=json.dumps(doc))
+    assert put["tags"] == {}
