@@ -637,3 +637,42 @@ def test_imported_api_shaped_as_aws_imports_it(apigw: Any) -> None:
     # PutRestApi (and GetRestApi) do answer with tags (test_put_rest_api_mode_binary_media_types)
     put = apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=json.dumps(doc))
     assert put["tags"] == {}
+
+
+def test_canary_deployment_keeps_the_stage_on_its_deployment(
+    apigw: Any, api: dict[str, str]
+) -> None:
+    # test_apigateway_canary.py: test_create_canary_deployment_with_stage,
+    # test_create_canary_deployment_validation
+    apigw.put_method(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="GET", authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="GET", type="MOCK"
+    )
+    first = apigw.create_deployment(restApiId=api["id"])["id"]
+    apigw.create_stage(
+        restApiId=api["id"], stageName="dev", deploymentId=first, variables={"testVar": "default"}
+    )
+    canary = {"percentTraffic": 50, "stageVariableOverrides": {"testVar": "canary"}}
+    second = apigw.create_deployment(restApiId=api["id"], stageName="dev", canarySettings=canary)
+    stage = apigw.get_stage(restApiId=api["id"], stageName="dev")
+    assert stage["deploymentId"] == first
+    assert stage["canarySettings"] == {
+        "deploymentId": second["id"],
+        "percentTraffic": 50.0,
+        "stageVariableOverrides": {"testVar": "canary"},
+        "useStageCache": False,
+    }
+    prefix = "Invalid deployment content specified."
+    for name, message in (
+        (None, "Non null and non empty stageName must be provided for canary deployment. "
+               "Provided value is null"),
+        ("", "Non null and non empty stageName must be provided for canary deployment. "
+             "Provided value is "),
+        ("non-existing", "Stage non-existing must already be created before making a canary "
+                         "release deployment"),
+    ):  # fmt: skip
+        kw = {} if name is None else {"stageName": name}
+        got = error(apigw.create_deployment, restApiId=api["id"], canarySettings=canary, **kw)
+        assert got == (400, "BadRequestException", prefix + message)
