@@ -676,3 +676,11 @@ def test_canary_deployment_keeps_the_stage_on_its_deployment(
         kw = {} if name is None else {"stageName": name}
         got = error(apigw.create_deployment, restApiId=api["id"], canarySettings=canary, **kw)
         assert got == (400, "BadRequestException", prefix + message)
+
+
+def test_usage_plan_keys_of_an_unknown_plan(apigw: Any) -> None:
+    # test_apigateway_extended.py::TestApigatewayApiKeysCrud::test_get_usage_plan_api_keys,
+    # get-up-keys-bad-usage-plan
+    got = apigw.get_usage_plan_keys(usagePlanId="bad-id")
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert body(got) == {"items": []}
