@@ -684,3 +684,32 @@ def test_usage_plan_keys_of_an_unknown_plan(apigw: Any) -> None:
     got = apigw.get_usage_plan_keys(usagePlanId="bad-id")
     assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert body(got) == {"items": []}
+
+
+def test_export_leaves_defaults_out(apigw: Any, api: dict[str, str]) -> None:
+    # test_apigateway_extended.py::test_export_oas30_openapi[TEST_IMPORT_PETS]
+    method = {"restApiId": api["id"], "resourceId": api["root"], "httpMethod": "GET"}
+    apigw.put_method(
+        **method,
+        authorizationType="NONE",
+        requestParameters={"method.request.querystring.type": False},
+    )
+    apigw.put_method_response(**method, statusCode="200")
+    apigw.put_integration(**method, type="MOCK")
+    apigw.put_integration_response(**method, statusCode="200")
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    exported = apigw.get_export(
+        restApiId=api["id"],
+        stageName="dev",
+        exportType="oas30",
+        parameters={"extensions": "integrations"},
+        accepts="application/json",
+    )
+    doc = json.loads(exported["body"].read())
+    assert "x-amazon-apigateway-api-key-source" not in doc
+    get = doc["paths"]["/"]["get"]
+    assert get["parameters"] == [{"name": "type", "in": "query", "schema": {"type": "string"}}]
+    assert get["responses"] == {"200": {"description": "200 response", "content": {}}}
+    assert "timeoutInMillis" not in get["x-amazon-apigateway-integration"]
+    version = doc["info"]["version"]
+    assert exported["contentDisposition"] == f'attachment; filename="oas30_{version}.json"'

@@ -93,6 +93,8 @@ def _parameters(ctx: PathExport, request_parameters: dict[str, bool]) -> list[Do
         if ctx.swagger:
             param["type"] = "string"
         else:
+            if not param["required"]:
+                del param["required"]  # OpenAPI 3 exports say only ``required: true`` (recorded)
             param["schema"] = {"type": "string"}
         out.append(param)
     return out
@@ -112,7 +114,7 @@ def _response(ctx: PathExport, resp: Doc) -> Doc:
         out["schema"] = ctx.schema_ref(
             models.get("application/json") or next(iter(models.values()))
         )
-    elif models:
+    elif not ctx.swagger:  # OpenAPI 3: ``content: {}`` when there is no model (recorded)
         out["content"] = {ct: {"schema": ctx.schema_ref(m)} for ct, m in models.items()}
     return out
 
@@ -162,7 +164,7 @@ def export_integration(integration: Doc, resource_id: str) -> Doc:
     out["passthroughBehavior"] = str(
         integration.get("passthroughBehavior", "WHEN_NO_MATCH")
     ).lower()
-    if "timeoutInMillis" in integration:
+    if integration.get("timeoutInMillis", 29000) != 29000:  # the default is left out (recorded)
         out["timeoutInMillis"] = integration["timeoutInMillis"]
     if integration.get("cacheNamespace") not in (None, resource_id):
         out["cacheNamespace"] = integration["cacheNamespace"]  # only a non-default namespace

@@ -105,7 +105,7 @@ async def get_export(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     )
     accept = (inp.get("accepts") or "application/json").lower()
     fmt: Literal["json", "yaml"] = "yaml" if "yaml" in accept else "json"
-    version = defn.rest_api.get("version") or "1.0.0"
+    version = doc["info"]["version"]  # the file is named after the exported version
     return {
         "body": dump(doc, fmt).encode(),
         # Recorded from AWS: the export comes as an attachment, typed octet-stream.
