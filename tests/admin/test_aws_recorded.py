@@ -713,3 +713,22 @@ def test_export_leaves_defaults_out(apigw: Any, api: dict[str, str]) -> None:
     assert "timeoutInMillis" not in get["x-amazon-apigateway-integration"]
     version = doc["info"]["version"]
     assert exported["contentDisposition"] == f'attachment; filename="oas30_{version}.json"'
+
+
+def test_stage_keys_listed_even_when_emptied(apigw: Any, api: dict[str, str]) -> None:
+    # AWS lists ``stageKeys: []`` on every key (test_apigateway_extended.py recordings), also
+    # once the last stage was removed from it.
+    apigw.put_method(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="GET", authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="GET", type="MOCK"
+    )
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    key = apigw.create_api_key(name="k", stageKeys=[{"restApiId": api["id"], "stageName": "dev"}])
+    assert key["stageKeys"] == [f"{api['id']}/dev"]
+    removed = apigw.update_api_key(
+        apiKey=key["id"],
+        patchOperations=[{"op": "remove", "path": "/stages", "value": f"{api['id']}/dev"}],
+    )
+    assert removed["stageKeys"] == []

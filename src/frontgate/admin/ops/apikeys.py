@@ -118,6 +118,7 @@ async def update_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         key = await need(tx, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
         key = apply_patch(unseal(ctx.settings.master_key, key), inp.get("patchOperations"), _RULES)
         _check_description(key)
+        key.setdefault("stageKeys", [])  # always listed, even empty (recorded)
         await _check_stages(tx, ctx, key.get("stageKeys") or [])
         key["lastUpdatedDate"] = now()
         await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.master_key, key))
