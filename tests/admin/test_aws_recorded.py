@@ -732,3 +732,23 @@ def test_stage_keys_listed_even_when_emptied(apigw: Any, api: dict[str, str]) ->
         patchOperations=[{"op": "remove", "path": "/stages", "value": f"{api['id']}/dev"}],
     )
     assert removed["stageKeys"] == []
+
+
+def test_cache_key_parameters_listed_even_when_emptied(apigw: Any, api: dict[str, str]) -> None:
+    # Every recorded integration lists ``cacheKeyParameters``, ``[]`` when there are none.
+    method = {"restApiId": api["id"], "resourceId": api["root"], "httpMethod": "GET"}
+    apigw.put_method(
+        **method,
+        authorizationType="NONE",
+        requestParameters={"method.request.querystring.q": False},
+    )
+    apigw.put_integration(
+        **method, type="MOCK", cacheKeyParameters=["method.request.querystring.q"]
+    )
+    removed = apigw.update_integration(
+        **method,
+        patchOperations=[
+            {"op": "remove", "path": "/cacheKeyParameters/method.request.querystring.q"}
+        ],
+    )
+    assert removed["cacheKeyParameters"] == []

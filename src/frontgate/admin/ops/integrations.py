@@ -139,6 +139,7 @@ async def get_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
     def patch(res: Doc) -> Doc:
         integ = apply_patch(_integration(res, inp), inp.get("patchOperations"), _RULES)
+        integ.setdefault("cacheKeyParameters", [])  # always listed, even empty (recorded)
         check_integration(integ)
         res["resourceMethods"][inp["httpMethod"]]["methodIntegration"] = integ
         return integ
