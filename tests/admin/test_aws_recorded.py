@@ -752,3 +752,26 @@ def test_cache_key_parameters_listed_even_when_emptied(apigw: Any, api: dict[str
         ],
     )
     assert removed["cacheKeyParameters"] == []
+
+
+def test_put_rest_api_merge_takes_title_and_version(apigw: Any) -> None:
+    # test_apigateway_import.py::test_put_rest_api_mode_binary_media_types[merge]
+    api = apigw.create_rest_api(name="base", binaryMediaTypes=["image/heif"])
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "merged", "version": "1.0.0"},
+        "x-amazon-apigateway-binary-media-types": ["image/png", "image/jpg"],
+        "paths": {},
+    }
+    put = apigw.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps(doc))
+    assert body(put, "createdDate") == {
+        "apiKeySource": "HEADER",
+        "binaryMediaTypes": ["image/heif", "image/png", "image/jpg"],
+        "disableExecuteApiEndpoint": False,
+        "endpointConfiguration": {"ipAddressType": "ipv4", "types": ["EDGE"]},
+        "id": api["id"],
+        "name": "merged",
+        "rootResourceId": api["rootResourceId"],
+        "tags": {},
+        "version": "1.0.0",
+    }
