@@ -775,3 +775,42 @@ def test_put_rest_api_merge_takes_title_and_version(apigw: Any) -> None:
         "tags": {},
         "version": "1.0.0",
     }
+
+
+def test_canary_patch_answers(apigw: Any, api: dict[str, str]) -> None:
+    # test_apigateway_canary.py::TestStageCrudCanary::test_update_stage_canary_deployment_validation
+    apigw.put_method(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="GET", authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=api["root"], httpMethod="GET", type="MOCK"
+    )
+    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    canary = {"percentTraffic": 50, "stageVariableOverrides": {"testVar": "canary"}}
+    second = apigw.create_deployment(restApiId=api["id"], stageName="dev", canarySettings=canary)
+
+    def patch(op: str, path: str, value: str | None = None) -> tuple[int, str, str]:
+        po = {"op": op, "path": path} if value is None else {"op": op, "path": path, "value": value}
+        return error(apigw.update_stage, restApiId=api["id"], stageName="dev", patchOperations=[po])
+
+    bad = 400, "BadRequestException"
+    for path in ("/canarySettings/stageVariableOverrides", "/canarySettings/badPath"):
+        assert patch("remove", path) == (
+            *bad,
+            f"Cannot remove method setting {path[1:]} because there is no method setting for "
+            "this method ",
+        )
+    for path in ("/canarySettings", "/canarySettings/badPath"):
+        code = patch("replace", path, "x")
+        assert code[:2] == bad
+        assert code[2].startswith(f"Invalid method setting path: {path}. Must be one of: [")
+    assert patch("add", "/canarySettings/deploymentId", second["id"]) == (
+        *bad,
+        "Invalid add operation with path: /canarySettings/deploymentId",
+    )
+    assert patch("replace", "/canarySettings/deploymentId", "deploy") == (
+        *bad,
+        "Deployment id does not exist",
+    )
+    stage = apigw.get_stage(restApiId=api["id"], stageName="dev")
+    assert stage["canarySettings"]["stageVariableOverrides"] == {"testVar": "canary"}
