@@ -814,3 +814,44 @@ def test_canary_patch_answers(apigw: Any, api: dict[str, str]) -> None:
     )
     stage = apigw.get_stage(restApiId=api["id"], stageName="dev")
     assert stage["canarySettings"]["stageVariableOverrides"] == {"testVar": "canary"}
+
+
+def test_swagger_export_consumes_produces_and_parameter_order(apigw: Any) -> None:
+    # test_apigateway_extended.py::test_export_swagger_openapi[TEST_IMPORT_PETSTORE_SWAGGER]:
+    # "/" GET (a MOCK with a JSON request template and a text/html response template)
+    # exports consumes [application/json], produces [text/html]; parameters keep the
+    # document's order.
+    doc = {
+        "swagger": "2.0",
+        "info": {"title": "PetStore", "version": "1.0"},
+        "paths": {
+            "/": {
+                "get": {
+                    "parameters": [
+                        {"name": "type", "in": "query", "type": "string"},
+                        {"name": "page", "in": "query", "type": "string"},
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {
+                            "default": {
+                                "statusCode": "200",
+                                "responseTemplates": {"text/html": "<html></html>"},
+                            }
+                        },
+                    },
+                }
+            }
+        },
+    }
+    api_id = apigw.import_rest_api(body=json.dumps(doc))["id"]
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    exported = apigw.get_export(
+        restApiId=api_id, stageName="dev", exportType="swagger", accepts="application/json"
+    )
+    get = json.loads(exported["body"].read())["paths"]["/"]["get"]
+    assert get["consumes"] == ["application/json"]
+    assert get["produces"] == ["text/html"]
+    assert [p["name"] for p in get["parameters"]] == ["type", "page"]
