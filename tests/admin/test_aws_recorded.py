@@ -855,3 +855,41 @@ def test_swagger_export_consumes_produces_and_parameter_order(apigw: Any) -> Non
     assert get["consumes"] == ["application/json"]
     assert get["produces"] == ["text/html"]
     assert [p["name"] for p in get["parameters"]] == ["type", "page"]
+
+
+def test_import_base_path_variable_and_mock_method(apigw: Any) -> None:
+    # test_apigateway_import.py: test_import_rest_api_with_base_path_oas30[prepend] (a basePath
+    # server variable is the base path even when the URL does not use it) and
+    # test_import_with_http_method_integration (a MOCK keeps no httpMethod)
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "test-import-oas", "version": "2.0"},
+        "servers": [
+            {"url": "https://testdomain.com", "variables": {"basePath": {"default": "/base-var"}}}
+        ],
+        "paths": {
+            "/test": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "mock",
+                        "httpMethod": "POST",
+                        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                        "responses": {"default": {"statusCode": "200"}},
+                    },
+                }
+            }
+        },
+    }
+    api_id = apigw.create_rest_api(name="base")["id"]
+    apigw.put_rest_api(
+        restApiId=api_id,
+        mode="overwrite",
+        parameters={"basepath": "prepend"},
+        body=json.dumps(doc),
+    )
+    items = apigw.get_resources(restApiId=api_id)["items"]
+    assert sorted(r["path"] for r in items) == ["/", "/base-var", "/base-var/test"]
+    test = next(r for r in items if r["path"] == "/base-var/test")
+    integration = apigw.get_integration(restApiId=api_id, resourceId=test["id"], httpMethod="GET")
+    assert integration["type"] == "MOCK" and "httpMethod" not in integration

@@ -169,5 +169,9 @@ def base_path_of(doc: Doc, version: str) -> str:
             if isinstance(var, dict) and "default" in var:
                 url = url.replace("{" + name + "}", str(var["default"]))
     path = urlsplit(url).path if "://" in url else url
+    base_var = variables.get("basePath") if isinstance(variables, dict) else None
+    if not path.strip("/") and isinstance(base_var, dict) and "default" in base_var:
+        # AWS: a basePath variable is the base path even when the URL does not use it.
+        path = str(base_var["default"])
     parts = [p for p in path.split("/") if p]
     return "/" + "/".join(parts) if parts else ""

@@ -179,6 +179,8 @@ def build_integration(raw: Any, resource_id: str, findings: Findings, where: str
     doc: Doc = {"type": kind}
     for key in ("httpMethod", "uri"):
         value = raw.get(key)
+        if value and kind == "MOCK":
+            continue  # AWS drops a MOCK's httpMethod and uri on import (recorded)
         if value:
             doc[key] = str(value).upper() if key == "httpMethod" else str(value)
         elif kind != "MOCK":
