@@ -102,8 +102,11 @@ def test_client_certificates(apigw: Any) -> None:
     assert code(exc)[0] == "NotFoundException"
 
 
+NLB_ARN = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/nlb/1"
+
+
 def test_vpc_links_and_tags(apigw: Any) -> None:
-    link = apigw.create_vpc_link(name="l", targetArns=["arn:aws:elasticloadbalancing:x"])
+    link = apigw.create_vpc_link(name="l", targetArns=[NLB_ARN])
     assert link["ResponseMetadata"]["HTTPStatusCode"] == 202 and link["status"] == "AVAILABLE"
     assert apigw.get_vpc_link(vpcLinkId=link["id"])["name"] == "l"
     apigw.delete_vpc_link(vpcLinkId=link["id"])

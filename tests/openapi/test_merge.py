@@ -72,7 +72,7 @@ def test_merge_adds_and_replaces_keeping_resource_ids() -> None:
     )
     out = merge_definitions(existing, incoming, "merge")
     assert out.rest_api["id"] == existing.rest_api["id"]
-    assert out.rest_api["name"] == "PetStore"
+    assert out.rest_api["name"] == incoming.rest_api["name"]  # the document's title (AWS-recorded)
     assert out.rest_api["binaryMediaTypes"] == [
         "image/png",
         "application/octet-stream",

@@ -128,20 +128,40 @@ def apply_patch(
     rules: Sequence[Rule],
     *,
     fallback: Fallback | None = None,
+    short_path: bool = False,
+    short_op: bool = False,
 ) -> Doc:
-    """A patched deep copy of ``doc``; raises ``BadRequest`` with AWS's message on a bad op."""
+    """A patched deep copy of ``doc``; raises ``BadRequest`` with AWS's message on a bad op.
+
+    AWS words these errors two ways, per resource (recorded): the long form names the path and
+    op (resources, models, validators, documentation, keys); the short forms say
+    ``Invalid patch path /x`` for an unknown path (``short_path``: methods, gateway responses)
+    and ``Invalid patch operation specified. Must be one of: [replace]`` for an op the path
+    does not take (``short_op``: those and REST APIs)."""
     doc = copy.deepcopy(doc)
     for op in parse_ops(raw_ops):
         if fallback is not None and fallback(doc, op):
             continue
         found = next((r for r in rules if r.matches(op.segments)), None)
         if found is None:
+            if short_path:
+                raise BadRequest(f"Invalid patch path {op.path}")
             listing = ", ".join(r.pattern for r in rules if r.listed and op.op in r.ops)
+            if not listing:  # no path takes this op at all
+                raise BadRequest(
+                    f"Invalid patch path  '{op.path}' specified for op '{op.op}'. "
+                    "Please choose supported operations"
+                )
             raise BadRequest(
                 f"Invalid patch path  '{op.path}' specified for op '{op.op}'. "
                 f"Must be one of: [{listing}]"
             )
         if op.op not in found.ops:
+            if short_op:
+                allowed = ["replace"] if "replace" in found.ops else sorted(found.ops)
+                raise BadRequest(
+                    f"Invalid patch operation specified. Must be one of: [{', '.join(allowed)}]"
+                )
             raise BadRequest(
                 f"Invalid patch path  '{op.path}' specified for op '{op.op}'. "
                 "Please choose supported operations"
@@ -161,6 +181,14 @@ def _container(doc: Doc, loc: tuple[str, ...], create: bool) -> Doc | None:
             node[key] = nxt
         node = nxt
     return node  # type: ignore[no-any-return]
+
+
+def _drop_if_empty(doc: Doc, loc: tuple[str, ...]) -> None:
+    """AWS leaves out a map or list whose last entry was removed (``requestParameters``,
+    ``binaryMediaTypes``...) rather than answering it empty."""
+    parent = _container(doc, loc[:-1], create=False)
+    if parent is not None and loc and parent.get(loc[-1]) in ({}, []):
+        del parent[loc[-1]]
 
 
 def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
@@ -190,6 +218,7 @@ def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
             return
         if op.op == "remove":
             container.pop(entry, None)
+            _drop_if_empty(doc, loc)
         else:
             container[entry] = r.conv(op.value, op.path)
     elif r.kind == "element":
@@ -201,6 +230,7 @@ def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
         elif op.op == "remove":
             if element in items:
                 items.remove(element)
+            _drop_if_empty(doc, loc[:1])
         else:  # replace: AWS drops the old element and appends the new one
             if element in items:
                 items.remove(element)
@@ -217,5 +247,6 @@ def apply_rule(doc: Doc, r: Rule, op: PatchOp) -> None:
                 items.remove(value)
             elif op.value is None:
                 items.clear()
+            _drop_if_empty(doc, loc[:1])
         else:
             doc[loc[0]] = [value] if value is not None else []

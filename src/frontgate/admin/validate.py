@@ -16,6 +16,7 @@ Shape = dict[str, Any]
 _ENUM_MESSAGE_ORDER: dict[str, list[str]] = {
     "IntegrationType": ["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"],
     "Op": ["add", "remove", "move", "test", "replace", "copy"],
+    "EndpointType": ["PRIVATE", "EDGE", "REGIONAL"],
     "GatewayResponseType": [
         "REQUEST_TOO_LARGE",
         "RESOURCE_NOT_FOUND",
@@ -100,6 +101,17 @@ class Checker:
             if not isinstance(value, list):
                 raise _type_error(value, kind)
             member_shape = shape["member"]["shape"]
+            enum = self.shapes[member_shape].get("enum")
+            if enum is not None and all(isinstance(v, str) for v in value):
+                # Coral checks a list of enum values as a whole (recorded wording).
+                if any(v not in enum for v in value):
+                    order = _ENUM_MESSAGE_ORDER.get(member_shape, list(enum))
+                    self.errors.append(
+                        f"Value '[{', '.join(value)}]' at '{where}' failed to satisfy "
+                        "constraint: Member must satisfy constraint: [Member must satisfy enum "
+                        f"value set: [{', '.join(order)}]]"
+                    )
+                return list(value)
             return [
                 self.value(v, member_shape, f"{where}.{i + 1}.member") for i, v in enumerate(value)
             ]

@@ -145,11 +145,15 @@ def parse_input(
         # ``extensions``, ImportRestApi's ``basepath``...).
         inp[query_map] = {k: v[0] for k, v in query.items() if k not in consumed}
     if json_members:
+        # Coral reports the body's errors before those of the URI and query string (recorded:
+        # a bad patch op is listed before a bad ``statusCode``).
+        outside_body, checker.errors = checker.errors, []
         doc = _json_body(body)
         for name, member in json_members.items():
             wire = member.get("locationName", name)
             if doc.get(wire) is not None:
                 inp[name] = checker.value(doc[wire], member["shape"], f"{prefix}.{name}")
+        checker.errors += outside_body
     checker.required(inp, shape, prefix)
     if checker.errors:
         n = len(checker.errors)

@@ -27,7 +27,7 @@ def parse(text: str | bytes, findings: Findings) -> Doc:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise findings.error(f"definition is not UTF-8 text: {exc}") from None
+            raise findings.unreadable(f"definition is not UTF-8 text: {exc}") from None
     stripped = text.lstrip("\ufeff \t\r\n")
     data: Any
     try:
@@ -38,10 +38,10 @@ def parse(text: str | bytes, findings: Findings) -> Doc:
             data = yaml.safe_load(text)
         except yaml.YAMLError:
             msg = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            raise findings.error(msg) from None
+            raise findings.unreadable(msg) from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
-        raise findings.error(f"definition must be a JSON/YAML object, got {kind}")
+        raise findings.unreadable(f"definition must be a JSON/YAML object, got {kind}")
     normalised: Doc = _plain(data)
     return normalised
 
@@ -50,7 +50,7 @@ def _yaml(text: str, findings: Findings) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise findings.error(_yaml_message(exc)) from None
+        raise findings.unreadable(_yaml_message(exc)) from None
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -86,7 +86,9 @@ def detect_version(doc: Doc, findings: Findings) -> str:
     # YAML reads an unquoted 2.0 as a float.
     if str(doc.get("swagger")) == "2.0":
         return "swagger2"
-    raise findings.error("not an OpenAPI document: expected 'openapi: 3.x' or 'swagger: \"2.0\"'")
+    raise findings.unreadable(
+        "not an OpenAPI document: expected 'openapi: 3.x' or 'swagger: \"2.0\"'"
+    )
 
 
 def resolve(root: Doc, obj: Any, findings: Findings, where: str) -> Any:
@@ -167,5 +169,9 @@ def base_path_of(doc: Doc, version: str) -> str:
             if isinstance(var, dict) and "default" in var:
                 url = url.replace("{" + name + "}", str(var["default"]))
     path = urlsplit(url).path if "://" in url else url
+    base_var = variables.get("basePath") if isinstance(variables, dict) else None
+    if not path.strip("/") and isinstance(base_var, dict) and "default" in base_var:
+        # AWS: a basePath variable is the base path even when the URL does not use it.
+        path = str(base_var["default"])
     parts = [p for p in path.split("/") if p]
     return "/" + "/".join(parts) if parts else ""

@@ -13,6 +13,11 @@ class OpenApiImportError(ValueError):
         super().__init__(f"{source}: {where}: {detail}" if where else f"{source}: {detail}")
 
 
+class OpenApiInputError(OpenApiImportError):
+    """A definition that is not an OpenAPI document at all (not JSON/YAML, not an object, no
+    ``openapi``/``swagger`` version): AWS answers these ``Invalid OpenAPI input.``."""
+
+
 class Findings:
     """Errors raise at once; warnings accumulate and become one error under fail_on_warnings."""
 
@@ -23,6 +28,9 @@ class Findings:
 
     def error(self, detail: str, where: str | None = None) -> OpenApiImportError:
         return OpenApiImportError(self.source, detail, where)
+
+    def unreadable(self, detail: str) -> OpenApiInputError:
+        return OpenApiInputError(self.source, detail)
 
     def warn(self, detail: str, where: str | None = None) -> None:
         self.warnings.append(f"{where}: {detail}" if where else detail)

@@ -49,8 +49,13 @@ def _operation(ctx: PathExport, method: Doc, resource_id: str) -> Doc:
         op["operationId"] = method["operationName"]
     params = _parameters(ctx, method.get("requestParameters") or {})
     request_models: dict[str, str] = method.get("requestModels") or {}
+    integration: Doc = method.get("methodIntegration") or {}
+    # Swagger: AWS lists the content types of the request models and the integration's request
+    # templates as ``consumes``, of the response models and response templates as ``produces``.
+    consumes = [*request_models, *(integration.get("requestTemplates") or {})]
+    if ctx.swagger and consumes:
+        op["consumes"] = list(dict.fromkeys(consumes))
     if ctx.swagger and request_models:
-        op["consumes"] = list(request_models)
         name = request_models.get("application/json") or next(iter(request_models.values()))
         body = {"in": "body", "name": name, "required": True, "schema": ctx.schema_ref(name)}
         params.append(body)
@@ -62,6 +67,8 @@ def _operation(ctx: PathExport, method: Doc, resource_id: str) -> Doc:
     responses = method.get("methodResponses") or {}
     if ctx.swagger:
         produces = [ct for r in responses.values() for ct in r.get("responseModels") or {}]
+        for resp in (integration.get("integrationResponses") or {}).values():
+            produces += list(resp.get("responseTemplates") or {})
         if produces:
             op["produces"] = list(dict.fromkeys(produces))
     op["responses"] = {code: _response(ctx, r) for code, r in sorted(responses.items())} or {
@@ -74,7 +81,6 @@ def _operation(ctx: PathExport, method: Doc, resource_id: str) -> Doc:
         validator = _name_of(ctx.defn.request_validators, method.get("requestValidatorId"))
         if validator:
             op[EXT + "request-validator"] = validator
-        integration = method.get("methodIntegration")
         if integration:
             op[EXT + "integration"] = export_integration(integration, resource_id)
     return op
@@ -88,11 +94,14 @@ def _parameters(ctx: PathExport, request_parameters: dict[str, bool]) -> list[Do
         parts = key.split(".", 3)
         if len(parts) == 4 and parts[2] in _PARAM_IN:
             entries.append((order.index(parts[2]), parts[3], _PARAM_IN[parts[2]], bool(required)))
-    for _, name, where, required in sorted(entries):
+    # Grouped by location, in the method's own order within one (AWS keeps the document's).
+    for _, name, where, required in sorted(entries, key=lambda e: e[0]):
         param: Doc = {"name": name, "in": where, "required": required or where == "path"}
         if ctx.swagger:
             param["type"] = "string"
         else:
+            if not param["required"]:
+                del param["required"]  # OpenAPI 3 exports say only ``required: true`` (recorded)
             param["schema"] = {"type": "string"}
         out.append(param)
     return out
@@ -112,7 +121,7 @@ def _response(ctx: PathExport, resp: Doc) -> Doc:
         out["schema"] = ctx.schema_ref(
             models.get("application/json") or next(iter(models.values()))
         )
-    elif models:
+    elif not ctx.swagger:  # OpenAPI 3: ``content: {}`` when there is no model (recorded)
         out["content"] = {ct: {"schema": ctx.schema_ref(m)} for ct, m in models.items()}
     return out
 
@@ -162,7 +171,7 @@ def export_integration(integration: Doc, resource_id: str) -> Doc:
     out["passthroughBehavior"] = str(
         integration.get("passthroughBehavior", "WHEN_NO_MATCH")
     ).lower()
-    if "timeoutInMillis" in integration:
+    if integration.get("timeoutInMillis", 29000) != 29000:  # the default is left out (recorded)
         out["timeoutInMillis"] = integration["timeoutInMillis"]
     if integration.get("cacheNamespace") not in (None, resource_id):
         out["cacheNamespace"] = integration["cacheNamespace"]  # only a non-default namespace

@@ -70,8 +70,7 @@ def export_openapi(
             components["schemas"] = schemas
         if schemes:
             components["securitySchemes"] = schemes
-        if components:
-            doc["components"] = components
+        doc["components"] = components  # AWS writes it even empty (recorded)
     if full:
         _api_extensions(doc, defn, endpoint if swagger else {})
     return doc
@@ -182,7 +181,7 @@ def _api_extensions(doc: Doc, defn: ApiDefinition, swagger_endpoint: Doc) -> Non
         }
     if rest.get("binaryMediaTypes"):
         doc[EXT + "binary-media-types"] = list(rest["binaryMediaTypes"])
-    if rest.get("apiKeySource"):
+    if rest.get("apiKeySource", "HEADER") != "HEADER":  # the default is left out (recorded)
         doc[EXT + "api-key-source"] = rest["apiKeySource"]
     if defn.request_validators:
         doc[EXT + "request-validators"] = {

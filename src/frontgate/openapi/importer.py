@@ -213,8 +213,7 @@ def _rest_api(doc: Doc, api_id: str, root_id: str, findings: Findings) -> Doc:
             detail = f"must be an integer between 0 and {MAX_COMPRESSION_SIZE}"
             raise findings.error(detail, EXT + "minimum-compression-size")
         rest["minimumCompressionSize"] = size
-    rest["tags"] = {}
-    return rest
+    return rest  # no ``tags``: ImportRestApi answers without them (recorded)
 
 
 def _endpoint_extension(doc: Doc, findings: Findings) -> Doc:

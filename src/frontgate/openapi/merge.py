@@ -81,7 +81,8 @@ def _merge_rest_api(rest: Doc, incoming: Doc) -> None:
     types += [t for t in incoming.get("binaryMediaTypes", []) if t not in types]
     if types:
         rest["binaryMediaTypes"] = types
-    for key in ("description", "policy", "minimumCompressionSize"):
+    # The document's title and version become the API's, as in overwrite mode (recorded).
+    for key in ("name", "version", "description", "policy", "minimumCompressionSize"):
         if key in incoming:
             rest[key] = incoming[key]
 

@@ -44,6 +44,8 @@ class ModelRegistry:
             "contentType": "application/json",
             "schema": json.dumps(rewrite_refs(schema, self._aws_ref)),
         }
+        if isinstance(schema.get("description"), str) and schema["description"]:
+            self.models[name]["description"] = schema["description"]  # as AWS imports it
 
     def _aws_ref(self, ref: str) -> str:
         match = LOCAL_SCHEMA_RE.match(ref)

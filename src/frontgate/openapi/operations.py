@@ -48,6 +48,9 @@ def build_method(
     method: Doc = {"httpMethod": verb}
     apply_security(method, op.get("security", ctx.security), ctx.schemes, ctx.findings, where)
     method["requestParameters"], body_model = _parameters(ctx, op, shared_params, hint, where)
+    for name in re.findall(r"\{([^}+]+)\+?\}", path):
+        # AWS declares every path template variable, listed in the document or not (recorded).
+        method["requestParameters"].setdefault(f"method.request.path.{name}", True)
     method["requestModels"] = _request_models(ctx, op, body_model, hint, where)
     validator = op.get(EXT + "request-validator", ctx.default_validator)
     if validator is not None:
@@ -67,7 +70,16 @@ def build_method(
             if status not in method["methodResponses"]:
                 ctx.findings.warn(f"integration response {status} has no method response", where)
         method["methodIntegration"] = integration
-    return method
+        _drop_empty(integration, "requestParameters", "requestTemplates", "integrationResponses")
+    return _drop_empty(method, "requestParameters", "requestModels", "methodResponses")
+
+
+def _drop_empty(doc: Doc, *keys: str) -> Doc:
+    """AWS leaves out the maps an import leaves empty (recorded GetMethod/GetIntegration)."""
+    for key in keys:
+        if doc.get(key) == {}:
+            del doc[key]
+    return doc
 
 
 def _camel(path: str) -> list[str]:
@@ -150,7 +162,7 @@ def _method_responses(ctx: OpContext, op: Doc, hint: str, where: str) -> dict[st
                     models[content_type] = name
         if models:
             doc["responseModels"] = models
-        out[code] = doc
+        out[code] = _drop_empty(doc, "responseParameters")
     return out
 
 
@@ -167,6 +179,8 @@ def build_integration(raw: Any, resource_id: str, findings: Findings, where: str
     doc: Doc = {"type": kind}
     for key in ("httpMethod", "uri"):
         value = raw.get(key)
+        if value and kind == "MOCK":
+            continue  # AWS drops a MOCK's httpMethod and uri on import (recorded)
         if value:
             doc[key] = str(value).upper() if key == "httpMethod" else str(value)
         elif kind != "MOCK":
@@ -187,7 +201,8 @@ def build_integration(raw: Any, resource_id: str, findings: Findings, where: str
         raise findings.error(f"{name} timeoutInMillis must be 50-{MAX_TIMEOUT_MS}", where)
     doc["timeoutInMillis"] = timeout
     connection = _enum(raw, "connectionType", ("INTERNET", "VPC_LINK"), findings, where)
-    doc["connectionType"] = connection or "INTERNET"
+    if connection or kind in ("HTTP", "HTTP_PROXY"):
+        doc["connectionType"] = connection or "INTERNET"  # AWS names it for HTTP types only
     if raw.get("connectionId"):
         doc["connectionId"] = str(raw["connectionId"])
     elif connection == "VPC_LINK":
@@ -240,5 +255,5 @@ def _integration_responses(raw: Doc, findings: Findings, where: str) -> dict[str
         handling = _enum(resp, "contentHandling", CONTENT_HANDLING, findings, where)
         if handling:
             doc["contentHandling"] = handling
-        out[status] = doc
+        out[status] = _drop_empty(doc, "responseParameters", "responseTemplates")
     return out

@@ -16,7 +16,6 @@ _AUTHORIZER_TYPES = {
     "request": "REQUEST",
     "cognito_user_pools": "COGNITO_USER_POOLS",
 }
-DEFAULT_AUTHORIZER_TTL = 300  # AWS's default when authorizerResultTtlInSeconds is omitted.
 
 
 @dataclass
@@ -86,10 +85,12 @@ def _authorizer(name: str, scheme: Doc, findings: Findings, at: str) -> Doc:
         doc["identityValidationExpression"] = str(ext["identityValidationExpression"])
     if ext.get("authorizerCredentials"):
         doc["authorizerCredentials"] = str(ext["authorizerCredentials"])
-    ttl = ext.get("authorizerResultTtlInSeconds", DEFAULT_AUTHORIZER_TTL)
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 3600:
-        raise findings.error("authorizerResultTtlInSeconds must be an integer 0-3600", at)
-    doc["authorizerResultTtlInSeconds"] = ttl
+    # Stored only when given, as AWS imports it; the data plane caches for 300 s without it.
+    if "authorizerResultTtlInSeconds" in ext:
+        ttl = ext["authorizerResultTtlInSeconds"]
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 3600:
+            raise findings.error("authorizerResultTtlInSeconds must be an integer 0-3600", at)
+        doc["authorizerResultTtlInSeconds"] = ttl
     if isinstance(scheme.get(EXT + "authtype"), str):
         doc["authType"] = scheme[EXT + "authtype"]
     return doc

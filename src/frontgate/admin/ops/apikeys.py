@@ -54,9 +54,15 @@ async def _check_stages(r: Reader, ctx: Ctx, stage_keys: list[str]) -> None:
             raise BadRequest(f"Invalid stage key specified: {sk}")
 
 
+def _check_description(key: dict[str, Any]) -> None:
+    if len(key.get("description") or "") > 125_000:  # AWS's bound; its recorded message
+        raise BadRequest("Invalid API Key description specified.")
+
+
 def new_key(inp: dict[str, Any]) -> Doc:
     if len(inp.get("name") or "") > 1024:
         raise BadRequest("Invalid API Key name, can be at most 1024 characters.")
+    _check_description(inp)
     value = inp.get("value") or ids.api_key_value()
     check_value(value)
     ts = now()
@@ -68,6 +74,8 @@ def new_key(inp: dict[str, Any]) -> Doc:
         "lastUpdatedDate": ts,
     }
     key.update(pick(inp, "name", "description", "customerId"))
+    if key.get("name") == "":
+        del key["name"]  # AWS leaves an empty name out (recorded: create-api-key-empty-name)
     key["stageKeys"] = [
         f"{s['restApiId']}/{s['stageName']}"
         for s in inp.get("stageKeys") or []
@@ -91,7 +99,8 @@ async def create_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetApiKey")
 async def get_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     key = await need(ctx.store, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
-    return view(unseal(ctx.settings.keyring, key), bool(inp.get("includeValue")))
+    # A single key is answered with its tags, ``{}`` when it has none (lists leave them out).
+    return {"tags": {}, **view(unseal(ctx.settings.keyring, key), bool(inp.get("includeValue")))}
 
 
 @operation("GetApiKeys")
@@ -110,10 +119,12 @@ async def update_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         key = await need(tx, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
         key = apply_patch(unseal(ctx.settings.keyring, key), inp.get("patchOperations"), _RULES)
+        _check_description(key)
+        key.setdefault("stageKeys", [])  # always listed, even empty (recorded)
         await _check_stages(tx, ctx, key.get("stageKeys") or [])
         key["lastUpdatedDate"] = now()
         await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.keyring, key))
-    return view(key, False)
+    return {"tags": {}, **view(key, False)}  # as AWS records UpdateApiKey
 
 
 @operation("DeleteApiKey")

@@ -80,7 +80,12 @@ async def create_authorizer(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             "identityValidationExpression",
         )
     )
-    doc["authorizerResultTtlInSeconds"] = inp.get("authorizerResultTtlInSeconds", 300)
+    # As AWS records it: ``authType`` filled in from the type when not given, and no TTL unless
+    # one was given (the data plane caches for 300 s when it is absent, as AWS does).
+    doc.setdefault(
+        "authType", "cognito_user_pools" if doc.get("type") == "COGNITO_USER_POOLS" else "custom"
+    )
+    doc.update(pick(inp, "authorizerResultTtlInSeconds"))
     check_authorizer(doc)
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)

@@ -27,8 +27,10 @@ async def need(r: Reader, ctx: Ctx, kind: str, parent: str, id: str, message: st
 
 
 async def need_in_api(r: Reader, ctx: Ctx, kind: str, api_id: str, id: str, message: str) -> Doc:
-    """``need`` for a document kept under a REST API: an unknown API is reported first."""
-    await get_api(r, ctx, api_id)
+    """``need`` for a document kept under a REST API. AWS looks such a document up by API and
+    id at once: with an unknown API the answer names the document (``Invalid Resource
+    identifier specified``), not the API; only collection operations (Create*, Get*s) and a few
+    recorded exceptions report the API."""
     return await need(r, ctx, kind, api_id, id, message)
 
 
@@ -54,8 +56,13 @@ async def get_stage(r: Reader, ctx: Ctx, api_id: str, stage_name: str) -> Doc:
 def page(items: list[Doc], inp: dict[str, Any]) -> dict[str, Any]:
     """One page of a collection: ``position`` is an opaque offset, ``limit`` 25 by default, 500
     at most (AWS's documented bounds)."""
-    limit = inp.get("limit") or 25
-    if limit < 1 or limit > 500:
+    limit = inp.get("limit")
+    if limit is None or limit == 0:
+        limit = 25
+    if limit < 0:
+        # AWS answers an empty page for a negative limit (its recorded answer to limit=-1).
+        return {"items": []}
+    if limit > 500:
         raise BadRequest("The limit must be between 1 and 500")
     try:
         start = int(inp.get("position") or 0)

@@ -48,13 +48,13 @@ async def create_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         resources = await tx.list(ctx.region, kinds.RESOURCE, api_id)
         if not any(r.get("resourceMethods") for r in resources):
             raise BadRequest("The REST API doesn't contain any methods")
-        extra = pick(
-            inp, "cacheClusterEnabled", "cacheClusterSize", "tracingEnabled", "canarySettings"
-        )
+        extra = pick(inp, "cacheClusterEnabled", "cacheClusterSize", "tracingEnabled")
         if extra.get("cacheClusterEnabled"):
             extra.setdefault("cacheClusterSize", "0.5")
             extra["cacheClusterStatus"] = "AVAILABLE"
         try:
+            if inp.get("canarySettings") is not None:
+                return await _canary_deployment(ctx, tx, inp)
             return await freeze(
                 tx,
                 ctx.region,
@@ -67,6 +67,36 @@ async def create_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             )
         except DefinitionError as exc:
             raise BadRequest(str(exc)) from None
+
+
+async def _canary_deployment(ctx: Ctx, tx: Any, inp: dict[str, Any]) -> Doc:
+    """A canary release: the stage keeps its deployment, the new one becomes its canary (AWS's
+    recorded messages and the canarySettings it fills in)."""
+    api_id, name = inp["restApiId"], inp.get("stageName")
+    prefix = "Invalid deployment content specified."
+    if not name:
+        shown = "null" if name is None else name
+        raise BadRequest(
+            f"{prefix}Non null and non empty stageName must be provided for canary deployment. "
+            f"Provided value is {shown}"
+        )
+    stage = await tx.get(ctx.region, kinds.STAGE, api_id, name)
+    if stage is None:
+        raise BadRequest(
+            f"{prefix}Stage {name} must already be created before making a canary release "
+            "deployment"
+        )
+    deployment = await freeze(tx, ctx.region, api_id, description=inp.get("description"))
+    canary = dict(inp["canarySettings"])
+    stage["canarySettings"] = {
+        "deploymentId": deployment["id"],
+        "percentTraffic": float(canary.pop("percentTraffic", 0.0)),
+        "useStageCache": bool(canary.pop("useStageCache", False)),
+        **canary,
+    }
+    stage["lastUpdatedDate"] = deployment["createdDate"]
+    await tx.put(ctx.region, kinds.STAGE, api_id, name, stage)
+    return deployment
 
 
 @operation("GetDeployment")

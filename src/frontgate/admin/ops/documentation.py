@@ -128,6 +128,7 @@ async def update_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> None:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
+        await get_api(tx, ctx, api_id)  # here AWS reports the unknown API (recorded)
         doc = await need_in_api(
             tx, ctx, kinds.DOCUMENTATION_PART, api_id, inp["documentationPartId"], _NOT_FOUND
         )
@@ -139,8 +140,8 @@ async def import_documentation_parts(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     try:
         spec = yaml.safe_load(bytes(inp["body"]).decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BadRequest(f"Invalid OpenAPI input: {exc}") from None
+    except (UnicodeDecodeError, yaml.YAMLError):
+        raise BadRequest("Unable to build importer with provided input.") from None  # recorded
     ext = (spec or {}).get("x-amazon-apigateway-documentation") if isinstance(spec, dict) else None
     if not isinstance(ext, dict):
         raise BadRequest("No x-amazon-apigateway-documentation extension found in the input")

@@ -16,6 +16,7 @@ from frontgate.control.restapis import load_api, save_api
 from frontgate.model.definition import ApiDefinition
 from frontgate.openapi import (
     OpenApiImportError,
+    OpenApiInputError,
     dump,
     export_openapi,
     import_openapi,
@@ -32,6 +33,8 @@ def _import(inp: dict[str, Any]) -> ApiDefinition:
             fail_on_warnings=bool(inp.get("failOnWarnings")),
             base_path=params.get("basepath", "ignore"),
         )
+    except OpenApiInputError:
+        raise BadRequest("Invalid OpenAPI input.") from None  # AWS's whole answer (recorded)
     except OpenApiImportError as exc:
         where = f"{exc.where}: " if exc.where else ""
         raise BadRequest(f"Errors found during import:\n\t{where}{exc.detail}") from None
@@ -80,7 +83,7 @@ async def put_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             raise BadRequest(f"Errors found during import:\n\t{where}{exc}") from None
         await save_api(tx, ctx.region, merged, replace=True)
     merged.warnings = merged.warnings or incoming.warnings
-    return _answer(merged)
+    return {"tags": {}, **_answer(merged)}  # as GetRestApi (recorded)
 
 
 @operation("GetExport")
@@ -110,7 +113,7 @@ async def get_export(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     )
     accept = (inp.get("accepts") or "application/json").lower()
     fmt: Literal["json", "yaml"] = "yaml" if "yaml" in accept else "json"
-    version = defn.rest_api.get("version") or "1.0.0"
+    version = doc["info"]["version"]  # the file is named after the exported version
     return {
         "body": dump(doc, fmt).encode(),
         # Recorded from AWS: the export comes as an attachment, typed octet-stream.

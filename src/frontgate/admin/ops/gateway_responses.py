@@ -9,7 +9,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.admin.ops.common import get_api, page, pick
+from frontgate.admin.ops.common import get_api, page
 from frontgate.admin.patch import PatchOp, apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.compile.checks import DefinitionError, check_gateway_response
@@ -84,10 +84,15 @@ def _check(doc: Doc) -> None:
 @operation("PutGatewayResponse")
 async def put_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
-    doc: Doc = {"responseType": inp["responseType"], "defaultResponse": False}
-    doc.update(pick(inp, "statusCode"))
+    kind = inp["responseType"]
+    doc: Doc = {"responseType": kind, "defaultResponse": False}
+    # What is not given takes the type's default, as AWS fills it in (recorded): the status
+    # code, and the JSON message template.
+    status = inp.get("statusCode") or DEFAULT_STATUS[kind]
+    if status is not None:
+        doc["statusCode"] = status
     doc["responseParameters"] = inp.get("responseParameters") or {}
-    doc["responseTemplates"] = inp.get("responseTemplates") or {}
+    doc["responseTemplates"] = inp.get("responseTemplates") or dict(_TEMPLATE)
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)
         _check(doc)
@@ -107,6 +112,8 @@ async def get_gateway_responses(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 
 def _no_add_status(doc: Doc, op: PatchOp) -> bool:
+    if not op.segments:
+        raise BadRequest("Invalid patch path null")  # AWS's answer to an op without a path
     if op.path == "/statusCode" and op.op != "replace":
         raise BadRequest(f"Invalid patch path {op.path}")
     if op.op in ("add", "replace") and op.segments[0] in (
@@ -126,8 +133,18 @@ async def update_gateway_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         stored = await _stored(tx, ctx, api_id)
         doc = dict(effective(kind, stored), defaultResponse=False)
-        doc = apply_patch(doc, inp.get("patchOperations"), _RULES, fallback=_no_add_status)
+        doc = apply_patch(
+            doc,
+            inp.get("patchOperations"),
+            _RULES,
+            fallback=_no_add_status,
+            short_path=True,
+            short_op=True,
+        )
         _check(doc)
+        # Unlike other maps, a gateway response always lists these two, empty or not.
+        doc.setdefault("responseParameters", {})
+        doc.setdefault("responseTemplates", {})
         await tx.put(ctx.region, kinds.GATEWAY_RESPONSE, api_id, kind, doc)
     return doc
 

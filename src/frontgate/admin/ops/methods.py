@@ -10,7 +10,7 @@ from typing import Any
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, Conflict, NotFound, UnknownOperation
 from frontgate.admin.ops.common import HTTP_METHODS, get_method, get_resource, pick
-from frontgate.admin.patch import Rule, apply_patch, as_bool, enum_of, rule
+from frontgate.admin.patch import Fallback, PatchOp, Rule, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.compile import checks
 from frontgate.control import kinds
@@ -18,8 +18,15 @@ from frontgate.control import kinds
 AUTH_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 _STATUS_NOT_FOUND = "Invalid Response status code specified"
 
+
+def _auth_type(value: str | None, path: str) -> str:
+    """AWS takes an authorization type in any case and stores it upper-cased."""
+    upper = (value or "").upper()
+    return enum_of(*AUTH_TYPES)(upper if upper in AUTH_TYPES else value, path)  # type: ignore[no-any-return]
+
+
 _METHOD_RULES = (
-    rule("/authorizationType", conv=enum_of(*AUTH_TYPES)),
+    rule("/authorizationType", conv=_auth_type),
     rule("/authorizerId", "replace", "remove"),
     rule("/apiKeyRequired", conv=as_bool),
     rule("/operationName", "replace", "remove"),
@@ -90,19 +97,21 @@ async def edit_resource(
 @operation("PutMethod")
 async def put_method(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
     verb = inp["httpMethod"]
-    if verb not in HTTP_METHODS:
-        raise BadRequest(
-            "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,"
-            "HEAD,ANY"
-        )
 
     def put(res: Doc) -> Doc:
+        # Checked once the resource is found: AWS reports an unknown API or resource first.
+        if verb not in HTTP_METHODS:
+            raise BadRequest(
+                "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,"
+                "OPTIONS,HEAD,ANY"
+            )
         methods = res.setdefault("resourceMethods", {})
         if verb in methods:
             raise Conflict("Method already exists for this resource")
         method = {
             "httpMethod": verb,
-            "authorizationType": inp["authorizationType"],
+            # AWS takes the type in any case and stores it upper-cased ("none" -> "NONE").
+            "authorizationType": inp["authorizationType"].upper(),
             "apiKeyRequired": bool(inp.get("apiKeyRequired")),
         }
         method.update(
@@ -133,7 +142,11 @@ async def update_method(ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
     def patch(res: Doc) -> Doc:
         verb = inp["httpMethod"]
         method = apply_patch(
-            res["resourceMethods"][verb], inp.get("patchOperations"), _METHOD_RULES
+            res["resourceMethods"][verb],
+            inp.get("patchOperations"),
+            _METHOD_RULES,
+            short_path=True,
+            short_op=True,
         )
         res["resourceMethods"][verb] = method
         return method
@@ -157,6 +170,7 @@ class StatusResponses:
     rules: tuple[Rule, ...]  # what an Update may patch
     # Checks a written response against its resource (res, input, response); raises ApiError.
     check: Callable[[Doc, dict[str, Any], Doc], None] | None = None
+    fallback: Fallback | None = None  # checks before the rules (AWS's own messages)
 
     def find(self, res: Doc, inp: dict[str, Any]) -> Doc:
         found = self.owner(res, inp).get(self.key, {}).get(inp["statusCode"])
@@ -182,7 +196,9 @@ class StatusResponses:
 
     async def update(self, ctx: Ctx, inp: dict[str, Any]) -> Doc | None:
         def patch(res: Doc) -> Doc:
-            resp = apply_patch(self.find(res, inp), inp.get("patchOperations"), self.rules)
+            resp = apply_patch(
+                self.find(res, inp), inp.get("patchOperations"), self.rules, fallback=self.fallback
+            )
             if self.check is not None:
                 self.check(res, inp, resp)
             self.owner(res, inp)[self.key][inp["statusCode"]] = resp
@@ -193,9 +209,25 @@ class StatusResponses:
     async def delete(self, ctx: Ctx, inp: dict[str, Any]) -> None:
         def delete(res: Doc) -> None:
             self.find(res, inp)
-            del self.owner(res, inp)[self.key][inp["statusCode"]]
+            owner = self.owner(res, inp)
+            del owner[self.key][inp["statusCode"]]
+            if not owner[self.key]:
+                del owner[self.key]  # AWS leaves the member out once the last one is gone
 
         await edit_resource(ctx, inp, delete)
+
+
+def _method_response_patch(resp: Doc, op: PatchOp) -> bool:
+    """UpdateMethodResponse's recorded answers for a path outside its maps and for a
+    replace/remove of an entry that is not there."""
+    where = op.segments[0] if op.segments else ""
+    if where not in ("responseParameters", "responseModels") or len(op.segments) != 2:
+        raise BadRequest(f"Invalid patch path {op.path}")
+    if op.op in ("replace", "remove") and op.segments[1] not in (resp.get(where) or {}):
+        if where == "responseParameters":
+            raise NotFound("Invalid parameter name specified")
+        raise NotFound("Content-Type specified was not found")
+    return False
 
 
 _RESPONSES = StatusResponses(
@@ -203,6 +235,7 @@ _RESPONSES = StatusResponses(
     lambda res, inp: get_method(res, inp["httpMethod"]),
     ("responseParameters", "responseModels"),
     _RESPONSE_RULES,
+    fallback=_method_response_patch,
 )
 put_method_response = operation("PutMethodResponse")(_RESPONSES.put)
 get_method_response = operation("GetMethodResponse")(_RESPONSES.get)

@@ -15,11 +15,11 @@ from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
 _NAME = re.compile(r"[a-zA-Z0-9]+")
-_RULES = (rule("/schema"), rule("/description", "replace", "remove"))
+_RULES = (rule("/description", "replace", "remove"), rule("/schema"))  # AWS lists them so
 
 
 async def _model(r: Any, ctx: Ctx, api_id: str, name: str) -> Doc:
-    await get_api(r, ctx, api_id)
+    # AWS names the model, not the API, when the API is unknown (recorded).
     doc: Doc | None = await r.get(ctx.region, kinds.MODEL, api_id, name)
     if doc is None:
         raise NotFound(f"Invalid model name specified: {name}")
@@ -44,12 +44,16 @@ async def create_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)
         if not _NAME.fullmatch(name):
-            raise BadRequest("Model name must be non-empty and alphanumeric")
+            raise BadRequest(
+                "Model name must be non-empty" if not name else "Model name must be alphanumeric"
+            )
         if await tx.get(ctx.region, kinds.MODEL, api_id, name) is not None:
             raise Conflict("Model name already exists for this REST API")
         _check_schema(inp.get("schema"))
         model = {"id": ids.short_id(), "name": name, "contentType": inp["contentType"]}
         model.update(pick(inp, "description", "schema"))
+        if model.get("description") == "":
+            del model["description"]  # AWS leaves an empty description out (recorded)
         await tx.put(ctx.region, kinds.MODEL, api_id, name, model)
     return model
 
@@ -71,6 +75,8 @@ async def update_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         model = await _model(tx, ctx, api_id, inp["modelName"])
         model = apply_patch(model, inp.get("patchOperations"), _RULES)
+        if model.get("description") == "":
+            del model["description"]  # AWS clears it rather than keep "" (recorded)
         _check_schema(model.get("schema"))
         await tx.put(ctx.region, kinds.MODEL, api_id, model["name"], model)
     return model

@@ -64,7 +64,6 @@ _RULES = (
     rule("/minimumCompressionSize", conv=_compression),
     rule("/disableExecuteApiEndpoint", conv=as_bool),
     rule("/binaryMediaTypes/{type}", "add", "replace", "remove", kind="element"),
-    rule("/endpointConfiguration/ipAddressType", conv=enum_of("ipv4", "dualstack")),
     rule(
         "/endpointConfiguration/vpcEndpointIds",
         "add",
@@ -79,10 +78,25 @@ _RULES = (
 def _rest_api_fallback(doc: Doc, op: PatchOp) -> bool:
     if op.segments == ("binaryMediaTypes",):
         raise BadRequest(f"Invalid patch path {op.path}")
-    if op.segments[:2] == ("endpointConfiguration", "types") and op.op == "replace":
+    # endpointConfiguration, with AWS's recorded messages.
+    if op.segments == ("endpointConfiguration", "ipAddressType"):
+        if op.op != "replace":
+            raise BadRequest("Invalid patch operation specified. Must be one of: [replace]")
+        if op.value not in ("ipv4", "dualstack"):
+            raise BadRequest("ipAddressType must be either ipv4 or dualstack.")
+        doc.setdefault("endpointConfiguration", {})["ipAddressType"] = op.value
+        return True
+    if op.segments[:2] == ("endpointConfiguration", "types"):
+        if op.op != "replace":  # an API keeps exactly one type
+            raise BadRequest("Invalid patch operation specified. Must be 'add'|'remove'|'replace'")
         if op.value not in ("EDGE", "REGIONAL", "PRIVATE"):
-            raise BadRequest(f"Invalid endpoint configuration type: {op.value}")
-        doc.setdefault("endpointConfiguration", {})["types"] = [op.value]
+            raise BadRequest(
+                "Invalid EndpointTypes specified. Valid options are REGIONAL,EDGE,PRIVATE"
+            )
+        conf = doc.setdefault("endpointConfiguration", {})
+        conf["types"] = [op.value]
+        if op.value == "PRIVATE":
+            conf["ipAddressType"] = "dualstack"  # the only kind a private API has (recorded)
         return True
     if op.segments[:2] == ("endpointConfiguration", "vpcEndpointIds") and len(op.segments) == 2:
         ids_ = doc.setdefault("endpointConfiguration", {}).setdefault("vpcEndpointIds", [])
@@ -101,13 +115,22 @@ def _check_policy(api: Doc) -> None:
 
 
 def validate_endpoint(conf: Doc | None) -> Doc:
+    """An endpoint configuration with AWS's defaults (EDGE; ipv4, dualstack for PRIVATE)."""
     conf = dict(conf or {})
-    types = conf.get("types") or ["EDGE"]
+    types = conf.get("types", ["EDGE"])
+    if not types:
+        raise BadRequest("REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.")
     if len(types) > 1:
         raise BadRequest("Cannot create an api with multiple Endpoint Types.")
     conf["types"] = types
-    conf.setdefault("ipAddressType", "ipv4")
+    conf.setdefault("ipAddressType", "dualstack" if types == ["PRIVATE"] else "ipv4")
+    _check_private(conf)
     return conf
+
+
+def _check_private(conf: Doc) -> None:
+    if conf.get("types") == ["PRIVATE"] and conf.get("ipAddressType") != "dualstack":
+        raise BadRequest("Only dualstack ipAddressType is supported for Private APIs.")
 
 
 def new_rest_api(inp: dict[str, Any]) -> Doc:
@@ -118,6 +141,8 @@ def new_rest_api(inp: dict[str, Any]) -> Doc:
         raise BadRequest(_COMPRESSION_ERROR)
     api: Doc = {"id": ids.rest_api_id(), "createdDate": now()}
     api.update(pick(inp, "name", "description", "version", "binaryMediaTypes", "policy"))
+    if api.get("binaryMediaTypes") == []:
+        del api["binaryMediaTypes"]  # AWS leaves an empty list out (recorded)
     _check_policy(api)
     api.update(pick(inp, "minimumCompressionSize"))
     api["apiKeySource"] = inp.get("apiKeySource") or "HEADER"
@@ -183,9 +208,15 @@ async def create_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     return api
 
 
+def with_tags(api: Doc) -> Doc:
+    """A single API as AWS answers Get/Update/PutRestApi: ``tags`` always there (``{}`` when
+    none); Create/Import and the GetRestApis items leave it out unless there are tags."""
+    return {"tags": {}, **api}
+
+
 @operation("GetRestApi")
 async def get_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    return await get_api(ctx.store, ctx, inp["restApiId"])
+    return with_tags(await get_api(ctx.store, ctx, inp["restApiId"]))
 
 
 @operation("GetRestApis")
@@ -197,12 +228,15 @@ async def get_rest_apis(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["restApiId"])
-        api = apply_patch(api, inp.get("patchOperations"), _RULES, fallback=_rest_api_fallback)
+        api = apply_patch(
+            api, inp.get("patchOperations"), _RULES, fallback=_rest_api_fallback, short_op=True
+        )
         if api.get("description") == "":
             raise BadRequest("Description cannot be an empty string")
+        _check_private(api.get("endpointConfiguration") or {})
         _check_policy(api)
         await tx.put(ctx.region, kinds.REST_API, "", api["id"], api)
-    return api
+    return with_tags(api)
 
 
 @operation("DeleteRestApi")

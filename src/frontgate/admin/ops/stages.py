@@ -61,13 +61,12 @@ _RULES = (
 def _stage_fallback(doc: Doc, op: PatchOp) -> bool:
     segs = op.segments
     head = segs[0] if segs else ""
-    if head in _TOP_LEVEL or (head == "canarySettings" and op.op != "remove"):
+    if head == "canarySettings" and op.op not in ("copy", "move"):
+        return _canary_patch(doc, op)
+    if head in _TOP_LEVEL or head == "canarySettings":
         if op.op == "copy":
             return _promote(doc, op)
         return False
-    if head == "canarySettings":
-        doc.pop("canarySettings", None)
-        return True
     if head == "accessLogSettings":
         access_log(doc, op)
         return True
@@ -90,6 +89,26 @@ def _stage_fallback(doc: Doc, op: PatchOp) -> bool:
     member, conv = found
     settings[key][member] = conv(op.value, op.path)
     return True
+
+
+def _canary_patch(doc: Doc, op: PatchOp) -> bool:
+    """``/canarySettings...`` paths, with AWS's recorded answers to the ones it refuses."""
+    segs = op.segments
+    if op.op == "remove":
+        if len(segs) == 1:
+            doc.pop("canarySettings", None)  # the canary goes
+            return True
+        if len(segs) == 3 and segs[1] == "stageVariableOverrides":
+            return False
+        raise BadRequest(
+            f"Cannot remove method setting {'/'.join(segs)} because there is no method setting "
+            "for this method "
+        )
+    if op.op == "add" and segs[1:] == ("deploymentId",):
+        raise BadRequest(f"Invalid add operation with path: {op.path}")
+    if not any(r.matches(segs) for r in _RULES):
+        raise BadRequest(f"Invalid method setting path: {op.path}. Must be one of: [{VALID_PATHS}]")
+    return False
 
 
 def _promote(doc: Doc, op: PatchOp) -> bool:
@@ -131,6 +150,7 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     check_stage_name(name)
     check_description(inp)
     async with ctx.tx() as tx:
+        await get_api(tx, ctx, api_id)  # a Create reports the unknown API first
         await need_in_api(
             tx,
             ctx,

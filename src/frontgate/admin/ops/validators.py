@@ -26,7 +26,9 @@ async def create_request_validator(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     if not inp.get("name"):
         raise BadRequest("Request Validator name cannot be blank")
     async with ctx.tx() as tx:
-        await get_api(tx, ctx, api_id)
+        if await tx.get(ctx.region, kinds.REST_API, "", api_id) is None:
+            # AWS's recorded answer here: 400, not the 404 of the other operations.
+            raise BadRequest("Invalid REST API identifier specified")
         doc = {
             "id": ids.short_id(),
             "name": inp["name"],

@@ -13,14 +13,20 @@ from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
-_NOT_FOUND = "Invalid VPC link identifier specified"
+_NOT_FOUND = "Invalid Vpc Link identifier specified"  # AWS's capitals (recorded)
 _RULES = (rule("/name"), rule("/description", "replace", "remove"))
 
 
 @operation("CreateVpcLink")
 async def create_vpc_link(ctx: Ctx, inp: dict[str, Any]) -> Doc:
+    if not inp.get("name"):
+        raise BadRequest("Name cannot be empty")
     if not inp["targetArns"]:
         raise BadRequest("VPC link target ARNs must be non-empty")
+    for arn in inp["targetArns"]:
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn" or not all(parts[1:3]) or not parts[5]:
+            raise BadRequest(f"Invalid ARN. ARN is not well formed {arn}")
     doc: Doc = {
         "id": ids.short_id(),
         "status": "AVAILABLE",
