@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from frontgate import safejson
 from frontgate.functions import code, errors, permissions, wire
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.invoker import FunctionInvoker
@@ -391,8 +392,9 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
     payload = bytes(inp.get("Payload") or b"")
     if payload.strip():
         try:
-            json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
+            # Only checked here (the function parses it): any depth Python can parse.
+            safejson.loads(payload, max_depth=1000)
+        except ValueError as exc:
             raise errors.InvalidRequestContent(
                 f"Could not parse request body into json: Could not parse payload into json: {exc}"
             ) from None

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 import botocore.loaders
 
+from frontgate import safejson
 from frontgate.functions.errors import InvalidRequestContent, Validation
 
 Shape = dict[str, Any]
@@ -211,8 +212,8 @@ def parse_input(
             json_members[name] = member
     if json_members and body.strip():
         try:
-            doc = json.loads(body)
-        except ValueError:
+            doc = safejson.loads(body)
+        except ValueError:  # also NaN/Infinity, 1e309 and nesting too deep
             raise InvalidRequestContent("Could not parse request body into json") from None
         if not isinstance(doc, dict):
             raise InvalidRequestContent("Could not parse request body into json")

@@ -114,7 +114,7 @@ class IamApi:
                 self.request.body,
             )
         except sigv4.SigV4Error as exc:
-            raise QueryError(403, exc.error_type.replace("Exception", ""), exc.message) from None
+            raise wire.auth_error(exc.error_type, exc.message) from None
         ident = entry.identity
         return ident.account, ident.arn, ident.user_name
 

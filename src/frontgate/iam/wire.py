@@ -31,6 +31,31 @@ def no_such_entity(message: str) -> QueryError:
     return QueryError(404, "NoSuchEntity", message)
 
 
+# A refused signature as the query-protocol services (IAM, STS) name it; the REST services'
+# error type (admin.auth, iam.sigv4) -> (status, code, message or None to keep the one given).
+_AUTH_ERRORS: dict[str, tuple[int, str, str | None]] = {
+    "MissingAuthenticationTokenException": (
+        403,
+        "MissingAuthenticationToken",
+        "Request is missing Authentication Token",
+    ),
+    "IncompleteSignatureException": (400, "IncompleteSignature", None),
+    "UnrecognizedClientException": (
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    ),
+    "InvalidSignatureException": (403, "SignatureDoesNotMatch", None),
+}
+
+
+def auth_error(error_type: str, message: str) -> QueryError:
+    status, code, text = _AUTH_ERRORS.get(
+        error_type, (403, error_type.removesuffix("Exception"), None)
+    )
+    return QueryError(status, code, text or message)
+
+
 @functools.cache
 def _model(service: str) -> Any:
     # Loaded on the first IAM call only: the models are large.

@@ -83,15 +83,20 @@ def _metrics_handler(pipeline: Pipeline) -> AdminHandler:
 def _iam_mount(store: ConfigStore, settings: Settings, on_change: Callable[[], None]) -> Mount:
     """IAM and STS (query protocol: ``POST /`` with ``Action=…``) for AWS_IAM's managed keys."""
     from frontgate.admin import auth
+    from frontgate.admin.errors import Forbidden
     from frontgate.admin.settings import AdminSettings
     from frontgate.iam.api import IamApi, is_query_request
     from frontgate.iam.identities import config_index
+    from frontgate.iam.wire import auth_error
 
     admin = AdminSettings(admin_keys=dict(settings.admin_access_keys))
     static = config_index(settings.iam_users, settings.account_id)
 
     def verify(request: Request) -> None:
-        auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
+        try:
+            auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
+        except Forbidden as exc:  # the query protocol names these errors its own way
+            raise auth_error(exc.code, exc.message or "") from None
 
     api = IamApi(store, settings.account_id, verify, on_change, lambda: static)
     return is_query_request, api.handle

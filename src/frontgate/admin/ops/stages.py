@@ -23,7 +23,7 @@ from frontgate.admin.ops.stage_settings import (
     access_log,
     setting_key,
 )
-from frontgate.admin.patch import PatchOp, apply_patch, as_bool, as_float, enum_of, rule
+from frontgate.admin.patch import PatchOp, apply_patch, as_bool, as_float, enum_of, in_range, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 from frontgate.control.restapis import new_stage
@@ -41,6 +41,7 @@ _TOP_LEVEL = {
     "webAclArn",
 }
 
+_PERCENT = in_range(as_float, 0, 100)
 _RULES = (
     rule("/deploymentId"),
     rule("/description", "replace", "remove"),
@@ -51,7 +52,7 @@ _RULES = (
     rule("/webAclArn", "replace", "remove"),
     rule("/tracingEnabled", conv=as_bool),
     rule("/variables/{variable_name}", "add", "replace", "remove", kind="entry"),
-    rule("/canarySettings/percentTraffic", conv=as_float),
+    rule("/canarySettings/percentTraffic", conv=_PERCENT),
     rule("/canarySettings/deploymentId"),
     rule("/canarySettings/useStageCache", conv=as_bool),
     rule("/canarySettings/stageVariableOverrides/{name}", "add", "replace", "remove", kind="entry"),
@@ -117,6 +118,8 @@ def _promote(doc: Doc, op: PatchOp) -> bool:
 def _canary(canary: Doc | None, deployment_id: str) -> Doc | None:
     if not canary:
         return None
+    if canary.get("percentTraffic") is not None:
+        _PERCENT(repr(canary["percentTraffic"]), "canarySettings/percentTraffic")
     return {"deploymentId": deployment_id, "percentTraffic": 0.0, "useStageCache": False, **canary}
 
 
