@@ -1,0 +1,94 @@
+"""A node whose PostgreSQL store becomes unreachable keeps serving what it has and says so once:
+one line when snapshot rebuilds start failing (with the reason, no traceback), one when they
+recover, not a line per poll. The outage is real: the node reaches PostgreSQL through a TCP relay
+that the test cuts and restores."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.support.gateway import Gateway
+from tests.support.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.postgres
+
+
+async def _admin_sql(dsn: str, sql: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def database(postgres_dsn: str) -> Iterator[str]:
+    name = f"frontgate_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_sql(postgres_dsn, f'CREATE DATABASE "{name}"'))
+    try:
+        yield name
+    finally:
+        asyncio.run(_admin_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class LoggedGateway(Gateway):
+    """A gateway whose output is read as it comes (a flood cannot fill the pipe and stall it)."""
+
+    def start(self, timeout: float = 20.0) -> LoggedGateway:
+        super().start(timeout)
+        assert self.proc is not None and self.proc.stdout is not None
+        out = self.proc.stdout
+        self._reader = threading.Thread(target=lambda: self.lines.extend(out), daemon=True)
+        self._reader.start()
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout)
+        self._reader.join(5)
+        return code
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+
+def test_rebuild_failures_are_logged_once_and_recovery_too(
+    tmp_path: Path, postgres_dsn: str, database: str
+) -> None:
+    host, port = postgres_dsn.split("@", 1)[1].split("/", 1)[0].split(":")
+    proxy = TcpProxy((host, int(port))).open()
+    user = postgres_dsn.split("//", 1)[1].split("@", 1)[0]
+    dsn = f"postgresql://{user}@127.0.0.1:{proxy.port}/{database}"
+    gw = LoggedGateway(tmp_path, "--state", dsn, "--demo")
+    try:
+        gw.start(60)
+        assert gw.request("GET", "/dev/hello")[0] == 200
+        proxy.close()  # PostgreSQL is gone for this node
+        time.sleep(4)  # 16 reload polls at 250 ms
+        # The snapshot it has keeps serving.
+        assert gw.request("GET", "/dev/hello")[0] == 200
+        assert gw.count("snapshot rebuild failed") == 1
+        failed = next(line for line in gw.lines if "snapshot rebuild failed" in line)
+        assert "generation" in failed and "(" in failed  # the reason is named
+        proxy.open()  # same port: the store is back
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and gw.count("snapshot rebuild recovered") == 0:
+            time.sleep(0.1)
+        assert gw.count("snapshot rebuild recovered") == 1
+        time.sleep(1)
+        assert gw.count("snapshot rebuild failed") == 1
+    finally:
+        gw.stop()
+        proxy.close()
+    assert gw.count("Traceback") == 0, "".join(gw.lines)
