@@ -6,15 +6,13 @@ that the test cuts and restores."""
 from __future__ import annotations
 
 import asyncio
-import signal
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.support.gateway import Gateway
+from tests.support.logged import LoggedGateway
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
@@ -38,29 +36,6 @@ def database(postgres_dsn: str) -> Iterator[str]:
         yield name
     finally:
         asyncio.run(_admin_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-class LoggedGateway(Gateway):
-    """A gateway whose output is read as it comes (a flood cannot fill the pipe and stall it)."""
-
-    def start(self, timeout: float = 20.0) -> LoggedGateway:
-        super().start(timeout)
-        assert self.proc is not None and self.proc.stdout is not None
-        out = self.proc.stdout
-        self._reader = threading.Thread(target=lambda: self.lines.extend(out), daemon=True)
-        self._reader.start()
-        return self
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(timeout)
-        self._reader.join(5)
-        return code
-
-    def count(self, text: str) -> int:
-        return sum(text in line for line in list(self.lines))
 
 
 def test_rebuild_failures_are_logged_once_and_recovery_too(
