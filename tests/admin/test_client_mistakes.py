@@ -392,6 +392,10 @@ def test_iam_calls_with_bad_or_missing_credentials(gw: LoggedGateway) -> None:
     for creds, extra, code in cases:
         out = aws(gw, "iam", "list-users", *extra, **creds)
         assert out.returncode != 0 and f"({code})" in out.stderr, out.stderr
+    out = aws(gw, "sts", "get-caller-identity", "--no-sign-request")
+    assert "(MissingAuthenticationToken)" in out.stderr, out.stderr
+    out = aws(gw, "sts", "get-caller-identity", key="AKIDUNKNOWN")
+    assert "(InvalidClientTokenId)" in out.stderr, out.stderr
     with pytest.raises(ClientError) as exc:
         client(gw, "iam", secret="wrong").list_users()
     status, code, _ = error(exc)

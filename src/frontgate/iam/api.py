@@ -95,8 +95,10 @@ class IamApi:
         """(account, arn, user id) of the key that signed this STS request."""
         assert self.request is not None
         headers = {k.lower(): v for k, v in self.request.headers}
+        if not headers.get("authorization"):
+            raise wire.auth_error("MissingAuthenticationTokenException", "")
         try:
-            signed = sigv4.parse_header(headers.get("authorization", ""), headers.get)
+            signed = sigv4.parse_header(headers["authorization"], headers.get)
             sigv4.check_time(signed, time.time())
             index = await load_iam(self.store, self.account)
             entry = index.key(signed.key_id) or (
