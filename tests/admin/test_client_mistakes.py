@@ -379,6 +379,28 @@ def test_zip_with_a_file_and_a_directory_of_the_same_name(gw: LoggedGateway, lam
     assert lam.invoke(FunctionName="clash2")["Payload"].read() == b"1"
 
 
+def test_lambda_values_the_function_cannot_run_with(gw: LoggedGateway, lam: Any) -> None:
+    code = {"ZipFile": make_zip({"app.py": "def h(e, c):\n    return 1\n"})}
+    with pytest.raises(ClientError) as exc:
+        lam.create_function(FunctionName="envkey", Runtime="python3.11", Role=ROLE,
+                            Handler="app.h", Code=code,
+                            Environment={"Variables": {"BAD\nNAME": "x"}})  # fmt: skip
+    status, kind, message = error(exc)
+    assert (status, kind) == (400, "ValidationException")
+    assert "Map keys must satisfy constraint" in message and "BAD" not in message
+    lam.create_function(FunctionName="reserved", Runtime="python3.11", Role=ROLE,
+                        Handler="app.h", Code=code)  # fmt: skip
+    with pytest.raises(ClientError) as exc:
+        lam.put_function_concurrency(FunctionName="reserved", ReservedConcurrentExecutions=10**6)
+    assert error(exc)[:2] == (400, "InvalidParameterValueException")
+    assert "ReservedConcurrentExecutions" not in lam.get_function(FunctionName="reserved")
+    status, headers, _ = signed(
+        gw, "PUT", "/2015-03-31/functions/reserved/configuration", b'{"Timeout": 9999999999999}',
+        "lambda",
+    )  # fmt: skip
+    assert (status, headers["x-amzn-errortype"]) == (400, "InvalidRequestContentException")
+
+
 # --- IAM query API --------------------------------------------------------------------------
 
 

@@ -367,7 +367,15 @@ async def get_policy(api: LambdaApi, call: _Call) -> dict[str, Any]:
 @op("PutFunctionConcurrency")
 async def put_concurrency(api: LambdaApi, call: _Call) -> dict[str, Any]:
     region, doc = await api._get(call)
-    doc["_reserved"] = int(call.inp["ReservedConcurrentExecutions"])
+    reserved = int(call.inp["ReservedConcurrentExecutions"])
+    # The pool runs up to this many workers at once: no more than the gateway's own limit
+    # (AWS likewise refuses a reservation beyond what the account can spare).
+    if reserved > api.invoker.concurrency:
+        raise errors.InvalidParameterValue(
+            f"Specified ReservedConcurrentExecutions for function exceeds the gateway's "
+            f"function concurrency limit of [{api.invoker.concurrency}] (function_concurrency)."
+        )
+    doc["_reserved"] = reserved
     await api._put(region, doc)
     return {"ReservedConcurrentExecutions": doc["_reserved"]}
 

@@ -109,6 +109,14 @@ class _Checker:
         if kind == "map":
             if not isinstance(value, dict):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
+            pattern = shapes()[shape["key"]["shape"]].get("pattern")
+            if pattern is not None and not all(re.fullmatch(pattern, str(k)) for k in value):
+                # Environment variable names: a newline or "=" in one would break the process
+                # environment. The keys are not echoed (the model marks them sensitive).
+                self.errors.append(
+                    f"Value at '{where}' failed to satisfy constraint: Map keys must satisfy "
+                    f"constraint: [Member must satisfy regular expression pattern: {pattern}]"
+                )
             return {str(k): self.value(v, shape["value"]["shape"], where) for k, v in value.items()}
         if kind == "blob":
             if isinstance(value, bytes):
@@ -146,7 +154,8 @@ class _Checker:
                 )
             return value
         if kind in ("integer", "long"):
-            if isinstance(value, bool) or not isinstance(value, int):
+            bits = 31 if kind == "integer" else 63  # Java's int and long
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**bits:
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
             if "min" in shape and value < shape["min"]:
                 self._fail(
