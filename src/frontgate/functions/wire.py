@@ -86,6 +86,21 @@ def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    """A model pattern, when Python's ``re`` reads it as Java does (tag keys and values use
+    ``\\p{L}``, which it does not: those are left to the operation)."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _key_pattern(shape_name: str) -> re.Pattern[str] | None:
+    pattern = shapes()[shape_name].get("pattern")
+    return _compiled(pattern) if pattern is not None else None
+
+
 class _Checker:
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -109,13 +124,14 @@ class _Checker:
         if kind == "map":
             if not isinstance(value, dict):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
-            pattern = shapes()[shape["key"]["shape"]].get("pattern")
-            if pattern is not None and not all(re.fullmatch(pattern, str(k)) for k in value):
+            pattern = _key_pattern(shape["key"]["shape"])
+            if pattern is not None and not all(pattern.fullmatch(str(k)) for k in value):
                 # Environment variable names: a newline or "=" in one would break the process
                 # environment. The keys are not echoed (the model marks them sensitive).
                 self.errors.append(
                     f"Value at '{where}' failed to satisfy constraint: Map keys must satisfy "
-                    f"constraint: [Member must satisfy regular expression pattern: {pattern}]"
+                    "constraint: [Member must satisfy regular expression pattern: "
+                    f"{pattern.pattern}]"
                 )
             return {str(k): self.value(v, shape["value"]["shape"], where) for k, v in value.items()}
         if kind == "blob":
@@ -132,7 +148,8 @@ class _Checker:
         if kind == "string":
             if not isinstance(value, str):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
-            if "pattern" in shape and not re.fullmatch(shape["pattern"], value):
+            pattern = _compiled(shape["pattern"]) if "pattern" in shape else None
+            if pattern is not None and not pattern.fullmatch(value):
                 self._fail(
                     value,
                     where,
