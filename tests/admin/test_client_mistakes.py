@@ -388,7 +388,7 @@ def test_lambda_values_the_function_cannot_run_with(gw: LoggedGateway, lam: Any)
     status, kind, message = error(exc)
     assert (status, kind) == (400, "ValidationException")
     assert "Map keys must satisfy constraint" in message and "BAD" not in message
-    # Tags: the model's patterns for them are Java regular expressions (\\p{L}...).
+    # Tags: the model's patterns for them are Java regular expressions (\p{L}...).
     lam.create_function(FunctionName="reserved", Runtime="python3.11", Role=ROLE,
                         Handler="app.h", Code=code, Tags={"team": "edge"})  # fmt: skip
     with pytest.raises(ClientError) as exc:
