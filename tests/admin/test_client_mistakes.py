@@ -423,6 +423,18 @@ def test_iam_calls_with_bad_or_missing_credentials(gw: LoggedGateway) -> None:
         client(gw, "iam", secret="wrong").list_users()
     status, code, _ = error(exc)
     assert (status, code) == (403, "SignatureDoesNotMatch")
+    iam = client(gw, "iam")
+    for call in [
+        lambda: iam.create_user(UserName="two\nlines"),
+        lambda: iam.create_user(UserName="x" * 65),
+        lambda: iam.list_users(MaxItems=100_000),
+    ]:
+        with pytest.raises(ClientError) as exc:
+            call()
+        status, code, message = error(exc)
+        assert (status, code) == (400, "ValidationError")
+        assert message.startswith("1 validation error detected: Value ")
+    assert all(u["UserName"] != "two\nlines" for u in iam.list_users()["Users"])
     with pytest.raises(ClientError) as exc:
         client(gw, "iam", key="AKIDUNKNOWN").create_user(UserName="nobody")
     assert error(exc) == (

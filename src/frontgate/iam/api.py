@@ -71,6 +71,7 @@ class IamApi:
             if service == "iam":
                 self.verify_admin(request)
             self.request = request
+            wire.validate(service, action, params)
             result = await handler(self, params)
             if service == "iam" and self.on_change is not None:
                 self.on_change()  # the data plane's key index follows the store
