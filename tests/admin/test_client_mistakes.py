@@ -342,6 +342,26 @@ def test_control_characters_in_names(apigw: Any) -> None:
     assert apigw.get_rest_api(restApiId=api)["name"] == "plain"
 
 
+def test_stage_variables_outside_what_aws_allows(apigw: Any) -> None:
+    api = apigw.create_rest_api(name="variables")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    with pytest.raises(ClientError) as exc:
+        apigw.create_deployment(restApiId=api, stageName="dev", variables={"bad name": "x"})
+    assert error(exc)[:2] == (400, "BadRequestException")
+    apigw.create_deployment(restApiId=api, stageName="dev", variables={"host": "example.com"})
+    for value in ["a\r\nInjected: yes", "two words", "x" * 513]:
+        with pytest.raises(ClientError) as exc:
+            apigw.update_stage(
+                restApiId=api,
+                stageName="dev",
+                patchOperations=[{"op": "replace", "path": "/variables/host", "value": value}],
+            )
+        assert error(exc)[:2] == (400, "BadRequestException"), value
+    assert apigw.get_stage(restApiId=api, stageName="dev")["variables"] == {"host": "example.com"}
+
+
 # --- Lambda code ----------------------------------------------------------------------------
 
 

@@ -25,3 +25,24 @@ def check_names(inp: dict[str, Any]) -> None:
     for name in names:
         if isinstance(name, str) and _CONTROL.search(name):
             raise BadRequest(f"Invalid name specified: {name!r} contains a control character")
+
+
+# Stage variables as AWS documents them ("Variable names can have alphanumeric and underscore
+# characters, and the values must match [A-Za-z0-9-._~:/?#&=,]+"); they are substituted into
+# URLs and mapped into headers, where anything else (a space, CR/LF) breaks the request.
+_VARIABLE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+_VARIABLE_VALUE = re.compile(r"[A-Za-z0-9\-._~:/?#&=,]{1,512}")
+
+
+def check_variables(variables: dict[str, Any] | None) -> None:
+    for name, value in (variables or {}).items():
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise BadRequest(
+                f"Invalid stage variable name specified: {name!r}. Variable names can have "
+                "alphanumeric and underscore characters (at most 64)"
+            )
+        if not isinstance(value, str) or not _VARIABLE_VALUE.fullmatch(value):
+            raise BadRequest(
+                f"Invalid stage variable value specified for {name}: {value!r}. Values must "
+                "match [A-Za-z0-9-._~:/?#&=,]+ (at most 512 characters)"
+            )
