@@ -310,6 +310,26 @@ def test_bad_booleans(apigw: Any) -> None:
         assert error(exc)[:2] == (400, "BadRequestException"), path
 
 
+def test_openapi_boolean_that_is_not_a_boolean(apigw: Any) -> None:
+    doc = """openapi: 3.0.1
+info: {title: tls, version: "1"}
+paths:
+  /x:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: https://example.com/
+        tlsConfig: {insecureSkipVerification: maybe}
+"""
+    with pytest.raises(ClientError) as exc:
+        apigw.import_rest_api(body=doc.encode())
+    status, code, message = error(exc)
+    assert (status, code) == (400, "BadRequestException")
+    assert "insecureSkipVerification must be true or false" in message
+
+
 def test_import_api_keys_refuses_empty_keys_and_bad_booleans(apigw: Any) -> None:
     before = len(apigw.get_api_keys(limit=500)["items"])
     good = "c" * 30
