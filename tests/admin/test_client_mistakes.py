@@ -27,6 +27,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from tests.support.logged import LoggedGateway
+from tests.support.upstream import Upstream
 
 KEY, SECRET = "AKIDMISTAKES", "mistakes-secret"
 ROLE = "arn:aws:iam::000000000000:role/x"
@@ -530,3 +531,28 @@ def test_crlf_in_a_mapped_header_and_deep_bodies(gw: LoggedGateway, apigw: Any) 
         assert (status, json.loads(body)) == (400, {"message": "Invalid request body"})
     time.sleep(0.3)
     assert len(gw.lines) - logged <= 1  # no line per request (at most one)
+
+
+def test_request_body_nested_too_deep_for_a_mapping(gw: LoggedGateway, apigw: Any) -> None:
+    with Upstream() as upstream:
+        api = apigw.create_rest_api(name="deep-mapping")["id"]
+        root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+        apigw.put_method(restApiId=api, resourceId=root, httpMethod="POST",
+                         authorizationType="NONE")  # fmt: skip
+        apigw.put_integration(
+            restApiId=api, resourceId=root, httpMethod="POST", type="HTTP_PROXY",
+            integrationHttpMethod="POST", uri=f"http://127.0.0.1:{upstream.port}/echo",
+            requestParameters={"integration.request.header.X-A": "method.request.body.a"},
+        )  # fmt: skip
+        apigw.create_deployment(restApiId=api, stageName="dev")
+        deadline = time.monotonic() + 10
+        while gw.request("POST", "/dev/", body=b'{"a":"x"}', api_id=api)[0] == 403:
+            assert time.monotonic() < deadline, "stage not deployed"
+            time.sleep(0.05)
+        deep = b'{"a":' * DEEP + b"1" + b"}" * DEEP
+        status, _, body = gw.request(
+            "POST", "/dev/", body=deep, api_id=api, headers={"Content-Type": "application/json"}
+        )
+        # The body cannot be read as JSON: the mapping has no value, as for a non-JSON body.
+        assert status == 200
+        assert "x-a" not in {k.lower() for k, _ in json.loads(body)["headers"]}
