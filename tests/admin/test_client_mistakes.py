@@ -224,6 +224,7 @@ def test_non_finite_and_out_of_range_numbers(gw: LoggedGateway, apigw: Any) -> N
         ("/throttle/burstLimit", "-5"),
         ("/throttle/burstLimit", "99999999999"),
         ("/throttle/burstLimit", "1_000"),
+        ("/throttle/burstLimit", "9" * 5000),
         ("/quota/limit", "-1"),
     ]:
         with pytest.raises(ClientError) as exc:

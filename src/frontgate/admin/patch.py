@@ -23,7 +23,7 @@ Doc = dict[str, Any]
 Convert = Callable[[str | None, str], Any]  # (value, path) -> stored value
 
 JAVA_INT_MIN, JAVA_INT_MAX = -(2**31), 2**31 - 1
-_INT = re.compile(r"[+-]?[0-9]+")
+_INT = re.compile(r"[+-]?[0-9]{1,19}")  # longer: out of range (and int() would refuse it)
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 OPS = ("add", "remove", "move", "test", "replace", "copy")  # in AWS's message order
 
