@@ -8,6 +8,7 @@ boto3 and raw signed HTTP; its log is read as it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import io
 import json
@@ -28,6 +29,9 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from tests.support.logged import LoggedGateway
 from tests.support.upstream import Upstream
+
+from frontgate.control import kinds
+from frontgate.state.sqlite import SqliteStore
 
 KEY, SECRET = "AKIDMISTAKES", "mistakes-secret"
 ROLE = "arn:aws:iam::000000000000:role/x"
@@ -330,6 +334,42 @@ paths:
     status, code, message = error(exc)
     assert (status, code) == (400, "BadRequestException")
     assert "insecureSkipVerification must be true or false" in message
+
+
+def test_test_invoke_on_a_stored_method_that_cannot_be_compiled(
+    gw: LoggedGateway, apigw: Any
+) -> None:
+    """A definition stored by an older version, before its mapping was validated at write time:
+    TestInvokeMethod names the problem (400) instead of failing with a 500."""
+    api = apigw.create_rest_api(name="old")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+
+    async def store_bad_mapping() -> None:
+        store = SqliteStore(Path(gw.data_dir) / "frontgate.db")
+        await store.open()
+        try:
+            async with store.transaction() as tx:
+                res = await tx.get("us-east-1", kinds.RESOURCE, api, root)
+                assert res is not None
+                integ = res["resourceMethods"]["GET"]["methodIntegration"]
+                integ["integrationResponses"] = {
+                    "200": {
+                        "statusCode": "200",
+                        "responseParameters": {"method.response.header.X": "*"},
+                    }
+                }
+                await tx.put("us-east-1", kinds.RESOURCE, api, root, res)
+        finally:
+            await store.close()
+
+    asyncio.run(store_bad_mapping())
+    with pytest.raises(ClientError) as exc:
+        apigw.test_invoke_method(restApiId=api, resourceId=root, httpMethod="GET")
+    status, code, message = error(exc)
+    assert (status, code) == (400, "BadRequestException")
+    assert "Invalid mapping expression specified" in message
 
 
 def test_import_api_keys_refuses_empty_keys_and_bad_booleans(apigw: Any) -> None:
