@@ -11,6 +11,7 @@ from frontgate import ids
 from frontgate.admin import auth, ops
 from frontgate.admin.context import Ctx
 from frontgate.admin.errors import ApiError, InternalFailure, UnknownOperation
+from frontgate.admin.names import check_names
 from frontgate.admin.registry import HANDLERS
 from frontgate.admin.settings import AdminSettings
 from frontgate.admin.wire import Router, parse_input, serialize_output
@@ -67,6 +68,7 @@ class AdminApp:
         region = auth.region_of(headers, self.settings.default_region)
         route, labels = found
         inp = parse_input(route, labels, query, headers, request.body)
+        check_names(inp)
         ctx = Ctx(self.store, self.settings, region, request)
         out = await HANDLERS[route.name](ctx, inp)
         if _writes(route.name, route.method) and self.settings.on_change is not None:

@@ -11,6 +11,8 @@ AWS's wording (note the double space in "Invalid patch path  '...'").
 from __future__ import annotations
 
 import copy
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,28 +22,68 @@ from frontgate.admin.errors import BadRequest
 Doc = dict[str, Any]
 Convert = Callable[[str | None, str], Any]  # (value, path) -> stored value
 
+JAVA_INT_MIN, JAVA_INT_MAX = -(2**31), 2**31 - 1
+_INT = re.compile(r"[+-]?[0-9]{1,19}")  # longer: out of range (and int() would refuse it)
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+OPS = ("add", "remove", "move", "test", "replace", "copy")  # in AWS's message order
+
 
 def as_str(value: str | None, path: str) -> Any:
     return value
 
 
 def as_bool(value: str | None, path: str) -> Any:
-    # Java's Boolean.parseBoolean, which AWS's deserialiser uses: anything but "true" is false.
-    return (value or "").strip().lower() == "true"
+    # An absent value reads as false (Java's Boolean.parseBoolean(null)); any other text than
+    # "true" or "false" is refused rather than silently read as false.
+    if value is None:
+        return False
+    low = value.strip().lower()
+    if low not in ("true", "false"):
+        raise BadRequest(
+            f"Invalid value '{value}' specified for {path}. Must be one of: [true, false]"
+        )
+    return low == "true"
 
 
 def as_int(value: str | None, path: str) -> Any:
-    try:
-        return int(value or "")
-    except ValueError:
-        raise BadRequest(f"Invalid value '{value}' specified for {path}") from None
+    """A Java ``int``: decimal digits only, within -2^31..2^31-1."""
+    text = (value or "").strip()
+    if not _INT.fullmatch(text) or not JAVA_INT_MIN <= int(text) <= JAVA_INT_MAX:
+        raise BadRequest(f"Invalid value '{value}' specified for {path}")
+    return int(text)
 
 
 def as_float(value: str | None, path: str) -> Any:
-    try:
-        return float(value or "")
-    except ValueError:
-        raise BadRequest(f"Invalid value '{value}' specified for {path}") from None
+    """A finite Java ``double`` written as a decimal number (no ``inf``, ``nan`` or ``1_0``)."""
+    text = (value or "").strip()
+    number = float(text) if _FLOAT.fullmatch(text) else math.inf
+    if not math.isfinite(number):
+        raise BadRequest(f"Invalid value '{value}' specified for {path}")
+    return number
+
+
+def in_range(conv: Convert, low: float, high: float) -> Convert:
+    """``conv`` whose result must lie in ``[low, high]`` (AWS's bounds for the member)."""
+
+    def checked(value: str | None, path: str) -> Any:
+        number = conv(value, path)
+        if not low <= number <= high:
+            raise BadRequest(
+                f"Invalid value '{value}' specified for {path}. Must be between "
+                f"{_num(low)} and {_num(high)}"
+            )
+        return number
+
+    return checked
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+# Throttle and quota numbers: non-negative, and a rate no larger than the largest burst.
+COUNT = in_range(as_int, 0, JAVA_INT_MAX)
+RATE = in_range(as_float, 0, JAVA_INT_MAX)
 
 
 def enum_of(*allowed: str) -> Convert:
@@ -115,10 +157,17 @@ Fallback = Callable[[Doc, PatchOp], bool]
 
 
 def parse_ops(raw: Sequence[dict[str, Any]] | None) -> list[PatchOp]:
+    """The operations, checked for what every path needs: an ``op`` and a ``path``."""
     out = []
     for item in raw or []:
-        path = item.get("path") or ""
-        out.append(PatchOp(item["op"], path, item.get("value"), item.get("from"), split_path(path)))
+        op, path = item.get("op"), item.get("path")
+        if op is None:
+            raise BadRequest(
+                f"Invalid patch operation specified. Must be one of: [{', '.join(OPS)}]"
+            )
+        if not path:
+            raise BadRequest(f"Invalid patch path {'null' if path is None else path}")
+        out.append(PatchOp(op, path, item.get("value"), item.get("from"), split_path(path)))
     return out
 
 

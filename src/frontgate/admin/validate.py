@@ -4,6 +4,7 @@ enums, patterns)."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -55,6 +56,11 @@ _ENUM_MESSAGE_ORDER: dict[str, list[str]] = {
         "REQUEST_HEADER",
     ],
 }
+
+# Java's ranges for the model's integer types (Coral refuses anything outside them).
+_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_JAVA_PRIMITIVE = {"integer": "int", "long": "long"}
+_DIGITS = re.compile(r"[+-]?[0-9]{1,20}")
 
 # Python JSON type -> the Java class name Coral's deserialiser reports.
 _JAVA_NAMES = {bool: "Boolean", int: "Integer", float: "Double", str: "String", list: "ArrayList"}
@@ -150,10 +156,18 @@ class Checker:
         if kind in ("integer", "long"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _type_error(value, kind)
+            low, high = _INT_RANGES[kind]
+            if not low <= value <= high:
+                raise Serialization(
+                    f"Numeric value ({value}) out of range of {_JAVA_PRIMITIVE[kind]} "
+                    f"({low} - {high})"
+                )
             return value
         if kind in ("double", "float"):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise _type_error(value, kind)
+            if (isinstance(value, int) and abs(value) > 2**1023) or not math.isfinite(value):
+                raise Serialization(f"Numeric value ({value}) out of range of double")
             return float(value)
         return value  # timestamps and blobs are never JSON-bound inputs in this model
 
@@ -172,10 +186,10 @@ class Checker:
                 raise Serialization(f"Cannot convert '{raw}' to a Boolean")
             return raw.lower() == "true"
         if kind in ("integer", "long"):
-            try:
-                return int(raw)
-            except ValueError:
-                raise Serialization(f"Cannot convert '{raw}' to an Integer") from None
+            low, high = _INT_RANGES[kind]
+            if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+                raise Serialization(f"Cannot convert '{raw}' to an Integer")
+            return int(raw)
         return self.scalar(raw, shape_name, self.shapes[shape_name], where)
 
 

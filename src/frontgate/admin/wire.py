@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from frontgate import safejson
 from frontgate.admin.errors import Serialization, Validation
 from frontgate.admin.service import service_model, shapes
 from frontgate.admin.validate import Checker, lower_first
@@ -166,8 +167,8 @@ def _json_body(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+        doc = safejson.loads(body)
+    except ValueError as exc:  # also bad UTF-8, NaN/Infinity, 1e309, nesting too deep
         raise Serialization(f"Unable to parse request body as JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise Serialization("Start of structure or map found where not expected.")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from frontgate import safejson
 from frontgate.functions import code, errors, permissions, wire
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.declared import declared_sids, refuse_if_declared
@@ -376,7 +377,15 @@ async def get_policy(api: LambdaApi, call: _Call) -> dict[str, Any]:
 @op("PutFunctionConcurrency")
 async def put_concurrency(api: LambdaApi, call: _Call) -> dict[str, Any]:
     region, doc = await api._get(call)
-    doc["_reserved"] = int(call.inp["ReservedConcurrentExecutions"])
+    reserved = int(call.inp["ReservedConcurrentExecutions"])
+    # The pool runs up to this many workers at once: no more than the gateway's own limit
+    # (AWS likewise refuses a reservation beyond what the account can spare).
+    if reserved > api.invoker.concurrency:
+        raise errors.InvalidParameterValue(
+            f"Specified ReservedConcurrentExecutions for function exceeds the gateway's "
+            f"function concurrency limit of [{api.invoker.concurrency}] (function_concurrency)."
+        )
+    doc["_reserved"] = reserved
     await api._put(region, doc)
     return {"ReservedConcurrentExecutions": doc["_reserved"]}
 
@@ -401,8 +410,9 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
     payload = bytes(inp.get("Payload") or b"")
     if payload.strip():
         try:
-            json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
+            # Only checked here (the function parses it): any depth Python can parse.
+            safejson.loads(payload, max_depth=1000)
+        except ValueError as exc:
             raise errors.InvalidRequestContent(
                 f"Could not parse request body into json: Could not parse payload into json: {exc}"
             ) from None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import io
 import os
@@ -18,6 +19,7 @@ from frontgate.functions.errors import InvalidParameterValue
 MAX_ZIPPED = 50 * 1024 * 1024
 MAX_UNZIPPED = 250 * 1024 * 1024
 
+_SERVER_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENOMEM})
 _NOT_A_ZIP = "Could not unzip uploaded file. Please check your file, then try to upload again."
 
 
@@ -50,13 +52,42 @@ def unpack_zip(data: bytes, functions_root: Path, region: str, name: str) -> Pat
     tmp = target.with_name(f".{digest}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    try:
+        _extract(archive, infos, tmp)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+        # Members that cannot all exist ("a" and "a/b", "a" twice as file and directory), or a
+        # name the file system refuses: the archive cannot be unpacked, nothing is kept. A full
+        # or failing disk is the server's problem, not the upload's.
+        _discard(tmp)
+        if isinstance(exc, OSError) and exc.errno in _SERVER_ERRNOS:
+            raise
+        raise InvalidParameterValue(_NOT_A_ZIP) from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    try:
+        tmp.rename(target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked the same code first
+    return target
+
+
+def _discard(tmp: Path) -> None:
+    """Remove a failed unpack, and the function's directory if that leaves it empty."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.parent.rmdir()
+    except OSError:
+        pass  # it holds the function's current code (or another unpack is under way)
+
+
+def _extract(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], tmp: Path) -> None:
     root = tmp.resolve()
     for info in infos:
         dest = (tmp / info.filename).resolve()
         # A member that escapes the code directory ("../x", "/etc/x") is refused, as unzip does.
         if root != dest and root not in dest.parents:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise InvalidParameterValue(_NOT_A_ZIP)
+            raise ValueError(info.filename)
         if info.is_dir():
             dest.mkdir(parents=True, exist_ok=True)
             continue
@@ -65,11 +96,6 @@ def unpack_zip(data: bytes, functions_root: Path, region: str, name: str) -> Pat
             shutil.copyfileobj(src, out)
         mode = (info.external_attr >> 16) & 0o777
         os.chmod(dest, (mode or 0o644) | stat.S_IRUSR)
-    try:
-        tmp.rename(target)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)  # another process unpacked the same code first
-    return target
 
 
 def directory_digest(path: Path) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.registry import FUNCTION, run_spec
 from frontgate.functions.remote import RemoteLambda
 from frontgate.functions.result import InvokeResult
+from frontgate.outage import Outage
 from frontgate.state.store import ConfigStore
 from frontgate.upstream.pool import UpstreamPool
 
@@ -97,6 +98,7 @@ class FunctionInvoker:
         self._logs: dict[tuple[str, str], logs.FunctionLog] = {}
         self._generation = -2
         self._task: asyncio.Task[None] | None = None
+        self._outage = Outage(log, "function refresh")
         self._background: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -121,8 +123,10 @@ class FunctionInvoker:
             await asyncio.sleep(self.refresh_interval)
             try:
                 await self.refresh()
-            except Exception:
-                log.exception("function refresh failed")
+            except Exception as exc:
+                self._outage.failed(exc)  # once per outage of the store, not per retry
+            else:
+                self._outage.succeeded()
             for entry in self._entries.values():
                 if entry.pool is not None:
                     entry.pool.shrink(self.idle_timeout)

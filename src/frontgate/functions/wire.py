@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 import botocore.loaders
 
+from frontgate import safejson
 from frontgate.functions.errors import InvalidRequestContent, Validation
 
 Shape = dict[str, Any]
@@ -85,6 +86,21 @@ def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    """A model pattern, when Python's ``re`` reads it as Java does (tag keys and values use
+    ``\\p{L}``, which it does not: those are left to the operation)."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _key_pattern(shape_name: str) -> re.Pattern[str] | None:
+    pattern = shapes()[shape_name].get("pattern")
+    return _compiled(pattern) if pattern is not None else None
+
+
 class _Checker:
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -108,6 +124,15 @@ class _Checker:
         if kind == "map":
             if not isinstance(value, dict):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
+            pattern = _key_pattern(shape["key"]["shape"])
+            if pattern is not None and not all(pattern.fullmatch(str(k)) for k in value):
+                # Environment variable names: a newline or "=" in one would break the process
+                # environment. The keys are not echoed (the model marks them sensitive).
+                self.errors.append(
+                    f"Value at '{where}' failed to satisfy constraint: Map keys must satisfy "
+                    "constraint: [Member must satisfy regular expression pattern: "
+                    f"{pattern.pattern}]"
+                )
             return {str(k): self.value(v, shape["value"]["shape"], where) for k, v in value.items()}
         if kind == "blob":
             if isinstance(value, bytes):
@@ -123,7 +148,8 @@ class _Checker:
         if kind == "string":
             if not isinstance(value, str):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
-            if "pattern" in shape and not re.fullmatch(shape["pattern"], value):
+            pattern = _compiled(shape["pattern"]) if "pattern" in shape else None
+            if pattern is not None and not pattern.fullmatch(value):
                 self._fail(
                     value,
                     where,
@@ -145,7 +171,8 @@ class _Checker:
                 )
             return value
         if kind in ("integer", "long"):
-            if isinstance(value, bool) or not isinstance(value, int):
+            bits = 31 if kind == "integer" else 63  # Java's int and long
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**bits:
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
             if "min" in shape and value < shape["min"]:
                 self._fail(
@@ -211,8 +238,8 @@ def parse_input(
             json_members[name] = member
     if json_members and body.strip():
         try:
-            doc = json.loads(body)
-        except ValueError:
+            doc = safejson.loads(body)
+        except ValueError:  # also NaN/Infinity, 1e309 and nesting too deep
             raise InvalidRequestContent("Could not parse request body into json") from None
         if not isinstance(doc, dict):
             raise InvalidRequestContent("Could not parse request body into json")

@@ -75,6 +75,7 @@ class IamApi:
             if service == "iam":
                 self.verify_admin(request)
             self.request = request
+            wire.validate(service, action, params)
             result = await handler(self, params)
             if service == "iam" and self.on_change is not None:
                 self.on_change()  # the data plane's key index follows the store
@@ -99,8 +100,10 @@ class IamApi:
         """(account, arn, user id) of the key that signed this STS request."""
         assert self.request is not None
         headers = {k.lower(): v for k, v in self.request.headers}
+        if not headers.get("authorization"):
+            raise wire.auth_error("MissingAuthenticationTokenException", "")
         try:
-            signed = sigv4.parse_header(headers.get("authorization", ""), headers.get)
+            signed = sigv4.parse_header(headers["authorization"], headers.get)
             sigv4.check_time(signed, time.time())
             index = await load_iam(self.store, self.account, self.keyring)
             entry = index.key(signed.key_id) or (
@@ -118,7 +121,7 @@ class IamApi:
                 self.request.body,
             )
         except sigv4.SigV4Error as exc:
-            raise QueryError(403, exc.error_type.replace("Exception", ""), exc.message) from None
+            raise wire.auth_error(exc.error_type, exc.message) from None
         ident = entry.identity
         return ident.account, ident.arn, ident.user_name
 

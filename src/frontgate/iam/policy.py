@@ -5,11 +5,11 @@ Used for resource policies, IAM identity policies and Lambda authorizer policies
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from frontgate import safejson
 from frontgate.iam.conditions import Lookup, PolicyError, Predicate, compile_conditions, glob
 
 __all__ = ["ALLOW", "DENY", "NONE", "Caller", "Policy", "PolicyError", "compile_policy"]
@@ -180,7 +180,7 @@ def compile_policy(
     ``execute-api:/…`` shorthand of resource policies."""
     if isinstance(doc, str):
         try:
-            doc = json.loads(doc)
+            doc = safejson.loads(doc)
         except ValueError:
             raise PolicyError("Policy is not valid JSON") from None
     if not isinstance(doc, dict):

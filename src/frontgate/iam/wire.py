@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -31,6 +32,31 @@ def no_such_entity(message: str) -> QueryError:
     return QueryError(404, "NoSuchEntity", message)
 
 
+# A refused signature as the query-protocol services (IAM, STS) name it; the REST services'
+# error type (admin.auth, iam.sigv4) -> (status, code, message or None to keep the one given).
+_AUTH_ERRORS: dict[str, tuple[int, str, str | None]] = {
+    "MissingAuthenticationTokenException": (
+        403,
+        "MissingAuthenticationToken",
+        "Request is missing Authentication Token",
+    ),
+    "IncompleteSignatureException": (400, "IncompleteSignature", None),
+    "UnrecognizedClientException": (
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    ),
+    "InvalidSignatureException": (403, "SignatureDoesNotMatch", None),
+}
+
+
+def auth_error(error_type: str, message: str) -> QueryError:
+    status, code, text = _AUTH_ERRORS.get(
+        error_type, (403, error_type.removesuffix("Exception"), None)
+    )
+    return QueryError(status, code, text or message)
+
+
 @functools.cache
 def _model(service: str) -> Any:
     # Loaded on the first IAM call only: the models are large.
@@ -39,6 +65,61 @@ def _model(service: str) -> Any:
 
 def operations(service: str) -> frozenset[str]:
     return frozenset(_model(service).operation_names)
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    try:  # Java's \\w is ASCII-only; a pattern Python cannot read is not checked
+        return re.compile(pattern, re.ASCII)
+    except re.error:
+        return None
+
+
+def validate(service: str, action: str, params: dict[str, str]) -> None:
+    """The model's constraints on the top-level parameters (length, pattern, enum, integer
+    range) with the query services' ``ValidationError`` wording: a user name with a newline or
+    a MaxItems of -1 is refused as IAM refuses it."""
+    shape = _model(service).operation_model(action).input_shape
+    if shape is None:
+        return
+    problems: list[str] = []
+    for name, member in shape.members.items():
+        raw = params.get(name)
+        if raw is None:
+            continue
+        meta = member.metadata
+        shown = raw if len(raw) <= 200 else raw[:200] + "..."
+        where = f"Value '{shown}' at '{name[:1].lower() + name[1:]}' failed to satisfy constraint"
+        if member.type_name == "string":
+            pattern = _pattern(meta["pattern"]) if "pattern" in meta else None
+            if len(raw) < meta.get("min", 0):
+                problems.append(f"{where}: Member must have length greater than or equal to "
+                                f"{meta['min']}")  # fmt: skip
+            elif len(raw) > meta.get("max", len(raw)):
+                problems.append(f"{where}: Member must have length less than or equal to "
+                                f"{meta['max']}")  # fmt: skip
+            elif pattern is not None and not pattern.fullmatch(raw):
+                problems.append(f"{where}: Member must satisfy regular expression pattern: "
+                                f"{meta['pattern']}")  # fmt: skip
+            elif member.enum and raw not in member.enum:
+                problems.append(f"{where}: Member must satisfy enum value set: "
+                                f"[{', '.join(member.enum)}]")  # fmt: skip
+        elif member.type_name in ("integer", "long"):
+            if not re.fullmatch(r"[+-]?[0-9]{1,19}", raw):
+                problems.append(f"{where}: Member must be a number")
+            elif int(raw) < meta.get("min", -(2**63)):
+                problems.append(f"{where}: Member must have value greater than or equal to "
+                                f"{meta['min']}")  # fmt: skip
+            elif int(raw) > meta.get("max", 2**63 - 1):
+                problems.append(f"{where}: Member must have value less than or equal to "
+                                f"{meta['max']}")  # fmt: skip
+    if problems:
+        n = len(problems)
+        raise QueryError(
+            400,
+            "ValidationError",
+            f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(problems),
+        )
 
 
 def _value(shape: Any, value: Any) -> str:

@@ -76,10 +76,18 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
         ctx.log(f"Endpoint request URI: {ireq.url}")
         exec_log.endpoint_request(ctx, ireq.url, ireq.headers, ireq.body)
     done: Deferred[None] = Deferred()
-    exchange = env.pool.start(
-        ireq.method, ireq.url, ireq.headers, ireq.body, integ.timeout, _Call(ctx, integ, done),
-        vetted=ireq.vetted,
-    )  # fmt: skip
+    try:
+        exchange = env.pool.start(
+            ireq.method, ireq.url, ireq.headers, ireq.body, integ.timeout,
+            _Call(ctx, integ, done), vetted=ireq.vetted,
+        )  # fmt: skip
+    except ValueError as exc:
+        # A request that cannot be written: a value mapped from the client's request (a
+        # percent-decoded query string...) put CR or LF into a header. The client's doing, so
+        # AWS's 500 and an execution-log line, never a traceback per request.
+        ctx.error = f"Execution failed due to configuration error: {exc}"
+        ctx.log(ctx.error)
+        raise errors.internal_error() from None
     if not done.settled:
         done.on_cancel(exchange.cancel)
     return done

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from frontgate import safejson
 from frontgate.model.definition import Doc
 
 from .errors import Findings
@@ -31,14 +32,18 @@ def parse(text: str | bytes, findings: Findings) -> Doc:
     stripped = text.lstrip("\ufeff \t\r\n")
     data: Any
     try:
-        data = json.loads(stripped) if stripped.startswith("{") else _yaml(text, findings)
+        data = safejson.loads(stripped) if stripped.startswith("{") else _yaml(text, findings)
+    except safejson.JsonError as exc:
+        raise findings.unreadable(str(exc)) from None
     except json.JSONDecodeError as exc:
         # A YAML flow mapping also starts with "{"; report the JSON error only if YAML fails too.
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             msg = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             raise findings.unreadable(msg) from None
+    if safejson.too_deep(data):
+        raise findings.unreadable(str(safejson.depth_error()))
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise findings.unreadable(f"definition must be a JSON/YAML object, got {kind}")
@@ -51,6 +56,8 @@ def _yaml(text: str, findings: Findings) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise findings.unreadable(_yaml_message(exc)) from None
+    except RecursionError:
+        raise findings.unreadable(str(safejson.depth_error())) from None
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

@@ -218,7 +218,12 @@ def build_integration(raw: Any, resource_id: str, findings: Findings, where: str
     if handling:
         doc["contentHandling"] = handling
     if isinstance(raw.get("tlsConfig"), dict):
-        doc["tlsConfig"] = dict(raw["tlsConfig"])
+        skip = raw["tlsConfig"].get("insecureSkipVerification", False)
+        if not isinstance(skip, bool):  # "maybe" must not read as true
+            raise findings.error(
+                f"{name} tlsConfig.insecureSkipVerification must be true or false", where
+            )
+        doc["tlsConfig"] = {"insecureSkipVerification": skip}
     doc["integrationResponses"] = _integration_responses(raw, findings, where)
     return doc
 

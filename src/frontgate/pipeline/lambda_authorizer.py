@@ -191,7 +191,7 @@ def _parse(
 ) -> Result:
     try:
         doc = json.loads(payload or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         doc = None
     if function_error:
         message = doc.get("errorMessage") if isinstance(doc, dict) else None

@@ -110,10 +110,14 @@ def _body_stage(checks: dict[str, BodyCheck]) -> StageFn:
         try:
             # An absent body is validated as an empty object, as AWS does for GETs with a model.
             data = fastjson.loads(body) if body.strip() else {}
+            problem = check(data)
         except ValueError as exc:
             ctx.validation_error = f"[Invalid request body: {exc}]"
             raise bad_body() from None
-        problem = check(data)
+        except RecursionError:
+            # Nested deeper than the parser (or a recursive model's validator) can follow.
+            ctx.validation_error = "[Invalid request body: JSON nested too deeply]"
+            raise bad_body() from None
         if problem is not None:
             ctx.validation_error = problem
             raise bad_body()

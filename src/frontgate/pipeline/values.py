@@ -76,11 +76,11 @@ def _body_value(body: bytes, path: str) -> str | None:
         return text
     try:
         node: object = json.loads(text)
-    except ValueError:
+        for part in path.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                return None
+        return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than it can be read
         return None
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))

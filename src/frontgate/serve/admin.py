@@ -140,13 +140,17 @@ def _iam_mount(
     from frontgate.iam import wire
     from frontgate.iam.api import IamApi, is_query_request
     from frontgate.iam.identities import config_index
+    from frontgate.iam.wire import auth_error
 
     admin = AdminSettings(admin_keys=dict(settings.admin_access_keys))
     static = config_index(settings.iam_users, settings.account_id)
     regions = frozenset((settings.region, *settings.regions, "us-east-1"))
 
     def verify(request: Request) -> None:
-        auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
+        try:
+            auth.verify(request, {k.lower(): v for k, v in request.headers}, admin)
+        except Forbidden as exc:  # the query protocol names these errors its own way
+            raise auth_error(exc.code, exc.message or "") from None
 
     api = IamApi(store, settings.account_id, verify, on_change, lambda: static, keyring)
 

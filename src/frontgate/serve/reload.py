@@ -11,6 +11,7 @@ import logging
 
 from frontgate.background import cancel_and_wait
 from frontgate.compile.compiler import Compiler
+from frontgate.outage import Outage
 from frontgate.pipeline.runner import Pipeline
 from frontgate.state.store import ConfigStore
 
@@ -27,6 +28,7 @@ class Reloader:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._outage = Outage(log, "snapshot rebuild")
 
     async def refresh(self) -> bool:
         generation = await self.store.generation()
@@ -55,9 +57,11 @@ class Reloader:
             self._wake.clear()
             try:
                 await self.refresh()
-            except Exception:
-                # A broken store read must not stop serving the snapshot we have.
-                log.exception(
-                    "snapshot rebuild failed; still serving generation %d",
-                    self.pipeline.snapshot.generation,
+            except Exception as exc:
+                # A broken store read must not stop serving the snapshot we have; an outage
+                # fails every poll, and is logged when it starts and when it ends.
+                self._outage.failed(
+                    exc, f"still serving generation {self.pipeline.snapshot.generation}"
                 )
+                continue
+            self._outage.succeeded(f"serving generation {self.pipeline.snapshot.generation}")

@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from frontgate.admin.errors import BadRequest
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
 from frontgate.control.restapis import load_api
@@ -38,7 +39,10 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
             "deploymentId": "test-invoke-deployment-id",
             "variables": dict(inp.get("stageVariables") or {}),
         }
-        stage = compile_stage(defn, stage_doc, region, account_id)
+        try:
+            stage = compile_stage(defn, stage_doc, region, account_id)
+        except ValueError as exc:  # a stored definition that cannot be served (MappingError...)
+            raise BadRequest(str(exc)) from None
         # Policy stages are dropped: TestInvokeMethod bypasses authorizers and API keys.
         _strip_stages(stage.root)
         snapshot = Snapshot(-2, {(api_id, stage.stage_name): stage}, frozenset({api_id}))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
+from frontgate.outage import QuietPoolRetries
 from frontgate.state.migrations import MIGRATIONS, statements_for
 from frontgate.state.store import Doc
 
@@ -114,6 +116,12 @@ class PostgresTx:
         return _rowcount(status)
 
 
+def _quiet_pool_retries() -> None:
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, QuietPoolRetries) for f in pool_log.filters):
+        pool_log.addFilter(QuietPoolRetries())
+
+
 class PostgresStore:
     """ConfigStore on PostgreSQL. Any number of processes/nodes may share one database.
 
@@ -142,6 +150,7 @@ class PostgresStore:
             # Set per connection at startup so every pooled connection (including ones the pool
             # opens later) resolves unqualified table names in our schema.
             settings["search_path"] = _quote_ident(self.schema)
+        _quiet_pool_retries()
         pool = await asyncpg.create_pool(
             self.dsn,
             min_size=self._min_size,

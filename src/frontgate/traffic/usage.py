@@ -13,6 +13,7 @@ import logging
 
 from frontgate.background import cancel_and_wait
 from frontgate.control import kinds
+from frontgate.outage import Outage
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.limiter import Limiter
 from frontgate.traffic.periods import DAY
@@ -26,6 +27,7 @@ class UsageWriter:
         self.limiter = limiter
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._outage = Outage(log, "writing usage counts")
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -52,8 +54,10 @@ class UsageWriter:
                     doc = await tx.get(region, kinds.USAGE, plan_id, doc_id) or {}
                     await tx.put(region, kinds.USAGE, plan_id, doc_id,
                                  {**doc, "used": int(doc.get("used", 0)) + n})  # fmt: skip
-        except Exception:
-            log.exception("writing usage counts failed; retrying in %.1fs", self.interval)
+        except Exception as exc:
+            # Kept for the next attempt; a store outage is logged when it starts and ends.
+            self._outage.failed(exc, "the counts are kept and written when the store is back")
             self.limiter.restore_pending(pending)
             return 0
+        self._outage.succeeded()
         return sum(pending.values())

@@ -7,7 +7,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
-from frontgate.admin.patch import apply_patch, as_float, as_int, rule
+from frontgate.admin.patch import COUNT, RATE, apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
@@ -21,8 +21,8 @@ DEFAULT_ACCOUNT: Doc = {
 _RULES = (
     rule("/cloudwatchRoleArn", "replace", "remove"),
     rule("/features", "add", "remove", kind="item"),
-    rule("/throttleSettings/burstLimit", conv=as_int),
-    rule("/throttleSettings/rateLimit", conv=as_float),
+    rule("/throttleSettings/burstLimit", conv=COUNT),
+    rule("/throttleSettings/rateLimit", conv=RATE),
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
+from frontgate.admin.names import check_variables
 from frontgate.admin.ops.common import check_description, get_api, need_in_api, page, pick
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
@@ -41,6 +42,7 @@ def api_summary(snapshot: Doc) -> dict[str, dict[str, Doc]]:
 async def create_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     check_description(inp)
+    check_variables(inp.get("variables"))
     if inp.get("stageName"):
         check_stage_name(inp["stageName"])
     async with ctx.tx() as tx:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from frontgate import ids
+from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.admin.ops.common import get_api, need_in_api, page
@@ -61,7 +61,7 @@ def check_properties(props: str | None) -> None:
     if not props:
         raise BadRequest("Documentation part properties must be non-empty")
     try:
-        json.loads(props)
+        safejson.loads(props)
     except ValueError:
         raise BadRequest(
             "Invalid documentation content specified: properties must be JSON"
@@ -142,6 +142,8 @@ async def import_documentation_parts(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         spec = yaml.safe_load(bytes(inp["body"]).decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError):
         raise BadRequest("Unable to build importer with provided input.") from None  # recorded
+    except RecursionError:
+        raise BadRequest("Unable to build importer with provided input.") from None
     ext = (spec or {}).get("x-amazon-apigateway-documentation") if isinstance(spec, dict) else None
     if not isinstance(ext, dict):
         raise BadRequest("No x-amazon-apigateway-documentation extension found in the input")

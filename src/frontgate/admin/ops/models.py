@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from frontgate import ids
+from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.admin.ops.common import get_api, page, pick
@@ -30,7 +30,7 @@ def _check_schema(schema: str | None) -> None:
     if not schema:
         raise BadRequest("Model schema must have at least 1 property or array items defined")
     try:
-        json.loads(schema)
+        safejson.loads(schema)
     except ValueError:
         raise BadRequest(
             "Invalid model specified: Validation Result: warnings : [], errors : "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from frontgate.admin.context import Doc
 from frontgate.admin.errors import BadRequest
-from frontgate.admin.patch import PatchOp, as_bool, as_float, as_int, enum_of
+from frontgate.admin.patch import COUNT, RATE, PatchOp, as_bool, as_int, enum_of, in_range
 from frontgate.observe.context_vars import format_errors
 
 _CACHE_STRATEGIES = (
@@ -18,9 +18,10 @@ SETTINGS = {
     ("metrics", "enabled"): ("metricsEnabled", as_bool),
     ("logging", "dataTrace"): ("dataTraceEnabled", as_bool),
     ("logging", "loglevel"): ("loggingLevel", enum_of("OFF", "ERROR", "INFO")),
-    ("throttling", "burstLimit"): ("throttlingBurstLimit", as_int),
-    ("throttling", "rateLimit"): ("throttlingRateLimit", as_float),
-    ("caching", "ttlInSeconds"): ("cacheTtlInSeconds", as_int),
+    ("throttling", "burstLimit"): ("throttlingBurstLimit", COUNT),
+    ("throttling", "rateLimit"): ("throttlingRateLimit", RATE),
+    # AWS: "the maximum TTL value is 3600 seconds", 0 disables caching.
+    ("caching", "ttlInSeconds"): ("cacheTtlInSeconds", in_range(as_int, 0, 3600)),
     ("caching", "enabled"): ("cachingEnabled", as_bool),
     ("caching", "dataEncrypted"): ("cacheDataEncrypted", as_bool),
     ("caching", "requireAuthorizationForCacheControl"): (

@@ -6,6 +6,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, now
 from frontgate.admin.errors import BadRequest, Conflict
+from frontgate.admin.names import check_variables
 from frontgate.admin.ops.common import (
     HTTP_METHODS,
     arn_tags,
@@ -23,7 +24,7 @@ from frontgate.admin.ops.stage_settings import (
     access_log,
     setting_key,
 )
-from frontgate.admin.patch import PatchOp, apply_patch, as_bool, as_float, enum_of, rule
+from frontgate.admin.patch import PatchOp, apply_patch, as_bool, as_float, enum_of, in_range, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 from frontgate.control.restapis import new_stage
@@ -41,6 +42,7 @@ _TOP_LEVEL = {
     "webAclArn",
 }
 
+_PERCENT = in_range(as_float, 0, 100)
 _RULES = (
     rule("/deploymentId"),
     rule("/description", "replace", "remove"),
@@ -51,7 +53,7 @@ _RULES = (
     rule("/webAclArn", "replace", "remove"),
     rule("/tracingEnabled", conv=as_bool),
     rule("/variables/{variable_name}", "add", "replace", "remove", kind="entry"),
-    rule("/canarySettings/percentTraffic", conv=as_float),
+    rule("/canarySettings/percentTraffic", conv=_PERCENT),
     rule("/canarySettings/deploymentId"),
     rule("/canarySettings/useStageCache", conv=as_bool),
     rule("/canarySettings/stageVariableOverrides/{name}", "add", "replace", "remove", kind="entry"),
@@ -136,6 +138,9 @@ def _promote(doc: Doc, op: PatchOp) -> bool:
 def _canary(canary: Doc | None, deployment_id: str) -> Doc | None:
     if not canary:
         return None
+    check_variables(canary.get("stageVariableOverrides"))
+    if canary.get("percentTraffic") is not None:
+        _PERCENT(repr(canary["percentTraffic"]), "canarySettings/percentTraffic")
     return {"deploymentId": deployment_id, "percentTraffic": 0.0, "useStageCache": False, **canary}
 
 
@@ -144,11 +149,17 @@ async def _check_deployment(ctx: Ctx, r: Any, api_id: str, dep_id: str | None) -
         raise BadRequest("Deployment id does not exist")
 
 
+def _changed(before: Doc | None, after: Doc | None) -> Doc:
+    """The variables a patch set (a stored stage's other variables are not judged again)."""
+    return {k: v for k, v in (after or {}).items() if (before or {}).get(k) != v}
+
+
 @operation("CreateStage")
 async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id, name = inp["restApiId"], inp["stageName"]
     check_stage_name(name)
     check_description(inp)
+    check_variables(inp.get("variables"))
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)  # a Create reports the unknown API first
         await need_in_api(
@@ -211,8 +222,9 @@ async def get_stages(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def update_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     async with ctx.tx() as tx:
-        stage = await get_stage(tx, ctx, api_id, inp["stageName"])
-        stage = apply_patch(stage, inp.get("patchOperations"), _RULES, fallback=_stage_fallback)
+        old = await get_stage(tx, ctx, api_id, inp["stageName"])
+        stage = apply_patch(old, inp.get("patchOperations"), _RULES, fallback=_stage_fallback)
+        check_variables(_changed(old.get("variables"), stage.get("variables")))
         await _check_deployment(ctx, tx, api_id, stage.get("deploymentId"))
         if stage.get("canarySettings"):
             stage["canarySettings"] = _canary(stage["canarySettings"], stage["deploymentId"])

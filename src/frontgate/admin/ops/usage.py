@@ -15,7 +15,7 @@ from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.admin.ops.apikeys import NOT_FOUND as KEY_NOT_FOUND
 from frontgate.admin.ops.common import need, page
 from frontgate.admin.ops.usageplans import NOT_FOUND as PLAN_NOT_FOUND
-from frontgate.admin.patch import parse_ops
+from frontgate.admin.patch import COUNT, parse_ops
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 from frontgate.traffic.crypto import unseal
@@ -185,8 +185,8 @@ async def update_usage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             if limit is None:
                 raise BadRequest("Usage plan does not have a quota")
             try:
-                remaining = int(op.value or "")
-            except ValueError:
+                remaining = COUNT(op.value, op.path)  # a whole number from 0 to 2^31-1
+            except BadRequest:
                 raise BadRequest(f"Invalid remaining value specified: {op.value}") from None
             first = period_start(today, plan["quota"])
             earlier = await _Counts(tx, ctx, plan_id).spent(key_id, first, today - dt.timedelta(1))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from frontgate import ids
+from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import HTTP_METHODS, arn_tags, need, page, pick
-from frontgate.admin.patch import PatchOp, apply_patch, as_float, as_int, enum_of, rule
+from frontgate.admin.patch import COUNT, RATE, PatchOp, apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
 
@@ -18,11 +17,11 @@ _RULES = (
     rule("/name"),
     rule("/description", "replace", "remove"),
     rule("/productCode", "replace", "remove"),
-    rule("/throttle/burstLimit", conv=as_int),
-    rule("/throttle/rateLimit", conv=as_float),
+    rule("/throttle/burstLimit", conv=COUNT),
+    rule("/throttle/rateLimit", conv=RATE),
     rule("/throttle", "remove"),
-    rule("/quota/limit", conv=as_int),
-    rule("/quota/offset", conv=as_int),
+    rule("/quota/limit", conv=COUNT),
+    rule("/quota/offset", conv=COUNT),
     rule("/quota/period", conv=enum_of("DAY", "WEEK", "MONTH")),
     rule("/quota", "remove"),
     rule("/apiStages", "add", "remove", listed=False),
@@ -49,14 +48,20 @@ def _method_key(segments: tuple[str, ...]) -> str:
     return ("/" + path.lstrip("/") if path != "/" else "/") + "/" + verb
 
 
-def _throttle(value: Any) -> Doc:
+def _throttle(value: Any, where: str = "throttle") -> Doc:
+    """Throttle settings from a JSON body or a patch value, each number checked as a patch value
+    would be (``COUNT`` / ``RATE``): non-negative and finite."""
     if not isinstance(value, dict):
         raise BadRequest("Invalid throttle settings specified")
     out: Doc = {}
-    if value.get("burstLimit") is not None:
-        out["burstLimit"] = int(value["burstLimit"])
-    if value.get("rateLimit") is not None:
-        out["rateLimit"] = float(value["rateLimit"])
+    for field, conv in (("burstLimit", COUNT), ("rateLimit", RATE)):
+        raw = value.get(field)
+        if raw is None:
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise BadRequest("Invalid throttle settings specified")
+        number = conv(raw if isinstance(raw, str) else repr(raw), f"{where}/{field}")
+        out[field] = number if field == "burstLimit" else float(number)
     return out
 
 
@@ -89,10 +94,12 @@ def _api_stages_patch(plan: Doc, op: PatchOp) -> bool:
             target.pop("throttle", None)
         else:
             try:
-                raw = json.loads(op.value or "{}")
+                raw = safejson.loads(op.value or "{}")
             except ValueError:
                 raise BadRequest("Invalid throttle settings specified") from None
-            target["throttle"] = {k: _throttle(v) for k, v in dict(raw).items()}
+            if not isinstance(raw, dict):
+                raise BadRequest("Invalid throttle settings specified")
+            target["throttle"] = {k: _throttle(v, op.path) for k, v in raw.items()}
         return True
     if op.op == "remove":
         throttles.pop(_method_key(segs[3:]), None)
@@ -101,9 +108,7 @@ def _api_stages_patch(plan: Doc, op: PatchOp) -> bool:
     if field not in ("burstLimit", "rateLimit") or len(segs) < 6:
         raise BadRequest(f"Invalid patch path {op.path}")
     entry = throttles.setdefault(_method_key(segs[3:-1]), {})
-    entry[field] = (
-        as_int(op.value, op.path) if field == "burstLimit" else as_float(op.value, op.path)
-    )
+    entry[field] = COUNT(op.value, op.path) if field == "burstLimit" else RATE(op.value, op.path)
     return True
 
 
@@ -116,8 +121,9 @@ def _normalise(plan: Doc) -> None:
     if quota:
         if quota.get("period") is None or quota.get("limit") is None:
             raise BadRequest("Quota period and limit must be specified")
-        if quota["limit"] < 0:
-            raise BadRequest("Quota limit must be non-negative")
+        for field in ("limit", "offset"):
+            if quota.get(field) is not None:
+                COUNT(str(quota[field]), f"quota/{field}")
         quota.setdefault("offset", 0)
     elif "quota" in plan:
         del plan["quota"]

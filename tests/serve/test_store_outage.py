@@ -1,0 +1,103 @@
+"""A node whose PostgreSQL store becomes unreachable keeps serving what it has and says so once:
+one line when snapshot rebuilds (and usage-count writes) start failing, with the reason and no
+traceback, one when they recover, not a line per poll. The outage is real: the node reaches
+PostgreSQL through a TCP relay that the test cuts and restores."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.support.logged import LoggedGateway
+from tests.support.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.postgres
+
+
+async def _admin_sql(dsn: str, sql: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def database(postgres_dsn: str) -> Iterator[str]:
+    name = f"frontgate_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_sql(postgres_dsn, f'CREATE DATABASE "{name}"'))
+    try:
+        yield name
+    finally:
+        asyncio.run(_admin_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _metered_api(gw: LoggedGateway) -> tuple[str, str]:
+    """A MOCK method that needs an API key in a usage plan: each call adds a usage count."""
+    apigw = gw.admin_client()
+    api = apigw.create_rest_api(name="metered")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET",
+                     authorizationType="NONE", apiKeyRequired=True)  # fmt: skip
+    apigw.put_method_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})  # fmt: skip
+    apigw.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET",
+                                   statusCode="200")  # fmt: skip
+    apigw.create_deployment(restApiId=api, stageName="dev")
+    plan = apigw.create_usage_plan(name="metered", apiStages=[{"apiId": api, "stage": "dev"}],
+                                   quota={"limit": 100000, "period": "DAY"})  # fmt: skip
+    key = apigw.create_api_key(name="metered", enabled=True)
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    deadline = time.monotonic() + 10
+    while gw.request("GET", "/dev/", api_id=api, headers={"x-api-key": key["value"]})[0] != 200:
+        assert time.monotonic() < deadline, "metered API not served"
+        time.sleep(0.05)
+    return api, key["value"]
+
+
+def test_rebuild_failures_are_logged_once_and_recovery_too(
+    tmp_path: Path, postgres_dsn: str, database: str
+) -> None:
+    host, port = postgres_dsn.split("@", 1)[1].split("/", 1)[0].split(":")
+    proxy = TcpProxy((host, int(port))).open()
+    user = postgres_dsn.split("//", 1)[1].split("@", 1)[0]
+    dsn = f"postgresql://{user}@127.0.0.1:{proxy.port}/{database}"
+    gw = LoggedGateway(tmp_path, "--state", dsn, "--demo")
+    try:
+        gw.start(60)
+        api, key = _metered_api(gw)
+        assert gw.request("GET", "/dev/hello")[0] == 200
+        proxy.close()  # PostgreSQL is gone for this node
+        deadline = time.monotonic() + 4  # 16 reload polls at 250 ms, 4 usage-count flushes
+        while time.monotonic() < deadline:
+            # The snapshot it has keeps serving, and metered calls keep being counted.
+            assert gw.request("GET", "/dev/hello")[0] == 200
+            assert gw.request("GET", "/dev/", api_id=api, headers={"x-api-key": key})[0] == 200
+            time.sleep(0.2)
+        assert gw.count("snapshot rebuild failed") == 1
+        assert gw.count("writing usage counts failed") == 1
+        failed = next(line for line in gw.lines if "snapshot rebuild failed" in line)
+        assert "generation" in failed and "(" in failed  # the reason is named
+        proxy.open()  # same port: the store is back
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (
+            gw.count("snapshot rebuild recovered") == 0
+            or gw.count("writing usage counts recovered") == 0
+        ):
+            gw.request("GET", "/dev/", api_id=api, headers={"x-api-key": key})
+            time.sleep(0.1)
+        assert gw.count("snapshot rebuild recovered") == 1
+        assert gw.count("writing usage counts recovered") == 1
+        time.sleep(1)
+        assert gw.count("snapshot rebuild failed") == 1
+    finally:
+        gw.stop()
+        proxy.close()
+    assert gw.count("Traceback") == 0, "".join(gw.lines)
