@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from xml.sax.saxutils import escape
 
 from frontgate.http.message import Request, Response
+from frontgate.iam.wire import xml_error
 
 # The services the admin listener serves, by signing name.
 SERVED = ("apigateway", "lambda", "iam", "sts")
@@ -54,11 +54,9 @@ def unsupported_service(request: Request) -> Response | None:
         body = json.dumps({"__type": code, "message": message}).encode()
     elif b"Action=" in request.body or service in _REST_XML:
         code = "InvalidAction" if b"Action=" in request.body else "NotImplemented"
-        ctype = "text/xml"
-        body = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-            f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
-        ).encode()
+        response = xml_error(400, code, message)
+        response.headers.append(("x-amzn-ErrorType", code))
+        return response
     else:
         code = "UnknownOperationException"
         ctype = "application/json"

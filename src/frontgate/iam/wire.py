@@ -156,12 +156,21 @@ def respond(service: str, action: str, result: dict[str, Any] | None, request_id
 
 
 def error(service: str, exc: QueryError, request_id: str) -> Response:
+    return xml_error(exc.status, exc.code, exc.message, request_id, NAMESPACES[service])
+
+
+def xml_error(
+    status: int, code: str, message: str, request_id: str | None = None, namespace: str = ""
+) -> Response:
+    """The query protocol's (and REST-XML's) error body: ``<ErrorResponse><Error>`` with the
+    code and message, the service's ``xmlns`` and a ``<RequestId>`` when given."""
+    xmlns = f' xmlns="{namespace}"' if namespace else ""
+    rid = f"<RequestId>{request_id}</RequestId>" if request_id is not None else ""
     body = (
-        f'<ErrorResponse xmlns="{NAMESPACES[service]}"><Error><Type>Sender</Type>'
-        f"<Code>{escape(exc.code)}</Code><Message>{escape(exc.message)}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        f"<ErrorResponse{xmlns}><Error><Type>Sender</Type><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error>{rid}</ErrorResponse>"
     )
-    return Response(exc.status, [("Content-Type", "text/xml")], body.encode())
+    return Response(status, [("Content-Type", "text/xml")], body.encode())
 
 
 def now() -> str:

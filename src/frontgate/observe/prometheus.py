@@ -62,7 +62,7 @@ _GLOBALS = (
 )  # fmt: skip
 
 
-def _escape(value: str) -> str:
+def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
@@ -100,7 +100,9 @@ class Reader:
         text = self._labels.get(key)
         if text is None:
             names = ("api", "stage", "resource", "method") if kind == "r" else ("origin",)
-            text = ",".join(f'{n}="{_escape(v)}"' for n, v in zip(names, labels, strict=False) if v)
+            text = ",".join(
+                f'{n}="{escape_label(v)}"' for n, v in zip(names, labels, strict=False) if v
+            )
             self._labels[key] = text
         return text
 
@@ -193,21 +195,21 @@ class Reader:
         conns = sorted((k[1][0], v) for k, v in totals.items() if k[0] == "n")
         text.append("# HELP frontgate_connections_open Open client connections, by listener.")
         text.append("# TYPE frontgate_connections_open gauge")
-        text.extend(f'frontgate_connections_open{{listener="{_escape(n)}"}} {v[m.CONN_OPEN]}'
-                    for n, v in conns)  # fmt: skip
+        text.extend(f'frontgate_connections_open{{listener="{escape_label(n)}"}} '
+                    f"{v[m.CONN_OPEN]}" for n, v in conns)  # fmt: skip
         text.append(
             "# HELP frontgate_connections_limit Client connections a listener keeps open at most."
         )
         text.append("# TYPE frontgate_connections_limit gauge")
-        text.extend(f'frontgate_connections_limit{{listener="{_escape(n)}"}} {v[m.CONN_LIMIT]}'
-                    for n, v in conns)  # fmt: skip
+        text.extend(f'frontgate_connections_limit{{listener="{escape_label(n)}"}} '
+                    f"{v[m.CONN_LIMIT]}" for n, v in conns)  # fmt: skip
         text.append(
             "# HELP frontgate_connections_refused_total Client connections closed on arrival "
             "because a cap was reached (--max-connections, --max-connections-per-client)."
         )
         text.append("# TYPE frontgate_connections_refused_total counter")
         for n, v in conns:
-            lb = f'listener="{_escape(n)}"'
+            lb = f'listener="{escape_label(n)}"'
             text.append(f'frontgate_connections_refused_total{{{lb},reason="total"}} '
                         f"{v[m.CONN_REFUSED_TOTAL]}")  # fmt: skip
             text.append(f'frontgate_connections_refused_total{{{lb},reason="per_client"}} '

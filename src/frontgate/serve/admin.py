@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from xml.sax.saxutils import escape
 
 from frontgate import ids
 from frontgate.auth.flush import make_flush_hook
@@ -18,6 +16,7 @@ from frontgate.config import Settings
 from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
 from frontgate.http.message import Request, Response
 from frontgate.http.server_conn import ProtocolError
+from frontgate.observe.prometheus import escape_label
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.test_invoke import make_test_invoke
@@ -73,7 +72,7 @@ def make_admin_handler(
     async def handle(request: Request) -> Response:
         refused = unsupported_service(request)
         if refused is not None:
-            refused.headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+            refused.headers.append(("x-amzn-RequestId", ids.request_id()))
             return refused
         for matches, handler in mounts:
             if matches(request):
@@ -102,9 +101,6 @@ def _metrics_handler(pipeline: Pipeline) -> AdminHandler:
 def _unservable_metrics(pipeline: Pipeline) -> bytes:
     """Stored stages this node does not serve because their deployment does not compile."""
 
-    def escape_label(value: str) -> str:
-        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
     broken = sorted(pipeline.snapshot.unservable)
     lines = [
         "# HELP frontgate_unservable_stages Deployed stages whose deployment does not compile",
@@ -131,7 +127,6 @@ def _iam_mount(
     """IAM and STS (query protocol: ``POST /`` with ``Action=…``) for AWS_IAM's managed keys.
     Each checks its own signing scope first: service ``iam`` or ``sts``, and a region this
     gateway serves or us-east-1 (where AWS's SDKs sign the global IAM and STS endpoints)."""
-    import uuid
     from urllib.parse import parse_qsl
 
     from frontgate.admin import auth
@@ -165,7 +160,7 @@ def _iam_mount(
                 auth.check_scope({k.lower(): v for k, v in request.headers}, service, regions)
         except Forbidden as exc:
             error = wire.QueryError(403, "SignatureDoesNotMatch", exc.message or "")
-            return wire.error(service, error, str(uuid.uuid4()))
+            return wire.error(service, error, ids.request_id())
         return await api.handle(request)
 
     return is_query_request, handle
@@ -243,16 +238,14 @@ def _too_large(request: Request, request_id: str) -> Response:
         f" for the {op} operation" if op else ""
     )
     doc: dict[str, Any] = {"message": message}
-    if _service(request) == "query":
-        body = (
-            "<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>"
-            f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId>"
-            "</ErrorResponse>"
-        )
-        return Response(
-            413, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body.encode()
-        )
-    if _service(request) == "lambda":
+    service = _service(request)
+    if service == "query":
+        from frontgate.iam.wire import xml_error
+
+        response = xml_error(413, "RequestEntityTooLarge", message, request_id)
+        response.headers.append(("x-amzn-RequestId", request_id))
+        return response
+    if service == "lambda":
         doc = {"Type": "User", "message": message}
     headers = [
         ("Content-Type", "application/json"),
