@@ -7,7 +7,6 @@ fresh schema per module in the local ``test`` database, dropped afterwards)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import threading
 import uuid
@@ -17,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from tests.support.awscli import run_aws
 
 from frontgate.admin import AdminApp, AdminSettings
 from frontgate.http.server import ServerState, make_server_factory
@@ -120,18 +120,4 @@ def apigw(admin: AdminServer) -> Any:
 
 
 def aws_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_PAGER="",
-    )
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        ["aws", "--endpoint-url", url, "--output", "json", "apigateway", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_aws(url, "--output", "json", "apigateway", *args)

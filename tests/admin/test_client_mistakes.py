@@ -12,8 +12,6 @@ import asyncio
 import http.client
 import io
 import json
-import os
-import subprocess
 import time
 import zipfile
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from tests.support.awscli import cli_env, run_aws
 from tests.support.logged import LoggedGateway
 from tests.support.upstream import Upstream
 
@@ -79,23 +78,8 @@ def lam(gw: LoggedGateway) -> Any:
 
 
 def aws(gw: LoggedGateway, *args: str, key: str = KEY, secret: str = SECRET) -> Any:
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID=key,
-        AWS_SECRET_ACCESS_KEY=secret,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_PAGER="",
-        AWS_MAX_ATTEMPTS="1",
-    )
-    env.pop("AWS_PROFILE", None)
-    url = f"http://127.0.0.1:{gw.admin_port}"
-    return subprocess.run(
-        ["aws", "--endpoint-url", url, "--output", "json", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    env = cli_env(key, secret, AWS_MAX_ATTEMPTS="1")
+    return run_aws(f"http://127.0.0.1:{gw.admin_port}", "--output", "json", *args, env=env)
 
 
 def signed(

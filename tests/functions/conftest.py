@@ -4,7 +4,6 @@ and real AWS clients (boto3 and the AWS CLI) pointed at its admin listener."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import textwrap
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 
 ROLE = "arn:aws:iam::000000000000:role/x"
@@ -41,21 +41,7 @@ def client(service: str, port: int, key: str = "test", secret: str = "test", **k
 
 
 def aws(port: int, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_PAGER="",
-    )
-    env.pop("AWS_PROFILE", None)
-    proc = subprocess.run(
-        ["aws", "--endpoint-url", f"http://127.0.0.1:{port}", "--output", "json", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    proc = run_aws(f"http://127.0.0.1:{port}", "--output", "json", *args)
     if check and proc.returncode != 0:
         raise AssertionError(f"aws {' '.join(args)} failed: {proc.stderr}")
     return proc

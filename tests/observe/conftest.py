@@ -4,7 +4,6 @@ upstream, the real ``frontgate serve``, and the real AWS CLI / boto3 against its
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
 
@@ -67,14 +67,7 @@ def api_file(tmp: Path, upstream_port: int) -> Path:
 
 
 def aws(gw: Gateway, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-               AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")  # fmt: skip
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        ["aws", "--endpoint-url", f"http://127.0.0.1:{gw.admin_port}", "--output", "json",
-         "apigateway", *args],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    return run_aws(f"http://127.0.0.1:{gw.admin_port}", "--output", "json", "apigateway", *args)
 
 
 def update_stage(gw: Gateway, *ops: tuple[str, str, str]) -> dict[str, Any]:

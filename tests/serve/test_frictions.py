@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway, serve_command
 
 
@@ -121,21 +122,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 
 
 def _aws(gw: Gateway, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_PAGER="",
-    )
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(
-        ["aws", "--endpoint-url", f"http://127.0.0.1:{gw.admin_port}", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_aws(f"http://127.0.0.1:{gw.admin_port}", *args)
 
 
 _UNIMPLEMENTED = [

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.functions.conftest import ROLE, client, make_zip
+from tests.support.awscli import cli_env
 from tests.support.gateway import Gateway
 
 from frontgate.control import kinds
@@ -44,13 +45,7 @@ def _shell(gw: Gateway, line: str, values: dict[str, str]) -> subprocess.Complet
     for name, value in values.items():
         line = line.replace(f"<{name}>", value)
     assert "<" not in line, line
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_PAGER="",
-    )
+    env = cli_env()
     line = line.replace("aws ", f"aws --endpoint-url http://127.0.0.1:{gw.admin_port} ", 1)
     return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=env, timeout=60)
 
