@@ -7,11 +7,9 @@ Each test gets a fresh database (``CREATE DATABASE frontgate_<random>``), droppe
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from tests.support.gateway import Gateway
+from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.postgres
 
@@ -29,26 +28,11 @@ DEADLINE = 1.0  # a deployment must reach the other node within this many second
 CLUSTER_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
-async def _admin_sql(dsn: str, sql: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def cluster_dsn(postgres_dsn: str) -> Iterator[str]:
     """DSN of a brand-new database on the local server (created from ``test``, dropped after)."""
-    name = f"frontgate_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_sql(postgres_dsn, f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{postgres_dsn.rsplit('/', 1)[0]}/{name}"
-    finally:
-        # The nodes have stopped by now; FORCE only matters if one was left behind.
-        asyncio.run(_admin_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(postgres_dsn) as dsn:
+        yield dsn
 
 
 class Node(Gateway):

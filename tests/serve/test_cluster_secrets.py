@@ -18,7 +18,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,31 +29,18 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from tests.support.gateway import Gateway
+from tests.support.postgres import fresh_database, query
 
 REGION = "us-east-1"
 DEADLINE = 1.0  # an API key made on one node works on the other within this many seconds
 PRIVATE_KEY_MARK = "PRIVATE KEY-----"
 
 
-async def _sql(dsn: str, sql: str) -> list[Any]:
-    import asyncpg  # type: ignore[import-untyped]
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql))
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def pg(postgres_dsn: str) -> Iterator[str]:
     """DSN of a brand-new database on the local server (dropped after the test)."""
-    name = f"frontgate_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_sql(postgres_dsn, f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{postgres_dsn.rsplit('/', 1)[0]}/{name}"
-    finally:
-        asyncio.run(_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(postgres_dsn) as dsn:
+        yield dsn
 
 
 def _rows(state: str | Path) -> list[tuple[str, str, dict[str, Any]]]:
@@ -63,7 +49,7 @@ def _rows(state: str | Path) -> list[tuple[str, str, dict[str, Any]]]:
         with sqlite3.connect(state) as conn:
             rows = conn.execute("SELECT kind, id, body FROM docs").fetchall()
     else:
-        rows = [tuple(r) for r in asyncio.run(_sql(state, "SELECT kind, id, body FROM docs"))]
+        rows = [tuple(r) for r in query(state, "SELECT kind, id, body FROM docs")]
     return [(str(k), str(i), json.loads(b)) for k, i, b in rows]
 
 

@@ -5,37 +5,22 @@ PostgreSQL through a TCP relay that the test cuts and restores."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.support.logged import LoggedGateway
+from tests.support.postgres import fresh_database
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 
 
-async def _admin_sql(dsn: str, sql: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def database(postgres_dsn: str) -> Iterator[str]:
-    name = f"frontgate_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_sql(postgres_dsn, f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        asyncio.run(_admin_sql(postgres_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(postgres_dsn) as dsn:
+        yield dsn.rsplit("/", 1)[1]
 
 
 def _metered_api(gw: LoggedGateway) -> tuple[str, str]:
