@@ -158,18 +158,13 @@ async def import_api_keys(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             try:
                 # A file's key is imported as written: an empty one is not replaced by a new one.
                 check_value(rec.get("key", ""))
-                enabled = rec.get("enabled", "") or "false"
-                if enabled.lower() not in ("true", "false"):
-                    raise BadRequest(
-                        f"Invalid value '{enabled}' specified for Enabled. "
-                        "Must be one of: [true, false]"
-                    )
+                enabled = as_bool(rec.get("enabled", "") or "false", "Enabled")
                 key = new_key(
                     {
                         "value": rec.get("key"),
                         "name": rec.get("name") or None,
                         "description": rec.get("description") or None,
-                        "enabled": enabled.lower() == "true",
+                        "enabled": enabled,
                     }
                 )
                 await _check_unique(tx, ctx, key["value"])

@@ -140,10 +140,8 @@ async def import_documentation_parts(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     api_id = inp["restApiId"]
     try:
         spec = yaml.safe_load(bytes(inp["body"]).decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError):
         raise BadRequest("Unable to build importer with provided input.") from None  # recorded
-    except RecursionError:
-        raise BadRequest("Unable to build importer with provided input.") from None
     ext = (spec or {}).get("x-amazon-apigateway-documentation") if isinstance(spec, dict) else None
     if not isinstance(ext, dict):
         raise BadRequest("No x-amazon-apigateway-documentation extension found in the input")

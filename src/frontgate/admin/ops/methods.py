@@ -19,10 +19,13 @@ AUTH_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 _STATUS_NOT_FOUND = "Invalid Response status code specified"
 
 
-def _auth_type(value: str | None, path: str) -> str:
+_AUTH_TYPE = enum_of(*AUTH_TYPES)
+
+
+def _auth_type(value: str | None, path: str) -> Any:
     """AWS takes an authorization type in any case and stores it upper-cased."""
     upper = (value or "").upper()
-    return enum_of(*AUTH_TYPES)(upper if upper in AUTH_TYPES else value, path)  # type: ignore[no-any-return]
+    return _AUTH_TYPE(upper if upper in AUTH_TYPES else value, path)
 
 
 _METHOD_RULES = (
