@@ -28,7 +28,7 @@ from frontgate.iam.identities import load_index
 from frontgate.model.definition import ApiDefinition, Doc
 from frontgate.observe.plan import method_plan, stage_plan
 from frontgate.pipeline.plan import plan_method
-from frontgate.state.keyring import Keyring
+from frontgate.state.keyring import Keyring, SecretCache
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
 
@@ -224,9 +224,9 @@ class Compiler:
         self.account_id = account_id
         self.keyring = keyring  # decrypts API key values and IAM secrets (memory only)
         self._cache: dict[tuple[str, str, str], Stage] = {}
-        # (id, ciphertext) -> plain secret: decrypt each API key and IAM secret once
-        self._key_values: dict[tuple[str, str], str] = {}
-        self._iam_secrets: dict[tuple[str, str], str] = {}
+        # Decrypt each API key and IAM secret once, not at every rebuild.
+        self._key_values = SecretCache()
+        self._iam_secrets = SecretCache()
         # Inputs that did not compile -> why: not retried (nor logged again) until they change.
         self._failed: dict[tuple[str, str, str], str] = {}
 

@@ -13,7 +13,7 @@ from frontgate.iam.policy import Policy, PolicyError, compile_policy
 from frontgate.state.store import ConfigStore
 
 if TYPE_CHECKING:
-    from frontgate.state.keyring import Keyring
+    from frontgate.state.keyring import Keyring, SecretCache
 
 log = logging.getLogger("frontgate.iam")
 
@@ -110,17 +110,15 @@ async def load_index(
     store: ConfigStore,
     account: str,
     keyring: Keyring | None = None,
-    opened: dict[tuple[str, str], str] | None = None,
+    opened: SecretCache | None = None,
 ) -> IamIndex:
     """The managed identities as stored now (called by the compiler for each snapshot). Secret
-    keys are decrypted here, into memory only; ``opened`` caches (key id, ciphertext) -> secret
-    across calls (the caller keeps it)."""
+    keys are decrypted here, into memory only; ``opened`` keeps them across calls (the caller
+    keeps it)."""
     docs = await store.list(GLOBAL, ACCESS_KEY)
     keys = [k for doc in docs if (k := open_secret(doc, keyring, opened)) is not None]
-    if opened is not None:  # forget deleted keys (and expired session keys)
-        live = {(str(d.get("AccessKeyId")), d.get("_secretEnc")) for d in docs}
-        for stale in [k for k in opened if k not in live]:
-            del opened[stale]
+    if opened is not None:
+        opened.sweep()  # forget deleted keys (and expired session keys)
     return build_index(
         await store.list(GLOBAL, USER),
         keys,
@@ -132,26 +130,23 @@ async def load_index(
 def open_secret(
     doc: dict[str, Any],
     keyring: Keyring | None,
-    opened: dict[tuple[str, str], str] | None = None,
+    opened: SecretCache | None = None,
 ) -> dict[str, Any] | None:
     """An access key document with its plain ``_secret`` (None: it cannot be decrypted here)."""
+    from frontgate.state.keyring import SecretCache
+
     enc = doc.get("_secretEnc")
     if "_secret" in doc or not isinstance(enc, str):
         return doc
     key_id = str(doc.get("AccessKeyId"))
-    secret = opened.get((key_id, enc)) if opened is not None else None
-    if secret is None:
-        if keyring is None:
-            return None
-        try:
-            secret = keyring.decrypt(f"{ACCESS_KEY}:{key_id}", enc)
-        except Exception:
-            # Start-up checked the data key, so this is a damaged document: it never matches,
-            # and is logged once (cached as ""), not at every rebuild.
-            log.error("IAM access key %s cannot be decrypted", key_id)
-            secret = ""
-        if opened is not None:
-            opened[key_id, enc] = secret
+    cache = opened if opened is not None else SecretCache()
+    try:
+        secret = cache.open(keyring, f"{ACCESS_KEY}:{key_id}", key_id, enc)
+    except Exception:
+        # Start-up checked the data key, so this is a damaged document: it never matches, and
+        # is logged once (the cache keeps it as ""), not at every rebuild.
+        log.error("IAM access key %s cannot be decrypted", key_id)
+        secret = ""
     return {**doc, "_secret": secret} if secret else None
 
 

@@ -168,6 +168,35 @@ class Keyring:
         return None if not isinstance(enc, str) else self.decrypt(context, enc)
 
 
+class SecretCache:
+    """Secrets decrypted for the data plane's indexes, kept across snapshot rebuilds (AES-GCM
+    per secret per rebuild would dominate a rebuild with many): (document id, ciphertext) ->
+    plain text. ``sweep`` after a rebuild forgets what it did not ask for (deleted or
+    re-encrypted secrets)."""
+
+    __slots__ = ("_seen", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], str] = {}
+        self._seen: set[tuple[str, str]] = set()
+
+    def open(self, keyring: Keyring | None, context: str, id: str, enc: str) -> str | None:
+        """The secret (None without a keyring). A value that cannot be decrypted raises the
+        first time only (the caller logs it) and reads as "" (never matches) after that."""
+        slot = (id, enc)
+        self._seen.add(slot)
+        value = self.values.get(slot)
+        if value is None and keyring is not None:
+            self.values[slot] = ""
+            value = self.values[slot] = keyring.decrypt(context, enc)
+        return value
+
+    def sweep(self) -> None:
+        for slot in [s for s in self.values if s not in self._seen]:
+            del self.values[slot]
+        self._seen.clear()
+
+
 def enc_field(field: str) -> str:
     """Where a secret member is kept encrypted: ``value`` -> ``_valueEnc``, ``_secret`` ->
     ``_secretEnc``."""

@@ -21,7 +21,8 @@ from typing import Any
 
 from frontgate.control import kinds
 from frontgate.counters import Bucket
-from frontgate.state.keyring import Keyring
+from frontgate.state.keyring import Keyring, SecretCache
+from frontgate.state.secret_fields import context
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.crypto import plain_value
 
@@ -96,31 +97,27 @@ def _quota(plan: dict[str, Any]) -> tuple[int, str, int] | None:
 async def build_key_index(
     store: ConfigStore,
     keyring: Keyring | None,
-    decrypted: dict[tuple[str, str], str] | None = None,
+    decrypted: SecretCache | None = None,
 ) -> KeyIndex:
-    """``decrypted`` caches (key id, ciphertext) -> value across builds (AES-GCM per key per
-    rebuild would dominate a rebuild with many keys); a value that cannot be decrypted is
-    cached as "" and logged once, not at every rebuild."""
+    """``decrypted`` keeps the values across builds (the caller keeps it); a value that cannot
+    be decrypted is logged once, not at every rebuild."""
     by_digest: dict[tuple[str, bytes], KeyRecord] = {}
     values: dict[tuple[str, str], str] = {}
-    cache = decrypted if decrypted is not None else {}
-    seen: set[tuple[str, str]] = set()
+    cache = decrypted if decrypted is not None else SecretCache()
     for region, _parent, doc in await store.list_all(kinds.API_KEY):
         enc = doc.get("_valueEnc")
-        slot = (str(doc.get("id")), enc) if isinstance(enc, str) else None
-        value = cache.get(slot) if slot is not None else None
-        if value is None:
+        value: str | None
+        if "value" in doc or not isinstance(enc, str):
+            value = plain_value(keyring, doc)  # stored without a keyring
+        else:
+            doc_id = str(doc.get("id"))
             try:
-                value = plain_value(keyring, doc)
+                value = cache.open(keyring, context(kinds.API_KEY, doc_id), doc_id, enc)
             except Exception:
                 # Start-up checked the store's data key, so this is one damaged document: that
                 # key never matches (and the data plane keeps serving the others).
-                log.error("API key %s cannot be decrypted", doc.get("id"))
+                log.error("API key %s cannot be decrypted", doc_id)
                 value = ""
-            if slot is not None and value is not None:
-                cache[slot] = value
-        if slot is not None:
-            seen.add(slot)
         if not value:
             continue
         key_id = str(doc["id"])
@@ -150,8 +147,7 @@ async def build_key_index(
                 bindings[api_id, stage, key_id] = PlanBinding(
                     plan_id, region, key_id, value, per_key, methods, quota
                 )
-    for slot in [k for k in cache if k not in seen]:
-        del cache[slot]  # deleted or re-encrypted keys
+    cache.sweep()
     accounts: dict[str, Bucket] = {}
     for region, _parent, doc in await store.list_all(kinds.ACCOUNT):
         settings = doc.get("throttleSettings")
