@@ -77,6 +77,28 @@ def apigw(gw: Gateway) -> Any:
     return client(gw)
 
 
+def authorizer_function(gw: Gateway, name: str, source: str) -> str:
+    """A Python function ``name`` (its ``app.py``: ``source``) that API Gateway may invoke;
+    the URI an authorizer names it by."""
+    from tests.functions.conftest import ROLE, make_zip
+
+    lam = client(gw, "lambda")
+    arn = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": make_zip({"app.py": source})},
+    )["FunctionArn"]
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+    )
+    return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
 def make_api(c: Any, *, policy: dict[str, Any] | None = None, name: str = "access") -> str:
     kw = {"policy": json.dumps(policy)} if policy is not None else {}
     return str(c.create_rest_api(name=name, **kw)["id"])

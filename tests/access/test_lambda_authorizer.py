@@ -7,8 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from tests.access.conftest import add_method, call, client, deploy, make_api
-from tests.functions.conftest import ROLE, make_zip
+from tests.access.conftest import add_method, authorizer_function, call, deploy, make_api
 from tests.support.gateway import Gateway
 
 AUTHORIZER = """
@@ -44,21 +43,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def api(gw: Gateway, apigw: Any) -> str:
-    lam = client(gw, "lambda")
-    arn = lam.create_function(
-        FunctionName="authz",
-        Runtime="python3.11",
-        Role=ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": make_zip({"app.py": AUTHORIZER})},
-    )["FunctionArn"]
-    lam.add_permission(
-        FunctionName="authz",
-        StatementId="apigw",
-        Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com",
-    )
-    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    uri = authorizer_function(gw, "authz", AUTHORIZER)
     api_id = make_api(apigw, name="lambda-auth")
     token = apigw.create_authorizer(
         restApiId=api_id,

@@ -10,10 +10,17 @@ from typing import Any
 
 import pytest
 from botocore.credentials import Credentials
-from tests.access.conftest import POOL_ARN, add_method, call, client, deploy, make_api
+from tests.access.conftest import (
+    POOL_ARN,
+    add_method,
+    authorizer_function,
+    call,
+    client,
+    deploy,
+    make_api,
+)
 from tests.access.issuer import Issuer
 from tests.access.test_iam import send, signed
-from tests.functions.conftest import ROLE, make_zip
 from tests.support.gateway import Gateway
 
 # Spellings of GET /denied. The first group routes to /denied; the rest name no such resource.
@@ -217,21 +224,7 @@ def test_iam_identity_policy_variants(gw: Gateway, iam_setup: dict[str, Any], pa
 
 @pytest.fixture(scope="module")
 def authorizer_api(gw: Gateway, apigw: Any) -> str:
-    lam = client(gw, "lambda")
-    arn = lam.create_function(
-        FunctionName="variants-authz",
-        Runtime="python3.11",
-        Role=ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": make_zip({"app.py": DENY_ALL_BUT})},
-    )["FunctionArn"]
-    lam.add_permission(
-        FunctionName="variants-authz",
-        StatementId="apigw",
-        Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com",
-    )
-    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    uri = authorizer_function(gw, "variants-authz", DENY_ALL_BUT)
     api_id = make_api(apigw, name="variants-authz")
     auth_id = apigw.create_authorizer(
         restApiId=api_id,
