@@ -159,14 +159,6 @@ class Keyring:
         out[enc_field(field)] = self.encrypt(context, str(doc[field]))
         return out
 
-    def reveal(self, doc: Doc, field: str, context: str) -> str | None:
-        """The secret of ``doc``: plain (older documents, or stored without a keyring) or
-        decrypted."""
-        if field in doc:
-            return None if doc[field] is None else str(doc[field])
-        enc = doc.get(enc_field(field))
-        return None if not isinstance(enc, str) else self.decrypt(context, enc)
-
 
 class SecretCache:
     """Secrets decrypted for the data plane's indexes, kept across snapshot rebuilds (AES-GCM
