@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,6 +42,6 @@ class AdminSettings:
     # Regions served besides default_region; a credential scoped to any other is refused.
     regions: frozenset[str] = frozenset()
 
-    @property
+    @cached_property  # read on every request: computed once
     def served_regions(self) -> frozenset[str]:
         return self.regions | {self.default_region}
