@@ -90,7 +90,16 @@ class Settings:
         return Path(self.data_dir).expanduser().resolve()
 
 
-_INT = {"port", "admin_port", "tls_port", "workers", "function_concurrency", "log_rotate_bytes"}
+_INT = {
+    "port",
+    "admin_port",
+    "tls_port",
+    "workers",
+    "function_concurrency",
+    "log_rotate_bytes",
+    "max_connections",
+    "max_connections_per_client",
+}
 _FLOAT = {
     "reload_interval",
     "shutdown_timeout",
@@ -98,12 +107,9 @@ _FLOAT = {
     "function_idle_timeout",
     "function_retry_delay",
     "log_rotate_age",
+    "header_timeout",
+    "keepalive_timeout",
 }
-
-_INT |= {"max_connections", "max_connections_per_client"}
-_FLOAT |= {"header_timeout", "keepalive_timeout"}
-
-
 _BOOL = {"demo"}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
