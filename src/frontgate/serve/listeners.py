@@ -11,7 +11,7 @@ from dataclasses import dataclass
 log = logging.getLogger("frontgate.serve")
 
 # Descriptors a worker keeps for what is not a client connection (state store, Redis, log files,
-# function workers' pipes, the listeners) and for the admin listener: a quarter of the limit, at
+# function workers' pipes, the listeners) and for the admin listener: a third of the limit, at
 # most this many.
 FD_RESERVE = 1024
 # The admin listener's own cap, taken from the reserve: the operator gets in even when the data
