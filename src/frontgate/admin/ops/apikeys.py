@@ -9,7 +9,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc, Reader, now
 from frontgate.admin.errors import BadRequest, Conflict
-from frontgate.admin.ops.common import arn_tags, need, page, pick
+from frontgate.admin.ops.common import arn_tags, need, page, pick, with_tags
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -100,7 +100,7 @@ async def create_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def get_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     key = await need(ctx.store, ctx, kinds.API_KEY, "", inp["apiKey"], NOT_FOUND)
     # A single key is answered with its tags, ``{}`` when it has none (lists leave them out).
-    return {"tags": {}, **view(unseal(ctx.settings.keyring, key), bool(inp.get("includeValue")))}
+    return with_tags(view(unseal(ctx.settings.keyring, key), bool(inp.get("includeValue"))))
 
 
 @operation("GetApiKeys")
@@ -124,7 +124,7 @@ async def update_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         await _check_stages(tx, ctx, key.get("stageKeys") or [])
         key["lastUpdatedDate"] = now()
         await tx.put(ctx.region, kinds.API_KEY, "", key["id"], seal(ctx.settings.keyring, key))
-    return {"tags": {}, **view(key, False)}  # as AWS records UpdateApiKey
+    return with_tags(view(key, False))  # as AWS records UpdateApiKey
 
 
 @operation("DeleteApiKey")

@@ -90,3 +90,10 @@ def arn_tags(inp: dict[str, Any]) -> dict[str, str]:
         if key.startswith("aws:"):
             raise BadRequest("Tag keys cannot start with 'aws:'")
     return tags
+
+
+def with_tags(doc: Doc) -> Doc:
+    """A single resource as AWS answers its Get and Update (and PutRestApi): ``tags`` always
+    there, ``{}`` when none; creates, imports and list items leave it out unless there are tags
+    (recorded)."""
+    return {"tags": {}, **doc}

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from frontgate.admin.context import Ctx, Doc, now
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.admin.ops.common import get_api, get_stage
+from frontgate.admin.ops.common import get_api, get_stage, with_tags
 from frontgate.admin.ops.restapis import validate_endpoint
 from frontgate.admin.registry import operation
 from frontgate.compile.checks import DefinitionError, check_definition
@@ -83,7 +83,7 @@ async def put_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             raise BadRequest(f"Errors found during import:\n\t{where}{exc}") from None
         await save_api(tx, ctx.region, merged, replace=True)
     merged.warnings = merged.warnings or incoming.warnings
-    return {"tags": {}, **_answer(merged)}  # as GetRestApi (recorded)
+    return with_tags(_answer(merged))  # as GetRestApi (recorded)
 
 
 @operation("GetExport")

@@ -8,7 +8,14 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc, now
 from frontgate.admin.errors import BadRequest
-from frontgate.admin.ops.common import arn_tags, check_description, get_api, page, pick
+from frontgate.admin.ops.common import (
+    arn_tags,
+    check_description,
+    get_api,
+    page,
+    pick,
+    with_tags,
+)
 from frontgate.admin.patch import PatchOp, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -206,12 +213,6 @@ async def create_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             defn = ApiDefinition(rest_api=api, resources=[{"id": root, "path": "/"}], models=models)
         await save_api(tx, ctx.region, defn)
     return api
-
-
-def with_tags(api: Doc) -> Doc:
-    """A single API as AWS answers Get/Update/PutRestApi: ``tags`` always there (``{}`` when
-    none); Create/Import and the GetRestApis items leave it out unless there are tags."""
-    return {"tags": {}, **api}
 
 
 @operation("GetRestApi")

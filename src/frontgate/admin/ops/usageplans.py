@@ -7,7 +7,7 @@ from typing import Any
 from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.admin.ops.common import HTTP_METHODS, arn_tags, need, page, pick
+from frontgate.admin.ops.common import HTTP_METHODS, arn_tags, need, page, pick, with_tags
 from frontgate.admin.patch import COUNT, RATE, PatchOp, apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -147,7 +147,7 @@ async def create_usage_plan(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetUsagePlan")
 async def get_usage_plan(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     plan = await need(ctx.store, ctx, kinds.USAGE_PLAN, "", inp["usagePlanId"], NOT_FOUND)
-    return {"tags": {}, **plan}
+    return with_tags(plan)
 
 
 @operation("GetUsagePlans")
@@ -173,7 +173,7 @@ async def update_usage_plan(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             if (s["apiId"], s["stage"]) not in before:
                 await check_api_stage(tx, ctx, plan["id"], s["apiId"], s["stage"])
         await tx.put(ctx.region, kinds.USAGE_PLAN, "", plan["id"], plan)
-    return {"tags": {}, **plan}
+    return with_tags(plan)
 
 
 @operation("DeleteUsagePlan")
