@@ -18,13 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from tests.functions.conftest import client as boto_client
 from tests.support.awscli import cli_env, run_aws
 from tests.support.logged import LoggedGateway
 from tests.support.upstream import Upstream
@@ -57,14 +56,7 @@ def no_traceback(gw: LoggedGateway) -> Iterator[None]:
 
 
 def client(gw: LoggedGateway, service: str, key: str = KEY, secret: str = SECRET) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{gw.admin_port}",
-        region_name="us-east-1",
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 0}, read_timeout=60),
-    )
+    return boto_client(service, gw.admin_port, key, secret)
 
 
 @pytest.fixture(scope="module")

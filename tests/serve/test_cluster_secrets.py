@@ -22,12 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
+from tests.functions.conftest import client
 from tests.support.gateway import Gateway
 from tests.support.postgres import fresh_database, query
 
@@ -54,14 +53,7 @@ def _rows(state: str | Path) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def _client(node: Gateway, service: str = "apigateway", **kw: Any) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{node.admin_port}",
-        region_name=REGION,
-        aws_access_key_id=kw.pop("key", "test"),
-        aws_secret_access_key=kw.pop("secret", "test"),
-        config=Config(retries={"max_attempts": 0}),
-    )
+    return client(service, node.admin_port, kw.pop("key", "test"), kw.pop("secret", "test"))
 
 
 def _key_api(c: Any) -> tuple[str, str]:

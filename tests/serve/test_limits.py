@@ -19,6 +19,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.parsers import create_parser
+from tests.functions.conftest import client
 from tests.support.gateway import Gateway
 from tests.traffic.seed import seed, wait_for_status
 
@@ -50,17 +51,6 @@ def exchange(port: int, data: bytes, *, pause: float = 0.0) -> tuple[int, dict[s
         name, _, value = line.partition(": ")
         headers[name.lower()] = value
     return int(lines[0].split(" ")[1]), headers, body
-
-
-def lambda_client(port: int) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, read_timeout=60),
-    )
 
 
 # -- framing errors -------------------------------------------------------------------------------
@@ -139,7 +129,7 @@ def test_create_function_with_a_9_mb_zip(gw: Gateway) -> None:
         zf.writestr("blob.bin", os.urandom(9 * 1024 * 1024))  # random: incompressible
     data = buf.getvalue()
     assert len(data) > 9 * 1024 * 1024
-    lam = lambda_client(gw.admin_port)
+    lam = client("lambda", gw.admin_port)
     out = lam.create_function(
         FunctionName="big", Runtime="python3.12", Role=ROLE, Handler="app.handler",
         Code={"ZipFile": data},
