@@ -159,7 +159,7 @@ def _iam_mount(
             if service:
                 auth.check_scope({k.lower(): v for k, v in request.headers}, service, regions)
         except Forbidden as exc:
-            error = wire.QueryError(403, "SignatureDoesNotMatch", exc.message or "")
+            error = auth_error(exc.code, exc.message or "")
             return wire.error(service, error, ids.request_id())
         return await api.handle(request)
 
