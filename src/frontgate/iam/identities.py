@@ -133,7 +133,7 @@ def open_secret(
     opened: SecretCache | None = None,
 ) -> dict[str, Any] | None:
     """An access key document with its plain ``_secret`` (None: it cannot be decrypted here)."""
-    from frontgate.state.keyring import SecretCache
+    from frontgate.state.keyring import SecretCache, context
 
     enc = doc.get("_secretEnc")
     if "_secret" in doc or not isinstance(enc, str):
@@ -141,7 +141,7 @@ def open_secret(
     key_id = str(doc.get("AccessKeyId"))
     cache = opened if opened is not None else SecretCache()
     try:
-        secret = cache.open(keyring, f"{ACCESS_KEY}:{key_id}", key_id, enc)
+        secret = cache.open(keyring, context(ACCESS_KEY, key_id), key_id, enc)
     except Exception:
         # Start-up checked the data key, so this is a damaged document: it never matches, and
         # is logged once (the cache keeps it as ""), not at every rebuild.

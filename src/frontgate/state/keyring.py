@@ -160,6 +160,11 @@ class Keyring:
         return out
 
 
+def context(kind: str, id: str) -> str:
+    """The associated data a document's secret is encrypted with: ``"<kind>:<id>"``."""
+    return f"{kind}:{id}"
+
+
 class SecretCache:
     """Secrets decrypted for the data plane's indexes, kept across snapshot rebuilds (AES-GCM
     per secret per rebuild would dominate a rebuild with many): (document id, ciphertext) ->

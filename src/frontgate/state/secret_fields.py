@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 
 from frontgate.control import kinds
 from frontgate.iam.identities import ACCESS_KEY
-from frontgate.state.keyring import Keyring, decrypt_legacy, enc_field
+from frontgate.state.keyring import Keyring, context, decrypt_legacy, enc_field
 from frontgate.state.store import ConfigStore, Doc
 
 log = logging.getLogger("frontgate.state")
@@ -29,10 +29,6 @@ SECRET_FIELDS: tuple[tuple[str, str, str], ...] = (
     (kinds.DOMAIN_NAME, "_certificatePrivateKey", "domainName"),
 )
 LOOKUP_HASH = "_valueHmac"  # API keys: HMAC-SHA256 of the value (uniqueness check)
-
-
-def context(kind: str, id: str) -> str:
-    return f"{kind}:{id}"
 
 
 def seal_member(keyring: Keyring | None, kind: str, id: str, doc: Doc, member: str) -> Doc:

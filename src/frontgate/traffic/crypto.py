@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from frontgate.control import kinds
-from frontgate.state.keyring import Keyring
-from frontgate.state.secret_fields import LOOKUP_HASH, context
+from frontgate.state.keyring import Keyring, context
+from frontgate.state.secret_fields import LOOKUP_HASH
 
 
 def _ctx(key: dict[str, Any]) -> str:

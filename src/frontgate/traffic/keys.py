@@ -21,8 +21,7 @@ from typing import Any
 
 from frontgate.control import kinds
 from frontgate.counters import Bucket
-from frontgate.state.keyring import Keyring, SecretCache
-from frontgate.state.secret_fields import context
+from frontgate.state.keyring import Keyring, SecretCache, context
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.crypto import plain_value
 
