@@ -27,7 +27,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from tests.functions.conftest import client
-from tests.support.gateway import Gateway
+from tests.support.gateway import Gateway, serve_command
 from tests.support.postgres import fresh_database, query
 
 REGION = "us-east-1"
@@ -210,8 +210,7 @@ def _refusal(tmp_path: Path, state: str, env: dict[str, str], *args: str) -> str
     """Start a node that must refuse: its exit status and what it printed."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("FRONTGATE_")}, **env}
     proc = subprocess.run(
-        [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
-         "--data-dir", str(tmp_path), "--state", state, *args],
+        serve_command(tmp_path, "--state", state, *args),
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr

@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.functions.conftest import ROLE, client, make_zip
 from tests.support.awscli import cli_env
-from tests.support.gateway import Gateway
+from tests.support.gateway import Gateway, serve_command
 
 from frontgate.control import kinds
 from frontgate.state.sqlite import SqliteStore
@@ -286,8 +286,7 @@ def test_api_files_that_would_not_serve_are_refused(tmp_path: Path) -> None:
         (half, "No integration defined for method"),
     ):  # fmt: skip
         proc = subprocess.run(
-            [sys.executable, "-m", "frontgate", "serve", "--port", "0", "--admin-port", "0",
-             "--data-dir", str(tmp_path / "data"), "--api", str(path)],
+            serve_command(tmp_path / "data", "--api", str(path)),
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert proc.returncode == 2
