@@ -172,7 +172,11 @@ class _Checker:
             return value
         if kind in ("integer", "long"):
             bits = 31 if kind == "integer" else 63  # Java's int and long
-            if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**bits:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not -(2**bits) <= value < 2**bits
+            ):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
             if "min" in shape and value < shape["min"]:
                 self._fail(
