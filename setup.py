@@ -101,6 +101,8 @@ class BuildCompiled(build_ext):
 
     def run(self) -> None:
         started = time.monotonic()
+        # (setuptools' run clears inplace while it builds, and does not restore it on failure)
+        in_place = self.inplace or getattr(self, "editable_mode", False)
         reason = self._build()
         if reason is None:
             print(f"frontgate: compiled the request path in {time.monotonic() - started:.0f} s")
@@ -108,7 +110,7 @@ class BuildCompiled(build_ext):
         # No half-built set, and in place (pip install -e) no earlier build left behind: what
         # runs is what the warning says.
         stale = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
-        if self.inplace or getattr(self, "editable_mode", False):
+        if in_place:
             stale += _in_place_extensions()
         for path in stale:
             with contextlib.suppress(OSError):
