@@ -7,8 +7,9 @@ build prints one warning saying why, starting with ``frontgate: WARNING:`` (pip 
 output with ``-v``; ``frontgate serve`` then reports ``request path interpreted (not built)``).
 
 mypyc runs only when the extensions are actually built (``build_ext``), not each time pip asks
-the backend for its requirements or metadata, and the C files compile in parallel (one job per
-CPU).
+the backend for its requirements or metadata; the C files compile in parallel (one job per CPU);
+and an editable install whose in-place build is still current (the rule the import-time guard
+uses) is not compiled again, so ``pip install -e '.[test]'`` after ``pip install -e .`` is quick.
 """
 
 from __future__ import annotations
@@ -73,6 +74,18 @@ def _in_place_extensions() -> list[Path]:
     return found
 
 
+def _built_in_place() -> bool:
+    """An earlier in-place build (pip install -e) is complete and as new as the sources, by the
+    rule frontgate.native.guard() uses to load it, and as new as this build's setup."""
+    libraries = list(PACKAGE.parent.glob("frontgate__mypyc.*"))
+    setup_changed = max(Path(__file__).stat().st_mtime, (PACKAGE / "native.py").stat().st_mtime)
+    return (
+        _native().check(PACKAGE) is None
+        and len(libraries) == 1
+        and libraries[0].stat().st_mtime >= setup_changed
+    )
+
+
 def _jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -103,6 +116,10 @@ class BuildCompiled(build_ext):
         started = time.monotonic()
         # (setuptools' run clears inplace while it builds, and does not restore it on failure)
         in_place = self.inplace or getattr(self, "editable_mode", False)
+        if in_place and _built_in_place():
+            self.extensions = self.distribution.ext_modules = []
+            print("frontgate: the compiled request path is up to date (built earlier in place)")
+            return
         reason = self._build()
         if reason is None:
             print(f"frontgate: compiled the request path in {time.monotonic() - started:.0f} s")

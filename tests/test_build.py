@@ -83,7 +83,7 @@ def test_a_failing_c_compiler_installs_interpreted_and_removes_an_older_build(
 
 
 @pytest.mark.slow
-def test_a_good_build_compiles_without_a_warning(tmp_path: Path) -> None:
+def test_a_good_build_compiles_without_a_warning_and_once(tmp_path: Path) -> None:
     root = _project(tmp_path, "def answer() -> int:\n    return 42\n")
     build = _build(root)
     assert build.returncode == 0, build.stderr
@@ -98,3 +98,7 @@ def test_a_good_build_compiles_without_a_warning(tmp_path: Path) -> None:
         check=True,
     )
     assert out.stdout.split() == ["42", str(root / "src" / "frontgate" / f"hot{SUFFIX}")]
+    again = _build(root)  # pip install -e '.[test]' after pip install -e .
+    assert again.returncode == 0, again.stderr
+    assert "frontgate: the compiled request path is up to date" in again.stdout
+    assert "building 'frontgate__mypyc'" not in again.stdout + again.stderr
