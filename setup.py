@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -84,6 +85,19 @@ def _built_in_place() -> bool:
         and len(libraries) == 1
         and libraries[0].stat().st_mtime >= setup_changed
     )
+
+
+def _compiler_failure(exc: Exception) -> str:
+    """A compiler error in one short line: which program failed and how (its own messages
+    are printed above the warning)."""
+    text = " ".join(str(exc).split())
+    # setuptools >= 74: "Command '['gcc', ...]' returned non-zero exit status 1."
+    # older setuptools: "command '/usr/bin/gcc' failed with exit code 1"
+    match = re.search(r"Command '\['([^']*)'.*' returned non-zero exit status (-?\d+)", text)
+    match = match or re.search(r"command '([^']*)' failed with exit code (-?\d+)", text)
+    if match:
+        return f"'{match[1]}' exited with status {match[2]}; its messages are above"
+    return text[:300] or type(exc).__name__
 
 
 def _jobs() -> int:
@@ -159,7 +173,7 @@ class BuildCompiled(build_ext):
         try:
             super().run()
         except Exception as exc:  # CompileError, LinkError, no compiler, no Python.h, ...
-            return f"C build failed: {str(exc).strip() or type(exc).__name__}"
+            return f"C build failed: {_compiler_failure(exc)}"
         return None
 
     def _adopt(self, extensions: list[Extension]) -> None:

@@ -78,7 +78,7 @@ def test_a_failing_c_compiler_installs_interpreted_and_removes_an_older_build(
     build = _build(root, CC="false")
     assert build.returncode == 0, build.stderr
     [warning] = _warnings(build)
-    assert re.search(r"C build failed: command '\S*false' failed", warning)
+    assert re.search(r"C build failed: '\S*false' exited with status 1;", warning)
     assert _compiled(root) == []
 
 
