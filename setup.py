@@ -127,6 +127,9 @@ class BuildCompiled(build_ext):
     """build_ext that runs mypyc itself and falls back to the interpreted package on failure."""
 
     def run(self) -> None:
+        if not self.extensions:  # FRONTGATE_PURE: nothing to build
+            super().run()
+            return
         started = time.monotonic()
         # (setuptools' run clears inplace while it builds, and does not restore it on failure)
         in_place = self.inplace or getattr(self, "editable_mode", False)

@@ -82,6 +82,15 @@ def test_a_failing_c_compiler_installs_interpreted_and_removes_an_older_build(
     assert _compiled(root) == []
 
 
+def test_frontgate_pure_builds_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path, "def answer() -> int:\n    return 'not even type-checked'\n")
+    build = _build(root, FRONTGATE_PURE="1")
+    assert build.returncode == 0, build.stderr
+    assert _warnings(build) == []
+    assert "frontgate__mypyc" not in build.stdout + build.stderr
+    assert _compiled(root) == []
+
+
 @pytest.mark.slow
 def test_a_good_build_compiles_without_a_warning_and_once(tmp_path: Path) -> None:
     root = _project(tmp_path, "def answer() -> int:\n    return 42\n")
