@@ -168,7 +168,12 @@ class BuildCompiled(build_ext):
             details = captured.getvalue()
             sys.stderr.write(details)
             errors = [line for line in details.splitlines() if ": error:" in line]
-            first = errors[0] if errors else str(exc) or type(exc).__name__
+            if errors:
+                first = errors[0]
+            elif isinstance(exc, SystemExit):
+                first = f"exit status {exc.code}; its messages are above"
+            else:
+                first = f"{type(exc).__name__}: {exc}"
             more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
             return f"mypyc: {first}{more}"
         sys.stdout.write(captured.getvalue())
