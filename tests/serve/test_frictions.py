@@ -181,3 +181,19 @@ def test_export_lists_the_plain_http_url(demo: Gateway) -> None:
     # The exported URL works as printed.
     status, _, _ = demo.request("GET", "/dev/hello")
     assert status == 200
+
+
+def test_out_of_range_ports_and_non_finite_numbers_name_the_setting(tmp_path: Path) -> None:
+    """A port outside 0-65535 or a timeout of nan/inf is a setting error (exit 2, one line naming
+    the setting), not a traceback from bind() or a timer."""
+    cases = [
+        ((), {"FRONTGATE_ADMIN_PORT": "-5"}, "FRONTGATE_ADMIN_PORT: must be a port number"),
+        (("--port", "99999"), {}, "--port: must be a port number (0 to 65535), got 99999"),
+        (("--tls-port", "70000"), {}, "--tls-port: must be a port number"),
+        (("--header-timeout", "nan"), {}, "--header-timeout: must be a number, got nan"),
+        ((), {"FRONTGATE_KEEPALIVE_TIMEOUT": "inf"}, "FRONTGATE_KEEPALIVE_TIMEOUT: must be a"),
+    ]
+    for args, env, message in cases:
+        out = _serve(tmp_path, *args, env=env)
+        assert out.returncode == 2, (args, env, out.stderr)
+        assert "Traceback" not in out.stderr and message in out.stderr, out.stderr
