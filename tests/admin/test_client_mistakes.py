@@ -556,10 +556,8 @@ def test_crlf_in_a_mapped_header_and_deep_bodies(gw: LoggedGateway, apigw: Any) 
         assert time.monotonic() < deadline, "stage not deployed"
         time.sleep(0.05)
     logged = len(gw.lines)
-    for _ in range(20):
-        status, headers, body = gw.request(
-            "GET", "/dev/mapped?q=a%0D%0AInjected:%20yes", api_id=api
-        )
+    for query in ["a%0D%0AInjected:%20yes"] * 20 + ["a%00b"] * 3:  # NUL is not forwarded either
+        status, headers, body = gw.request("GET", f"/dev/mapped?q={query}", api_id=api)
         assert status == 500 and json.loads(body) == {"message": "Internal server error"}
         assert headers["x-amzn-errortype"] == "InternalServerErrorException"
     # Invalid at the bottom ("a" must be an object): the validator follows the body all the way.
