@@ -10,12 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 from frontgate import ids
 from frontgate.admin import auth, ops
 from frontgate.admin.context import Ctx
-from frontgate.admin.errors import ApiError, InternalFailure, UnknownOperation
+from frontgate.admin.errors import ApiError, InternalFailure, ServiceUnavailable, UnknownOperation
 from frontgate.admin.names import check_names
 from frontgate.admin.registry import HANDLERS
 from frontgate.admin.settings import AdminSettings
 from frontgate.admin.wire import Router, parse_input, serialize_output
 from frontgate.http.message import Request, Response
+from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class AdminApp:
         self.store = store
         self.settings = settings
         self.router = Router()
+        self.outage = StoreRequests(log, "apigateway API")
         ops.load()
 
     @staticmethod
@@ -39,14 +41,20 @@ class AdminApp:
         request_id = ids.request_id()
         try:
             resp = await self._handle(request)
+            if resp.status < 300:
+                self.outage.succeeded()
         except ApiError as exc:
             resp = _error(exc)
-        except Exception:
-            # Never a stack trace to the client; the id ties the log line to the answer.
-            log.exception(
-                "admin request %s failed: %s %s", request_id, request.method, request.target
-            )
-            resp = _error(InternalFailure("Internal server error"))
+        except Exception as exc:
+            if store_unreachable(exc):
+                self.outage.failed(exc, "503 ServiceUnavailableException")
+                resp = _error(ServiceUnavailable(_STORE_DOWN))
+            else:
+                # Never a stack trace to the client; the id ties the log line to the answer.
+                log.exception(
+                    "admin request %s failed: %s %s", request_id, request.method, request.target
+                )
+                resp = _error(InternalFailure("Internal server error"))
         resp.headers.append(("x-amzn-RequestId", request_id))
         return resp
 
@@ -75,6 +83,9 @@ class AdminApp:
             self.settings.on_change()
         out_headers, body = serialize_output(route, out)
         return Response(route.status, [*out_headers, *ctx.headers], body)
+
+
+_STORE_DOWN = "The state store is unreachable; try again later."
 
 
 def _writes(name: str, method: str) -> bool:

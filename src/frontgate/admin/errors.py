@@ -82,3 +82,10 @@ class Forbidden(ApiError):
 class InternalFailure(ApiError):
     code = "InternalFailure"
     status = 500
+
+
+class ServiceUnavailable(ApiError):
+    """The state store cannot be reached (AWS's 503 for a service-side outage)."""
+
+    code = "ServiceUnavailableException"
+    status = 503

@@ -23,9 +23,11 @@ from frontgate.functions.invoker import FunctionInvoker
 from frontgate.functions.logs import TAIL_BYTES
 from frontgate.functions.registry import FUNCTION, public
 from frontgate.http.message import Request, Response
+from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.functions.api")
+_STORE_DOWN = "The state store is unreachable; try again later."
 
 Handler = Callable[["LambdaApi", "_Call"], Awaitable[dict[str, Any] | None]]
 _OPS: dict[str, Handler] = {}
@@ -94,11 +96,14 @@ class LambdaApi:
         self.region = region
         self.verify = verify
         self.router = wire.Router(frozenset(_OPS))
+        self.outage = StoreRequests(log, "lambda API")
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         try:
             resp = await self._handle(request)
+            if resp.status < 300:
+                self.outage.succeeded()
         except errors.LambdaError as exc:
             resp = _error(exc)
         except Exception as exc:
@@ -110,6 +115,9 @@ class LambdaApi:
                     [("Content-Type", "application/json"), ("x-amzn-ErrorType", code_)],
                     body.encode(),
                 )
+            elif store_unreachable(exc):
+                self.outage.failed(exc, "500 ServiceException")
+                resp = _error(errors.LambdaError(_STORE_DOWN))
             else:
                 log.exception("lambda API request %s failed", request_id)
                 resp = _error(errors.LambdaError("Internal server error"))

@@ -17,11 +17,13 @@ from frontgate.iam.identities import ACCESS_KEY, GLOBAL, MANAGED_POLICY, USER, I
 from frontgate.iam.identities import load_index as load_iam
 from frontgate.iam.policy import PolicyError, compile_policy
 from frontgate.iam.wire import QueryError, no_such_entity
+from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.keyring import Keyring
 from frontgate.state.secret_fields import seal_member
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.iam")
+_STORE_DOWN = "The state store is unreachable; try again later."
 
 _ALNUM = string.ascii_uppercase + string.digits
 Handler = Callable[["IamApi", dict[str, str]], Awaitable[dict[str, Any] | None]]
@@ -62,6 +64,7 @@ class IamApi:
         self.on_change = on_change
         self.static = static
         self.request: Request | None = None
+        self.outage = StoreRequests(log, "iam API")
 
     async def handle(self, request: Request) -> Response:
         params = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -77,12 +80,16 @@ class IamApi:
             self.request = request
             wire.validate(service, action, params)
             result = await handler(self, params)
+            self.outage.succeeded()
             if service == "iam" and self.on_change is not None:
                 self.on_change()  # the data plane's key index follows the store
             return wire.respond(service, action, result, rid)
         except QueryError as exc:
             return wire.error(service, exc, rid)
-        except Exception:
+        except Exception as exc:
+            if store_unreachable(exc):
+                self.outage.failed(exc, "500 ServiceFailure")
+                return wire.error(service, QueryError(500, "ServiceFailure", _STORE_DOWN), rid)
             log.exception("IAM request %s failed", rid)
             return wire.error(service, QueryError(500, "ServiceFailure", "Internal error"), rid)
 
