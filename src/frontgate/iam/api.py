@@ -13,7 +13,14 @@ from urllib.parse import parse_qsl
 
 from frontgate.http.message import Request, Response
 from frontgate.iam import sigv4, wire
-from frontgate.iam.identities import ACCESS_KEY, GLOBAL, MANAGED_POLICY, USER, IamIndex
+from frontgate.iam.identities import (
+    ACCESS_KEY,
+    GLOBAL,
+    MANAGED_POLICY,
+    USER,
+    IamIndex,
+    Identity,
+)
 from frontgate.iam.identities import load_index as load_iam
 from frontgate.iam.policy import PolicyError, compile_policy
 from frontgate.iam.wire import QueryError, no_such_entity
@@ -104,7 +111,12 @@ class IamApi:
             await tx.put(GLOBAL, USER, "", doc["UserName"], doc)
 
     async def caller(self) -> tuple[str, str, str]:
-        """(account, arn, user id) of the key that signed this STS request."""
+        """(account, arn, user name) of the key that signed this request."""
+        ident = await self.caller_identity()
+        return ident.account, ident.arn, ident.user_name
+
+    async def caller_identity(self) -> Identity:
+        """The identity of the key that signed this request (403 InvalidClientTokenId etc.)."""
         assert self.request is not None
         headers = {k.lower(): v for k, v in self.request.headers}
         if not headers.get("authorization"):
@@ -129,8 +141,7 @@ class IamApi:
             )
         except sigv4.SigV4Error as exc:
             raise wire.auth_error(exc.error_type, exc.message) from None
-        ident = entry.identity
-        return ident.account, ident.arn, ident.user_name
+        return entry.identity
 
 
 def _check_document(text: str) -> None:
@@ -163,7 +174,8 @@ async def create_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
 
 @_op
 async def get_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    return {"User": _user_out(await api.user(p.get("UserName", "")))}
+    name = p.get("UserName") or (await api.caller_identity()).user_name  # AWS: the caller
+    return {"User": _user_out(await api.user(name))}
 
 
 @_op
@@ -359,8 +371,8 @@ async def list_attached_user_policies(api: IamApi, p: dict[str, str]) -> dict[st
 
 @_op
 async def get_caller_identity(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    account, arn, user = await api.caller()
-    return {"Account": account, "Arn": arn, "UserId": user}
+    ident = await api.caller_identity()
+    return {"Account": ident.account, "Arn": ident.arn, "UserId": ident.user_id}
 
 
 @_op
