@@ -159,6 +159,26 @@ def test_unimplemented_services_are_named(demo: Gateway) -> None:
     assert _aws(demo, "lambda", "list-functions").returncode == 0
 
 
+def test_unimplemented_operations_of_served_services_are_named(demo: Gateway) -> None:
+    """The tutorial's `aws iam create-role`, `aws apigateway get-sdk`, `aws lambda list-layers`:
+    the error names the operation Frontgate does not implement (was "... operation: None")."""
+    cases = [
+        (("apigateway", "get-sdk", "--rest-api-id", demo.api_id, "--stage-name", "dev",
+          "--sdk-type", "javascript", os.devnull), "GetSdk", "UnknownOperationException"),
+        (("lambda", "list-layers"), "ListLayers", "UnknownOperationException"),
+        (("iam", "create-role", "--role-name", "r", "--assume-role-policy-document", "{}"),
+         "CreateRole", "InvalidAction"),
+    ]  # fmt: skip
+    for command, operation, code in cases:
+        out = _aws(demo, *command)
+        assert out.returncode != 0
+        assert (
+            f"An error occurred ({code}) when calling the {operation} operation: "
+            + (f"Frontgate does not implement the {command[0]} operation {operation}")
+            in out.stderr
+        ), out.stderr
+
+
 def test_top_takes_admin_url(demo: Gateway) -> None:
     admin = f"http://127.0.0.1:{demo.admin_port}"
     for option in ("--admin-url", "--admin"):  # --admin: the old spelling, still accepted

@@ -68,8 +68,12 @@ class AdminApp:
         headers = {k.lower(): v for k, v in request.headers}
         auth.verify(request, headers, self.settings)
         found = self.router.match(request.method, raw_path, query)
-        if found is None or found[0].name not in HANDLERS:
-            raise UnknownOperation()
+        if found is None:
+            raise UnknownOperation()  # AWS: no message for a path it has no operation at
+        if found[0].name not in HANDLERS:  # an operation of AWS's that Frontgate does not serve
+            raise UnknownOperation(
+                f"Frontgate does not implement the apigateway operation {found[0].name}."
+            )
         # Once the request is known to be an apigateway call (a call for a service this listener
         # does not implement is answered as such): its scope must say so, in a served region.
         auth.check_scope(headers, "apigateway", self.settings.served_regions)

@@ -65,8 +65,8 @@ class UnknownOperation(ApiError):
     code = "UnknownOperationException"
     status = 404
 
-    def __init__(self) -> None:
-        super().__init__(None)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
 
 
 class Forbidden(ApiError):

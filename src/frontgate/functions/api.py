@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import logging
 import re
@@ -135,6 +136,11 @@ class LambdaApi:
             self.verify(request, headers)
         found = self.router.match(request.method, raw_path)
         if found is None:
+            known = _all_operations().match(request.method, raw_path)
+            if known is not None:  # one of Lambda's operations, not served here
+                raise errors.UnknownOperation(
+                    f"Frontgate does not implement the lambda operation {known[0].name}."
+                )
             raise errors.UnknownOperation(f"Unknown operation {request.method} {raw_path}")
         route, labels = found
         inp = wire.parse_input(
@@ -189,6 +195,15 @@ class LambdaApi:
     async def _unpack(self, region: str, name: str, data: bytes) -> tuple[str, str, int]:
         path = await asyncio.to_thread(code.unpack_zip, data, self.functions_root, region, name)
         return str(path), code.sha256_b64(data), len(data)
+
+
+@functools.cache
+def _all_operations() -> wire.Router:
+    """Every operation of Lambda's model: names the one a request was for when not served."""
+    ops = wire.model()["operations"]
+    # Operations told apart by a query literal (`/layers?find=LayerVersion`) are left out: the
+    # router matches paths only, and a wrong name is worse than none.
+    return wire.Router(frozenset(n for n, o in ops.items() if "?" not in o["http"]["requestUri"]))
 
 
 def _error(exc: errors.LambdaError) -> Response:

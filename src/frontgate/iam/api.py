@@ -31,6 +31,7 @@ from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.iam")
 _STORE_DOWN = "The state store is unreachable; try again later."
+_SERVED = {"iam": " (it serves users, access keys and policies for AWS_IAM methods)."}
 
 _ALNUM = string.ascii_uppercase + string.digits
 Handler = Callable[["IamApi", dict[str, str]], Awaitable[dict[str, Any] | None]]
@@ -81,6 +82,13 @@ class IamApi:
         try:
             handler = _OPS.get(action)
             if handler is None or action not in wire.operations(service):
+                if action in wire.operations(service):  # one of AWS's, not served here
+                    raise QueryError(
+                        400,
+                        "InvalidAction",
+                        f"Frontgate does not implement the {service} operation {action}"
+                        + _SERVED.get(service, "."),
+                    )
                 raise QueryError(400, "InvalidAction", f"Could not find operation {action}")
             if service == "iam":
                 self.verify_admin(request)
