@@ -526,6 +526,20 @@ def test_iam_calls_with_bad_or_missing_credentials(gw: LoggedGateway) -> None:
     )
 
 
+def test_who_am_i_with_the_operators_admin_key(gw: LoggedGateway) -> None:
+    """`aws sts get-caller-identity` with the admin key that every management call accepts
+    answers the account's root (as AWS does for root credentials), not InvalidClientTokenId."""
+    me = client(gw, "sts").get_caller_identity()
+    assert (me["Account"], me["Arn"], me["UserId"]) == (
+        "000000000000",
+        "arn:aws:iam::000000000000:root",
+        "000000000000",
+    )
+    with pytest.raises(ClientError) as exc:
+        client(gw, "sts", secret="wrong").get_caller_identity()
+    assert error(exc)[:2] == (403, "InvalidClientTokenId")
+
+
 # --- data plane -----------------------------------------------------------------------------
 
 

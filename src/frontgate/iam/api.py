@@ -123,6 +123,15 @@ class IamApi:
         ident = await self.caller_identity()
         return ident.account, ident.arn, ident.user_name
 
+    def signed_by_admin(self) -> bool:
+        """Whether this request passes the management API's own check (an admin key)."""
+        assert self.request is not None
+        try:
+            self.verify_admin(self.request)
+        except QueryError:
+            return False
+        return True
+
     async def caller_identity(self) -> Identity:
         """The identity of the key that signed this request (403 InvalidClientTokenId etc.)."""
         assert self.request is not None
@@ -379,7 +388,15 @@ async def list_attached_user_policies(api: IamApi, p: dict[str, str]) -> dict[st
 
 @_op
 async def get_caller_identity(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    ident = await api.caller_identity()
+    try:
+        ident = await api.caller_identity()
+    except QueryError as exc:
+        # Not an IAM user's key: the operator's admin key (or, without admin keys, any key the
+        # management API accepts) is the account's root, as root credentials are on AWS.
+        if exc.code != "InvalidClientTokenId" or not api.signed_by_admin():
+            raise
+        return {"Account": api.account, "Arn": f"arn:aws:iam::{api.account}:root",
+                "UserId": api.account}  # fmt: skip
     return {"Account": ident.account, "Arn": ident.arn, "UserId": ident.user_id}
 
 
