@@ -4,6 +4,7 @@ variables, then command-line options — each later source overrides the earlier
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -110,6 +111,7 @@ _FLOAT = {
     "header_timeout",
     "keepalive_timeout",
 }
+_PORT = {"port", "admin_port", "tls_port"}
 _BOOL = {"demo"}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
@@ -126,9 +128,15 @@ def _coerce(name: str, value: Any) -> Any:
             return str(value).strip().lower() in _TRUE
         raise ValueError(value)
     if name in _INT:
-        return int(value)
+        number = int(value)
+        if name in _PORT and not 0 <= number <= 65535:
+            raise ValueError(value)
+        return number
     if name in _FLOAT:
-        return float(value)
+        real = float(value)
+        if not math.isfinite(real):
+            raise ValueError(value)
+        return real
     if name == "regions":
         items = value.split(",") if isinstance(value, str) else value
         return tuple(s for s in (str(v).strip() for v in items) if s)
@@ -153,6 +161,8 @@ def _setting(name: str, value: Any, source: str) -> Any:
     except (ValueError, TypeError):
         if name in _BOOL:
             what = "true or false (1/0, yes/no, on/off)"
+        elif name in _PORT and str(value).strip().lstrip("+-").isdigit():
+            what = "a port number (0 to 65535)"
         elif name in _INT:
             what = "an integer"
         elif name in _FLOAT:

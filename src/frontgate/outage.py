@@ -52,3 +52,44 @@ class QuietPoolRetries(logging.Filter):
         if "connection floor" not in str(record.msg):
             return True
         return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def store_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the state store cannot be reached (PostgreSQL down, a connection
+    refused, reset or timed out): the service's fault, not the request's nor a bug."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    if type(exc).__module__.startswith("asyncpg"):
+        import asyncpg
+
+        return isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError))
+    return False
+
+
+class StoreRequests:
+    """Management requests while the state store is unreachable: each is answered with the
+    service's error, and the log gets one line when the first fails (the reason, no traceback)
+    and one when a request succeeds again, not a traceback per request."""
+
+    def __init__(self, log: logging.Logger, api: str) -> None:
+        self.log = log
+        self.api = api  # "apigateway API", "lambda API", "iam API"
+        self.failing: str | None = None
+
+    def failed(self, exc: BaseException, answer: str) -> None:
+        if self.failing is not None:
+            self.log.debug("%s: state store still unreachable: %s", self.api, reason(exc))
+            return
+        self.failing = reason(exc)
+        self.log.error(
+            "%s: state store unreachable (%s); answering %s until it is back",
+            self.api,
+            self.failing,
+            answer,
+            exc_info=self.log.isEnabledFor(logging.DEBUG),
+        )
+
+    def succeeded(self) -> None:
+        if self.failing is not None:
+            self.log.warning("%s: state store reachable again (after %s)", self.api, self.failing)
+            self.failing = None

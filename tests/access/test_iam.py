@@ -243,3 +243,19 @@ def test_iam_errors(gw: Gateway, setup: dict[str, Any]) -> None:
     assert [k["UserName"] for k in iam.list_access_keys(UserName="alice")["AccessKeyMetadata"]] == [
         "alice"
     ]
+
+
+def test_who_am_i(gw: Gateway, setup: dict[str, Any]) -> None:
+    """``aws sts get-caller-identity`` gives the user's unique id (AIDA...) as UserId, and
+    ``aws iam get-user`` without --user-name answers the signing user, as on AWS."""
+    alice = setup["alice"]
+    user = client(gw, "iam").get_user(UserName="alice")["User"]
+    sts = client(gw, "sts", key=alice.access_key, secret=alice.secret_key)
+    me = sts.get_caller_identity()
+    assert (me["UserId"], me["Arn"]) == (user["UserId"], user["Arn"])
+    assert user["UserId"].startswith("AIDA")
+    iam = client(gw, "iam", key=alice.access_key, secret=alice.secret_key)
+    assert iam.get_user()["User"] == user
+    with pytest.raises(ClientError) as exc:
+        client(gw, "iam", key="AKIAUNKNOWN00000000", secret="x").get_user()
+    assert exc.value.response["Error"]["Code"] == "InvalidClientTokenId"

@@ -502,6 +502,20 @@ def test_iam_calls_with_bad_or_missing_credentials(gw: LoggedGateway) -> None:
     )
 
 
+def test_who_am_i_with_the_operators_admin_key(gw: LoggedGateway) -> None:
+    """`aws sts get-caller-identity` with the admin key that every management call accepts
+    answers the account's root (as AWS does for root credentials), not InvalidClientTokenId."""
+    me = client(gw, "sts").get_caller_identity()
+    assert (me["Account"], me["Arn"], me["UserId"]) == (
+        "000000000000",
+        "arn:aws:iam::000000000000:root",
+        "000000000000",
+    )
+    with pytest.raises(ClientError) as exc:
+        client(gw, "sts", secret="wrong").get_caller_identity()
+    assert error(exc)[:2] == (403, "InvalidClientTokenId")
+
+
 # --- data plane -----------------------------------------------------------------------------
 
 
@@ -532,10 +546,8 @@ def test_crlf_in_a_mapped_header_and_deep_bodies(gw: LoggedGateway, apigw: Any) 
         assert time.monotonic() < deadline, "stage not deployed"
         time.sleep(0.05)
     logged = len(gw.lines)
-    for _ in range(20):
-        status, headers, body = gw.request(
-            "GET", "/dev/mapped?q=a%0D%0AInjected:%20yes", api_id=api
-        )
+    for query in ["a%0D%0AInjected:%20yes"] * 20 + ["a%00b"] * 3:  # NUL is not forwarded either
+        status, headers, body = gw.request("GET", f"/dev/mapped?q={query}", api_id=api)
         assert status == 500 and json.loads(body) == {"message": "Internal server error"}
         assert headers["x-amzn-errortype"] == "InternalServerErrorException"
     # Invalid at the bottom ("a" must be an object): the validator follows the body all the way.

@@ -4,7 +4,10 @@ bombs, memory exhaustion, crashes, 6 MB+ payloads, malformed proxy responses, th
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -247,3 +250,32 @@ def _proxy_api(apigw: Any, arn: str, gw: Gateway) -> str:
     if arn not in _APIS:
         _APIS[arn] = proxy_api(apigw, arn, path="echo/hello", verb="POST", gw=gw)
     return _APIS[arn]
+
+
+def test_zip_over_50_mb_is_413_as_aws_records(lam: Any, fns: dict[str, str]) -> None:
+    """AWS (recorded): a zip over 50 MiB is 413 RequestEntityTooLargeException "Zipped size must
+    be smaller than 52428800 bytes", for CreateFunction and UpdateFunctionCode alike."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("app.py", "def ok(event, context):\n    return 1\n")
+        zf.writestr("blob", os.urandom(50 * 1024 * 1024 + 1))
+    big = buf.getvalue()
+    calls = [
+        lambda: lam.create_function(
+            FunctionName="bad-too-big",
+            Runtime="python3.12",
+            Role=ROLE,
+            Handler="app.ok",
+            Code={"ZipFile": big},
+        ),
+        lambda: lam.update_function_code(FunctionName="bad-ok", ZipFile=big),
+    ]
+    for call in calls:
+        with pytest.raises(lam.exceptions.ClientError) as exc:
+            call()
+        err = exc.value.response
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 413
+        assert err["Error"] == {
+            "Code": "RequestEntityTooLargeException",
+            "Message": "Zipped size must be smaller than 52428800 bytes",
+        }

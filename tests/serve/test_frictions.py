@@ -146,6 +146,26 @@ def test_unimplemented_services_are_named(demo: Gateway) -> None:
     assert _aws(demo, "lambda", "list-functions").returncode == 0
 
 
+def test_unimplemented_operations_of_served_services_are_named(demo: Gateway) -> None:
+    """The tutorial's `aws iam create-role`, `aws apigateway get-sdk`, `aws lambda list-layers`:
+    the error names the operation Frontgate does not implement (was "... operation: None")."""
+    cases = [
+        (("apigateway", "get-sdk", "--rest-api-id", demo.api_id, "--stage-name", "dev",
+          "--sdk-type", "javascript", os.devnull), "GetSdk", "UnknownOperationException"),
+        (("lambda", "list-layers"), "ListLayers", "UnknownOperationException"),
+        (("iam", "create-role", "--role-name", "r", "--assume-role-policy-document", "{}"),
+         "CreateRole", "InvalidAction"),
+    ]  # fmt: skip
+    for command, operation, code in cases:
+        out = _aws(demo, *command)
+        assert out.returncode != 0
+        assert (
+            f"An error occurred ({code}) when calling the {operation} operation: "
+            + (f"Frontgate does not implement the {command[0]} operation {operation}")
+            in out.stderr
+        ), out.stderr
+
+
 def test_top_takes_admin_url(demo: Gateway) -> None:
     admin = f"http://127.0.0.1:{demo.admin_port}"
     for option in ("--admin-url", "--admin"):  # --admin: the old spelling, still accepted
@@ -168,3 +188,19 @@ def test_export_lists_the_plain_http_url(demo: Gateway) -> None:
     # The exported URL works as printed.
     status, _, _ = demo.request("GET", "/dev/hello")
     assert status == 200
+
+
+def test_out_of_range_ports_and_non_finite_numbers_name_the_setting(tmp_path: Path) -> None:
+    """A port outside 0-65535 or a timeout of nan/inf is a setting error (exit 2, one line naming
+    the setting), not a traceback from bind() or a timer."""
+    cases = [
+        ((), {"FRONTGATE_ADMIN_PORT": "-5"}, "FRONTGATE_ADMIN_PORT: must be a port number"),
+        (("--port", "99999"), {}, "--port: must be a port number (0 to 65535), got 99999"),
+        (("--tls-port", "70000"), {}, "--tls-port: must be a port number"),
+        (("--header-timeout", "nan"), {}, "--header-timeout: must be a number, got nan"),
+        ((), {"FRONTGATE_KEEPALIVE_TIMEOUT": "inf"}, "FRONTGATE_KEEPALIVE_TIMEOUT: must be a"),
+    ]
+    for args, env, message in cases:
+        out = _serve(tmp_path, *args, env=env)
+        assert out.returncode == 2, (args, env, out.stderr)
+        assert "Traceback" not in out.stderr and message in out.stderr, out.stderr

@@ -161,7 +161,7 @@ def test_admin_body_over_70_mb_is_an_aws_shaped_413(
     status, headers, body = exchange(
         gw.admin_port,
         f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {70 * 1024 * 1024 + 1}\r\n\r\n".encode(),
+        f"Content-Length: {70_167_211 + 1}\r\n\r\n".encode(),
     )
     assert status == 413
     assert headers["content-type"] == "application/json"
@@ -169,7 +169,7 @@ def test_admin_body_over_70_mb_is_an_aws_shaped_413(
     error = _parsed_error(protocol, status, headers, body)
     assert error["Code"] == "RequestEntityTooLargeException"
     assert error["Message"] == (
-        f"Request must be smaller than 73400320 bytes for the {operation} operation"
+        f"Request must be smaller than 70167211 bytes for the {operation} operation"
     )
     if target.startswith("/2015"):
         assert json.loads(body)["Type"] == "User"
@@ -293,12 +293,12 @@ def test_admin_body_over_70_mb_for_iam_is_an_xml_413(gw: Gateway) -> None:
         gw.admin_port,
         b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n"
-        + f"Content-Length: {70 * 1024 * 1024 + 1}\r\n\r\n".encode(),
+        + f"Content-Length: {70_167_211 + 1}\r\n\r\n".encode(),
     )
     assert status == 413 and headers["content-type"] == "text/xml"
     error = _parsed_error("query", status, headers, body)
     assert error["Code"] == "RequestEntityTooLarge"
-    assert error["Message"] == "Request must be smaller than 73400320 bytes"
+    assert error["Message"] == "Request must be smaller than 70167211 bytes"
 
 
 # -- settings -------------------------------------------------------------------------------------

@@ -86,3 +86,62 @@ def test_rebuild_failures_are_logged_once_and_recovery_too(
         gw.stop()
         proxy.close()
     assert gw.count("Traceback") == 0, "".join(gw.lines)
+
+
+def test_management_calls_while_the_store_is_down_answer_without_a_traceback_each(
+    tmp_path: Path, postgres_dsn: str, database: str
+) -> None:
+    """apigateway answers 503 ServiceUnavailableException, lambda 500 ServiceException and iam 500
+    ServiceFailure while PostgreSQL is unreachable; one log line per API when that starts (no
+    traceback per request), one when the store answers again."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    host, port = postgres_dsn.split("@", 1)[1].split("/", 1)[0].split(":")
+    proxy = TcpProxy((host, int(port))).open()
+    user = postgres_dsn.split("//", 1)[1].split("@", 1)[0]
+    dsn = f"postgresql://{user}@127.0.0.1:{proxy.port}/{database}"
+    gw = LoggedGateway(tmp_path, "--state", dsn)
+    try:
+        gw.start(60)
+        kw: dict[str, object] = dict(
+            endpoint_url=f"http://127.0.0.1:{gw.admin_port}", region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=Config(retries={"total_max_attempts": 1}),
+        )  # fmt: skip
+        apigw, lam, iam = (boto3.client(s, **kw) for s in ("apigateway", "lambda", "iam"))  # type: ignore[call-overload]
+        calls = [
+            (apigw.get_rest_apis, 503, "ServiceUnavailableException"),
+            (lam.list_functions, 500, "ServiceException"),
+            (iam.list_users, 500, "ServiceFailure"),
+        ]
+        for call, _, _ in calls:
+            call()
+        proxy.close()
+        for _ in range(3):
+            for call, status, code in calls:
+                with pytest.raises(ClientError) as exc:
+                    call()
+                err = exc.value.response
+                assert (err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]) == (
+                    status,
+                    code,
+                )
+        proxy.open()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                for call, _, _ in calls:
+                    call()
+                break
+            except ClientError:
+                assert time.monotonic() < deadline, "the store did not come back"
+                time.sleep(0.2)
+        time.sleep(0.3)
+    finally:
+        gw.stop()
+        proxy.close()
+    assert gw.count("Traceback") == 0, "".join(gw.lines)
+    assert gw.count("state store unreachable") == 3, "".join(gw.lines)
+    assert gw.count("state store reachable again") == 3, "".join(gw.lines)

@@ -170,6 +170,7 @@ def test_serialize_request_owns_framing_headers() -> None:
     [
         ("GET", [("X", "a\r\nEvil: 1")]),
         ("GET", [("X", "a\nEvil: 1")]),
+        ("GET", [("X", "a\x00b")]),  # NUL: RFC 9110 5.5, invalid and dangerous like CR and LF
         ("GET", [("X\r\nEvil", "1")]),
         ("GET / HTTP/1.1\r\nX:", []),
     ],

@@ -10,12 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 from frontgate import ids
 from frontgate.admin import auth, ops
 from frontgate.admin.context import Ctx
-from frontgate.admin.errors import ApiError, InternalFailure, UnknownOperation
+from frontgate.admin.errors import ApiError, InternalFailure, ServiceUnavailable, UnknownOperation
 from frontgate.admin.names import check_names
 from frontgate.admin.registry import HANDLERS
 from frontgate.admin.settings import AdminSettings
 from frontgate.admin.wire import Router, parse_input, serialize_output
 from frontgate.http.message import Request, Response
+from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class AdminApp:
         self.store = store
         self.settings = settings
         self.router = Router()
+        self.outage = StoreRequests(log, "apigateway API")
         ops.load()
 
     @staticmethod
@@ -39,14 +41,20 @@ class AdminApp:
         request_id = ids.request_id()
         try:
             resp = await self._handle(request)
+            if resp.status < 300:
+                self.outage.succeeded()
         except ApiError as exc:
             resp = _error(exc)
-        except Exception:
-            # Never a stack trace to the client; the id ties the log line to the answer.
-            log.exception(
-                "admin request %s failed: %s %s", request_id, request.method, request.target
-            )
-            resp = _error(InternalFailure("Internal server error"))
+        except Exception as exc:
+            if store_unreachable(exc):
+                self.outage.failed(exc, "503 ServiceUnavailableException")
+                resp = _error(ServiceUnavailable(_STORE_DOWN))
+            else:
+                # Never a stack trace to the client; the id ties the log line to the answer.
+                log.exception(
+                    "admin request %s failed: %s %s", request_id, request.method, request.target
+                )
+                resp = _error(InternalFailure("Internal server error"))
         resp.headers.append(("x-amzn-RequestId", request_id))
         return resp
 
@@ -60,8 +68,12 @@ class AdminApp:
         headers = {k.lower(): v for k, v in request.headers}
         auth.verify(request, headers, self.settings)
         found = self.router.match(request.method, raw_path, query)
-        if found is None or found[0].name not in HANDLERS:
-            raise UnknownOperation()
+        if found is None:
+            raise UnknownOperation()  # AWS: no message for a path it has no operation at
+        if found[0].name not in HANDLERS:  # an operation of AWS's that Frontgate does not serve
+            raise UnknownOperation(
+                f"Frontgate does not implement the apigateway operation {found[0].name}."
+            )
         # Once the request is known to be an apigateway call (a call for a service this listener
         # does not implement is answered as such): its scope must say so, in a served region.
         auth.check_scope(headers, "apigateway", self.settings.served_regions)
@@ -75,6 +87,9 @@ class AdminApp:
             self.settings.on_change()
         out_headers, body = serialize_output(route, out)
         return Response(route.status, [*out_headers, *ctx.headers], body)
+
+
+_STORE_DOWN = "The state store is unreachable; try again later."
 
 
 def _writes(name: str, method: str) -> bool:

@@ -65,8 +65,8 @@ class UnknownOperation(ApiError):
     code = "UnknownOperationException"
     status = 404
 
-    def __init__(self) -> None:
-        super().__init__(None)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
 
 
 class Forbidden(ApiError):
@@ -82,3 +82,10 @@ class Forbidden(ApiError):
 class InternalFailure(ApiError):
     code = "InternalFailure"
     status = 500
+
+
+class ServiceUnavailable(ApiError):
+    """The state store cannot be reached (AWS's 503 for a service-side outage)."""
+
+    code = "ServiceUnavailableException"
+    status = 503

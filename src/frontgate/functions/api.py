@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import logging
 import re
@@ -23,9 +24,11 @@ from frontgate.functions.invoker import FunctionInvoker
 from frontgate.functions.logs import TAIL_BYTES
 from frontgate.functions.registry import FUNCTION, public
 from frontgate.http.message import Request, Response
+from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.functions.api")
+_STORE_DOWN = "The state store is unreachable; try again later."
 
 Handler = Callable[["LambdaApi", "_Call"], Awaitable[dict[str, Any] | None]]
 _OPS: dict[str, Handler] = {}
@@ -94,11 +97,14 @@ class LambdaApi:
         self.region = region
         self.verify = verify
         self.router = wire.Router(frozenset(_OPS))
+        self.outage = StoreRequests(log, "lambda API")
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         try:
             resp = await self._handle(request)
+            if resp.status < 300:
+                self.outage.succeeded()
         except errors.LambdaError as exc:
             resp = _error(exc)
         except Exception as exc:
@@ -110,6 +116,9 @@ class LambdaApi:
                     [("Content-Type", "application/json"), ("x-amzn-ErrorType", code_)],
                     body.encode(),
                 )
+            elif store_unreachable(exc):
+                self.outage.failed(exc, "500 ServiceException")
+                resp = _error(errors.LambdaError(_STORE_DOWN))
             else:
                 log.exception("lambda API request %s failed", request_id)
                 resp = _error(errors.LambdaError("Internal server error"))
@@ -127,6 +136,11 @@ class LambdaApi:
             self.verify(request, headers)
         found = self.router.match(request.method, raw_path)
         if found is None:
+            known = _all_operations().match(request.method, raw_path)
+            if known is not None:  # one of Lambda's operations, not served here
+                raise errors.UnknownOperation(
+                    f"Frontgate does not implement the lambda operation {known[0].name}."
+                )
             raise errors.UnknownOperation(f"Unknown operation {request.method} {raw_path}")
         route, labels = found
         inp = wire.parse_input(
@@ -181,6 +195,15 @@ class LambdaApi:
     async def _unpack(self, region: str, name: str, data: bytes) -> tuple[str, str, int]:
         path = await asyncio.to_thread(code.unpack_zip, data, self.functions_root, region, name)
         return str(path), code.sha256_b64(data), len(data)
+
+
+@functools.cache
+def _all_operations() -> wire.Router:
+    """Every operation of Lambda's model: names the one a request was for when not served."""
+    ops = wire.model()["operations"]
+    # Operations told apart by a query literal (`/layers?find=LayerVersion`) are left out: the
+    # router matches paths only, and a wrong name is worse than none.
+    return wire.Router(frozenset(n for n, o in ops.items() if "?" not in o["http"]["requestUri"]))
 
 
 def _error(exc: errors.LambdaError) -> Response:

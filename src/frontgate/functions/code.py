@@ -13,7 +13,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from frontgate.functions.errors import InvalidParameterValue
+from frontgate.functions.errors import InvalidParameterValue, RequestEntityTooLarge
 
 # Lambda's quotas: 50 MB zipped for a direct upload, 250 MB unzipped.
 MAX_ZIPPED = 50 * 1024 * 1024
@@ -31,9 +31,8 @@ def sha256_b64(data: bytes) -> str:
 def unpack_zip(data: bytes, functions_root: Path, region: str, name: str) -> Path:
     """Validate and unpack ``data``; returns the code directory (reused when already unpacked)."""
     if len(data) > MAX_ZIPPED:
-        raise InvalidParameterValue(
-            f"Request must be smaller than {MAX_ZIPPED} bytes for the CreateFunction operation"
-        )
+        # AWS-recorded: 413 RequestEntityTooLargeException, this text, for either operation.
+        raise RequestEntityTooLarge(f"Zipped size must be smaller than {MAX_ZIPPED} bytes")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()

@@ -53,6 +53,14 @@ class RequestTooLarge(LambdaError):
     kind = "User"
 
 
+class RequestEntityTooLarge(LambdaError):
+    """A function's zip over Lambda's 50 MB quota (CreateFunction, UpdateFunctionCode)."""
+
+    code = "RequestEntityTooLargeException"
+    status = 413
+    kind = "User"
+
+
 class InvalidRequestContent(LambdaError):
     code = "InvalidRequestContentException"
     status = 400

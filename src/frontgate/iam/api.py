@@ -13,15 +13,25 @@ from urllib.parse import parse_qsl
 
 from frontgate.http.message import Request, Response
 from frontgate.iam import sigv4, wire
-from frontgate.iam.identities import ACCESS_KEY, GLOBAL, MANAGED_POLICY, USER, IamIndex
+from frontgate.iam.identities import (
+    ACCESS_KEY,
+    GLOBAL,
+    MANAGED_POLICY,
+    USER,
+    IamIndex,
+    Identity,
+)
 from frontgate.iam.identities import load_index as load_iam
 from frontgate.iam.policy import PolicyError, compile_policy
 from frontgate.iam.wire import QueryError, no_such_entity
+from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.keyring import Keyring
 from frontgate.state.secret_fields import seal_member
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.iam")
+_STORE_DOWN = "The state store is unreachable; try again later."
+_SERVED = {"iam": " (it serves users, access keys and policies for AWS_IAM methods)."}
 
 _ALNUM = string.ascii_uppercase + string.digits
 Handler = Callable[["IamApi", dict[str, str]], Awaitable[dict[str, Any] | None]]
@@ -62,6 +72,7 @@ class IamApi:
         self.on_change = on_change
         self.static = static
         self.request: Request | None = None
+        self.outage = StoreRequests(log, "iam API")
 
     async def handle(self, request: Request) -> Response:
         params = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -71,18 +82,29 @@ class IamApi:
         try:
             handler = _OPS.get(action)
             if handler is None or action not in wire.operations(service):
+                if action in wire.operations(service):  # one of AWS's, not served here
+                    raise QueryError(
+                        400,
+                        "InvalidAction",
+                        f"Frontgate does not implement the {service} operation {action}"
+                        + _SERVED.get(service, "."),
+                    )
                 raise QueryError(400, "InvalidAction", f"Could not find operation {action}")
             if service == "iam":
                 self.verify_admin(request)
             self.request = request
             wire.validate(service, action, params)
             result = await handler(self, params)
+            self.outage.succeeded()
             if service == "iam" and self.on_change is not None:
                 self.on_change()  # the data plane's key index follows the store
             return wire.respond(service, action, result, rid)
         except QueryError as exc:
             return wire.error(service, exc, rid)
-        except Exception:
+        except Exception as exc:
+            if store_unreachable(exc):
+                self.outage.failed(exc, "500 ServiceFailure")
+                return wire.error(service, QueryError(500, "ServiceFailure", _STORE_DOWN), rid)
             log.exception("IAM request %s failed", rid)
             return wire.error(service, QueryError(500, "ServiceFailure", "Internal error"), rid)
 
@@ -97,7 +119,21 @@ class IamApi:
             await tx.put(GLOBAL, USER, "", doc["UserName"], doc)
 
     async def caller(self) -> tuple[str, str, str]:
-        """(account, arn, user id) of the key that signed this STS request."""
+        """(account, arn, user name) of the key that signed this request."""
+        ident = await self.caller_identity()
+        return ident.account, ident.arn, ident.user_name
+
+    def signed_by_admin(self) -> bool:
+        """Whether this request passes the management API's own check (an admin key)."""
+        assert self.request is not None
+        try:
+            self.verify_admin(self.request)
+        except QueryError:
+            return False
+        return True
+
+    async def caller_identity(self) -> Identity:
+        """The identity of the key that signed this request (403 InvalidClientTokenId etc.)."""
         assert self.request is not None
         headers = {k.lower(): v for k, v in self.request.headers}
         if not headers.get("authorization"):
@@ -122,8 +158,7 @@ class IamApi:
             )
         except sigv4.SigV4Error as exc:
             raise wire.auth_error(exc.error_type, exc.message) from None
-        ident = entry.identity
-        return ident.account, ident.arn, ident.user_name
+        return entry.identity
 
 
 def _check_document(text: str) -> None:
@@ -156,7 +191,8 @@ async def create_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
 
 @_op
 async def get_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    return {"User": _user_out(await api.user(p.get("UserName", "")))}
+    name = p.get("UserName") or (await api.caller_identity()).user_name  # AWS: the caller
+    return {"User": _user_out(await api.user(name))}
 
 
 @_op
@@ -352,8 +388,16 @@ async def list_attached_user_policies(api: IamApi, p: dict[str, str]) -> dict[st
 
 @_op
 async def get_caller_identity(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    account, arn, user = await api.caller()
-    return {"Account": account, "Arn": arn, "UserId": user}
+    try:
+        ident = await api.caller_identity()
+    except QueryError as exc:
+        # Not an IAM user's key: the operator's admin key (or, without admin keys, any key the
+        # management API accepts) is the account's root, as root credentials are on AWS.
+        if exc.code != "InvalidClientTokenId" or not api.signed_by_admin():
+            raise
+        return {"Account": api.account, "Arn": f"arn:aws:iam::{api.account}:root",
+                "UserId": api.account}  # fmt: skip
+    return {"Account": ident.account, "Arn": ident.arn, "UserId": ident.user_id}
 
 
 @_op

@@ -68,7 +68,13 @@ def proxy_response(ctx: Context, upstream: UpstreamResponse) -> Response:
     return Response(status, [], body, "\r\n".join(lines))
 
 
-def select(integ: Integration, key: str) -> IntegrationResponse:
+_NO_MATCH: Final = (
+    "Execution failed due to configuration error: No match for output mapping and no default "
+    "output mapping specified for Endpoint Response"
+)
+
+
+def select(integ: Integration, key: str) -> IntegrationResponse | None:
     default = None
     for entry in integ.responses:
         if entry.pattern is None:
@@ -76,14 +82,16 @@ def select(integ: Integration, key: str) -> IntegrationResponse:
                 default = entry
         elif entry.pattern.fullmatch(key):
             return entry
-    if default is None:
-        raise errors.internal_error()
     return default
 
 
 def mapped_response(ctx: Context, integ: Integration) -> Response:
     status = ctx.integration_status or 200
     entry = select(integ, str(status))
+    if entry is None:  # AWS's 500, and its execution-log line saying why
+        ctx.error = _NO_MATCH
+        ctx.log(_NO_MATCH)
+        raise errors.internal_error()
     headers: list[tuple[str, str]] = []
     for m in entry.header_mappings:
         kind, name = m.source

@@ -107,7 +107,7 @@ def serialize_request(
 ) -> bytes:
     """The request head and body as one buffer. Caller headers keep their order and casing;
     Content-Length, Transfer-Encoding and Connection from the caller are replaced by the pool's
-    own, and Host is added unless given. Raises ValueError on CR/LF inside any field.
+    own, and Host is added unless given. Raises ValueError on CR/LF/NUL inside any field.
 
     ``vetted`` is the caller's promise that ``headers`` hold no Host, framing field or CR/LF
     (client headers llhttp has parsed, minus the ones the proxy drops): the scans are skipped."""
@@ -146,9 +146,11 @@ def serialize_request(
     )
     # Request line + fields + Content-Length + Connection + blank line. Any extra CR or LF came
     # from a caller value and would let it inject headers or a second request.
+    # NUL too (RFC 9110 5.5: CR, LF and NUL in a field are invalid and dangerous); the client's
+    # own headers never hold one (llhttp refuses them), only a mapped value can.
     expected = count + 4
-    if head.count("\n") != expected or head.count("\r") != expected:
-        raise ValueError("CR or LF inside a request method, header name or header value")
+    if head.count("\n") != expected or head.count("\r") != expected or "\x00" in head:
+        raise ValueError("CR, LF or NUL inside a request method, header name or header value")
     try:
         raw = head.encode("latin-1")
     except UnicodeEncodeError:
