@@ -224,7 +224,10 @@ def test_stored_stage_that_does_not_compile_is_reported_not_served(tmp_path: Pat
         )
         with urllib.request.urlopen(req, timeout=5) as r:
             assert r.headers["x-frontgate-unservable"] == reason
-            assert "unservable" not in r.read().decode()  # the body stays AWS's
+            body = json.loads(r.read())
+        # ... and where `aws apigateway get-stage` shows it: a tag of the answer.
+        assert body["tags"] == {"frontgate:unservable": reason[:256]}
+        assert body["stageName"] == "dev" and body["deploymentId"]
         proc = subprocess.run(
             [sys.executable, "-m", "frontgate", "status", "--admin-url",
              f"http://127.0.0.1:{gw.admin_port}"],

@@ -35,7 +35,7 @@ class AdminSettings:
     # UpdateUsage hook: (region, usagePlanId, keyId) -> make the live quota counter follow.
     on_usage_update: Callable[[str, str, str], Awaitable[None]] | None = None
     # (restApiId, stageName) -> why this node cannot serve the stage (its deployment does not
-    # compile), or None; GetStage reports it in an ``x-frontgate-unservable`` header.
+    # compile), or None; GetStage reports it as a ``frontgate:unservable`` tag and header.
     stage_problem: Callable[[str, str], str | None] | None = None
     # Allowed clock skew for signed requests (AWS: 5 minutes).
     max_skew_seconds: int = 300

@@ -197,16 +197,23 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     return stage
 
 
+# The tag GetStage adds to a stage this node does not serve (its deployment does not compile).
+UNSERVABLE_TAG = "frontgate:unservable"
+
+
 @operation("GetStage")
 async def get_stage_op(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     stage = await get_stage(ctx.store, ctx, inp["restApiId"], inp["stageName"])
     problem = ctx.settings.stage_problem
     reason = problem(inp["restApiId"], inp["stageName"]) if problem is not None else None
-    if reason is not None:
-        # Not in the body: it stays what AWS returns, so tools that diff state see no drift.
-        printable = "".join(c if " " <= c <= "~" else "?" for c in reason)
-        ctx.headers.append(("x-frontgate-unservable", printable))
-    return stage
+    if reason is None:
+        return stage
+    # Said where `aws apigateway get-stage` and boto3 show it: a tag of the answer (never
+    # stored; AWS caps tag values at 256 characters), and whole in a header for scripts.
+    printable = "".join(c if " " <= c <= "~" else "?" for c in reason)
+    ctx.headers.append(("x-frontgate-unservable", printable))
+    tags = {**(stage.get("tags") or {}), UNSERVABLE_TAG: printable[:256]}
+    return {**stage, "tags": tags}
 
 
 @operation("GetStages")
