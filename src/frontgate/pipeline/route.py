@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Final
 
 from frontgate.compile.router import match
+from frontgate.iam import sigv4
 from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
+from frontgate.pipeline.values import header
 
 
 def _host(ctx: Context) -> str:
@@ -80,5 +82,20 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     ctx.stage = stage
     found = match(stage.root, ctx.path, ctx.request.method)
     if found is None:
-        raise errors.missing_authentication_token()
-    ctx.method, ctx.path_params = found
+        _not_routed(ctx)
+    else:
+        ctx.method, ctx.path_params = found
+
+
+def _not_routed(ctx: Context) -> None:
+    """No method: 403 Missing Authentication Token, unless the request carries an
+    ``Authorization`` header that does not parse as SigV4; AWS then answers the parse error
+    (``IncompleteSignatureException``, e.g. "Invalid key=value pair (missing equal-sign) in
+    Authorization header ..." for a bearer token)."""
+    auth = header(ctx, "authorization")
+    if auth is not None:
+        try:
+            sigv4.parse_header(auth, lambda name: header(ctx, name))
+        except sigv4.SigV4Error as exc:
+            raise errors.GatewayError(exc.response_type, exc.message, exc.error_type) from None
+    raise errors.missing_authentication_token()
