@@ -44,6 +44,8 @@ COMPILED = (
     "frontgate.functions.proxy_event",
     "frontgate.functions.result",
     "frontgate.functions.runtime",
+    "frontgate.http.budget",
+    "frontgate.http.errors",
     "frontgate.http.limits",
     "frontgate.http.message",
     "frontgate.http.server",

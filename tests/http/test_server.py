@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import uvloop
 
+from frontgate.http.budget import ConnectionBudget
+from frontgate.http.errors import ProtocolError
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
-from frontgate.http.server import ConnectionBudget, Handler, ServerState, make_server_factory
-from frontgate.http.server_conn import ProtocolError
+from frontgate.http.server import Handler, ServerState, make_server_factory
 
 ReadResult = tuple[int, dict[str, str], bytes]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from frontgate.http.errors import ProtocolError
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
-from frontgate.http.server_conn import CLOSE, ProtocolError, ServerConnection
+from frontgate.http.server_conn import CLOSE, ServerConnection
 
 
 class Clock:

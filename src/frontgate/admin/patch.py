@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from frontgate import javatypes
 from frontgate.admin.errors import BadRequest
 
 Doc = dict[str, Any]
 Convert = Callable[[str | None, str], Any]  # (value, path) -> stored value
 
-JAVA_INT_MIN, JAVA_INT_MAX = -(2**31), 2**31 - 1
 _INT = re.compile(r"[+-]?[0-9]{1,19}")  # longer: out of range (and int() would refuse it)
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 OPS = ("add", "remove", "move", "test", "replace", "copy")  # in AWS's message order
@@ -48,7 +48,7 @@ def as_bool(value: str | None, path: str) -> Any:
 def as_int(value: str | None, path: str) -> Any:
     """A Java ``int``: decimal digits only, within -2^31..2^31-1."""
     text = (value or "").strip()
-    if not _INT.fullmatch(text) or not JAVA_INT_MIN <= int(text) <= JAVA_INT_MAX:
+    if not _INT.fullmatch(text) or not javatypes.INT_MIN <= int(text) <= javatypes.INT_MAX:
         raise BadRequest(f"Invalid value '{value}' specified for {path}")
     return int(text)
 
@@ -82,8 +82,8 @@ def _num(x: float) -> str:
 
 
 # Throttle and quota numbers: non-negative, and a rate no larger than the largest burst.
-COUNT = in_range(as_int, 0, JAVA_INT_MAX)
-RATE = in_range(as_float, 0, JAVA_INT_MAX)
+COUNT = in_range(as_int, 0, javatypes.INT_MAX)
+RATE = in_range(as_float, 0, javatypes.INT_MAX)
 
 
 def enum_of(*allowed: str) -> Convert:

@@ -8,6 +8,7 @@ import math
 import re
 from typing import Any
 
+from frontgate import javatypes
 from frontgate.admin.errors import Serialization
 from frontgate.admin.service import shapes
 
@@ -57,8 +58,7 @@ _ENUM_MESSAGE_ORDER: dict[str, list[str]] = {
     ],
 }
 
-# Java's ranges for the model's integer types (Coral refuses anything outside them).
-_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+# Coral refuses a number outside the range of the model type's Java type (javatypes.RANGES).
 _JAVA_PRIMITIVE = {"integer": "int", "long": "long"}
 _DIGITS = re.compile(r"[+-]?[0-9]{1,20}")
 
@@ -156,7 +156,7 @@ class Checker:
         if kind in ("integer", "long"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _type_error(value, kind)
-            low, high = _INT_RANGES[kind]
+            low, high = javatypes.RANGES[kind]
             if not low <= value <= high:
                 raise Serialization(
                     f"Numeric value ({value}) out of range of {_JAVA_PRIMITIVE[kind]} "
@@ -186,7 +186,7 @@ class Checker:
                 raise Serialization(f"Cannot convert '{raw}' to a Boolean")
             return raw.lower() == "true"
         if kind in ("integer", "long"):
-            low, high = _INT_RANGES[kind]
+            low, high = javatypes.RANGES[kind]
             if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
                 raise Serialization(f"Cannot convert '{raw}' to an Integer")
             return int(raw)

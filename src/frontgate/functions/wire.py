@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import botocore.loaders
 
-from frontgate import safejson
+from frontgate import javatypes, safejson
 from frontgate.functions.errors import InvalidRequestContent, Validation
 
 Shape = dict[str, Any]
@@ -86,19 +86,9 @@ def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-@functools.cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    """A model pattern, when Python's ``re`` reads it as Java does (tag keys and values use
-    ``\\p{L}``, which it does not: those are left to the operation)."""
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _key_pattern(shape_name: str) -> re.Pattern[str] | None:
     pattern = shapes()[shape_name].get("pattern")
-    return _compiled(pattern) if pattern is not None else None
+    return javatypes.pattern(pattern) if pattern is not None else None
 
 
 class _Checker:
@@ -148,7 +138,8 @@ class _Checker:
         if kind == "string":
             if not isinstance(value, str):
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
-            pattern = _compiled(shape["pattern"]) if "pattern" in shape else None
+            # Tag keys and values use \p{L}, which re cannot read: left to the operation.
+            pattern = javatypes.pattern(shape["pattern"]) if "pattern" in shape else None
             if pattern is not None and not pattern.fullmatch(value):
                 self._fail(
                     value,
@@ -171,12 +162,8 @@ class _Checker:
                 )
             return value
         if kind in ("integer", "long"):
-            bits = 31 if kind == "integer" else 63  # Java's int and long
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not -(2**bits) <= value < 2**bits
-            ):
+            low, high = javatypes.RANGES[kind]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise InvalidRequestContent(f"Could not parse request body into json: {where}")
             if "min" in shape and value < shape["min"]:
                 self._fail(

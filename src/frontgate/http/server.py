@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
@@ -13,13 +12,19 @@ from typing import Any, Final, TypeAlias, cast
 
 from frontgate.deferred import Continuation, Deferred
 from frontgate.http import write_batch
+from frontgate.http.budget import ConnectionBudget
+from frontgate.http.errors import (
+    INTERNAL_ERROR,
+    SHUTTING_DOWN,
+    ErrorRenderer,
+    ProtocolError,
+    error_response,
+)
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
-from frontgate.http.server_conn import CLOSE, ProtocolError, ServerConnection, error_response
+from frontgate.http.server_conn import CLOSE, ServerConnection
 
 __all__ = [
-    "ConnectionBudget",
-    "ErrorRenderer",
     "Handler",
     "HttpProtocol",
     "ServerState",
@@ -29,101 +34,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Handler: TypeAlias = Callable[[Request], Response | Deferred[Response] | Awaitable[Response]]
-# How a listener answers a protocol error (and the core's own 500 and 503): the data plane's
-# default is ``server_conn.error_response``; the admin listener answers in each service's shape.
-ErrorRenderer: TypeAlias = Callable[[ProtocolError], Response]
 
-_INTERNAL_ERROR: Final = ProtocolError(
-    500, b'{"message": "Internal server error"}', error_type="InternalServerErrorException"
-)
-# A request still unanswered when shutdown's grace period ends.
-_SHUTTING_DOWN: Final = ProtocolError(
-    503, b'{"message":"Service Unavailable"}', error_type="ServiceUnavailableException"
-)
 # Methods RFC 9110 calls safe: only these may run in parallel when pipelined (RFC 9112 §9.3.2).
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-# At most one log line per this many seconds about refused connections.
-_REPORT_EVERY: Final = 60.0
 # After a connection is force-closed at the end of shutdown, how long to wait for the
 # transports to report connection_lost.
 _CLOSE_GRACE: Final = 1.0
-
-
-class ConnectionBudget:
-    """Caps on the open connections of the listeners that share it: in total, and per client
-    address (0: no cap). A connection over a cap is closed as soon as it is accepted, so the
-    listen backlog keeps draining and the process keeps file descriptors for everything else;
-    refusals are counted, and logged at most once a minute. ``on_change`` (metrics) is called
-    after every change: once per connection opened, closed or refused, never per request."""
-
-    __slots__ = (
-        "_reported",
-        "max_per_client",
-        "max_total",
-        "name",
-        "on_change",
-        "open",
-        "per_client",
-        "refused_per_client",
-        "refused_total",
-    )
-
-    def __init__(
-        self,
-        max_total: int = 0,
-        max_per_client: int = 0,
-        on_change: Callable[[ConnectionBudget], None] | None = None,
-        name: str = "",
-    ) -> None:
-        self.max_total = max_total
-        self.max_per_client = max_per_client
-        self.on_change = on_change
-        self.name = name  # the listener(s), for the log line
-        self.open = 0
-        self.per_client: dict[str, int] = {}
-        self.refused_total = 0  # refused because ``max_total`` connections were open
-        self.refused_per_client = 0  # refused because their address had ``max_per_client``
-        self._reported = -_REPORT_EVERY
-
-    def admit(self, client: str) -> bool:
-        """Count a new connection from ``client`` in, or False if it is over a cap."""
-        if self.max_total and self.open >= self.max_total:
-            self.refused_total += 1
-            self._report(f"{self.max_total} connections open")
-        elif self.max_per_client and self.per_client.get(client, 0) >= self.max_per_client:
-            self.refused_per_client += 1
-            self._report(f"{self.max_per_client} connections open from {client}")
-        else:
-            self.open += 1
-            if self.max_per_client:
-                self.per_client[client] = self.per_client.get(client, 0) + 1
-            if self.on_change is not None:
-                self.on_change(self)
-            return True
-        if self.on_change is not None:
-            self.on_change(self)
-        return False
-
-    def _report(self, why: str) -> None:
-        now = time.monotonic()
-        if now - self._reported >= _REPORT_EVERY:
-            self._reported = now
-            logger.warning(
-                "%s: new connections are closed on arrival (%s; refused so far: %d at the "
-                "total cap, %d at the per-client cap)",
-                self.name or "listener", why, self.refused_total, self.refused_per_client,
-            )  # fmt: skip
-
-    def release(self, client: str) -> None:
-        self.open -= 1
-        if self.max_per_client:
-            left = self.per_client.get(client, 0) - 1
-            if left > 0:
-                self.per_client[client] = left
-            else:
-                self.per_client.pop(client, None)
-        if self.on_change is not None:
-            self.on_change(self)
 
 
 class ServerState:
@@ -156,7 +72,7 @@ class ServerState:
 
     def internal_error(self) -> Response:
         # A fresh object each time: the pipeline may treat a Response as its own to mutate.
-        return self.render_error(_INTERNAL_ERROR)
+        return self.render_error(INTERNAL_ERROR)
 
     def connection_closed(self, protocol: HttpProtocol) -> None:
         if protocol in self.connections:
@@ -573,7 +489,7 @@ class HttpProtocol(asyncio.Protocol):
         if not answer:
             self.abort()
             return
-        self._write([self._conn.serialize_error(self._state.render_error(_SHUTTING_DOWN))])
+        self._write([self._conn.serialize_error(self._state.render_error(SHUTTING_DOWN))])
         self._close()
 
     # -- deadline timer -------------------------------------------------------------------------

@@ -10,66 +10,30 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Final, Literal
 
 import httptools
 
-from frontgate import ids
+from frontgate.http.errors import (
+    BAD_REQUEST,
+    EXPECTATION_FAILED,
+    HEADERS_TOO_LARGE,
+    REQUEST_TIMEOUT,
+    TOO_LARGE_TYPE,
+    URI_TOO_LONG,
+    VERSION_NOT_SUPPORTED,
+    ProtocolError,
+    error_response,
+)
 from frontgate.http.limits import Limits
 from frontgate.http.message import Request, Response
 
-__all__ = ["CLOSE", "ProtocolError", "ServerConnection", "error_response"]
+__all__ = ["CLOSE", "ServerConnection"]
 
 CLOSE: Final = "close"
 """Returned by ``on_deadline`` when the connection should be closed without a response."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolError:
-    """Why the connection can't go on: write ``ServerConnection.serialize_error(err)`` (or a
-    listener's own rendering of it), then close. Nothing after the offending request is parsed.
-
-    ``error_type`` is the ``x-amzn-ErrorType`` the response carries. ``request`` is the head of
-    the refused request (body empty) when it was read whole, as for a 413: a listener serving
-    several AWS services can then answer in the shape of the service called."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    error_type: str = "BadRequestException"
-    request: Request | None = None
-
-
-def _json_error(status: int, message: str) -> ProtocolError:
-    # API Gateway answers client errors that reach no method with its DEFAULT_4XX shape:
-    # {"message": ...} and BadRequestException (the error type of its generic 4XX).
-    return ProtocolError(status, b'{"message":"' + message.encode("ascii") + b'"}')
-
-
-BAD_REQUEST: Final = _json_error(400, "Bad Request")
-REQUEST_TIMEOUT: Final = _json_error(408, "Request Timeout")
-URI_TOO_LONG: Final = _json_error(414, "Request-URI Too Long")
-EXPECTATION_FAILED: Final = _json_error(417, "Expectation Failed")
-HEADERS_TOO_LARGE: Final = _json_error(431, "Request Header Fields Too Large")
-VERSION_NOT_SUPPORTED: Final = _json_error(505, "HTTP Version Not Supported")
-# API Gateway's REQUEST_TOO_LARGE gateway response type.
-TOO_LARGE_TYPE: Final = "RequestTooLargeException"
-
-
-def error_response(error: ProtocolError) -> Response:
-    """A protocol error as the data plane answers it: the body, and the headers every API
-    Gateway response carries (``x-amzn-RequestId``, ``x-amz-apigw-id``) plus its error type."""
-    rid, ext = ids.request_ids()
-    headers = [
-        ("Content-Type", error.content_type),
-        ("x-amzn-RequestId", rid),
-        ("x-amz-apigw-id", ext),
-        ("x-amzn-ErrorType", error.error_type),
-    ]
-    return Response(error.status, headers, error.body)
 
 
 # Status lines are encoded once; a response head is then one join and one encode.

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 import botocore.session
 
+from frontgate import javatypes
 from frontgate.http.message import Response
 
 NAMESPACES = {
@@ -67,14 +68,6 @@ def operations(service: str) -> frozenset[str]:
     return frozenset(_model(service).operation_names)
 
 
-@functools.cache
-def _pattern(pattern: str) -> re.Pattern[str] | None:
-    try:  # Java's \\w is ASCII-only; a pattern Python cannot read is not checked
-        return re.compile(pattern, re.ASCII)
-    except re.error:
-        return None
-
-
 def validate(service: str, action: str, params: dict[str, str]) -> None:
     """The model's constraints on the top-level parameters (length, pattern, enum, integer
     range) with the query services' ``ValidationError`` wording: a user name with a newline or
@@ -91,7 +84,8 @@ def validate(service: str, action: str, params: dict[str, str]) -> None:
         shown = raw if len(raw) <= 200 else raw[:200] + "..."
         where = f"Value '{shown}' at '{name[:1].lower() + name[1:]}' failed to satisfy constraint"
         if member.type_name == "string":
-            pattern = _pattern(meta["pattern"]) if "pattern" in meta else None
+            # Java's \w is ASCII-only.
+            pattern = javatypes.pattern(meta["pattern"], re.ASCII) if "pattern" in meta else None
             if len(raw) < meta.get("min", 0):
                 problems.append(f"{where}: Member must have length greater than or equal to "
                                 f"{meta['min']}")  # fmt: skip
@@ -107,10 +101,10 @@ def validate(service: str, action: str, params: dict[str, str]) -> None:
         elif member.type_name in ("integer", "long"):
             if not re.fullmatch(r"[+-]?[0-9]{1,19}", raw):
                 problems.append(f"{where}: Member must be a number")
-            elif int(raw) < meta.get("min", -(2**63)):
+            elif int(raw) < meta.get("min", javatypes.LONG_MIN):
                 problems.append(f"{where}: Member must have value greater than or equal to "
                                 f"{meta['min']}")  # fmt: skip
-            elif int(raw) > meta.get("max", 2**63 - 1):
+            elif int(raw) > meta.get("max", javatypes.LONG_MAX):
                 problems.append(f"{where}: Member must have value less than or equal to "
                                 f"{meta['max']}")  # fmt: skip
     if problems:

@@ -13,7 +13,7 @@ from operator import add
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from frontgate.http.server import ConnectionBudget
+    from frontgate.http.budget import ConnectionBudget
     from frontgate.pipeline.context import Context
 
 log = logging.getLogger("frontgate.observe")

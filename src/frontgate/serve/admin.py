@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 from frontgate import ids
 from frontgate.auth.flush import make_flush_hook
 from frontgate.config import Settings
+from frontgate.http.errors import ProtocolError
 from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
 from frontgate.http.message import Request, Response
-from frontgate.http.server_conn import ProtocolError
 from frontgate.observe.prometheus import escape_label
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.listeners import Listeners

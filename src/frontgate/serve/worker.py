@@ -13,8 +13,10 @@ from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import Compiler
 from frontgate.config import Settings, parse_cpus
 from frontgate.counters.shared import SharedCounters
+from frontgate.http.budget import ConnectionBudget
+from frontgate.http.errors import ErrorRenderer
 from frontgate.http.limits import ADMIN_BODY_TIMEOUT, ADMIN_MAX_BODY_BYTES, Limits
-from frontgate.http.server import ConnectionBudget, ErrorRenderer, HttpProtocol, ServerState
+from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Metrics, Shard
 from frontgate.observe.observer import Observer
 from frontgate.pipeline.access_log import AccessLog
