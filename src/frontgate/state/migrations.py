@@ -34,6 +34,17 @@ MIGRATIONS: list[list[Step]] = [
         # an upsert); PostgreSQL has no stable physical order, so it gets an explicit sequence.
         {"postgresql": "ALTER TABLE docs ADD COLUMN IF NOT EXISTS seq BIGSERIAL"},
     ],
+    [
+        # list_page() walks one collection in list() order from a key: an index on the
+        # collection plus the insert order makes that a range read of one page. SQLite appends
+        # the rowid to every index entry, so (region, kind, parent) is ordered by rowid already.
+        {
+            "sqlite": "CREATE INDEX IF NOT EXISTS docs_list ON docs (region, kind, parent)",
+            "postgresql": (
+                "CREATE INDEX IF NOT EXISTS docs_list ON docs (region, kind, parent, seq)"
+            ),
+        },
+    ],
 ]
 
 

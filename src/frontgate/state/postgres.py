@@ -18,7 +18,7 @@ import asyncpg
 
 from frontgate.outage import QuietPoolRetries
 from frontgate.state.migrations import MIGRATIONS, statements_for
-from frontgate.state.store import Doc
+from frontgate.state.store import Doc, parse_key
 
 DIALECT = "postgresql"
 
@@ -198,6 +198,23 @@ class PostgresStore:
     async def list(self, region: str, kind: str, parent: str = "") -> list[Doc]:
         async with self.pool.acquire() as conn:
             return await _list(conn, region, kind, parent)
+
+    async def list_page(
+        self, region: str, kind: str, parent: str, after: str | None, limit: int
+    ) -> tuple[builtins.list[tuple[str, Doc]], str | None]:
+        start = parse_key(after)
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT seq, body FROM docs WHERE region = $1 AND kind = $2 AND parent = $3 "
+                "AND seq > $4 ORDER BY seq LIMIT $5",
+                region,
+                kind,
+                parent,
+                start,
+                limit,
+            )
+        page = [(str(r[0]), _loads(r[1])) for r in rows]
+        return page, (page[-1][0] if page and len(page) == limit else None)
 
     async def list_all(self, kind: str) -> builtins.list[tuple[str, str, Doc]]:
         async with self.pool.acquire() as conn:

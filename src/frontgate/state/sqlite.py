@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from frontgate.state.migrations import MIGRATIONS, statements_for
-from frontgate.state.store import Doc
+from frontgate.state.store import Doc, parse_key
 
 
 class SqliteTx:
@@ -126,6 +126,17 @@ class SqliteStore:
 
     async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]:
         return _list(self.conn, region, kind, parent)
+
+    async def list_page(
+        self, region: str, kind: str, parent: str, after: str | None, limit: int
+    ) -> tuple[builtins.list[tuple[str, Doc]], str | None]:
+        rows = self.conn.execute(
+            "SELECT rowid, body FROM docs WHERE region = ? AND kind = ? AND parent = ? "
+            "AND rowid > ? ORDER BY rowid LIMIT ?",
+            (region, kind, parent, parse_key(after), limit),
+        ).fetchall()
+        page = [(str(r[0]), dict(json.loads(r[1]))) for r in rows]
+        return page, (page[-1][0] if page and len(page) == limit else None)
 
     async def list_all(self, kind: str) -> builtins.list[tuple[str, str, Doc]]:
         rows = self.conn.execute(

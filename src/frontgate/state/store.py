@@ -47,6 +47,18 @@ class ConfigStore(Protocol):
 
     async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]: ...
 
+    async def list_page(
+        self, region: str, kind: str, parent: str, after: str | None, limit: int
+    ) -> tuple[builtins.list[tuple[str, Doc]], str | None]:
+        """One page of ``list()``: up to ``limit`` documents in the same order (first insert),
+        starting after the document whose key is ``after`` (``None``: from the start), each as
+        ``(key, doc)``; and the key to continue after, ``None`` when the page reached the end.
+        A key is an opaque string (the document's insert sequence number); a document keeps it
+        for life, so inserts and deletes between pages make nothing else skip or repeat. The
+        read walks an index on (region, kind, parent, sequence): its cost is the page's, not
+        the offset's. A malformed ``after`` raises ValueError."""
+        ...
+
     async def list_all(self, kind: str) -> builtins.list[tuple[str, str, Doc]]:
         """Every document of ``kind`` in every region: ``(region, parent, doc)`` tuples."""
         ...
@@ -57,3 +69,17 @@ class ConfigStore(Protocol):
         ...
 
     async def generation(self) -> int: ...
+
+
+# A page key is the document's insert sequence (SQLite rowid, PostgreSQL ``seq``) in decimal.
+_MAX_KEY = 2**63 - 1
+
+
+def parse_key(after: str | None) -> int:
+    """The sequence number a ``list_page`` key stands for (0: from the start); ValueError for
+    anything but a decimal in the 64-bit range both databases store."""
+    if after is None:
+        return 0
+    if not (after.isascii() and after.isdigit()) or len(after) > 19 or int(after) > _MAX_KEY:
+        raise ValueError(f"invalid page key {after!r}")
+    return int(after)

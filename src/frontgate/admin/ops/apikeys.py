@@ -9,7 +9,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc, Reader, now
 from frontgate.admin.errors import BadRequest, Conflict
-from frontgate.admin.ops.common import arn_tags, need, page, pick, with_tags
+from frontgate.admin.ops.common import arn_tags, need, pick, store_page, with_tags
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -106,12 +106,18 @@ async def get_api_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetApiKeys")
 async def get_api_keys(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     keyring = ctx.settings.keyring
-    keys = [unseal(keyring, k) for k in await ctx.store.list(ctx.region, kinds.API_KEY)]
-    if inp.get("nameQuery"):
-        keys = [k for k in keys if (k.get("name") or "").startswith(inp["nameQuery"])]
-    if inp.get("customerId"):
-        keys = [k for k in keys if k.get("customerId") == inp["customerId"]]
-    return page([view(k, bool(inp.get("includeValues"))) for k in keys], inp)
+    name_query, customer = inp.get("nameQuery"), inp.get("customerId")
+    values = bool(inp.get("includeValues"))
+
+    async def item(sealed: Doc) -> Doc | None:
+        key = unseal(keyring, sealed)
+        if name_query and not (key.get("name") or "").startswith(name_query):
+            return None
+        if customer and key.get("customerId") != customer:
+            return None
+        return view(key, values)
+
+    return await store_page(ctx, kinds.API_KEY, "", inp, item)
 
 
 @operation("UpdateApiKey")

@@ -8,7 +8,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict
-from frontgate.admin.ops.common import get_api, need_in_api, page, pick
+from frontgate.admin.ops.common import get_api, need_in_api, pick, store_page
 from frontgate.admin.patch import apply_patch, as_int, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.compile.mappings import MappingError, parse_identity_sources
@@ -103,7 +103,7 @@ async def get_authorizer(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetAuthorizers")
 async def get_authorizers(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
-    return page(await ctx.store.list(ctx.region, kinds.AUTHORIZER, inp["restApiId"]), inp)
+    return await store_page(ctx, kinds.AUTHORIZER, inp["restApiId"], inp)
 
 
 @operation("UpdateAuthorizer")

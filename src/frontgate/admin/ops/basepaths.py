@@ -6,7 +6,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
-from frontgate.admin.ops.common import need, page
+from frontgate.admin.ops.common import need, store_page
 from frontgate.admin.ops.domains import NOT_FOUND as DOMAIN_NOT_FOUND
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
@@ -59,7 +59,7 @@ async def get_base_path_mapping(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def get_base_path_mappings(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     domain = inp["domainName"].lower()
     await need(ctx.store, ctx, kinds.DOMAIN_NAME, "", domain, DOMAIN_NOT_FOUND)
-    return page(await ctx.store.list(ctx.region, kinds.BASE_PATH_MAPPING, domain), inp)
+    return await store_page(ctx, kinds.BASE_PATH_MAPPING, domain, inp)
 
 
 @operation("UpdateBasePathMapping")

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import NotFound
-from frontgate.admin.ops.common import arn_tags, check_description, need, page
+from frontgate.admin.ops.common import arn_tags, check_description, need, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -85,7 +85,7 @@ async def get_client_certificate(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetClientCertificates")
 async def get_client_certificates(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    return page(await ctx.store.list(ctx.region, kinds.CLIENT_CERTIFICATE), inp)
+    return await store_page(ctx, kinds.CLIENT_CERTIFICATE, "", inp)
 
 
 @operation("UpdateClientCertificate")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.control import kinds
+from frontgate.state.store import parse_key
 
 # CreateResource/PutMethod accept these (ANY is API Gateway's catch-all).
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY")
@@ -53,17 +57,25 @@ async def get_stage(r: Reader, ctx: Ctx, api_id: str, stage_name: str) -> Doc:
     )
 
 
-def page(items: list[Doc], inp: dict[str, Any]) -> dict[str, Any]:
-    """One page of a collection: ``position`` is an opaque offset, ``limit`` 25 by default, 500
-    at most (AWS's documented bounds)."""
-    limit = inp.get("limit")
+def _limit(inp: dict[str, Any]) -> int:
+    """``limit`` 25 by default, 500 at most (AWS's documented bounds); a negative limit is
+    answered with an empty page (AWS's recorded answer to limit=-1), shown here as 0."""
+    limit: int | None = inp.get("limit")
     if limit is None or limit == 0:
-        limit = 25
+        return 25
     if limit < 0:
-        # AWS answers an empty page for a negative limit (its recorded answer to limit=-1).
-        return {"items": []}
+        return 0
     if limit > 500:
         raise BadRequest("The limit must be between 1 and 500")
+    return limit
+
+
+def page(items: list[Doc], inp: dict[str, Any]) -> dict[str, Any]:
+    """One page of a small computed collection (gateway responses): ``position`` is an opaque
+    offset. Stored collections page with ``store_page`` instead."""
+    limit = _limit(inp)
+    if limit == 0:
+        return {"items": []}
     try:
         start = int(inp.get("position") or 0)
     except ValueError:
@@ -71,6 +83,72 @@ def page(items: list[Doc], inp: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"items": items[start : start + limit]}
     if start + limit < len(items):
         out["position"] = str(start + limit)
+    return out
+
+
+# A position names the last document of the previous page by its store key, wrapped so that
+# clients treat it as opaque (AWS's positions are opaque strings): base64url, no padding.
+_POSITION_TAG = "k1:"
+
+
+def encode_position(key: str) -> str:
+    return base64.urlsafe_b64encode((_POSITION_TAG + key).encode()).decode().rstrip("=")
+
+
+def decode_position(position: str) -> str:
+    """The store key a position wraps; ``Invalid position parameter`` (400) for anything this
+    gateway did not hand out."""
+    try:
+        if len(position) > 64:
+            raise ValueError(position)
+        raw = base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)).decode()
+        if not raw.startswith(_POSITION_TAG):
+            raise ValueError(position)
+        key = raw[len(_POSITION_TAG) :]
+        parse_key(key)
+    except (ValueError, binascii.Error):
+        raise BadRequest("Invalid position parameter") from None
+    return key
+
+
+View = Callable[[Doc], Awaitable[Doc | None]]
+
+
+async def store_page(
+    ctx: Ctx, kind: str, parent: str, inp: dict[str, Any], view: View | None = None
+) -> dict[str, Any]:
+    """One page of a stored collection in its list order (first insert), read from the store
+    one page at a time from the key in ``position`` (keyset pagination: the cost is the page's,
+    not the offset's). ``view`` turns each stored document into its list item, or None to leave
+    it out (filters): the scan then goes on until the page is full, so a filtered page is as
+    full as an unfiltered one, and ``position`` is given only when a further item exists."""
+    limit = _limit(inp)
+    if limit == 0:
+        return {"items": []}
+    position = inp.get("position")
+    after = decode_position(position) if position else None
+    # One extra row tells whether another page exists; a filter reads in larger steps.
+    batch = limit + 1 if view is None else max(limit + 1, 100)
+    items: list[Doc] = []
+    last = ""
+    more = False
+    while not more:
+        rows, next_key = await ctx.store.list_page(ctx.region, kind, parent, after, batch)
+        for key, doc in rows:
+            item = doc if view is None else await view(doc)
+            if item is None:
+                continue
+            if len(items) == limit:
+                more = True
+                break
+            items.append(item)
+            last = key
+        if next_key is None:
+            break
+        after = next_key
+    out: dict[str, Any] = {"items": items}
+    if more:
+        out["position"] = encode_position(last)
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
 from frontgate.admin.names import check_variables
-from frontgate.admin.ops.common import check_description, get_api, need_in_api, page, pick
+from frontgate.admin.ops.common import check_description, get_api, need_in_api, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.compile.checks import DefinitionError
@@ -116,7 +116,7 @@ async def get_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetDeployments")
 async def get_deployments(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
-    return page(await ctx.store.list(ctx.region, kinds.DEPLOYMENT, inp["restApiId"]), inp)
+    return await store_page(ctx, kinds.DEPLOYMENT, inp["restApiId"], inp)
 
 
 @operation("UpdateDeployment")

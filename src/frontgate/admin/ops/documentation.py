@@ -10,7 +10,7 @@ import yaml
 from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict
-from frontgate.admin.ops.common import get_api, need_in_api, page
+from frontgate.admin.ops.common import get_api, need_in_api, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -101,14 +101,21 @@ async def get_documentation_part(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetDocumentationParts")
 async def get_documentation_parts(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
-    parts = await ctx.store.list(ctx.region, kinds.DOCUMENTATION_PART, inp["restApiId"])
-    if inp.get("type"):
-        parts = [p for p in parts if p["location"]["type"] == inp["type"]]
-    if inp.get("path"):
-        parts = [p for p in parts if p["location"].get("path") == inp["path"]]
-    if inp.get("nameQuery"):
-        parts = [p for p in parts if inp["nameQuery"] in (p["location"].get("name") or "")]
-    return page(parts, inp)
+    type_, path, name_query = inp.get("type"), inp.get("path"), inp.get("nameQuery")
+    if not (type_ or path or name_query):
+        return await store_page(ctx, kinds.DOCUMENTATION_PART, inp["restApiId"], inp)
+
+    async def item(part: Doc) -> Doc | None:
+        location = part["location"]
+        if type_ and location["type"] != type_:
+            return None
+        if path and location.get("path") != path:
+            return None
+        if name_query and name_query not in (location.get("name") or ""):
+            return None
+        return part
+
+    return await store_page(ctx, kinds.DOCUMENTATION_PART, inp["restApiId"], inp, item)
 
 
 @operation("UpdateDocumentationPart")

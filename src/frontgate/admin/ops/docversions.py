@@ -6,7 +6,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, now
 from frontgate.admin.errors import Conflict
-from frontgate.admin.ops.common import get_api, get_stage, need_in_api, page, pick
+from frontgate.admin.ops.common import get_api, get_stage, need_in_api, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -47,9 +47,7 @@ async def get_documentation_version(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetDocumentationVersions")
 async def get_documentation_versions(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
-    return page(
-        await ctx.store.list(ctx.region, kinds.DOCUMENTATION_VERSION, inp["restApiId"]), inp
-    )
+    return await store_page(ctx, kinds.DOCUMENTATION_VERSION, inp["restApiId"], inp)
 
 
 @operation("UpdateDocumentationVersion")

@@ -7,7 +7,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc, now
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
-from frontgate.admin.ops.common import arn_tags, need, page, pick
+from frontgate.admin.ops.common import arn_tags, need, pick, store_page
 from frontgate.admin.ops.restapis import validate_endpoint
 from frontgate.admin.patch import apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
@@ -87,7 +87,7 @@ async def get_domain_name(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetDomainNames")
 async def get_domain_names(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    return page(await ctx.store.list(ctx.region, kinds.DOMAIN_NAME), inp)
+    return await store_page(ctx, kinds.DOMAIN_NAME, "", inp)
 
 
 @operation("UpdateDomainName")
@@ -144,7 +144,7 @@ async def get_domain_name_access_associations(ctx: Ctx, inp: dict[str, Any]) -> 
     # Every association here is the caller's own (one account): OTHER_ACCOUNTS lists none.
     if inp.get("resourceOwner") == "OTHER_ACCOUNTS":
         return {"items": []}
-    return page(await ctx.store.list(ctx.region, kinds.DOMAIN_ACCESS_ASSOCIATION), inp)
+    return await store_page(ctx, kinds.DOMAIN_ACCESS_ASSOCIATION, "", inp)
 
 
 @operation("DeleteDomainNameAccessAssociation")

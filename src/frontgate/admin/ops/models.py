@@ -9,7 +9,7 @@ from typing import Any
 from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
-from frontgate.admin.ops.common import get_api, page, pick
+from frontgate.admin.ops.common import get_api, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -66,7 +66,7 @@ async def get_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetModels")
 async def get_models(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
-    return page(await ctx.store.list(ctx.region, kinds.MODEL, inp["restApiId"]), inp)
+    return await store_page(ctx, kinds.MODEL, inp["restApiId"], inp)
 
 
 @operation("UpdateModel")

@@ -8,7 +8,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
-from frontgate.admin.ops.common import get_api, get_resource, page
+from frontgate.admin.ops.common import get_api, get_resource, store_page
 from frontgate.admin.patch import parse_ops
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -88,8 +88,11 @@ async def get_resource_op(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def get_resources(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
     embed = "methods" in (inp.get("embed") or [])
-    items = await ctx.store.list(ctx.region, kinds.RESOURCE, inp["restApiId"])
-    return page([view(r, embed) for r in items], inp)
+
+    async def item(res: Doc) -> Doc:
+        return view(res, embed)
+
+    return await store_page(ctx, kinds.RESOURCE, inp["restApiId"], inp, item)
 
 
 async def _reroot(tx: Tx, ctx: Ctx, api_id: str, res: Doc, all_res: list[Doc]) -> None:

@@ -12,8 +12,8 @@ from frontgate.admin.ops.common import (
     arn_tags,
     check_description,
     get_api,
-    page,
     pick,
+    store_page,
     with_tags,
 )
 from frontgate.admin.patch import PatchOp, apply_patch, as_bool, enum_of, rule
@@ -222,7 +222,7 @@ async def get_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetRestApis")
 async def get_rest_apis(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    return page(await ctx.store.list(ctx.region, kinds.REST_API), inp)
+    return await store_page(ctx, kinds.REST_API, "", inp)
 
 
 @operation("UpdateRestApi")

@@ -13,7 +13,7 @@ from typing import Any
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.admin.ops.apikeys import NOT_FOUND as KEY_NOT_FOUND
-from frontgate.admin.ops.common import need, page
+from frontgate.admin.ops.common import need, store_page
 from frontgate.admin.ops.usageplans import NOT_FOUND as PLAN_NOT_FOUND
 from frontgate.admin.patch import COUNT, parse_ops
 from frontgate.admin.registry import operation
@@ -75,11 +75,15 @@ async def get_usage_plan_key(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def get_usage_plan_keys(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     plan_id = inp["usagePlanId"]
     # An unknown plan has no keys: AWS answers an empty page, not 404 (recorded).
-    docs = await ctx.store.list(ctx.region, kinds.USAGE_PLAN_KEY, plan_id)
-    views = [await _view(ctx.store, ctx, d["id"]) for d in docs]
-    if inp.get("nameQuery"):
-        views = [v for v in views if (v.get("name") or "").startswith(inp["nameQuery"])]
-    return page(views, inp)
+    name_query = inp.get("nameQuery")
+
+    async def item(doc: Doc) -> Doc | None:
+        v = await _view(ctx.store, ctx, doc["id"])
+        if name_query and not (v.get("name") or "").startswith(name_query):
+            return None
+        return v
+
+    return await store_page(ctx, kinds.USAGE_PLAN_KEY, plan_id, inp, item)
 
 
 @operation("DeleteUsagePlanKey")

@@ -7,7 +7,7 @@ from typing import Any
 from frontgate import ids, safejson
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.admin.ops.common import HTTP_METHODS, arn_tags, need, page, pick, with_tags
+from frontgate.admin.ops.common import HTTP_METHODS, arn_tags, need, pick, store_page, with_tags
 from frontgate.admin.patch import COUNT, RATE, PatchOp, apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -152,14 +152,15 @@ async def get_usage_plan(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetUsagePlans")
 async def get_usage_plans(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    plans = await ctx.store.list(ctx.region, kinds.USAGE_PLAN)
-    if inp.get("keyId"):
-        plans = [
-            p
-            for p in plans
-            if await ctx.store.get(ctx.region, kinds.USAGE_PLAN_KEY, p["id"], inp["keyId"])
-        ]
-    return page(plans, inp)
+    key_id = inp.get("keyId")
+    if not key_id:
+        return await store_page(ctx, kinds.USAGE_PLAN, "", inp)
+
+    async def item(plan: Doc) -> Doc | None:
+        found = await ctx.store.get(ctx.region, kinds.USAGE_PLAN_KEY, plan["id"], key_id)
+        return plan if found else None
+
+    return await store_page(ctx, kinds.USAGE_PLAN, "", inp, item)
 
 
 @operation("UpdateUsagePlan")

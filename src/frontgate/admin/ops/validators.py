@@ -7,7 +7,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
-from frontgate.admin.ops.common import get_api, need_in_api, page
+from frontgate.admin.ops.common import get_api, need_in_api, store_page
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -50,7 +50,7 @@ async def get_request_validator(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetRequestValidators")
 async def get_request_validators(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     await get_api(ctx.store, ctx, inp["restApiId"])
-    return page(await ctx.store.list(ctx.region, kinds.REQUEST_VALIDATOR, inp["restApiId"]), inp)
+    return await store_page(ctx, kinds.REQUEST_VALIDATOR, inp["restApiId"], inp)
 
 
 @operation("UpdateRequestValidator")

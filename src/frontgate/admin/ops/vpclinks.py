@@ -8,7 +8,7 @@ from typing import Any
 from frontgate import ids
 from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.admin.ops.common import arn_tags, need, page, pick
+from frontgate.admin.ops.common import arn_tags, need, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.control import kinds
@@ -47,7 +47,7 @@ async def get_vpc_link(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 
 @operation("GetVpcLinks")
 async def get_vpc_links(ctx: Ctx, inp: dict[str, Any]) -> Doc:
-    return page(await ctx.store.list(ctx.region, kinds.VPC_LINK), inp)
+    return await store_page(ctx, kinds.VPC_LINK, "", inp)
 
 
 @operation("UpdateVpcLink")
