@@ -438,7 +438,7 @@ def test_list_page_walks_the_list_order_from_a_key(store: ConfigStore, run: Run[
         while after is not None:
             more, after = await store.list_page(R1, "resource", "api1", after, 7)
             rest += [doc["id"] for _key, doc in more]
-        assert rest == ids[11:] + ["new"]
+        assert rest == [*ids[11:], "new"]
 
         assert await store.list_page(R1, "resource", "nothing", None, 5) == ([], None)
         for bad in ("x", "-1", "1.5", "99999999999999999999", "١٢"):
