@@ -86,7 +86,9 @@ def test_creates_and_deletes_between_pages_skip_and_repeat_nothing(apigw: Any) -
     assert [r["id"] for r in rest] == [*ids[6:], new]
 
 
-@pytest.mark.parametrize("position", ["garbage!", "-1", "a2V5", "azE6eA", "azE6LTE", "%%%"])
+@pytest.mark.parametrize(
+    "position", ["garbage!", "-1", "a2V5", "azE6eA", "azE6LTE", "azE6NzE!", "%%%"]
+)
 def test_invalid_position_is_400(apigw: Any, position: str) -> None:
     api = apigw.create_rest_api(name="paging-bad")
     calls: list[tuple[Callable[..., Any], dict[str, Any]]] = [
@@ -209,3 +211,16 @@ def test_every_paged_collection_lists_once_in_creation_order(apigw: Any) -> None
         ids = [i["id"] for i in items]
         assert len(ids) == len(set(ids)) and a in ids
         assert [i for i in ids if i in mine] == mine
+
+
+def test_sparse_filter_scans_past_unmatched_items(apigw: Any) -> None:
+    """Matches far apart (more unmatched keys between them than one store read holds) still
+    come one full page at a time, and the last page has no position."""
+    names = [f"pgs-{'hit' if i in (5, 170) else 'miss'}-{i}" for i in range(180)]
+    ids = [apigw.create_api_key(name=n)["id"] for n in names]
+    first = apigw.get_api_keys(nameQuery="pgs-hit-", limit=1)
+    assert [k["id"] for k in first["items"]] == [ids[5]] and "position" in first
+    second = apigw.get_api_keys(nameQuery="pgs-hit-", limit=1, position=first["position"])
+    assert [k["id"] for k in second["items"]] == [ids[170]] and "position" not in second
+    both = apigw.get_api_keys(nameQuery="pgs-hit-", limit=2)
+    assert [k["id"] for k in both["items"]] == [ids[5], ids[170]] and "position" not in both

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -89,6 +90,7 @@ def page(items: list[Doc], inp: dict[str, Any]) -> dict[str, Any]:
 # A position names the last document of the previous page by its store key, wrapped so that
 # clients treat it as opaque (AWS's positions are opaque strings): base64url, no padding.
 _POSITION_TAG = "k1:"
+_POSITION_CHARS = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def encode_position(key: str) -> str:
@@ -99,7 +101,7 @@ def decode_position(position: str) -> str:
     """The store key a position wraps; ``Invalid position parameter`` (400) for anything this
     gateway did not hand out."""
     try:
-        if len(position) > 64:
+        if not _POSITION_CHARS.fullmatch(position):
             raise ValueError(position)
         raw = base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)).decode()
         if not raw.startswith(_POSITION_TAG):
