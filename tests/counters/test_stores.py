@@ -96,14 +96,33 @@ def test_redis_store(redis_url: str) -> None:
     asyncio.run(run())
 
 
-def test_redis_unreachable_fails_fast() -> None:
+def test_redis_unreachable_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    import frontgate.counters.redis as module
+
+    attempts: list[int] = []
+    real_connect = module.connect
+
+    async def counted(*args: Any) -> Any:
+        attempts.append(1)
+        return await real_connect(*args)
+
+    monkeypatch.setattr(module, "connect", counted)
+
     async def run() -> None:
         store = RedisCounters("redis://127.0.0.1:9/0", retry_interval=0.1)
         await store.start()
-        started = time.monotonic()
-        with pytest.raises(CounterStoreError):
-            store.acquire([Bucket("x", 1, 1)], None)
-        assert time.monotonic() - started < 0.05
+        assert len(attempts) == 1
+        await asyncio.sleep(0.15)  # past retry_interval: the next call may try again
+        # Fast = no waiting on the dead server: every call raises before it returns, without
+        # giving the loop a turn (so no connection attempt can run inside it); one reconnect
+        # is started in the background, not one per call.
+        for _ in range(100):
+            with pytest.raises(CounterStoreError):
+                store.acquire([Bucket("x", 1, 1)], None)
+        assert len(attempts) == 1
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert len(attempts) == 2
         await store.close()
 
     asyncio.run(run())
