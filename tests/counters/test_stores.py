@@ -126,3 +126,58 @@ def test_redis_unreachable_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
         await store.close()
 
     asyncio.run(run())
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _fake_clock_stores(clock: FakeClock) -> dict[str, CounterStore]:
+    return {
+        "local": LocalCounters(clock=clock),
+        "shared": SharedCounters(slots_per_stripe=64, stripes=4, clock=clock),
+    }
+
+
+@pytest.mark.parametrize("store_name", ["local", "shared"])
+@pytest.mark.parametrize("overload", [1.0, 2.0, 5.0])
+@pytest.mark.parametrize("clumped", [False, True], ids=["even", "clumped"])
+def test_throttle_accuracy_on_a_fake_clock(store_name: str, overload: float, clumped: bool) -> None:
+    """What tests/traffic/test_accuracy.py measures between processes, exactly: offered at
+    least the rate for 10 s (evenly, or in clumps every 0.25 s: pauses shorter than the bucket
+    takes to fill), a bucket admits rate x seconds + burst, the last burst drawn at the end."""
+    rate, burst, seconds = 100.0, 50, 10.0
+    clock = FakeClock()
+    store = _fake_clock_stores(clock)[store_name]
+    bucket = Bucket(f"acc-{time.time_ns()}", rate, burst)
+    start = clock.now
+    offered = int(overload * rate * seconds)
+    times = [i / (overload * rate) for i in range(offered)]
+    if clumped:
+        times = [int(t / 0.25) * 0.25 for t in times]
+    times += [seconds] * (2 * burst)  # at the end, enough to take whatever is left
+    admitted = 0
+    for at in times:
+        clock.now = start + at
+        admitted += store.acquire([bucket], None) is None
+    assert abs(admitted - (rate * seconds + burst)) <= 1, admitted
+
+
+def test_the_bucket_refills_by_the_clock_not_by_calls() -> None:
+    clock = FakeClock()
+    for store in _fake_clock_stores(clock).values():
+        bucket = Bucket(f"refill-{time.time_ns()}", 2.0, 3)
+        assert [store.acquire([bucket], None) is None for _ in range(5)] == [
+            True, True, True, False, False,
+        ]  # fmt: skip
+        clock.now += 0.49  # less than one token's worth
+        assert store.acquire([bucket], None) is not None
+        clock.now += 0.02
+        assert store.acquire([bucket], None) is None
+        assert store.acquire([bucket], None) is not None
+        clock.now += 100  # never more than the burst
+        assert sum(store.acquire([bucket], None) is None for _ in range(10)) == 3
