@@ -96,14 +96,88 @@ def test_redis_store(redis_url: str) -> None:
     asyncio.run(run())
 
 
-def test_redis_unreachable_fails_fast() -> None:
+def test_redis_unreachable_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    import frontgate.counters.redis as module
+
+    attempts: list[int] = []
+    real_connect = module.connect
+
+    async def counted(*args: Any) -> Any:
+        attempts.append(1)
+        return await real_connect(*args)
+
+    monkeypatch.setattr(module, "connect", counted)
+
     async def run() -> None:
         store = RedisCounters("redis://127.0.0.1:9/0", retry_interval=0.1)
         await store.start()
-        started = time.monotonic()
-        with pytest.raises(CounterStoreError):
-            store.acquire([Bucket("x", 1, 1)], None)
-        assert time.monotonic() - started < 0.05
+        assert len(attempts) == 1
+        await asyncio.sleep(0.15)  # past retry_interval: the next call may try again
+        # Fast = no waiting on the dead server: every call raises before it returns, without
+        # giving the loop a turn (so no connection attempt can run inside it); one reconnect
+        # is started in the background, not one per call.
+        for _ in range(100):
+            with pytest.raises(CounterStoreError):
+                store.acquire([Bucket("x", 1, 1)], None)
+        assert len(attempts) == 1
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert len(attempts) == 2
         await store.close()
 
     asyncio.run(run())
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _fake_clock_stores(clock: FakeClock) -> dict[str, CounterStore]:
+    return {
+        "local": LocalCounters(clock=clock),
+        "shared": SharedCounters(slots_per_stripe=64, stripes=4, clock=clock),
+    }
+
+
+@pytest.mark.parametrize("store_name", ["local", "shared"])
+@pytest.mark.parametrize("overload", [1.0, 2.0, 5.0])
+@pytest.mark.parametrize("clumped", [False, True], ids=["even", "clumped"])
+def test_throttle_accuracy_on_a_fake_clock(store_name: str, overload: float, clumped: bool) -> None:
+    """What tests/traffic/test_accuracy.py measures between processes, exactly: offered at
+    least the rate for 10 s (evenly, or in clumps every 0.25 s: pauses shorter than the bucket
+    takes to fill), a bucket admits rate x seconds + burst, the last burst drawn at the end."""
+    rate, burst, seconds = 100.0, 50, 10.0
+    clock = FakeClock()
+    store = _fake_clock_stores(clock)[store_name]
+    bucket = Bucket(f"acc-{time.time_ns()}", rate, burst)
+    start = clock.now
+    offered = int(overload * rate * seconds)
+    times = [i / (overload * rate) for i in range(offered)]
+    if clumped:
+        times = [int(t / 0.25) * 0.25 for t in times]
+    times += [seconds] * (2 * burst)  # at the end, enough to take whatever is left
+    admitted = 0
+    for at in times:
+        clock.now = start + at
+        admitted += store.acquire([bucket], None) is None
+    assert abs(admitted - (rate * seconds + burst)) <= 1, admitted
+
+
+def test_the_bucket_refills_by_the_clock_not_by_calls() -> None:
+    clock = FakeClock()
+    for store in _fake_clock_stores(clock).values():
+        bucket = Bucket(f"refill-{time.time_ns()}", 2.0, 3)
+        assert [store.acquire([bucket], None) is None for _ in range(5)] == [
+            True, True, True, False, False,
+        ]  # fmt: skip
+        clock.now += 0.49  # less than one token's worth
+        assert store.acquire([bucket], None) is not None
+        clock.now += 0.02
+        assert store.acquire([bucket], None) is None
+        assert store.acquire([bucket], None) is not None
+        clock.now += 100  # never more than the burst
+        assert sum(store.acquire([bucket], None) is None for _ in range(10)) == 3

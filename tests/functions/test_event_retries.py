@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from tests.functions.conftest import ROLE, client, make_zip
-from tests.support.gateway import Gateway
+from tests.support.logged import LoggedGateway
 
 HANDLER = """
 import os, time
@@ -25,10 +25,14 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def retrying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def retrying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoggedGateway]:
     env = {"FRONTGATE_FUNCTION_RETRY_DELAY": "0.5"}
-    with Gateway(tmp_path_factory.mktemp("fg"), env=env) as gw:
+    # At info level the gateway logs each retry it schedules, with its delay.
+    gw = LoggedGateway(tmp_path_factory.mktemp("fg"), "--log-level", "info", env=env).start()
+    try:
         yield gw
+    finally:
+        gw.stop()
 
 
 def _attempts(path: Path) -> list[tuple[str, float]]:
@@ -44,7 +48,7 @@ def _function(lam: Any, name: str, attempts: Path) -> None:
 
 
 def test_failed_event_is_retried_twice_with_the_same_request_id(
-    retrying: Gateway, tmp_path: Path
+    retrying: LoggedGateway, tmp_path: Path
 ) -> None:
     lam = client("lambda", retrying.admin_port)
     attempts = tmp_path / "attempts"
@@ -58,13 +62,19 @@ def test_failed_event_is_retried_twice_with_the_same_request_id(
     seen = _attempts(attempts)
     assert len(seen) == 3, seen
     assert len({rid for rid, _ in seen}) == 1
+    # The delays the gateway chose (the retry delay, then twice it), and that it waited them
+    # (lower bounds: a slow machine only waits longer).
+    rid = seen[0][0]
+    planned = [line.split("; retry ")[1].strip() for line in list(retrying.lines)
+               if f"asynchronous invocation {rid} " in line and "; retry " in line]  # fmt: skip
+    assert planned == ["1 in 0.5 s", "2 in 1.0 s"], planned
     first_wait, second_wait = seen[1][1] - seen[0][1], seen[2][1] - seen[1][1]
-    assert 0.4 < first_wait < second_wait, (first_wait, second_wait)
+    assert first_wait > 0.49 and second_wait > 0.99, (first_wait, second_wait)  # ms ticks
     log = (retrying.data_dir / "functions" / "us-east-1" / "retried.log").read_text()
     assert log.count(f"START RequestId: {seen[0][0]}") == 3
 
 
-def test_successful_event_runs_once(retrying: Gateway, tmp_path: Path) -> None:
+def test_successful_event_runs_once(retrying: LoggedGateway, tmp_path: Path) -> None:
     lam = client("lambda", retrying.admin_port)
     attempts = tmp_path / "attempts"
     _function(lam, "once", attempts)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +26,22 @@ BLOCKING = """
 import os, time
 
 def handler(event, context):
-    time.sleep(event.get("sleep", 0.3))
+    barrier = event.get("barrier")
+    if barrier:
+        # Blocks until `need` invocations are running at once (or 20 s have passed).
+        open(os.path.join(barrier, str(event["n"])), "w").close()
+        deadline = time.monotonic() + 20
+        while len(os.listdir(barrier)) < event["need"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        met = len(os.listdir(barrier)) >= event["need"]
+        return {"pid": os.getpid(), "n": event["n"], "met": met}
+    release = event.get("release")
+    if release:  # blocks until the test creates this file (or 20 s have passed)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(release) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    else:
+        time.sleep(event.get("sleep", 0.3))
     return {"pid": os.getpid(), "n": event["n"]}
 """
 
@@ -70,31 +85,45 @@ def test_burst_on_a_quick_handler_reuses_a_few_warm_workers(lam: Any, functions:
 
 
 def test_blocking_handler_gets_a_worker_per_concurrent_invocation(
-    lam: Any, functions: None
+    lam: Any, functions: None, tmp_path: Path
 ) -> None:
-    started = time.monotonic()
-    answers = _burst(lam, "pool-blocking", 12, sleep=0.5)
-    elapsed = time.monotonic() - started
+    # Each invocation blocks until all twelve are running: only a pool that gives every
+    # concurrent invocation its own worker lets them all meet (a queue would leave the
+    # first ones waiting for the others until their 20 s run out).
+    answers = _burst(lam, "pool-blocking", 12, barrier=str(tmp_path), need=12)
     assert sorted(a["n"] for a in answers) == list(range(12))
-    assert len({a["pid"] for a in answers}) >= 8  # grown well past the quick handler's few
-    # Twelve half-second sleeps one after another would take 6 s.
-    assert elapsed < 4.5, elapsed
+    assert all(a["met"] for a in answers), answers
+    assert len({a["pid"] for a in answers}) == 12  # grown well past the quick handler's few
 
 
-def test_concurrency_counts_invocations_not_workers(lam: Any, functions: None) -> None:
+def test_concurrency_counts_invocations_not_workers(
+    lam: Any, functions: None, tmp_path: Path
+) -> None:
     _invoke(lam, "pool-blocking", {"n": 0, "sleep": 0})  # one warm worker
     lam.put_function_concurrency(FunctionName="pool-blocking", ReservedConcurrentExecutions=2)
+    release = tmp_path / "release"
     try:
 
         def attempt(i: int) -> str:
             try:
-                _invoke(lam, "pool-blocking", {"n": i, "sleep": 1.0})
+                _invoke(lam, "pool-blocking", {"n": i, "release": str(release)})
                 return "ok"
             except lam.exceptions.TooManyRequestsException:
                 return "throttled"
 
+        # The admitted invocations hold their slots until the other two have been answered,
+        # however slowly the four requests arrive.
         with ThreadPoolExecutor(4) as pool:
-            outcomes = list(pool.map(attempt, range(4)))
+            futures = [pool.submit(attempt, i) for i in range(4)]
+            pending = set(futures)
+            throttled = 0
+            while throttled < 2 and pending:
+                done, pending = wait(pending, timeout=30, return_when=FIRST_COMPLETED)
+                if not done:
+                    break
+                throttled += sum(f.result() == "throttled" for f in done)
+            release.touch()
+            outcomes = [f.result() for f in futures]
         assert sorted(outcomes) == ["ok", "ok", "throttled", "throttled"]
     finally:
         lam.delete_function_concurrency(FunctionName="pool-blocking")

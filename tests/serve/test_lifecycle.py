@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -60,23 +61,75 @@ def test_invalid_openapi_is_refused_naming_the_file_and_nothing_is_stored(tmp_pa
         assert gw.api_ids == []
 
 
+class _GatedUpstream(ThreadingHTTPServer):
+    """Answers each request only once ``release`` is set; ``arrived`` is set when one is held."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Gated)
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _Gated(BaseHTTPRequestHandler):
+    server: _GatedUpstream
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.server.arrived.set()
+        self.server.release.wait(30)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+def _refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
 def test_sigterm_finishes_in_flight_requests_and_exits_zero(tmp_path: Path) -> None:
-    with Upstream() as up:
+    # The order is forced, not timed: the request is held at the upstream, SIGTERM is sent,
+    # the gateway stops accepting, and only then does the upstream answer.
+    up = _GatedUpstream()
+    try:
         api = tmp_path / "slow.yaml"
         api.write_text(
             "openapi: 3.0.1\ninfo: {title: slow, version: '1'}\npaths:\n  /slow:\n    get:\n"
             "      x-amazon-apigateway-integration:\n        type: http_proxy\n"
-            f"        httpMethod: GET\n        uri: http://127.0.0.1:{up.port}/slow/800\n"
+            f"        httpMethod: GET\n        uri: http://127.0.0.1:{up.server_address[1]}/\n"
         )
         gw = Gateway(tmp_path / "data", "--api", str(api)).start()
+        assert gw.proc is not None
         result: list[int] = []
-        t = threading.Thread(target=lambda: result.append(gw.request("GET", "/dev/slow")[0]))
+        t = threading.Thread(
+            target=lambda: result.append(gw.request("GET", "/dev/slow", timeout=30)[0])
+        )
         t.start()
-        time.sleep(0.3)
+        assert up.arrived.wait(10)  # in flight
+        gw.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while not _refuses_connections(gw.port):  # shutting down: the listener is closed
+            assert time.monotonic() < deadline, "the gateway did not stop accepting"
+            time.sleep(0.02)
+        assert gw.proc.poll() is None and result == []  # still waiting on the request
+        up.release.set()
         code = gw.stop(signal.SIGTERM)
         t.join(10)
         assert result == [200]
         assert code == 0
+    finally:
+        up.release.set()
+        up.shutdown()
+        up.server_close()
 
 
 def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
@@ -104,7 +157,12 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def test_new_deployment_is_served_within_a_second_with_no_failed_requests(tmp_path: Path) -> None:
+def test_new_deployment_is_served_by_every_worker_with_no_failed_requests(
+    tmp_path: Path, record_property: Any
+) -> None:
+    # Written straight into the store, not through the admin API: the workers can only learn
+    # of it by polling the store's generation. That the poll serves a change within a second
+    # is proven on a virtual clock in test_reload.py; here the deadline only catches a hang.
     with Upstream() as up:
         api = _api_file(tmp_path, f"http://127.0.0.1:{up.port}")
         with Gateway(tmp_path / "data", "--api", str(api), "--workers", "2") as gw:
@@ -126,25 +184,28 @@ def test_new_deployment_is_served_within_a_second_with_no_failed_requests(tmp_pa
                         failures.append(repr(exc))
                         conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
 
+            def wait_for_load(more: int) -> None:
+                target = counts[0] + more
+                deadline = time.monotonic() + 30
+                while counts[0] < target:
+                    assert time.monotonic() < deadline, "the load stalled"
+                    time.sleep(0.01)
+
             threads = [threading.Thread(target=load) for _ in range(4)]
             for t in threads:
                 t.start()
-            time.sleep(0.5)
+            wait_for_load(20)  # requests before the switch ...
             changed_at = time.monotonic()
             asyncio.run(_add_route_and_deploy(tmp_path / "data" / "frontgate.db", gw.api_id))
-            served_after = None
-            while time.monotonic() - changed_at < 5:
-                if gw.request("GET", "/dev/brand-new")[0] == 200:
-                    served_after = time.monotonic() - changed_at
-                    break
+            while gw.request("GET", "/dev/brand-new")[0] != 200:
+                assert time.monotonic() - changed_at < 30, "the new deployment was not served"
                 time.sleep(0.02)
-            time.sleep(0.5)
+            record_property("served_after_seconds", round(time.monotonic() - changed_at, 3))
+            wait_for_load(20)  # ... and after it
             stop.set()
             for t in threads:
                 t.join(10)
             assert failures == []
-            assert counts[0] >= 40  # load really ran across the switch
-            assert served_after is not None and served_after < 1.0
             # Every worker serves the new deployment.
             assert all(gw.request("GET", "/dev/brand-new")[0] == 200 for _ in range(20))
 

@@ -4,7 +4,10 @@ throttle and quota, API key, usage plan key."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +74,18 @@ def wait_for_status(gw: Gateway, s: Seeded, status: int, headers: dict[str, str]
             return
         time.sleep(0.05)
     raise AssertionError(f"still {got}, expected {status}")
+
+
+def caught_up(gw: Gateway, timeout: float = 30.0) -> None:
+    """Wait until ``gw`` serves the snapshot of the store's latest generation (its admin status
+    answers from the one worker of a ``--workers 1`` node), instead of sleeping and hoping."""
+    with sqlite3.connect(gw.data_dir / "frontgate.db") as db:
+        (want,) = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+    url = f"http://127.0.0.1:{gw.admin_port}/_frontgate/status"
+    deadline = time.monotonic() + timeout
+    while True:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            if int(json.load(r)["generation"]) >= int(want):
+                return
+        assert time.monotonic() < deadline, f"generation {want} not served"
+        time.sleep(0.02)

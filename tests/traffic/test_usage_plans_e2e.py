@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.gateway import Gateway
-from tests.traffic.seed import Seeded, seed, wait_for_status
+from tests.traffic.seed import Seeded, caught_up, seed, wait_for_status
 
 
 def today() -> str:
@@ -115,7 +115,7 @@ def test_update_usage_disable_and_stage_throttle(tmp_path: Path) -> None:
         s.client.update_stage(restApiId=s.api_id, stageName="dev", patchOperations=[
             {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.5"},
             {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"}])  # fmt: skip
-        time.sleep(0.6)
+        caught_up(gw)
         codes = [gw.request("GET", "/dev/", api_id=s.api_id)[0] for _ in range(4)]
         assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
 
@@ -127,7 +127,7 @@ def test_account_throttle(tmp_path: Path) -> None:
         s.client.update_account(patchOperations=[
             {"op": "replace", "path": "/throttleSettings/rateLimit", "value": "0.1"},
             {"op": "replace", "path": "/throttleSettings/burstLimit", "value": "2"}])  # fmt: skip
-        time.sleep(0.6)
+        caught_up(gw)
         codes = [get(gw, s, s.key_value)[0] for _ in range(3)]
         assert codes == [200, 200, 429]
 
@@ -151,7 +151,8 @@ def test_redis_two_nodes_share_quota(tmp_path: Path, redis_url: str) -> None:
         with Gateway(tmp_path, "--redis", redis_url) as b:  # same config store, same Redis
             wait_for_status(a, s, 200, {"x-api-key": s.key_value})
             wait_for_status(b, s, 200, {"x-api-key": s.key_value})
-            time.sleep(0.5)
+            caught_up(a)
+            caught_up(b)
             codes = [(a if i % 2 else b).request("GET", "/dev/pets", api_id=s.api_id,
                       headers={"x-api-key": s.key_value})[0] for i in range(12)]  # fmt: skip
             assert codes.count(200) == 8 and codes.count(429) == 4

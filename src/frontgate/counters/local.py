@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from frontgate.counters import Bucket, Quota, Rejection, quota_rejection, throttle_rejection
 
@@ -28,7 +28,9 @@ class _Tokens:
 class LocalCounters:
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock``: monotonic seconds for the token buckets (tests drive a fake one)."""
+        self._clock = clock
         self._buckets: dict[str, _Tokens] = {}
         self._quotas: dict[str, int] = {}
         self._quota_ends: dict[str, float] = {}
@@ -39,7 +41,7 @@ class LocalCounters:
             used = self._quotas.get(quota.name, 0)
             if used >= quota.limit:
                 return quota_rejection(quota, time.time())
-        now = time.monotonic()
+        now = self._clock()
         if len(buckets) == 1:  # The usual case (the account's bucket): no list to build.
             b = buckets[0]
             st = self._refilled(b, now)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import mmap
 import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from frontgate.counters import (
@@ -36,8 +36,15 @@ _MASK63 = (1 << 63) - 1
 class SharedCounters:
     name = "shared"
 
-    def __init__(self, slots_per_stripe: int = 4096, stripes: int = 16) -> None:
-        """Call in the supervisor, before forking: the mapping and the locks are inherited."""
+    def __init__(
+        self,
+        slots_per_stripe: int = 4096,
+        stripes: int = 16,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Call in the supervisor, before forking: the mapping and the locks are inherited.
+        ``clock``: monotonic seconds, one clock for every process (tests drive a fake one)."""
+        self._clock = clock
         self.per = slots_per_stripe
         self.stripes = stripes
         size = slots_per_stripe * stripes * _WORDS * 8
@@ -91,7 +98,7 @@ class SharedCounters:
             stripes.append(qh % self.stripes)
         taken = self._lock(stripes)
         try:
-            now = time.monotonic()  # CLOCK_MONOTONIC is one clock for every process
+            now = self._clock()  # CLOCK_MONOTONIC is one clock for every process
             d = self._d
             qoff = -1
             if quota is not None:
@@ -130,7 +137,7 @@ class SharedCounters:
         h = (hash(quota.name) & _MASK63) | 1
         taken = self._lock([h % self.stripes])
         try:
-            now = time.monotonic()
+            now = self._clock()
             off, new = self._slot(h, h % self.stripes, now)
             self._d[off + 3] = now
             if new or not only_if_new:
