@@ -35,6 +35,10 @@ class Reloader:
         if generation == self.pipeline.snapshot.generation:
             return False
         snapshot = await self.compiler.build(generation)
+        limiter = self.pipeline.env.limiter
+        if limiter is not None:
+            # Quota counts for the snapshot's keys, read now so no request waits for them.
+            await limiter.load_seeds(snapshot.keys)
         self.pipeline.swap(snapshot)
         log.debug("snapshot %d: %d stages", generation, len(snapshot.stages))
         return True

@@ -23,7 +23,7 @@ from frontgate.counters import Bucket, CounterStore, CounterStoreError, Quota, R
 from frontgate.pipeline import errors
 from frontgate.pipeline.errors import GatewayError
 from frontgate.state.store import ConfigStore
-from frontgate.traffic.keys import PlanBinding
+from frontgate.traffic.keys import KeyIndex, PlanBinding
 from frontgate.traffic.periods import DAY, PeriodClock, period_days
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ log = logging.getLogger("frontgate.traffic")
 
 # Usage not yet persisted: (region, planId, keyId, UTC day number) -> admitted requests.
 UsageKey = tuple[str, str, str, int]
+# A key's persisted count in one quota period: (region, planId, keyId) -> (period start, used).
+SeedKey = tuple[str, str, str]
 
 
 def rejection_error(rej: Rejection) -> GatewayError:
@@ -70,6 +72,9 @@ class Limiter:
         self.clock = PeriodClock()
         self.pending: dict[UsageKey, int] = {}
         self._seeded: set[str] = set()
+        # Persisted counts read off the request path (``load_seeds``, before each snapshot is
+        # served): what a quota counter no worker has started yet begins from.
+        self.seeds: dict[SeedKey, tuple[int, int]] = {}
         self.stats: dict[str, int] = {
             "api_key_missing": 0, "api_key_invalid": 0, "throttled": 0,
             "quota_exceeded": 0, "counter_store_errors": 0,
@@ -101,8 +106,26 @@ class Limiter:
         ``buckets`` are in AWS's order (plan method, plan, stage); ``account`` comes last."""
         quota = self.quota(binding, ctx.start_wall) if binding is not None else None
         if quota is not None and quota.name not in self._seeded:
-            return self._seed_then_admit(ctx, buckets, account, binding, quota)
+            assert binding is not None  # only keyed requests have a quota
+            try:
+                seeded = self.store.seed_quota(quota, self.seed(binding, quota))
+            except CounterStoreError as exc:
+                self._store_failed(ctx, exc)  # not marked seeded: the next request tries again
+            else:
+                if seeded is not None:  # a round trip to the counter store (Redis)
+                    return self._seed_then_admit(ctx, buckets, account, binding, quota, seeded)
+                self._seeded.add(quota.name)
         return self._admit(ctx, buckets, account, binding, quota)
+
+    def seed(self, binding: PlanBinding, quota: Quota) -> int:
+        """Where the key's counter starts when no worker has counted it in this period yet:
+        the persisted count ``load_seeds`` read before this snapshot was served, or 0 for a
+        period that began since (nothing can be persisted for it that the shared counter did
+        not count first). Never a store read."""
+        got = self.seeds.get((binding.region, binding.plan_id, binding.key_id))
+        if got is not None and got[0] == int(quota.reset_at) - quota.window:
+            return got[1]
+        return 0
 
     def _admit(
         self,
@@ -153,19 +176,54 @@ class Limiter:
         account: Bucket,
         binding: PlanBinding | None,
         quota: Quota,
+        seeded: Awaitable[None],
     ) -> None:
-        assert binding is not None  # only keyed requests have a quota
         try:
-            used = await self.persisted_usage(binding.region, binding.plan_id, binding.key_id)
-            seeded = self.store.seed_quota(quota, used)
-            if seeded is not None:
-                await seeded
+            await seeded
             self._seeded.add(quota.name)
         except CounterStoreError as exc:
             self._store_failed(ctx, exc)
         more = self._admit(ctx, buckets, account, binding, quota)
         if more is not None:
             await more
+
+    async def load_seeds(self, keys: KeyIndex, now: float | None = None) -> None:
+        """Read the persisted count of every key of a plan with a quota, for the period under
+        way, that is not read yet (a new key, a new period): off the request path, before a
+        snapshot holding ``keys`` is served. Raises when the store cannot be read (the caller
+        keeps serving the snapshot it has)."""
+        if self.config is None:
+            return
+        at = time.time() if now is None else now
+        seeds: dict[SeedKey, tuple[int, int]] = {}
+        for binding in keys.bindings.values():
+            q = binding.quota
+            if q is None:
+                continue
+            key = (binding.region, binding.plan_id, binding.key_id)
+            if key in seeds:
+                continue
+            start = self.clock.bounds(q[1], q[2], at)[0]
+            got = self.seeds.get(key)
+            if got is None or got[0] != start:
+                got = (start, await self._persisted(key, q[1], q[2], at))
+            seeds[key] = got
+        self.seeds = seeds
+
+    async def _persisted(self, key: SeedKey, period: str, offset: int, now: float) -> int:
+        assert self.config is not None
+        region, plan_id, key_id = key
+        total = 0
+        numbers = set()
+        for day in period_days(period, offset, now):
+            numbers.add(int(calendar.timegm(time.strptime(day, "%Y-%m-%d")) // DAY))
+            doc = await self.config.get(region, kinds.USAGE, plan_id, f"{key_id}:{day}")
+            total += int((doc or {}).get("used", 0))
+        # Admitted here but not yet written: counted already by the live counter.
+        for (r, p, k, d), n in self.pending.items():
+            if (r, p, k) == key and d in numbers:
+                total += n
+        return total
 
     async def persisted_usage(self, region: str, plan_id: str, key_id: str) -> int:
         """The key's persisted count in the plan's current quota period (UpdateUsage credits
@@ -174,19 +232,8 @@ class Limiter:
             return 0
         plan = await self.config.get(region, kinds.USAGE_PLAN, "", plan_id)
         quota = (plan or {}).get("quota") or {}
-        days = period_days(str(quota.get("period") or "DAY"), int(quota.get("offset") or 0),
-                           time.time())  # fmt: skip
-        total = 0
-        numbers = set()
-        for day in days:
-            numbers.add(int(calendar.timegm(time.strptime(day, "%Y-%m-%d")) // DAY))
-            doc = await self.config.get(region, kinds.USAGE, plan_id, f"{key_id}:{day}")
-            total += int((doc or {}).get("used", 0))
-        # Admitted here but not yet written: counted already by the live counter.
-        for (r, p, k, d), n in self.pending.items():
-            if (r, p, k) == (region, plan_id, key_id) and d in numbers:
-                total += n
-        return total
+        period, offset = str(quota.get("period") or "DAY"), int(quota.get("offset") or 0)
+        return await self._persisted((region, plan_id, key_id), period, offset, time.time())
 
     async def reset_quota(self, region: str, plan_id: str, key_id: str) -> None:
         """UpdateUsage changed the persisted counts: make the live counter follow them."""
