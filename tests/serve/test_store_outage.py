@@ -183,9 +183,11 @@ def test_first_quota_request_and_unknown_function_answer_while_the_store_is_down
     gw = LoggedGateway(tmp_path, "--state", dsn, "--workers", "2")
     try:
         gw.start(60)
-        deadline = time.monotonic() + 10
-        while gw.request("GET", "/dev/fn", api_id=api)[0] == 403:  # until /fn is served
-            assert time.monotonic() < deadline, "/fn not served"
+        deadline = time.monotonic() + 20
+        served = 0
+        while served < 6:  # until /fn is served, on new connections (so by both workers)
+            served = served + 1 if gw.request("GET", "/dev/fn", api_id=api)[0] != 403 else 0
+            assert served or time.monotonic() < deadline, "/fn not served"
             time.sleep(0.05)
         proxy.close()
         keyed = {"x-api-key": key}
