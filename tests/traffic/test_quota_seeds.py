@@ -114,3 +114,16 @@ def test_a_failed_seed_read_raises_to_the_caller() -> None:
     limiter = Limiter(LocalCounters(), config=cast(ConfigStore, store))
     with pytest.raises(OSError):
         asyncio.run(limiter.load_seeds(_keys("k1")))
+
+
+def test_a_key_already_counting_in_the_new_period_is_not_read_again() -> None:
+    store = UsageDocs({})
+    limiter = Limiter(LocalCounters(), config=cast(ConfigStore, store))
+    keys = _keys("k1", "k2")
+    asyncio.run(limiter.load_seeds(keys))
+    assert store.reads == 2
+    tomorrow = _ctx()
+    tomorrow.start_wall += 86400  # k1's first request of the next day, before any new snapshot
+    assert limiter.admit(tomorrow, [], ACCOUNT, keys.bindings["api", "dev", "k1"]) is None
+    asyncio.run(limiter.load_seeds(keys, now=tomorrow.start_wall))
+    assert store.reads == 3  # k2 only

@@ -50,6 +50,11 @@ def rejection_error(rej: Rejection) -> GatewayError:
     return errors.quota_exceeded(headers) if rej.kind == "quota" else errors.throttled(headers)
 
 
+def quota_name(plan_id: str, key_id: str, start: int) -> str:
+    """The counter of one key's quota in the period starting at ``start``."""
+    return f"q|{plan_id}|{key_id}|{start}"
+
+
 def store_failure() -> GatewayError:
     # AWS logs "Usage Plan check failed due to an internal error" and answers 500.
     return errors.internal_error()
@@ -93,7 +98,7 @@ class Limiter:
             return cached
         limit, period, offset = binding.quota
         start, end = self.clock.bounds(period, offset, now)
-        quota = Quota(f"q|{binding.plan_id}|{binding.key_id}|{start}", limit, end, end - start)
+        quota = Quota(quota_name(binding.plan_id, binding.key_id, start), limit, end, end - start)
         if len(self._quotas) > 100_000:  # Keys come and go; do not keep dead ones forever.
             self._quotas.clear()
         self._quotas[cache_key] = quota
@@ -205,7 +210,11 @@ class Limiter:
                 continue
             start = self.clock.bounds(q[1], q[2], at)[0]
             got = self.seeds.get(key)
-            if got is None or got[0] != start:
+            if got is not None and got[0] == start:
+                pass
+            elif quota_name(binding.plan_id, binding.key_id, start) in self._seeded:
+                got = (start, 0)  # counting already: the seed is not needed
+            else:
                 got = (start, await self._persisted(key, q[1], q[2], at))
             seeds[key] = got
         self.seeds = seeds
