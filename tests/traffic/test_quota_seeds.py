@@ -31,17 +31,20 @@ class UsageDocs:
 
     def __init__(self, used: dict[tuple[str, str], int]) -> None:
         self.used = used  # (key id, YYYY-MM-DD) -> persisted count (plan "p1")
-        self.reads = 0
+        self.reads = 0  # store round trips
+        self.keys_read = 0
         self.cut = False
 
-    async def get(self, region: str, kind: str, parent: str, id: str) -> dict[str, Any] | None:
+    async def get_many(
+        self, region: str, kind: str, parent: str, ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
         if self.cut:
             raise OSError("connection refused")
-        self.reads += 1
         assert (region, kind, parent) == ("us-east-1", kinds.USAGE, "p1")
-        key_id, day = id.split(":", 1)
-        n = self.used.get((key_id, day))
-        return None if n is None else {"used": n}
+        self.reads += 1
+        self.keys_read += len({i.split(":", 1)[0] for i in ids})
+        found = {i: self.used.get(tuple(i.split(":", 1))) for i in ids}  # type: ignore[call-overload]
+        return {i: {"used": n} for i, n in found.items() if n is not None}
 
 
 def _keys(*key_ids: str, limit: int = 3) -> KeyIndex:
@@ -86,15 +89,15 @@ def test_first_request_of_a_period_counts_from_the_persisted_usage_without_a_sto
     assert [_admit(limiter, keys, "k2") for _ in range(4)] == ["ok", "ok", "ok", Q]
 
 
-def test_seeds_are_read_once_per_key_and_period() -> None:
+def test_seeds_are_read_once_per_key_and_period_in_one_round_trip() -> None:
     store = UsageDocs({})
     limiter = Limiter(LocalCounters(), config=cast(ConfigStore, store))
-    asyncio.run(limiter.load_seeds(_keys("k1")))
-    assert store.reads == 1  # a DAY period: one day to add up
-    asyncio.run(limiter.load_seeds(_keys("k1", "k2")))  # the next snapshot adds a key
-    assert store.reads == 2
-    asyncio.run(limiter.load_seeds(_keys("k1", "k2"), now=time.time() + 86400))  # a new day
-    assert store.reads == 4
+    asyncio.run(limiter.load_seeds(_keys("k1", "k2", "k3")))
+    assert (store.reads, store.keys_read) == (1, 3)
+    asyncio.run(limiter.load_seeds(_keys("k1", "k2", "k3", "k4")))  # the next snapshot adds one
+    assert (store.reads, store.keys_read) == (2, 4)
+    asyncio.run(limiter.load_seeds(_keys("k1", "k4"), now=time.time() + 86400))  # a new day
+    assert (store.reads, store.keys_read) == (3, 6)
 
 
 def test_a_period_that_began_after_the_seeds_were_read_starts_from_zero() -> None:
@@ -121,9 +124,9 @@ def test_a_key_already_counting_in_the_new_period_is_not_read_again() -> None:
     limiter = Limiter(LocalCounters(), config=cast(ConfigStore, store))
     keys = _keys("k1", "k2")
     asyncio.run(limiter.load_seeds(keys))
-    assert store.reads == 2
+    assert store.keys_read == 2
     tomorrow = _ctx()
     tomorrow.start_wall += 86400  # k1's first request of the next day, before any new snapshot
     assert limiter.admit(tomorrow, [], ACCOUNT, keys.bindings["api", "dev", "k1"]) is None
     asyncio.run(limiter.load_seeds(keys, now=tomorrow.start_wall))
-    assert store.reads == 3  # k2 only
+    assert store.keys_read == 3  # k2 only

@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from frontgate.control import kinds
 from frontgate.counters import Bucket, CounterStore, CounterStoreError, Quota, Rejection
@@ -195,12 +195,13 @@ class Limiter:
     async def load_seeds(self, keys: KeyIndex, now: float | None = None) -> None:
         """Read the persisted count of every key of a plan with a quota, for the period under
         way, that is not read yet (a new key, a new period): off the request path, before a
-        snapshot holding ``keys`` is served. Raises when the store cannot be read (the caller
-        keeps serving the snapshot it has)."""
+        snapshot holding ``keys`` is served; one store read per plan. Raises when the store
+        cannot be read (the caller keeps serving the snapshot it has)."""
         if self.config is None:
             return
         at = time.time() if now is None else now
         seeds: dict[SeedKey, tuple[int, int]] = {}
+        todo: dict[tuple[str, str], list[tuple[SeedKey, int, list[str]]]] = {}
         for binding in keys.bindings.values():
             q = binding.quota
             if q is None:
@@ -211,38 +212,45 @@ class Limiter:
             start = self.clock.bounds(q[1], q[2], at)[0]
             got = self.seeds.get(key)
             if got is not None and got[0] == start:
-                pass
+                seeds[key] = got
             elif quota_name(binding.plan_id, binding.key_id, start) in self._seeded:
-                got = (start, 0)  # counting already: the seed is not needed
+                seeds[key] = (start, 0)  # counting already: the seed is not needed
             else:
-                got = (start, await self._persisted(key, q[1], q[2], at))
-            seeds[key] = got
+                seeds[key] = (start, 0)  # read below
+                wanted = todo.setdefault((binding.region, binding.plan_id), [])
+                wanted.append((key, start, period_days(q[1], q[2], at)))
+        for (region, plan_id), wanted in todo.items():
+            ids = [f"{key[2]}:{day}" for key, _start, days in wanted for day in days]
+            docs = await self.config.get_many(region, kinds.USAGE, plan_id, ids)
+            for key, start, days in wanted:
+                seeds[key] = (start, self._used(key, days, docs))
         self.seeds = seeds
 
-    async def _persisted(self, key: SeedKey, period: str, offset: int, now: float) -> int:
-        assert self.config is not None
-        region, plan_id, key_id = key
+    def _used(self, key: SeedKey, days: list[str], docs: dict[str, dict[str, Any]]) -> int:
+        """The key's count over ``days`` from its usage documents (UpdateUsage credits
+        included: they are stored as negative days), plus what this worker admitted and has not
+        written yet (counted already by the live counter)."""
         total = 0
         numbers = set()
-        for day in period_days(period, offset, now):
+        for day in days:
             numbers.add(int(calendar.timegm(time.strptime(day, "%Y-%m-%d")) // DAY))
-            doc = await self.config.get(region, kinds.USAGE, plan_id, f"{key_id}:{day}")
-            total += int((doc or {}).get("used", 0))
-        # Admitted here but not yet written: counted already by the live counter.
+            total += int((docs.get(f"{key[2]}:{day}") or {}).get("used", 0))
         for (r, p, k, d), n in self.pending.items():
             if (r, p, k) == key and d in numbers:
                 total += n
         return total
 
     async def persisted_usage(self, region: str, plan_id: str, key_id: str) -> int:
-        """The key's persisted count in the plan's current quota period (UpdateUsage credits
-        included: they are stored as negative days)."""
+        """The key's persisted count in the plan's current quota period."""
         if self.config is None:
             return 0
         plan = await self.config.get(region, kinds.USAGE_PLAN, "", plan_id)
         quota = (plan or {}).get("quota") or {}
-        period, offset = str(quota.get("period") or "DAY"), int(quota.get("offset") or 0)
-        return await self._persisted((region, plan_id, key_id), period, offset, time.time())
+        days = period_days(str(quota.get("period") or "DAY"), int(quota.get("offset") or 0),
+                           time.time())  # fmt: skip
+        ids = [f"{key_id}:{day}" for day in days]
+        docs = await self.config.get_many(region, kinds.USAGE, plan_id, ids)
+        return self._used((region, plan_id, key_id), days, docs)
 
     async def reset_quota(self, region: str, plan_id: str, key_id: str) -> None:
         """UpdateUsage changed the persisted counts: make the live counter follow them."""
