@@ -46,6 +46,10 @@ class UsageDocs:
         found = {i: self.used.get(tuple(i.split(":", 1))) for i in ids}  # type: ignore[call-overload]
         return {i: {"used": n} for i, n in found.items() if n is not None}
 
+    async def get(self, region: str, kind: str, parent: str, id: str) -> dict[str, Any] | None:
+        assert (region, kind, parent, id) == ("us-east-1", kinds.USAGE_PLAN, "", "p1")
+        return {"id": "p1", "quota": {"limit": 3, "period": "DAY"}}
+
 
 def _keys(*key_ids: str, limit: int = 3) -> KeyIndex:
     return KeyIndex(
@@ -130,3 +134,16 @@ def test_a_key_already_counting_in_the_new_period_is_not_read_again() -> None:
     assert limiter.admit(tomorrow, [], ACCOUNT, keys.bindings["api", "dev", "k1"]) is None
     asyncio.run(limiter.load_seeds(keys, now=tomorrow.start_wall))
     assert store.keys_read == 3  # k2 only
+
+
+def test_the_persisted_count_includes_what_this_worker_has_not_written_yet() -> None:
+    """What UpdateUsage's reset of the live counter starts from."""
+    store = UsageDocs({("k1", _today()): 1})
+    limiter = Limiter(LocalCounters(), config=cast(ConfigStore, store))
+    keys = _keys("k1")
+    asyncio.run(limiter.load_seeds(keys))
+    assert _admit(limiter, keys, "k1") == "ok"  # counted, not written yet
+    assert asyncio.run(limiter.persisted_usage("us-east-1", "p1", "k1")) == 2
+    limiter.take_pending()  # written by the usage writer
+    store.used["k1", _today()] = 2
+    assert asyncio.run(limiter.persisted_usage("us-east-1", "p1", "k1")) == 2

@@ -10,7 +10,6 @@ cost every request a header build for a courtesy most clients ignore.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import logging
 import math
@@ -58,6 +57,26 @@ def quota_name(plan_id: str, key_id: str, start: int) -> str:
 def store_failure() -> GatewayError:
     # AWS logs "Usage Plan check failed due to an internal error" and answers 500.
     return errors.internal_error()
+
+
+def _used(
+    key: SeedKey,
+    start: int,
+    days: list[str],
+    docs: dict[str, dict[str, Any]],
+    pending: dict[SeedKey, list[tuple[int, int]]],
+) -> int:
+    """A key's count in the period starting at ``start`` whose days to date are ``days``: its
+    usage documents (UpdateUsage credits included: they are stored as negative days) plus what
+    this worker has admitted and not written yet."""
+    total = 0
+    for day in days:
+        total += int((docs.get(f"{key[2]}:{day}") or {}).get("used", 0))
+    first = start // DAY
+    for day_number, n in pending.get(key, ()):
+        if first <= day_number < first + len(days):
+            total += n
+    return total
 
 
 class Limiter:
@@ -202,6 +221,7 @@ class Limiter:
         at = time.time() if now is None else now
         seeds: dict[SeedKey, tuple[int, int]] = {}
         todo: dict[tuple[str, str], list[tuple[SeedKey, int, list[str]]]] = {}
+        periods: dict[tuple[str, int], list[str]] = {}
         for binding in keys.bindings.values():
             q = binding.quota
             if q is None:
@@ -217,28 +237,27 @@ class Limiter:
                 seeds[key] = (start, 0)  # counting already: the seed is not needed
             else:
                 seeds[key] = (start, 0)  # read below
-                wanted = todo.setdefault((binding.region, binding.plan_id), [])
-                wanted.append((key, start, period_days(q[1], q[2], at)))
+                days = periods.get((q[1], q[2]))
+                if days is None:
+                    days = periods[q[1], q[2]] = period_days(q[1], q[2], at)
+                todo.setdefault((binding.region, binding.plan_id), []).append((key, start, days))
+        read: list[tuple[list[tuple[SeedKey, int, list[str]]], dict[str, dict[str, Any]]]] = []
         for (region, plan_id), wanted in todo.items():
             ids = [f"{key[2]}:{day}" for key, _start, days in wanted for day in days]
-            docs = await self.config.get_many(region, kinds.USAGE, plan_id, ids)
+            read.append((wanted, await self.config.get_many(region, kinds.USAGE, plan_id, ids)))
+        pending = self._pending_by_key()
+        for wanted, docs in read:
             for key, start, days in wanted:
-                seeds[key] = (start, self._used(key, days, docs))
+                seeds[key] = (start, _used(key, start, days, docs, pending))
         self.seeds = seeds
 
-    def _used(self, key: SeedKey, days: list[str], docs: dict[str, dict[str, Any]]) -> int:
-        """The key's count over ``days`` from its usage documents (UpdateUsage credits
-        included: they are stored as negative days), plus what this worker admitted and has not
-        written yet (counted already by the live counter)."""
-        total = 0
-        numbers = set()
-        for day in days:
-            numbers.add(int(calendar.timegm(time.strptime(day, "%Y-%m-%d")) // DAY))
-            total += int((docs.get(f"{key[2]}:{day}") or {}).get("used", 0))
+    def _pending_by_key(self) -> dict[SeedKey, list[tuple[int, int]]]:
+        """Admitted here but not yet written (counted already by the live counter), by key:
+        (UTC day number, requests)."""
+        out: dict[SeedKey, list[tuple[int, int]]] = {}
         for (r, p, k, d), n in self.pending.items():
-            if (r, p, k) == key and d in numbers:
-                total += n
-        return total
+            out.setdefault((r, p, k), []).append((d, n))
+        return out
 
     async def persisted_usage(self, region: str, plan_id: str, key_id: str) -> int:
         """The key's persisted count in the plan's current quota period."""
@@ -246,11 +265,14 @@ class Limiter:
             return 0
         plan = await self.config.get(region, kinds.USAGE_PLAN, "", plan_id)
         quota = (plan or {}).get("quota") or {}
-        days = period_days(str(quota.get("period") or "DAY"), int(quota.get("offset") or 0),
-                           time.time())  # fmt: skip
+        period, offset = str(quota.get("period") or "DAY"), int(quota.get("offset") or 0)
+        now = time.time()
+        days = period_days(period, offset, now)
         ids = [f"{key_id}:{day}" for day in days]
         docs = await self.config.get_many(region, kinds.USAGE, plan_id, ids)
-        return self._used((region, plan_id, key_id), days, docs)
+        start = self.clock.bounds(period, offset, now)[0]
+        key = (region, plan_id, key_id)
+        return _used(key, start, days, docs, self._pending_by_key())
 
     async def reset_quota(self, region: str, plan_id: str, key_id: str) -> None:
         """UpdateUsage changed the persisted counts: make the live counter follow them."""
