@@ -23,7 +23,7 @@ def database(postgres_dsn: str) -> Iterator[str]:
         yield dsn.rsplit("/", 1)[1]
 
 
-def _metered_api(gw: LoggedGateway) -> tuple[str, str]:
+def _metered_api(gw: LoggedGateway, limit: int = 100000) -> tuple[str, str]:
     """A MOCK method that needs an API key in a usage plan: each call adds a usage count."""
     apigw = gw.admin_client()
     api = apigw.create_rest_api(name="metered")["id"]
@@ -37,7 +37,7 @@ def _metered_api(gw: LoggedGateway) -> tuple[str, str]:
                                    statusCode="200")  # fmt: skip
     apigw.create_deployment(restApiId=api, stageName="dev")
     plan = apigw.create_usage_plan(name="metered", apiStages=[{"apiId": api, "stage": "dev"}],
-                                   quota={"limit": 100000, "period": "DAY"})  # fmt: skip
+                                   quota={"limit": limit, "period": "DAY"})  # fmt: skip
     key = apigw.create_api_key(name="metered", enabled=True)
     apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
     deadline = time.monotonic() + 10
@@ -158,3 +158,93 @@ def test_management_calls_while_the_store_is_down_answer_without_a_traceback_eac
     assert gw.count("Traceback") == 0, "".join(gw.lines)
     assert gw.count("state store unreachable") == 3, "".join(gw.lines)
     assert gw.count("state store reachable again") == 3, "".join(gw.lines)
+
+
+def test_first_quota_request_and_unknown_function_answer_while_the_store_is_down(
+    tmp_path: Path, postgres_dsn: str, database: str
+) -> None:
+    """Nothing on the request path waits for the store. A key's first request in a quota period
+    starts its counter from the persisted count read before the snapshot was served, so a
+    restarted node still refuses what an earlier run used up; a request naming a function the
+    node does not know answers at once from the function table (no store read, no traceback);
+    and a function created later is found through the change channel."""
+    from tests.functions.conftest import ACCOUNT, ROLE, client, make_zip
+
+    host, port = postgres_dsn.split("@", 1)[1].split("/", 1)[0].split(":")
+    proxy = TcpProxy((host, int(port))).open()
+    user = postgres_dsn.split("//", 1)[1].split("@", 1)[0]
+    dsn = f"postgresql://{user}@127.0.0.1:{proxy.port}/{database}"
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:later"
+    gw = LoggedGateway(tmp_path, "--state", dsn)
+    try:
+        gw.start(60)
+        api, key = _metered_api(gw, limit=3)  # one call counted
+        apigw = gw.admin_client()
+        root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+        fn = apigw.create_resource(restApiId=api, parentId=root, pathPart="fn")["id"]
+        apigw.put_method(restApiId=api, resourceId=fn, httpMethod="GET",
+                         authorizationType="NONE")  # fmt: skip
+        apigw.put_integration(restApiId=api, resourceId=fn, httpMethod="GET", type="AWS_PROXY",
+                              integrationHttpMethod="POST",
+                              uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/"
+                                  f"functions/{arn}/invocations")  # fmt: skip
+        apigw.create_deployment(restApiId=api, stageName="dev")
+        assert gw.request("GET", "/dev/", api_id=api, headers={"x-api-key": key})[0] == 200
+    finally:
+        gw.stop()  # the two counted calls are written at shutdown
+    # A fresh node (fresh counters, two workers), then the store goes away before any request.
+    gw = LoggedGateway(tmp_path, "--state", dsn, "--workers", "2")
+    try:
+        gw.start(60)
+        deadline = time.monotonic() + 20
+        served = 0
+        while served < 6:  # until /fn is served, on new connections (so by both workers)
+            served = served + 1 if gw.request("GET", "/dev/fn", api_id=api)[0] != 403 else 0
+            assert served or time.monotonic() < deadline, "/fn not served"
+            time.sleep(0.05)
+        proxy.close()
+        keyed = {"x-api-key": key}
+        # The quota's third call passes, every later one is refused, whichever worker answers.
+        assert gw.request("GET", "/dev/", api_id=api, headers=keyed, timeout=10)[0] == 200
+        for _ in range(4):
+            status, headers, _body = gw.request("GET", "/dev/", api_id=api, headers=keyed,
+                                                timeout=10)  # fmt: skip
+            assert (status, headers.get("x-amzn-errortype")) == (429, "LimitExceededException")
+        for _ in range(4):  # an unknown function: API Gateway's 500, as with the store up
+            status, _headers, body = gw.request("GET", "/dev/fn", api_id=api, timeout=10)
+            assert (status, body) == (500, b'{"message": "Internal server error"}')
+        proxy.open()
+        lam = client("lambda", gw.admin_port)
+        deadline = time.monotonic() + 20
+        while True:  # the Lambda API answers once the store is back
+            try:
+                lam.create_function(
+                    FunctionName="later", Runtime="python3.11", Role=ROLE,
+                    Handler="lambda_function.lambda_handler",
+                    Code={"ZipFile": make_zip({"lambda_function.py": """
+                        def lambda_handler(event, context):
+                            return {"statusCode": 200, "body": "found"}
+                    """})},
+                )  # fmt: skip
+                break
+            except Exception:
+                assert time.monotonic() < deadline, "the store did not come back"
+                time.sleep(0.2)
+        lam.add_permission(
+            FunctionName="later", StatementId="apigw", Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api}/*",
+        )  # fmt: skip
+        # Both workers cached "no such function"; the change reaches each of them.
+        deadline = time.monotonic() + 30
+        found = 0
+        while found < 6:
+            status, _headers, body = gw.request("GET", "/dev/fn", api_id=api)
+            found = found + 1 if (status, body) == (200, b"found") else 0
+            assert found or time.monotonic() < deadline, "the new function was not found"
+            time.sleep(0.05)
+    finally:
+        gw.stop()
+        proxy.close()
+    assert gw.tracebacks() == []
+    assert gw.count("invocation failed") == 0, "".join(gw.lines)

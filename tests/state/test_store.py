@@ -483,3 +483,19 @@ def test_list_page_reads_an_index_range(
     plan = run(body())
     assert "docs_list" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_get_many_reads_the_ids_that_exist_in_one_call(store: ConfigStore, run: Run[Any]) -> None:
+    async def go() -> None:
+        async with store.transaction(config=False) as tx:
+            for i in range(1200):  # more than one SQLite statement's worth of variables
+                await tx.put(R1, "usage", "p1", f"k:{i}", {"used": i})
+            await tx.put(R1, "usage", "p2", "k:1", {"used": -1})  # another parent
+            await tx.put(R2, "usage", "p1", "k:1", {"used": -2})  # another region
+        ids = [f"k:{i}" for i in range(0, 1300, 3)]
+        got = await store.get_many(R1, "usage", "p1", ids)
+        assert got == {f"k:{i}": {"used": i} for i in range(0, 1200, 3)}
+        assert await store.get_many(R1, "usage", "p1", []) == {}
+        assert await store.get_many(R1, "usage", "p3", ["k:1"]) == {}
+
+    run(go())

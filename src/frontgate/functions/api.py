@@ -440,6 +440,7 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
                 f"Could not parse request body into json: Could not parse payload into json: {exc}"
             ) from None
     arn = function_arn(region, api.account_id, name)
+    await api.invoker.catch_up(region, name)
     kind = inp.get("InvocationType") or "RequestResponse"
     if kind == "DryRun":
         await api._get(call)

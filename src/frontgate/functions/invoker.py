@@ -2,7 +2,9 @@
 stages reach it as ``env.functions``; the Lambda API's Invoke uses it too.
 
 Function documents are cached per gateway process and refreshed when the store's generation
-changes (or at once on a miss): the request path never waits on the store for a known function."""
+changes (and at once after a Lambda API write in this process). The table is complete for the
+generation it was read at, so it answers for unknown functions too: a name it does not hold is
+"not found" until the next change, and the request path never waits on the store."""
 
 from __future__ import annotations
 
@@ -135,14 +137,16 @@ class FunctionInvoker:
         generation = await self.store.generation()
         if generation == self._generation:
             return
-        self._generation = generation
+        docs = await self.store.list_all(FUNCTION)
         seen: set[tuple[str, str]] = set()
-        for region, _parent, doc in await self.store.list_all(FUNCTION):
+        for region, _parent, doc in docs:
             key = (region, str(doc["FunctionName"]))
             seen.add(key)
             self._install(region, doc)
         for key in set(self._entries) - seen:
             self._drop(key)
+        # Only once the table is whole: a failed read is retried at the next poll.
+        self._generation = generation
 
     async def reload(self, region: str, name: str) -> None:
         """Re-read one function now (after a Lambda API write in this process)."""
@@ -151,6 +155,13 @@ class FunctionInvoker:
             self._drop((region, name))
         else:
             self._install(region, doc)
+
+    async def catch_up(self, region: str, name: str) -> None:
+        """The Lambda API's Invoke (a management call, not the data plane's request path):
+        read a function this table does not hold yet, so a function another worker or node
+        just created is found before the next poll."""
+        if (region, name) not in self._entries:
+            await self.reload(region, name)
 
     def _install(self, region: str, doc: dict[str, Any]) -> None:
         key = (region, str(doc["FunctionName"]))
@@ -178,10 +189,9 @@ class FunctionInvoker:
 
     # -- invocation -----------------------------------------------------------------------------
 
-    def _known(self, function: str) -> tuple[_Entry | None, str, str] | None:
-        """(local entry, or None for a remote function; region; canonical ARN) for a
-        FunctionName/ARN, or None when a local function's document must be read from the store
-        first."""
+    def _known(self, function: str) -> tuple[_Entry | None, str, str]:
+        """(local entry, or None for a remote or unknown function; region; canonical ARN) for
+        a FunctionName/ARN, from the table alone."""
         resolved = self._refs.get(function)
         if resolved is None:
             ref = parse_function(function)  # Raises for a malformed name: never cached.
@@ -192,24 +202,7 @@ class FunctionInvoker:
                 self._refs.clear()
             resolved = self._refs[function] = (region, ref.name, arn, local)
         region, name, arn, local = resolved
-        if not local:
-            return None, region, arn
-        entry = self._entries.get((region, name))
-        if entry is None:
-            return None
-        return entry, region, arn
-
-    async def _entry(self, function: str) -> tuple[_Entry | None, str, str]:
-        """(local entry or None, region, canonical ARN), reading the store on a miss."""
-        known = self._known(function)
-        if known is None:
-            region, name, _arn, _local = self._refs[function]
-            await self.reload(region, name)
-            known = self._known(function)
-        if known is None:  # not in the store either
-            region, _name, arn, _local = self._refs[function]
-            return None, region, arn
-        return known
+        return self._entries.get((region, name)) if local else None, region, arn
 
     def begin(
         self,
@@ -237,45 +230,35 @@ class FunctionInvoker:
         keep its id, as on Lambda."""
         done: Deferred[InvokeResult] = Deferred()
         try:
-            known = self._known(function_arn)
-            if known is not None and known[0] is not None:
+            entry, region, arn = self._known(function_arn)
+            if entry is not None:
                 self._start_local(
-                    known[0], payload, source_arn, timeout, client_context, tail, done, request_id
+                    entry, payload, source_arn, timeout, client_context, tail, done, request_id
                 )
                 return done
+            if self.remote is None:
+                raise errors.not_found(arn)
         except Exception as exc:
             done.fail(exc)
             return done
-        # A function this process has not read yet, or a remote one: in a Task.
+        # Not a function of this gateway, and a remote Lambda is configured: in a Task.
         task = asyncio.get_running_loop().create_task(
-            self._start_slow(
-                function_arn, payload, source_arn, timeout, client_context, tail, done, request_id
-            )
+            self._start_remote(function_arn, region, payload, timeout, done)
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return done
 
-    async def _start_slow(
+    async def _start_remote(
         self,
         function_arn: str,
+        region: str,
         payload: Payload,
-        source_arn: str | None,
         timeout: float | None,
-        client_context: str | None,
-        tail: bool,
         done: Deferred[InvokeResult],
-        request_id: str | None,
     ) -> None:
+        assert self.remote is not None
         try:
-            entry, region, arn = await self._entry(function_arn)
-            if entry is not None:
-                self._start_local(
-                    entry, payload, source_arn, timeout, client_context, tail, done, request_id
-                )
-                return
-            if self.remote is None:
-                raise errors.not_found(arn)
             body = _json_payload(payload)
             if len(body) > MAX_REQUEST:
                 raise _too_large()
@@ -349,7 +332,7 @@ class FunctionInvoker:
 
     async def invoke_event(self, function_arn: str, payload: bytes) -> None:
         """InvocationType=Event: checks now, runs in the background (202 to the caller)."""
-        entry, region, arn = await self._entry(function_arn)
+        entry, region, arn = self._known(function_arn)
         if len(payload) > MAX_ASYNC_REQUEST:
             raise errors.RequestTooLarge(
                 f"Request must be smaller than {MAX_ASYNC_REQUEST} bytes for the "

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from frontgate.background import cancel_and_wait
 from frontgate.compile.compiler import Compiler
+from frontgate.compile.snapshot import Snapshot
 from frontgate.outage import Outage
 from frontgate.pipeline.runner import Pipeline
 from frontgate.state.store import ConfigStore
@@ -20,9 +22,17 @@ log = logging.getLogger("frontgate.reload")
 
 class Reloader:
     def __init__(
-        self, store: ConfigStore, compiler: Compiler, pipeline: Pipeline, interval: float
+        self,
+        store: ConfigStore,
+        compiler: Compiler,
+        pipeline: Pipeline,
+        interval: float,
+        prepare: Callable[[Snapshot], Awaitable[None]] | None = None,
     ) -> None:
+        """``prepare``: runtime state a snapshot needs before it is served, read off the
+        request path (a failure keeps the snapshot being served, like a failed build)."""
         self.store = store
+        self.prepare = prepare
         self.compiler = compiler
         self.pipeline = pipeline
         self.interval = interval
@@ -35,6 +45,8 @@ class Reloader:
         if generation == self.pipeline.snapshot.generation:
             return False
         snapshot = await self.compiler.build(generation)
+        if self.prepare is not None:
+            await self.prepare(snapshot)  # e.g. the quota seeds of its keys: before it serves
         self.pipeline.swap(snapshot)
         log.debug("snapshot %d: %d stages", generation, len(snapshot.stages))
         return True

@@ -105,6 +105,8 @@ async def run_worker(
         Compiler(store, settings.account_id, keyring),
         pipeline,
         settings.reload_interval,
+        # Quota counts for the snapshot's keys, read before it serves: no request waits for them.
+        prepare=lambda snapshot: traffic.limiter.load_seeds(snapshot.keys),
     )
     await reloader.refresh()
     reloader.start()

@@ -199,6 +199,22 @@ class PostgresStore:
         async with self.pool.acquire() as conn:
             return await _list(conn, region, kind, parent)
 
+    async def get_many(
+        self, region: str, kind: str, parent: str, ids: builtins.list[str]
+    ) -> dict[str, Doc]:
+        if not ids:
+            return {}
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT id, body FROM docs WHERE region = $1 AND kind = $2 AND parent = $3 "
+                "AND id = ANY($4::text[])",
+                region,
+                kind,
+                parent,
+                ids,
+            )
+        return {str(r[0]): _loads(r[1]) for r in rows}
+
     async def list_page(
         self, region: str, kind: str, parent: str, after: str | None, limit: int
     ) -> tuple[builtins.list[tuple[str, Doc]], str | None]:

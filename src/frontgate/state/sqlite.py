@@ -127,6 +127,20 @@ class SqliteStore:
     async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]:
         return _list(self.conn, region, kind, parent)
 
+    async def get_many(
+        self, region: str, kind: str, parent: str, ids: builtins.list[str]
+    ) -> dict[str, Doc]:
+        out: dict[str, Doc] = {}
+        for i in range(0, len(ids), 500):  # under SQLite's bound on a statement's variables
+            chunk = ids[i : i + 500]
+            rows = self.conn.execute(
+                "SELECT id, body FROM docs WHERE region = ? AND kind = ? AND parent = ? "
+                f"AND id IN ({', '.join('?' * len(chunk))})",
+                (region, kind, parent, *chunk),
+            ).fetchall()
+            out.update((str(r[0]), dict(json.loads(r[1]))) for r in rows)
+        return out
+
     async def list_page(
         self, region: str, kind: str, parent: str, after: str | None, limit: int
     ) -> tuple[builtins.list[tuple[str, Doc]], str | None]:

@@ -47,6 +47,12 @@ class ConfigStore(Protocol):
 
     async def list(self, region: str, kind: str, parent: str = "") -> builtins.list[Doc]: ...
 
+    async def get_many(
+        self, region: str, kind: str, parent: str, ids: builtins.list[str]
+    ) -> dict[str, Doc]:
+        """The documents of ``ids`` that exist, by id, in one read (absent ones are left out)."""
+        ...
+
     async def list_page(
         self, region: str, kind: str, parent: str, after: str | None, limit: int
     ) -> tuple[builtins.list[tuple[str, Doc]], str | None]:

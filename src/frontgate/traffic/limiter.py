@@ -10,20 +10,19 @@ cost every request a header build for a courtesy most clients ignore.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import logging
 import math
 import time
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from frontgate.control import kinds
 from frontgate.counters import Bucket, CounterStore, CounterStoreError, Quota, Rejection
 from frontgate.pipeline import errors
 from frontgate.pipeline.errors import GatewayError
 from frontgate.state.store import ConfigStore
-from frontgate.traffic.keys import PlanBinding
+from frontgate.traffic.keys import KeyIndex, PlanBinding
 from frontgate.traffic.periods import DAY, PeriodClock, period_days
 
 if TYPE_CHECKING:
@@ -35,6 +34,8 @@ log = logging.getLogger("frontgate.traffic")
 
 # Usage not yet persisted: (region, planId, keyId, UTC day number) -> admitted requests.
 UsageKey = tuple[str, str, str, int]
+# A key's persisted count in one quota period: (region, planId, keyId) -> (period start, used).
+SeedKey = tuple[str, str, str]
 
 
 def rejection_error(rej: Rejection) -> GatewayError:
@@ -48,9 +49,34 @@ def rejection_error(rej: Rejection) -> GatewayError:
     return errors.quota_exceeded(headers) if rej.kind == "quota" else errors.throttled(headers)
 
 
+def quota_name(plan_id: str, key_id: str, start: int) -> str:
+    """The counter of one key's quota in the period starting at ``start``."""
+    return f"q|{plan_id}|{key_id}|{start}"
+
+
 def store_failure() -> GatewayError:
     # AWS logs "Usage Plan check failed due to an internal error" and answers 500.
     return errors.internal_error()
+
+
+def _used(
+    key: SeedKey,
+    start: int,
+    days: list[str],
+    docs: dict[str, dict[str, Any]],
+    pending: dict[SeedKey, list[tuple[int, int]]],
+) -> int:
+    """A key's count in the period starting at ``start`` whose days to date are ``days``: its
+    usage documents (UpdateUsage credits included: they are stored as negative days) plus what
+    this worker has admitted and not written yet."""
+    total = 0
+    for day in days:
+        total += int((docs.get(f"{key[2]}:{day}") or {}).get("used", 0))
+    first = start // DAY
+    for day_number, n in pending.get(key, ()):
+        if first <= day_number < first + len(days):
+            total += n
+    return total
 
 
 class Limiter:
@@ -70,6 +96,9 @@ class Limiter:
         self.clock = PeriodClock()
         self.pending: dict[UsageKey, int] = {}
         self._seeded: set[str] = set()
+        # Persisted counts read off the request path (``load_seeds``, before each snapshot is
+        # served): what a quota counter no worker has started yet begins from.
+        self.seeds: dict[SeedKey, tuple[int, int]] = {}
         self.stats: dict[str, int] = {
             "api_key_missing": 0, "api_key_invalid": 0, "throttled": 0,
             "quota_exceeded": 0, "counter_store_errors": 0,
@@ -88,7 +117,7 @@ class Limiter:
             return cached
         limit, period, offset = binding.quota
         start, end = self.clock.bounds(period, offset, now)
-        quota = Quota(f"q|{binding.plan_id}|{binding.key_id}|{start}", limit, end, end - start)
+        quota = Quota(quota_name(binding.plan_id, binding.key_id, start), limit, end, end - start)
         if len(self._quotas) > 100_000:  # Keys come and go; do not keep dead ones forever.
             self._quotas.clear()
         self._quotas[cache_key] = quota
@@ -101,8 +130,26 @@ class Limiter:
         ``buckets`` are in AWS's order (plan method, plan, stage); ``account`` comes last."""
         quota = self.quota(binding, ctx.start_wall) if binding is not None else None
         if quota is not None and quota.name not in self._seeded:
-            return self._seed_then_admit(ctx, buckets, account, binding, quota)
+            assert binding is not None  # only keyed requests have a quota
+            try:
+                seeded = self.store.seed_quota(quota, self.seed(binding, quota))
+            except CounterStoreError as exc:
+                self._store_failed(ctx, exc)  # not marked seeded: the next request tries again
+            else:
+                if seeded is not None:  # a round trip to the counter store (Redis)
+                    return self._seed_then_admit(ctx, buckets, account, binding, quota, seeded)
+                self._seeded.add(quota.name)
         return self._admit(ctx, buckets, account, binding, quota)
+
+    def seed(self, binding: PlanBinding, quota: Quota) -> int:
+        """Where the key's counter starts when no worker has counted it in this period yet:
+        the persisted count ``load_seeds`` read before this snapshot was served, or 0 for a
+        period that began since (nothing can be persisted for it that the shared counter did
+        not count first). Never a store read."""
+        got = self.seeds.get((binding.region, binding.plan_id, binding.key_id))
+        if got is not None and got[0] == int(quota.reset_at) - quota.window:
+            return got[1]
+        return 0
 
     def _admit(
         self,
@@ -153,13 +200,10 @@ class Limiter:
         account: Bucket,
         binding: PlanBinding | None,
         quota: Quota,
+        seeded: Awaitable[None],
     ) -> None:
-        assert binding is not None  # only keyed requests have a quota
         try:
-            used = await self.persisted_usage(binding.region, binding.plan_id, binding.key_id)
-            seeded = self.store.seed_quota(quota, used)
-            if seeded is not None:
-                await seeded
+            await seeded
             self._seeded.add(quota.name)
         except CounterStoreError as exc:
             self._store_failed(ctx, exc)
@@ -167,26 +211,68 @@ class Limiter:
         if more is not None:
             await more
 
+    async def load_seeds(self, keys: KeyIndex, now: float | None = None) -> None:
+        """Read the persisted count of every key of a plan with a quota, for the period under
+        way, that is not read yet (a new key, a new period): off the request path, before a
+        snapshot holding ``keys`` is served; one store read per plan. Raises when the store
+        cannot be read (the caller keeps serving the snapshot it has)."""
+        if self.config is None:
+            return
+        at = time.time() if now is None else now
+        seeds: dict[SeedKey, tuple[int, int]] = {}
+        todo: dict[tuple[str, str], list[tuple[SeedKey, int, list[str]]]] = {}
+        periods: dict[tuple[str, int], list[str]] = {}
+        for binding in keys.bindings.values():
+            q = binding.quota
+            if q is None:
+                continue
+            key = (binding.region, binding.plan_id, binding.key_id)
+            if key in seeds:
+                continue
+            start = self.clock.bounds(q[1], q[2], at)[0]
+            got = self.seeds.get(key)
+            if got is not None and got[0] == start:
+                seeds[key] = got
+            elif quota_name(binding.plan_id, binding.key_id, start) in self._seeded:
+                seeds[key] = (start, 0)  # counting already: the seed is not needed
+            else:
+                seeds[key] = (start, 0)  # read below
+                days = periods.get((q[1], q[2]))
+                if days is None:
+                    days = periods[q[1], q[2]] = period_days(q[1], q[2], at)
+                todo.setdefault((binding.region, binding.plan_id), []).append((key, start, days))
+        read: list[tuple[list[tuple[SeedKey, int, list[str]]], dict[str, dict[str, Any]]]] = []
+        for (region, plan_id), wanted in todo.items():
+            ids = [f"{key[2]}:{day}" for key, _start, days in wanted for day in days]
+            read.append((wanted, await self.config.get_many(region, kinds.USAGE, plan_id, ids)))
+        pending = self._pending_by_key()
+        for wanted, docs in read:
+            for key, start, days in wanted:
+                seeds[key] = (start, _used(key, start, days, docs, pending))
+        self.seeds = seeds
+
+    def _pending_by_key(self) -> dict[SeedKey, list[tuple[int, int]]]:
+        """Admitted here but not yet written (counted already by the live counter), by key:
+        (UTC day number, requests)."""
+        out: dict[SeedKey, list[tuple[int, int]]] = {}
+        for (r, p, k, d), n in self.pending.items():
+            out.setdefault((r, p, k), []).append((d, n))
+        return out
+
     async def persisted_usage(self, region: str, plan_id: str, key_id: str) -> int:
-        """The key's persisted count in the plan's current quota period (UpdateUsage credits
-        included: they are stored as negative days)."""
+        """The key's persisted count in the plan's current quota period."""
         if self.config is None:
             return 0
         plan = await self.config.get(region, kinds.USAGE_PLAN, "", plan_id)
         quota = (plan or {}).get("quota") or {}
-        days = period_days(str(quota.get("period") or "DAY"), int(quota.get("offset") or 0),
-                           time.time())  # fmt: skip
-        total = 0
-        numbers = set()
-        for day in days:
-            numbers.add(int(calendar.timegm(time.strptime(day, "%Y-%m-%d")) // DAY))
-            doc = await self.config.get(region, kinds.USAGE, plan_id, f"{key_id}:{day}")
-            total += int((doc or {}).get("used", 0))
-        # Admitted here but not yet written: counted already by the live counter.
-        for (r, p, k, d), n in self.pending.items():
-            if (r, p, k) == (region, plan_id, key_id) and d in numbers:
-                total += n
-        return total
+        period, offset = str(quota.get("period") or "DAY"), int(quota.get("offset") or 0)
+        now = time.time()
+        days = period_days(period, offset, now)
+        ids = [f"{key_id}:{day}" for day in days]
+        docs = await self.config.get_many(region, kinds.USAGE, plan_id, ids)
+        start = self.clock.bounds(period, offset, now)[0]
+        key = (region, plan_id, key_id)
+        return _used(key, start, days, docs, self._pending_by_key())
 
     async def reset_quota(self, region: str, plan_id: str, key_id: str) -> None:
         """UpdateUsage changed the persisted counts: make the live counter follow them."""
