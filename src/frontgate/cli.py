@@ -4,14 +4,13 @@ talk to a running node's admin API."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from frontgate import __version__
-from frontgate.config import Settings, load_settings
+from frontgate.config import load_settings
 
 DEMO_API = Path(__file__).parent / "demo" / "demo-api.yaml"
 
@@ -131,14 +130,6 @@ def main(argv: list[str] | None = None) -> int:
             print("frontgate: interrupted", file=sys.stderr)
             return 130
     return int(args.func(args))
-
-
-def setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 import sys
@@ -77,8 +78,15 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
     return server_ssl_context(str(dev.cert_path), str(dev.key_path))
 
 
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
 def serve(settings: Settings) -> int:
-    from frontgate.cli import setup_logging
     from frontgate.functions.declared import DeclarationError
     from frontgate.openapi.errors import OpenApiImportError
 
