@@ -28,7 +28,7 @@ from tests.support.awscli import cli_env, run_aws
 from tests.support.logged import LoggedGateway
 from tests.support.upstream import Upstream
 
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.sqlite import SqliteStore
 
 KEY, SECRET = "AKIDMISTAKES", "mistakes-secret"

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from tests.admin.conftest import AdminServer
 from tests.admin.test_restapis import code
 
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from typing import Any
 from frontgate.admin.errors import BadRequest
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
-from frontgate.control.restapis import load_api
 from frontgate.deferred import Deferred, wait
+from frontgate.definition.restapis import load_api
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
 from frontgate.pipeline.context import Context

@@ -9,7 +9,7 @@ from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest
 from frontgate.admin.patch import COUNT, RATE, apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 ACCOUNT_ID = "account"
 # AWS's default account throttle per region: 10,000 rps, burst 5,000.

@@ -12,7 +12,7 @@ from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.admin.ops.common import arn_tags, need, pick, store_page, with_tags
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.traffic.crypto import same_value, seal, unseal
 
 NOT_FOUND = "Invalid API Key identifier specified"

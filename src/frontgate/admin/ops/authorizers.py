@@ -12,7 +12,7 @@ from frontgate.admin.ops.common import get_api, need_in_api, pick, store_page
 from frontgate.admin.patch import apply_patch, as_int, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.compile.mappings import MappingError, parse_identity_sources
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 _NOT_FOUND = "Invalid Authorizer identifier specified"
 _HEADER_SOURCE = re.compile(r"method\.request\.header\.[^\s,]+")

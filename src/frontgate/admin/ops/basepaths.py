@@ -10,7 +10,7 @@ from frontgate.admin.ops.common import need, store_page
 from frontgate.admin.ops.domains import NOT_FOUND as DOMAIN_NOT_FOUND
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 NONE = "(none)"  # AWS's name for the empty base path
 _NOT_FOUND = "Invalid base path mapping identifier specified"

@@ -17,7 +17,7 @@ from frontgate.admin.errors import NotFound
 from frontgate.admin.ops.common import arn_tags, check_description, need, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.secret_fields import seal_member
 
 _NOT_FOUND = "Invalid client certificate identifier specified"

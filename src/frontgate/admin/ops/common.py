@@ -10,7 +10,7 @@ from typing import Any
 
 from frontgate.admin.context import Ctx, Doc, Reader
 from frontgate.admin.errors import BadRequest, NotFound
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.store import parse_key
 
 # CreateResource/PutMethod accept these (ANY is API Gateway's catch-all).

@@ -12,9 +12,9 @@ from frontgate.admin.ops.common import check_description, get_api, need_in_api, 
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.compile.checks import DefinitionError
-from frontgate.control import kinds
-from frontgate.control.restapis import create_deployment as freeze
-from frontgate.model.definition import ApiDefinition
+from frontgate.definition import kinds
+from frontgate.definition.model import ApiDefinition
+from frontgate.definition.restapis import create_deployment as freeze
 
 _NOT_FOUND = "Invalid Deployment identifier specified"
 _STAGE_NAME = re.compile(r"[a-zA-Z0-9_\-]{1,128}")

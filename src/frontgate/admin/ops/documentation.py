@@ -13,7 +13,7 @@ from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.admin.ops.common import get_api, need_in_api, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 _NOT_FOUND = "Invalid Documentation part identifier specified"
 _RULES = (rule("/properties"),)

@@ -9,7 +9,7 @@ from frontgate.admin.errors import Conflict
 from frontgate.admin.ops.common import get_api, get_stage, need_in_api, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 _RULES = (rule("/description", "replace", "remove"),)
 

@@ -11,7 +11,7 @@ from frontgate.admin.ops.common import arn_tags, need, pick, store_page
 from frontgate.admin.ops.restapis import validate_endpoint
 from frontgate.admin.patch import apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.secret_fields import seal_member
 
 NOT_FOUND = "Invalid domain name identifier specified"

@@ -11,9 +11,9 @@ from frontgate.admin.ops.common import get_api, get_stage, with_tags
 from frontgate.admin.ops.restapis import validate_endpoint
 from frontgate.admin.registry import operation
 from frontgate.compile.checks import DefinitionError, check_definition
-from frontgate.control import kinds
-from frontgate.control.restapis import load_api, save_api
-from frontgate.model.definition import ApiDefinition
+from frontgate.definition import kinds
+from frontgate.definition.model import ApiDefinition
+from frontgate.definition.restapis import load_api, save_api
 from frontgate.openapi import (
     OpenApiImportError,
     OpenApiInputError,

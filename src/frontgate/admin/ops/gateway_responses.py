@@ -13,7 +13,7 @@ from frontgate.admin.ops.common import get_api, page
 from frontgate.admin.patch import PatchOp, apply_patch, rule
 from frontgate.admin.registry import operation
 from frontgate.compile.checks import DefinitionError, check_gateway_response
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 DEFAULT_STATUS: dict[str, str | None] = {
     "ACCESS_DENIED": "403",

@@ -13,7 +13,7 @@ from frontgate.admin.ops.common import HTTP_METHODS, get_method, get_resource, p
 from frontgate.admin.patch import Fallback, PatchOp, Rule, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
 from frontgate.compile import checks
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 AUTH_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 _STATUS_NOT_FOUND = "Invalid Response status code specified"

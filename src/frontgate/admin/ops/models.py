@@ -12,7 +12,7 @@ from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.admin.ops.common import get_api, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 _NAME = re.compile(r"[a-zA-Z0-9]+")
 _RULES = (rule("/description", "replace", "remove"), rule("/schema"))  # AWS lists them so

@@ -11,7 +11,7 @@ from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.admin.ops.common import get_api, get_resource, store_page
 from frontgate.admin.patch import parse_ops
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.store import Tx
 
 _PATH_PART = re.compile(r"[a-zA-Z0-9._:@\-]+|\{[a-zA-Z0-9._\-]+\+?\}")

@@ -18,10 +18,10 @@ from frontgate.admin.ops.common import (
 )
 from frontgate.admin.patch import PatchOp, apply_patch, as_bool, enum_of, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
-from frontgate.control.restapis import load_api, save_api
+from frontgate.definition import kinds
+from frontgate.definition.model import ApiDefinition
+from frontgate.definition.restapis import load_api, save_api
 from frontgate.iam import resource_policy_error
-from frontgate.model.definition import ApiDefinition
 
 MAX_COMPRESSION = 10_485_760
 _COMPRESSION_ERROR = "Invalid minimum compression size, must be between 0 and 10485760"

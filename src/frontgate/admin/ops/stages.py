@@ -26,8 +26,8 @@ from frontgate.admin.ops.stage_settings import (
 )
 from frontgate.admin.patch import PatchOp, apply_patch, as_bool, as_float, enum_of, in_range, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
-from frontgate.control.restapis import new_stage
+from frontgate.definition import kinds
+from frontgate.definition.restapis import new_stage
 
 CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 _TOP_LEVEL = {

@@ -8,7 +8,7 @@ from frontgate.admin.context import Ctx, Doc
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import arn_tags
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.store import Tx
 
 # First path segment of a taggable resource's ARN -> its kind.

@@ -17,7 +17,7 @@ from frontgate.admin.ops.common import need, store_page
 from frontgate.admin.ops.usageplans import NOT_FOUND as PLAN_NOT_FOUND
 from frontgate.admin.patch import COUNT, parse_ops
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.traffic.crypto import unseal
 from frontgate.traffic.periods import period_bounds
 

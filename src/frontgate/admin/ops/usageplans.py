@@ -10,7 +10,7 @@ from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import HTTP_METHODS, arn_tags, need, pick, store_page, with_tags
 from frontgate.admin.patch import COUNT, RATE, PatchOp, apply_patch, enum_of, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 NOT_FOUND = "Invalid Usage Plan ID specified"
 _RULES = (

@@ -10,7 +10,7 @@ from frontgate.admin.errors import BadRequest
 from frontgate.admin.ops.common import get_api, need_in_api, store_page
 from frontgate.admin.patch import apply_patch, as_bool, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 _NOT_FOUND = "Invalid Request Validator identifier specified"
 _RULES = (

@@ -11,7 +11,7 @@ from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.admin.ops.common import arn_tags, need, pick, store_page
 from frontgate.admin.patch import apply_patch, rule
 from frontgate.admin.registry import operation
-from frontgate.control import kinds
+from frontgate.definition import kinds
 
 _NOT_FOUND = "Invalid Vpc Link identifier specified"  # AWS's capitals (recorded)
 _RULES = (rule("/name"), rule("/description", "replace", "remove"))

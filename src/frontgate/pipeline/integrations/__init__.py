@@ -22,7 +22,7 @@ IntegrationFn = Callable[
 
 def registry() -> dict[str, IntegrationFn]:
     """Integration type → call. Imported lazily so unused backends cost nothing at start-up."""
-    from frontgate.integrations import http, lambda_proxy, mock
+    from frontgate.pipeline.integrations import http, lambda_proxy, mock
 
     return {
         "HTTP": http.call,

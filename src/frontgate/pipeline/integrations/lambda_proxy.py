@@ -21,7 +21,7 @@ from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 
-log = logging.getLogger("frontgate.integrations.lambda")
+log = logging.getLogger("frontgate.pipeline.integrations.lambda")
 
 
 def _fail(ctx: Context, line: str) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 from frontgate import ids
 from frontgate.compile.checks import check_deployable
-from frontgate.control import kinds
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition import kinds
+from frontgate.definition.model import ApiDefinition, Doc
 from frontgate.state.store import ConfigStore, Tx
 
 
