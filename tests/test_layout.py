@@ -128,6 +128,37 @@ def test_no_import_cycle() -> None:
     assert not cycles, "\n\n".join(_describe(graph, c) for c in cycles)
 
 
+# The packages that serve requests and the ones that manage configuration (docs/ARCHITECTURE.md).
+DATA_PLANE = (
+    "http",
+    "pipeline",
+    "functions",
+    "iam",
+    "auth",
+    "traffic",
+    "counters",
+    "upstream",
+    "observe",
+)
+CONTROL_PLANE = ("admin", "openapi", "cli")
+
+
+def _in(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == f"{ROOT}.{p}" or module.startswith(f"{ROOT}.{p}.") for p in packages)
+
+
+def test_the_data_plane_does_not_import_the_control_plane() -> None:
+    graph = _graph()
+    wrong = [
+        f"{a} -> {b}"
+        for a in sorted(graph)
+        if _in(a, DATA_PLANE)
+        for b in sorted(graph[a])
+        if _in(b, CONTROL_PLANE)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_checker_sees_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]

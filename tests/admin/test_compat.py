@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frontgate.admin import AdminApp
-from frontgate.admin.service import service_model
+from frontgate.admin.apigateway import AdminApp
+from frontgate.admin.apigateway.service import service_model
 
 
 def test_compatibility_doc_matches() -> None:

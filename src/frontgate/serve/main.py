@@ -30,7 +30,7 @@ async def _bootstrap(settings: Settings) -> tuple[list[InvokeTarget], Keyring]:
     try:
         keyring = await prepare_keyring(settings, store)
         if settings.functions_dir:
-            from frontgate.functions.declared import declare_functions
+            from frontgate.admin.lambda_.declared import declare_functions
 
             await declare_functions(
                 store, settings.functions_dir, settings.region, settings.account_id
@@ -87,7 +87,7 @@ def setup_logging(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> int:
-    from frontgate.functions.declared import DeclarationError
+    from frontgate.admin.lambda_.declared import DeclarationError
     from frontgate.openapi.errors import OpenApiImportError
 
     setup_logging(settings)
