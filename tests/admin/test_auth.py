@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.admin.apigateway.test_restapis import code, raw
 from tests.admin.conftest import AdminServer, make_client
-from tests.admin.test_restapis import code, raw
 
 from frontgate.http.message import Request
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from tests.support.gateway import Gateway
 
-FIXTURE = Path(__file__).parent / "fixtures" / "petstore-oas30.yaml"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "petstore-oas30.yaml"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,5 @@
-"""Fixtures for the access-control tests: one real gateway (config file naming a local OIDC
+"""Fixtures for the access-control tests (tests/iam, tests/auth, tests/pipeline/test_validation.py;
+loaded by tests/conftest.py as a plugin): one real gateway (config file naming a local OIDC
 issuer, config-file IAM users and the VPC endpoint header), boto3 clients on its admin port."""
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import boto3
 import pytest
 import yaml
 from botocore.config import Config
-from tests.access.issuer import Issuer
 from tests.support.gateway import Gateway
+from tests.support.oidc_issuer import Issuer
 
 POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local"
 CONFIG_KEY = ("AKIACONFIGUSER000001", "config-secret-key")

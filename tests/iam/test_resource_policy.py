@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.access.conftest import add_method, call, deploy, make_api
+from tests.support.access import add_method, call, deploy, make_api
 from tests.support.gateway import Gateway
 
 from frontgate.iam.conditions import PolicyError

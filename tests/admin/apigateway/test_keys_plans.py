@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.admin.apigateway.test_restapis import code
 from tests.admin.conftest import AdminServer
-from tests.admin.test_restapis import code
 
 from frontgate.definition import kinds
 

@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-from tests.access.conftest import POOL_ARN, add_method, call, deploy, make_api
-from tests.access.issuer import Issuer
+from tests.support.access import POOL_ARN, add_method, call, deploy, make_api
 from tests.support.gateway import Gateway
+from tests.support.oidc_issuer import Issuer
 
 
 @pytest.fixture(scope="module")

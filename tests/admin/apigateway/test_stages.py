@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.admin.test_restapis import code
+from tests.admin.apigateway.test_restapis import code
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from tests.access.conftest import CONFIG_KEY, add_method, call, client, deploy, make_api
+from tests.support.access import CONFIG_KEY, add_method, call, client, deploy, make_api
 from tests.support.gateway import Gateway
 
 

@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 
 import pytest
 from botocore.credentials import Credentials
-from tests.access.conftest import (
+from tests.iam.test_iam import send, signed
+from tests.support.access import (
     POOL_ARN,
     add_method,
     authorizer_function,
@@ -21,9 +22,8 @@ from tests.access.conftest import (
     deploy,
     make_api,
 )
-from tests.access.issuer import Issuer
-from tests.access.test_iam import send, signed
 from tests.support.gateway import Gateway
+from tests.support.oidc_issuer import Issuer
 
 # Each spelling of a path, next to what it is evaluated as: ``Routed(tail)`` routes to a method
 # and every policy sees the method ARN ending in ``tail`` (compile.router.policy_path: empty

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from tests.access.conftest import add_method, call, deploy, make_api
+from tests.support.access import add_method, call, deploy, make_api
 from tests.support.gateway import Gateway
 
 

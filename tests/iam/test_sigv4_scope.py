@@ -22,8 +22,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from tests.access.conftest import add_method, client, deploy, make_api
-from tests.access.test_iam import send
+from tests.iam.test_iam import send
+from tests.support.access import add_method, client, deploy, make_api
 from tests.support.gateway import Gateway
 
 REGION_TEXT = "Credential should be scoped to a valid region. "

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from cryptography import x509
-from tests.admin.test_restapis import code
+from tests.admin.apigateway.test_restapis import code
 
 
 def test_account(apigw: Any) -> None:
