@@ -1,5 +1,5 @@
 """The Lambda API on the admin listener (the subset the AWS CLI flows use): functions, their
-resource policies, reserved concurrency and Invoke. Wire shapes come from ``functions.wire``."""
+resource policies, reserved concurrency and Invoke. Wire shapes come from ``admin.lambda_.wire``."""
 
 from __future__ import annotations
 
