@@ -12,7 +12,7 @@ from typing import Any
 from frontgate import __version__
 from frontgate.config import load_settings
 
-DEMO_API = Path(__file__).parent / "demo" / "demo-api.yaml"
+DEMO_API = Path(__file__).parent.parent / "demo" / "demo-api.yaml"
 
 
 def _serve_parser(sub: Any) -> None:
