@@ -28,11 +28,11 @@ from frontgate.auth.oidc import Issuer
 from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
+from frontgate.definition.model import ApiDefinition
 from frontgate.functions.invoker import Payload, _json_payload
 from frontgate.functions.result import InvokeResult
 from frontgate.http.message import Request
 from frontgate.iam.identities import config_index
-from frontgate.model.definition import ApiDefinition
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline

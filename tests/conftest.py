@@ -13,6 +13,10 @@ from typing import NoReturn
 
 import pytest
 
+# The access-control gateway (OIDC issuer, IAM users) shared by tests/iam, tests/auth and
+# tests/pipeline/test_validation.py.
+pytest_plugins = ["tests.support.access"]
+
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 5432
 POSTGRES_DATABASE = "test"

@@ -18,7 +18,8 @@ import boto3
 import pytest
 from tests.support.awscli import run_aws
 
-from frontgate.admin import AdminApp, AdminSettings
+from frontgate.admin.apigateway import AdminApp
+from frontgate.admin.settings import AdminSettings
 from frontgate.http.server import ServerState, make_server_factory
 from frontgate.state.postgres import PostgresStore
 from frontgate.state.sqlite import SqliteStore

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.admin.apigateway.test_restapis import code, raw
 from tests.admin.conftest import AdminServer, make_client
-from tests.admin.test_restapis import code, raw
 
 from frontgate.http.message import Request
 
@@ -72,6 +72,41 @@ def test_bad_signatures(secured: AdminServer) -> None:
     partial = Request("GET", "/restapis", [("Authorization", "AWS4-HMAC-SHA256 Credential=x")])
     resp = secured.call(secured.app.handle(partial))
     assert ("x-amzn-ErrorType", "IncompleteSignatureException") in resp.headers
+
+
+def test_the_admin_listener_answers_signature_errors_as_the_data_plane_does(
+    secured: AdminServer,
+) -> None:
+    """One SigV4 verifier (iam/sigv4.py) for the management and data planes: the same AWS texts."""
+    partial = Request(
+        "GET",
+        "/restapis",
+        [
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDADMIN/20200101/us-east-1/apigateway/aws4_request",
+            )
+        ],
+    )
+    resp = secured.call(secured.app.handle(partial))
+    assert resp.status == 403
+    assert b"Authorization header requires 'Signature' parameter." in resp.body
+    assert b"Authorization header requires 'SignedHeaders' parameter." in resp.body
+    no_date = Request(
+        "GET",
+        "/restapis",
+        [
+            ("Host", "h"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDADMIN/20200101/us-east-1/apigateway/aws4_request"
+                ", SignedHeaders=host, Signature=00",
+            ),
+        ],
+    )
+    resp = secured.call(secured.app.handle(no_date))
+    assert resp.status == 403
+    assert b"requires existence of either a 'X-Amz-Date' or a 'Date' header" in resp.body
 
 
 def test_test_invoke_method(secured: AdminServer, apigw: Any) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from frontgate.compile.compiler import Compiler
-from frontgate.control import kinds
-from frontgate.control.restapis import new_stage
+from frontgate.definition import kinds
+from frontgate.definition.restapis import new_stage
 from frontgate.state.sqlite import SqliteStore
 
 REGION = "us-east-1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontgate.model.definition import ApiDefinition
+from frontgate.definition.model import ApiDefinition
 from frontgate.openapi import import_openapi
 
 from .helpers import fixture_text

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition.model import ApiDefinition, Doc
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

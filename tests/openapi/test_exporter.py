@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from frontgate.model.definition import ApiDefinition
+from frontgate.definition.model import ApiDefinition
 from frontgate.openapi import dump, export_openapi, import_openapi
 
 from .helpers import fixture_text, shape

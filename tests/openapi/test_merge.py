@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from frontgate.model.definition import ApiDefinition
+from frontgate.definition.model import ApiDefinition
 from frontgate.openapi import OpenApiImportError, import_openapi, merge_definitions
 
 from .helpers import fixture_text, http_get, method, oas3, resource, shape

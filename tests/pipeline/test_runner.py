@@ -9,8 +9,8 @@ import pytest
 
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
+from frontgate.definition.model import ApiDefinition
 from frontgate.http.message import Request, Response
-from frontgate.model.definition import ApiDefinition
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline

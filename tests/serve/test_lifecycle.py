@@ -21,7 +21,7 @@ import trustme
 from tests.support.gateway import Gateway, serve_command
 from tests.support.upstream import Upstream
 
-from frontgate.control.restapis import create_deployment, load_api
+from frontgate.definition.restapis import create_deployment, load_api
 from frontgate.state.sqlite import SqliteStore
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "petstore-oas30.yaml"

@@ -17,7 +17,7 @@ from tests.functions.conftest import ROLE, client, make_zip
 from tests.support.awscli import cli_env
 from tests.support.gateway import Gateway, serve_command
 
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.sqlite import SqliteStore
 
 # Sections 2 and 3 of the tutorial, as printed (placeholders aside).
@@ -140,7 +140,7 @@ def _store_unservable_stage(db: Path) -> str:
     """Rows an older version accepted: a deployment whose integration response maps ``*``."""
     import asyncio
 
-    from frontgate.control.restapis import new_stage
+    from frontgate.definition.restapis import new_stage
 
     async def write() -> None:
         store = SqliteStore(db)

@@ -1,6 +1,8 @@
-"""The management API, wire-compatible with Amazon API Gateway's ``apigateway`` service."""
+"""The control plane: the management APIs the admin listener serves, each wire-compatible with
+the AWS service of the same name: ``apigateway/`` (REST APIs, stages, keys, usage plans, …),
+``lambda_/`` (functions and their permissions) and ``iam/`` (users, access keys, policies).
 
-from frontgate.admin.app import AdminApp
-from frontgate.admin.settings import AdminSettings
-
-__all__ = ["AdminApp", "AdminSettings"]
+``listener.py`` routes an admin-listener request to one of them (``auth.py`` checks its SigV4
+signature) and serves the metrics and status endpoints. Nothing here is on
+the request path of an API: the data plane (``http/``, ``pipeline/``, ``functions/``, ``iam/``,
+``auth/``, ``traffic/``, ``upstream/``) never imports this package."""

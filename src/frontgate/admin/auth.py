@@ -1,33 +1,22 @@
 """SigV4 on the management API: the region comes from the credential scope, and when admin keys
-are configured the signature is recomputed with botocore's signer and compared. Signed by an
-admin key or not (without admin keys any signature passes, like local emulators), a credential
-scope must name the service the request is for and a region this gateway serves
-(:func:`check_scope`): a region outside that set is refused, never made into a new namespace."""
+are configured the signature is verified by the same verifier as the data plane's AWS_IAM
+(:mod:`frontgate.iam.sigv4`). Signed by an admin key or not (without admin keys any signature
+passes, like local emulators), a credential scope must name the service the request is for and a
+region this gateway serves (:func:`check_scope`): a region outside that set is refused, never
+made into a new namespace."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hmac
 import re
+import time
 from collections.abc import Container
-
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from frontgate.admin.errors import Forbidden
 from frontgate.admin.settings import AdminSettings
 from frontgate.http.message import Request
-from frontgate.iam.sigv4 import scope_error
+from frontgate.iam import sigv4
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
-_SIGNED = re.compile(r"SignedHeaders=([^,\s]+)")
-_SIGNATURE = re.compile(r"Signature=([0-9a-f]+)")
-
-_MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. Check your "
-    "AWS Secret Access Key and signing method. Consult the service documentation for details."
-)
 
 
 def _credential(headers: dict[str, str]) -> re.Match[str] | None:
@@ -47,7 +36,7 @@ def check_scope(headers: dict[str, str], service: str, regions: Container[str]) 
     without a SigV4 credential passes (it gets the default region)."""
     cred = _credential(headers)
     if cred is not None:
-        text = scope_error(cred.group(3), cred.group(4), regions, service)
+        text = sigv4.scope_error(cred.group(3), cred.group(4), regions, service)
         if text:
             raise Forbidden("InvalidSignatureException", text)
 
@@ -59,48 +48,21 @@ def verify(request: Request, headers: dict[str, str], settings: AdminSettings) -
     auth = headers.get("authorization")
     if not auth:
         raise Forbidden("MissingAuthenticationTokenException", "Missing Authentication Token")
-    cred = _CREDENTIAL.search(auth)
-    signed = _SIGNED.search(auth)
-    signature = _SIGNATURE.search(auth)
-    if not auth.startswith("AWS4-HMAC-SHA256 ") or not (cred and signed and signature):
-        raise Forbidden(
-            "IncompleteSignatureException",
-            f"Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' "
-            f"parameters. Authorization={auth}",
-        )
-    key_id, _, region, service = cred.groups()
-    secret = settings.admin_keys.get(key_id)
-    if secret is None:
-        raise Forbidden(
-            "UnrecognizedClientException", "The security token included in the request is invalid."
-        )
-    amz_date = headers.get("x-amz-date", "")
+    path, _, query = request.target.partition("?")
     try:
-        when = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise Forbidden(
-            "IncompleteSignatureException", "Authorization header requires existence of X-Amz-Date"
-        ) from None
-    now = dt.datetime.now(dt.UTC)
-    skew = dt.timedelta(seconds=settings.max_skew_seconds)
-    if abs(now - when) > skew:
-        fmt = "%Y%m%dT%H%M%SZ"
-        raise Forbidden(
-            "InvalidSignatureException",
-            f"Signature expired: {amz_date} is now earlier than {(now - skew).strftime(fmt)} "
-            f"({now.strftime(fmt)} - {settings.max_skew_seconds // 60} min.)",
+        signed = sigv4.parse_header(auth, headers.get)
+        secret = settings.admin_keys.get(signed.key_id)
+        if secret is None:
+            raise sigv4.invalid_token()
+        sigv4.check_time(signed, time.time())
+        sigv4.verify(
+            signed,
+            secret,
+            request.method,
+            path,
+            query,
+            lambda n: [v for k, v in request.headers if k.lower() == n],
+            request.body,
         )
-    names = signed.group(1).split(";")
-    host = headers.get("host", "localhost")
-    aws_req = AWSRequest(
-        method=request.method,
-        url=f"http://{host}{request.target}",
-        headers={n: headers.get(n, "") for n in names},
-        data=request.body,
-    )
-    aws_req.context["timestamp"] = amz_date
-    signer = SigV4Auth(Credentials(key_id, secret), service, region)
-    canonical = signer.canonical_request(aws_req)
-    expected = signer.signature(signer.string_to_sign(aws_req, canonical), aws_req)
-    if not hmac.compare_digest(expected, signature.group(1)):
-        raise Forbidden("InvalidSignatureException", _MISMATCH)
+    except sigv4.SigV4Error as exc:
+        raise Forbidden(exc.error_type, exc.message) from None

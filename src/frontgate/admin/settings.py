@@ -37,8 +37,6 @@ class AdminSettings:
     # (restApiId, stageName) -> why this node cannot serve the stage (its deployment does not
     # compile), or None; GetStage reports it as a ``frontgate:unservable`` tag and header.
     stage_problem: Callable[[str, str], str | None] | None = None
-    # Allowed clock skew for signed requests (AWS: 5 minutes).
-    max_skew_seconds: int = 300
     # Regions served besides default_region; a credential scoped to any other is refused.
     regions: frozenset[str] = frozenset()
 

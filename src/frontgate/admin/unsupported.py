@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 
+from frontgate.admin.iam.wire import xml_error
 from frontgate.http.message import Request, Response
-from frontgate.iam.wire import xml_error
 
 # The services the admin listener serves, by signing name.
 SERVED = ("apigateway", "lambda", "iam", "sts")

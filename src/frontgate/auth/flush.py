@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.pipeline.runner import Pipeline
 from frontgate.state.store import ConfigStore
 

@@ -22,7 +22,7 @@ from frontgate.compile.mappings import (
     parse_method_parameter,
     parse_response_parameter,
 )
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition.model import ApiDefinition, Doc
 
 NO_INTEGRATION = "No integration defined for method"
 

@@ -23,9 +23,9 @@ from frontgate.compile.snapshot import (
     UriTemplate,
 )
 from frontgate.compile.stage_inputs import StageInputs
-from frontgate.control import kinds
+from frontgate.definition import kinds
+from frontgate.definition.model import ApiDefinition, Doc
 from frontgate.iam.identities import load_index
-from frontgate.model.definition import ApiDefinition, Doc
 from frontgate.observe.plan import method_plan, stage_plan
 from frontgate.pipeline.plan import plan_method
 from frontgate.state.keyring import Keyring, SecretCache

@@ -12,7 +12,7 @@ from typing import Any
 
 import fastjsonschema
 
-from frontgate.model.definition import Doc
+from frontgate.definition.model import Doc
 
 log = logging.getLogger("frontgate.models")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontgate.model.definition import ApiDefinition
+from frontgate.definition.model import ApiDefinition
 
 
 @dataclass(slots=True)

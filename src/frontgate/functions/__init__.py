@@ -1,5 +1,7 @@
-"""Functions behind AWS_PROXY integrations: Lambda handlers run in warm worker processes, the
-Lambda API that manages them, and remote functions on a Lambda endpoint.
+"""The function runtime (data plane): Lambda handlers behind AWS_PROXY integrations and Lambda
+authorizers run in warm worker processes (``pool``, ``bootstrap``, ``runtime``), or on a remote
+Lambda endpoint (``remote_invoke``). The Lambda API that manages them is
+``frontgate.admin.lambda_``.
 
 ``FunctionInvoker`` (reached as ``env.functions``) and ``InvokeResult`` are the interface other
 stages use. Attributes load lazily: worker processes import only ``bootstrap``."""

@@ -20,7 +20,7 @@ from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.pool import FunctionPool, Invocation, RunSpec
 from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.registry import FUNCTION, run_spec
-from frontgate.functions.remote import RemoteLambda
+from frontgate.functions.remote_invoke import RemoteLambda
 from frontgate.functions.result import InvokeResult
 from frontgate.outage import Outage
 from frontgate.state.store import ConfigStore

@@ -1,5 +1,5 @@
-"""IAM for the data plane: the policy language, SigV4 verification, the users and access keys
-Frontgate manages, and the IAM-compatible management subset."""
+"""IAM for the data plane: the policy language, SigV4 verification, and the users and access keys
+requests are signed with. The IAM management API is ``frontgate.admin.iam``."""
 
 from __future__ import annotations
 

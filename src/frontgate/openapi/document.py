@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from frontgate import safejson
-from frontgate.model.definition import Doc
+from frontgate.definition.model import Doc
 
 from .errors import Findings
 

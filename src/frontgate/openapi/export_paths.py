@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition.model import ApiDefinition, Doc
 
 from .document import EXT
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import yaml
 
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition.model import ApiDefinition, Doc
 
 from .document import AWS_MODEL_URL_RE, EXT, rewrite_refs
 from .export_paths import API_KEY_SCHEME, IAM_SCHEME, PathExport, export_paths

@@ -12,7 +12,7 @@ from frontgate.compile.checks import (
     check_declared_definition,
     check_definition,
 )
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition.model import ApiDefinition, Doc
 
 from .document import EXT, base_path_of, detect_version, obj_at, parse, resolve, str_map
 from .errors import Findings, OpenApiImportError

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from frontgate import ids
-from frontgate.model.definition import ApiDefinition, Doc
+from frontgate.definition.model import ApiDefinition, Doc
 
 from .errors import OpenApiImportError
 from .resources import ResourceTree, split_path

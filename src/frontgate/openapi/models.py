@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from frontgate import ids
-from frontgate.model.definition import Doc
+from frontgate.definition.model import Doc
 
 from .document import AWS_MODEL_URL, LOCAL_SCHEMA_RE, obj_at, rewrite_refs, schema_ref_name
 from .errors import Findings

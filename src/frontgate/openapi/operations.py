@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontgate.model.definition import Doc
+from frontgate.definition.model import Doc
 
 from .document import EXT, obj_at, resolve, str_map
 from .errors import Findings

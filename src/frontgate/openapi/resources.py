@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from frontgate import ids
-from frontgate.model.definition import Doc
+from frontgate.definition.model import Doc
 
 from .errors import OpenApiImportError
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frontgate import ids
-from frontgate.model.definition import Doc
+from frontgate.definition.model import Doc
 
 from .document import EXT, obj_at
 from .errors import Findings

@@ -6,7 +6,7 @@
    then ``AWS_IAM`` SigV4, ``lambda_authorizer`` or ``cognito``) → ``api_key`` and ``throttle``
    (usage plans, stage and account limits, quotas: ``frontgate.traffic``) → ``validation``
 3. ``integration_request``   — build the backend request (HTTP) / status (MOCK)
-4. integration               — call the backend (``frontgate.integrations``: HTTP, MOCK,
+4. integration               — call the backend (``frontgate.pipeline.integrations``: HTTP, MOCK,
    AWS_PROXY via ``frontgate.functions``)
 5. ``integration_response``  — map the backend's answer to the method response
 6. ``method_response``       — AWS's per-response headers

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from frontgate.auth.runtime import DEFAULT, AuthRuntime
 from frontgate.compile.router import policy_path
@@ -22,9 +22,8 @@ from frontgate.iam.policy import (
     PolicyError,
     compile_policy,
 )
-from frontgate.pipeline.context import Context
+from frontgate.pipeline.context import Context, StageFn
 from frontgate.pipeline.errors import GatewayError, missing_authentication_token
-from frontgate.pipeline.plan import StageFn
 from frontgate.pipeline.values import header, source_ip
 
 if TYPE_CHECKING:
@@ -110,42 +109,14 @@ def resource_policy(inputs: StageInputs) -> Policy | None:
     return compiled if isinstance(compiled, Policy) else Policy(())
 
 
-def plan(resource_path: str, method: dict[str, Any], inputs: StageInputs) -> list[StageFn]:
-    auth_type = str(method.get("authorizationType") or "NONE")
-    policy = resource_policy(inputs)
-    prefix = (
-        f"arn:aws:execute-api:{inputs.region}:{inputs.account_id}:{inputs.api_id}/"
-        f"{inputs.stage_name}/"
-    )
-    if auth_type == "AWS_IAM":
-        return [_iam_stage(policy, prefix, inputs.account_id, inputs.region)]
-    if auth_type in ("CUSTOM", "COGNITO_USER_POOLS"):
-        authorizer = next(
-            (a for a in inputs.defn.authorizers if a.get("id") == method.get("authorizerId")),
-            None,
-        )
-        if authorizer is None:
-            return [_misconfigured]
-        if auth_type == "COGNITO_USER_POOLS" or authorizer.get("type") == "COGNITO_USER_POOLS":
-            from frontgate.pipeline import cognito
-
-            return cognito.plan(authorizer, method, policy, prefix)
-        from frontgate.pipeline import lambda_authorizer
-
-        return lambda_authorizer.plan(authorizer, policy, prefix, inputs)
-    if policy is not None:
-        return [_anonymous_stage(policy, prefix)]
-    return []
-
-
-def _misconfigured(ctx: Context, env: Env) -> None:
+def misconfigured(ctx: Context, env: Env) -> None:
     ctx.log("Execution failed due to configuration error: authorizer not found")
     raise GatewayError(
         "AUTHORIZER_CONFIGURATION_ERROR", None, "AuthorizerConfigurationException", spaced=True
     )
 
 
-def _anonymous_stage(policy: Policy, prefix: str) -> StageFn:
+def anonymous_stage(policy: Policy, prefix: str) -> StageFn:
     """No authorization type: the resource policy must explicitly allow the anonymous caller."""
 
     def resource_policy_check(ctx: Context, env: Env) -> None:
@@ -179,7 +150,7 @@ def _key_entry(ctx: Context, env: Env, key_id: str) -> KeyEntry | None:
     return entry if entry is not None else runtime(env).static_iam.key(key_id)
 
 
-def _iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str) -> StageFn:
+def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str) -> StageFn:
     regions = (region,)
 
     def iam_authorize(ctx: Context, env: Env) -> None:

@@ -14,9 +14,8 @@ from frontgate.auth import jwt
 from frontgate.auth.oidc import Issuer
 from frontgate.iam.policy import ALLOW
 from frontgate.pipeline.authorize import access_denied, method_arn, precheck, runtime, unauthorized
-from frontgate.pipeline.context import Context
+from frontgate.pipeline.context import Context, StageFn
 from frontgate.pipeline.errors import GatewayError
-from frontgate.pipeline.plan import StageFn
 from frontgate.pipeline.values import header
 
 if TYPE_CHECKING:

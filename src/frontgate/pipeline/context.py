@@ -4,6 +4,7 @@ fields earlier stages own and write only their own. Slotted: one is built per re
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from frontgate.compile.snapshot import Method, Snapshot, Stage
@@ -12,6 +13,12 @@ from frontgate.traffic.keys import PlanBinding
 
 if TYPE_CHECKING:
     from frontgate.observe.tracing import Trace
+    from frontgate.pipeline.env import Env
+
+
+# A policy stage (pipeline/plan.py puts them together): it either finishes synchronously (returns
+# None) or returns an awaitable to wait for. Failing means raising a GatewayError.
+StageFn = Callable[["Context", "Env"], "Awaitable[None] | None"]
 
 
 class Context:

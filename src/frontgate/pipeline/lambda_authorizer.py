@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Policy, PolicyError, compile_policy
 from frontgate.observe.tracing import record_span
 from frontgate.pipeline.authorize import INVOKE, facts, method_arn, precheck, unauthorized
-from frontgate.pipeline.context import Context
+from frontgate.pipeline.context import Context, StageFn
 from frontgate.pipeline.errors import GatewayError
-from frontgate.pipeline.plan import StageFn
 from frontgate.pipeline.values import header, query
 
 if TYPE_CHECKING:

@@ -7,17 +7,11 @@ applies them in."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from frontgate.compile.stage_inputs import StageInputs
-    from frontgate.pipeline.context import Context
-    from frontgate.pipeline.env import Env
-
-# A stage either finishes synchronously (returns None) or returns an awaitable to wait for.
-# Failing means raising a GatewayError.
-StageFn = Callable[["Context", "Env"], "Awaitable[None] | None"]
+    from frontgate.pipeline.context import StageFn
 
 
 def plan_method(
@@ -36,10 +30,8 @@ def plan_method(
     if observed is not None:
         stages.append(observed)
     if inputs is not None:
-        from frontgate.pipeline import authorize
-
         # Resource policy, then IAM / Lambda / Cognito authorization (AWS's authorization flow).
-        stages += authorize.plan(resource_path, method, inputs)
+        stages += _authorization(method, inputs)
     from frontgate.pipeline import throttle
 
     # API key, then usage-plan / stage / account throttling and the quota: after the
@@ -52,3 +44,34 @@ def plan_method(
         # Request validation runs last, after authorization and throttling, as on AWS.
         stages += validation.plan(method, inputs)
     return tuple(stages)
+
+
+def _authorization(method: dict[str, Any], inputs: StageInputs) -> list[StageFn]:
+    """The resource policy, then IAM / Lambda / Cognito authorization (AWS's order)."""
+    from frontgate.pipeline import authorize
+
+    auth_type = str(method.get("authorizationType") or "NONE")
+    policy = authorize.resource_policy(inputs)
+    prefix = (
+        f"arn:aws:execute-api:{inputs.region}:{inputs.account_id}:{inputs.api_id}/"
+        f"{inputs.stage_name}/"
+    )
+    if auth_type == "AWS_IAM":
+        return [authorize.iam_stage(policy, prefix, inputs.account_id, inputs.region)]
+    if auth_type in ("CUSTOM", "COGNITO_USER_POOLS"):
+        authorizer = next(
+            (a for a in inputs.defn.authorizers if a.get("id") == method.get("authorizerId")),
+            None,
+        )
+        if authorizer is None:
+            return [authorize.misconfigured]
+        if auth_type == "COGNITO_USER_POOLS" or authorizer.get("type") == "COGNITO_USER_POOLS":
+            from frontgate.pipeline import cognito
+
+            return cognito.plan(authorizer, method, policy, prefix)
+        from frontgate.pipeline import lambda_authorizer
+
+        return lambda_authorizer.plan(authorizer, policy, prefix, inputs)
+    if policy is not None:
+        return [authorize.anonymous_stage(policy, prefix)]
+    return []

@@ -16,12 +16,12 @@ from frontgate.compile.snapshot import Integration, Snapshot
 from frontgate.deferred import Continuation, Deferred, wait
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
-from frontgate.integrations import IntegrationFn, registry
 from frontgate.pipeline import errors, integration_response, method_response, route
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.gateway_response import render
+from frontgate.pipeline.integrations import IntegrationFn, registry
 
 log = logging.getLogger("frontgate.pipeline")
 

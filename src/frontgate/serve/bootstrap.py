@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frontgate.compile.checks import DefinitionError
-from frontgate.control import kinds
-from frontgate.control.restapis import create_deployment, save_api
+from frontgate.definition import kinds
+from frontgate.definition.restapis import create_deployment, save_api
 from frontgate.openapi.importer import OpenApiImportError, import_openapi
 from frontgate.state.store import ConfigStore
 

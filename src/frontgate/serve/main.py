@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 import sys
@@ -29,7 +30,7 @@ async def _bootstrap(settings: Settings) -> tuple[list[InvokeTarget], Keyring]:
     try:
         keyring = await prepare_keyring(settings, store)
         if settings.functions_dir:
-            from frontgate.functions.declared import declare_functions
+            from frontgate.admin.lambda_.declared import declare_functions
 
             await declare_functions(
                 store, settings.functions_dir, settings.region, settings.account_id
@@ -77,9 +78,16 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
     return server_ssl_context(str(dev.cert_path), str(dev.key_path))
 
 
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
 def serve(settings: Settings) -> int:
-    from frontgate.cli import setup_logging
-    from frontgate.functions.declared import DeclarationError
+    from frontgate.admin.lambda_.declared import DeclarationError
     from frontgate.openapi.errors import OpenApiImportError
 
     setup_logging(settings)

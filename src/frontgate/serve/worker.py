@@ -145,7 +145,7 @@ async def run_worker(
         state = ServerState(pipeline.handle, data_limits, "https", data_budget)
         await listen(listeners.tls, state, tls_context)
     if listeners.admin is not None:
-        from frontgate.serve.admin import admin_error_response, make_admin_handler
+        from frontgate.admin.listener import admin_error_response, make_admin_handler
 
         admin_handler = make_admin_handler(
             store, settings, listeners, reloader.poke, pipeline, keyring

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.iam.identities import ACCESS_KEY
 from frontgate.state.keyring import Keyring, context, decrypt_legacy, enc_field
 from frontgate.state.store import ConfigStore, Doc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.state.keyring import Keyring, context
 from frontgate.state.secret_fields import LOOKUP_HASH
 

@@ -19,8 +19,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontgate.control import kinds
 from frontgate.counters import Bucket
+from frontgate.definition import kinds
 from frontgate.state.keyring import Keyring, SecretCache, context
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.crypto import plain_value

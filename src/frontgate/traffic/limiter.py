@@ -17,8 +17,8 @@ import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from frontgate.control import kinds
 from frontgate.counters import Bucket, CounterStore, CounterStoreError, Quota, Rejection
+from frontgate.definition import kinds
 from frontgate.pipeline import errors
 from frontgate.pipeline.errors import GatewayError
 from frontgate.state.store import ConfigStore

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 
 from frontgate.background import cancel_and_wait
-from frontgate.control import kinds
+from frontgate.definition import kinds
 from frontgate.outage import Outage
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.limiter import Limiter

@@ -1,1 +1,0 @@
-"""Control-plane operations shared by the admin API, the CLI and ``serve --api``."""

@@ -1,1 +1,0 @@
-"""Management-state model: REST API configuration kept in Amazon API Gateway's own JSON shapes."""
