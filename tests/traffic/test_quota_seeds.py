@@ -12,9 +12,9 @@ from typing import Any, cast
 import pytest
 
 from frontgate.compile.snapshot import Snapshot
-from frontgate.control import kinds
 from frontgate.counters import Bucket
 from frontgate.counters.local import LocalCounters
+from frontgate.definition import kinds
 from frontgate.http.message import Request
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.errors import GatewayError
