@@ -38,10 +38,7 @@ def make_flush_hook(
     def flush(region: str, api_id: str, stage_name: str, what: str) -> None:
         if what != "authorizers":
             return
-        stage = pipeline.snapshot.stages.get((api_id, stage_name))
-        if stage is not None:
-            for cache in stage.policy_state.get("authorizer_caches", ()):
-                cache.clear()
+        pipeline.env.runtime.flush_authorizers(api_id, stage_name)
         task = asyncio.get_running_loop().create_task(bump(region, api_id, stage_name))
         tasks.add(task)
         task.add_done_callback(tasks.discard)

@@ -200,7 +200,6 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
         binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
         api_key_source=str(api.get("apiKeySource", "HEADER")),
         doc=stage,
-        policy_state=inputs.shared,
         observe=stage_plan(api, stage),
     )
 
