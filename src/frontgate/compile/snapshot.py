@@ -145,6 +145,9 @@ class Snapshot:
     # Stages in the store that do not compile: (apiId, stageName) -> why, naming the method.
     # Not on the request path (a request to such a stage is routed like any unknown stage).
     unservable: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
+    # Recent runtime changes (serve.changes): (id, action, args), oldest first; each worker
+    # applies those it has not seen when it picks this snapshot up.
+    changes: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), compare=False)
 
     @classmethod
     def empty(cls) -> Snapshot:
