@@ -19,6 +19,7 @@ from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
 from frontgate.http.message import Request, Response
 from frontgate.observe.prometheus import escape_label
 from frontgate.pipeline.runner import Pipeline
+from frontgate.serve.changes import FUNCTION, RESET_QUOTA, Changes
 from frontgate.serve.listeners import Listeners
 from frontgate.state.keyring import Keyring
 from frontgate.state.store import ConfigStore
@@ -36,8 +37,12 @@ def make_admin_handler(
     on_change: Callable[[], None],
     pipeline: Pipeline,
     keyring: Keyring | None = None,
+    changes: Changes | None = None,
 ) -> AdminHandler:
-    apigateway = _apigateway(store, settings, listeners, on_change, pipeline, keyring)
+    """``changes``: the runtime-change channel (flushes, UpdateUsage, function writes)."""
+    if changes is None:
+        changes = Changes(store, pipeline, on_change)
+    apigateway = _apigateway(store, settings, listeners, on_change, pipeline, keyring, changes)
 
     async def status(_request: Request) -> Response:
         doc = {
@@ -64,7 +69,15 @@ def make_admin_handler(
         from frontgate.admin.lambda_.api import is_lambda_request, make_lambda_handler
 
         mounts.append(
-            (is_lambda_request, make_lambda_handler(store, pipeline.env.functions, settings))
+            (
+                is_lambda_request,
+                make_lambda_handler(
+                    store,
+                    pipeline.env.functions,
+                    settings,
+                    lambda region, name: changes.submit(FUNCTION, region, name),
+                ),
+            )
         )
 
     from frontgate.admin.unsupported import unsupported_service
@@ -173,7 +186,11 @@ def _apigateway(
     on_change: Callable[[], None],
     pipeline: Pipeline,
     keyring: Keyring | None,
+    changes: Changes,
 ) -> AdminHandler:
+    async def reset_quota(region: str, plan_id: str, key_id: str) -> None:
+        await changes.submit(RESET_QUOTA, region, plan_id, key_id)
+
     try:
         from frontgate.admin.apigateway.app import AdminApp
         from frontgate.admin.settings import AdminSettings
@@ -189,11 +206,9 @@ def _apigateway(
                 regions=frozenset(settings.regions),
                 on_change=on_change,
                 test_invoke=make_test_invoke(store, pipeline, settings.account_id),
-                on_flush_cache=make_flush_hook(store, pipeline, on_change),
+                on_flush_cache=make_flush_hook(changes),
                 keyring=keyring,
-                on_usage_update=(
-                    pipeline.env.limiter.reset_quota if pipeline.env.limiter is not None else None
-                ),
+                on_usage_update=reset_quota,
                 stage_problem=lambda api_id, stage: pipeline.snapshot.unservable.get(
                     (api_id, stage)
                 ),

@@ -1,35 +1,27 @@
-"""FlushStageAuthorizersCache across workers: this worker's caches are cleared at once, and a
-per-stage epoch in the stage document is bumped so every worker recompiles the stage (with
-empty authorizer caches) on its next reload."""
+"""FlushStageAuthorizersCache across workers: a runtime change (frontgate.serve.changes) that
+this worker applies at once and every other worker when it picks up the next generation."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from frontgate.definition import kinds
-from frontgate.pipeline.runner import Pipeline
-from frontgate.state.store import ConfigStore
+if TYPE_CHECKING:
+    from frontgate.serve.changes import Changes
 
 log = logging.getLogger("frontgate.auth")
-EPOCH = "_authorizerCacheEpoch"  # internal member: never serialized by the admin API
 
 
-def make_flush_hook(
-    store: ConfigStore, pipeline: Pipeline, on_change: Callable[[], None]
-) -> Callable[[str, str, str, str], None]:
+def make_flush_hook(changes: Changes) -> Callable[[str, str, str, str], None]:
+    from frontgate.serve.changes import FLUSH_AUTHORIZERS
+
     tasks: set[asyncio.Task[None]] = set()
 
-    async def bump(region: str, api_id: str, stage_name: str) -> None:
+    async def submit(region: str, api_id: str, stage_name: str) -> None:
         try:
-            async with store.transaction() as tx:
-                doc = await tx.get(region, kinds.STAGE, api_id, stage_name)
-                if doc is None:
-                    return
-                doc[EPOCH] = int(doc.get(EPOCH, 0)) + 1
-                await tx.put(region, kinds.STAGE, api_id, stage_name, doc)
-            on_change()
+            await changes.submit(FLUSH_AUTHORIZERS, region, api_id, stage_name)
         except Exception:
             log.exception(
                 "could not record the authorizer cache flush of %s/%s", api_id, stage_name
@@ -38,11 +30,8 @@ def make_flush_hook(
     def flush(region: str, api_id: str, stage_name: str, what: str) -> None:
         if what != "authorizers":
             return
-        stage = pipeline.snapshot.stages.get((api_id, stage_name))
-        if stage is not None:
-            for cache in stage.policy_state.get("authorizer_caches", ()):
-                cache.clear()
-        task = asyncio.get_running_loop().create_task(bump(region, api_id, stage_name))
+        # The task's first step (this worker's caches) runs before the next request is read.
+        task = asyncio.get_running_loop().create_task(submit(region, api_id, stage_name))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 

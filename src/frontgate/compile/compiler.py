@@ -200,7 +200,6 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
         binary_media_types=tuple(api.get("binaryMediaTypes") or ()),
         api_key_source=str(api.get("apiKeySource", "HEADER")),
         doc=stage,
-        policy_state=inputs.shared,
         observe=stage_plan(api, stage),
     )
 
@@ -277,7 +276,14 @@ class Compiler:
             keys=keys,
             iam=iam,
             unservable=unservable,
+            changes=await self._changes(),
         )
+
+    async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """The recorded runtime changes (frontgate.serve.changes), oldest first."""
+        docs = await self.store.list("", kinds.RUNTIME_CHANGE)
+        found = [(str(d["id"]), str(d["action"]), tuple(map(str, d["args"]))) for d in docs]
+        return tuple(sorted(found))
 
     def _refuse(self, api: Doc, stage_doc: Doc, exc: Exception) -> str:
         """One log line, no traceback (the reason names the method); the stage is reported

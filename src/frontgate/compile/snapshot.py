@@ -1,5 +1,9 @@
 """The compiled, immutable form of every deployed stage. Built once per change, swapped whole.
 
+Serving never writes to it: what requests learn (routings, authorizer results) lives in the
+worker's ``pipeline.env.Runtime``, and the frozen classes here refuse attribute assignment
+(tests/compile/test_immutable.py).
+
 Nothing here is parsed or looked up in the store on the request path: integration URIs are
 pre-split with stage variables resolved, parameter mappings are pre-resolved into source/target
 pairs, and gateway responses are pre-rendered templates.
@@ -122,9 +126,6 @@ class Stage:
     binary_media_types: tuple[str, ...]
     api_key_source: str
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
-    # Per-stage state the access-control stages share across methods (authorizer result caches,
-    # so FlushStageAuthorizersCache can reach them); built by compile.stage_inputs.
-    policy_state: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     # Metrics series, access log and tracing of this stage (observe.plan.StagePlan).
     observe: Any = field(default=None, repr=False, compare=False)
 
@@ -141,11 +142,12 @@ class Snapshot:
     iam: Any = None
     # API keys, usage plans and account throttles: live settings, compiled at every generation.
     keys: KeyIndex = field(default_factory=KeyIndex)
-    # Successful routings of this snapshot, kept by pipeline.route (bounded there).
-    routes: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     # Stages in the store that do not compile: (apiId, stageName) -> why, naming the method.
     # Not on the request path (a request to such a stage is routed like any unknown stage).
     unservable: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
+    # Recent runtime changes (serve.changes): (id, action, args), oldest first; each worker
+    # applies those it has not seen when it picks this snapshot up.
+    changes: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), compare=False)
 
     @classmethod
     def empty(cls) -> Snapshot:

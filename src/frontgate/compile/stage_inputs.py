@@ -17,7 +17,7 @@ class StageInputs:
     stage_name: str
     variables: dict[str, str]
     # Built lazily by the planners and shared by every method of the stage: compiled models,
-    # the resource policy, authorizer caches. Ends up as ``Stage.policy_state``.
+    # the resource policy. Used while compiling only (runtime caches live in pipeline.env.Runtime).
     shared: dict[str, Any] = field(default_factory=dict)
 
     @property

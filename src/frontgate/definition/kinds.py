@@ -26,6 +26,8 @@ BASE_PATH_MAPPING = "basepathmapping"  # parent: domainName, id: basePath ("(non
 DOMAIN_ACCESS_ASSOCIATION = "domainaccessassociation"  # id: its ARN
 CLIENT_CERTIFICATE = "clientcertificate"  # "_privateKeyPem" holds the key for backend mTLS
 VPC_LINK = "vpclink"
+# Runtime changes for every worker (frontgate.serve.changes), region "" and parent "".
+RUNTIME_CHANGE = "runtimeChange"
 
 # Kinds whose documents make up the live (undeployed) definition of a REST API.
 DEFINITION_KINDS = (RESOURCE, MODEL, AUTHORIZER, REQUEST_VALIDATOR, GATEWAY_RESPONSE)

@@ -107,8 +107,9 @@ def plan(
         sources = [lambda c: header(c, "Authorization")]
     expression = authorizer.get("identityValidationExpression") if kind == "TOKEN" else None
     token_re = re.compile(expression) if expression else None
-    cache: ResultCache = inputs.memo(f"authorizer:{authorizer['id']}", lambda: ResultCache(ttl))
-    inputs.shared.setdefault("authorizer_caches", []).append(cache)
+    # The result cache is runtime state (env.runtime.authorizers), shared by the stage's methods
+    # and valid for this compiled stage only; the snapshot holds none of it.
+    cache_key = (inputs.api_id, inputs.stage_name, str(authorizer["id"]))
     uri = str(authorizer.get("authorizerUri") or "")
     found = _FUNCTION.search(uri)
     function_arn = found.group(1) if found else uri
@@ -127,13 +128,16 @@ def plan(
         if token_re is not None and not token_re.fullmatch(values[0]):
             raise unauthorized()
         now = time.monotonic()
+        cache = _cache(ctx, env, cache_key, ttl)
         cached = cache.get(values, now) if ttl > 0 and values else None
         if cached is not None:
             _apply(ctx, env, cached, rp, prefix)
             return None
-        return _invoke(ctx, env, kind, values, rp)
+        return _invoke(ctx, env, kind, values, rp, cache)
 
-    async def _invoke(ctx: Context, env: Env, kind: str, values: tuple[str, ...], rp: int) -> None:
+    async def _invoke(
+        ctx: Context, env: Env, kind: str, values: tuple[str, ...], rp: int, cache: ResultCache
+    ) -> None:
         arn = method_arn(ctx, prefix)
         if kind == "TOKEN":
             event: dict[str, Any] = {
@@ -166,6 +170,19 @@ def plan(
         _apply(ctx, env, result, rp, prefix)
 
     return [lambda_authorize]
+
+
+def _cache(ctx: Context, env: Env, key: tuple[str, str, str], ttl: int) -> ResultCache:
+    """This stage's result cache for one authorizer, made on first use after a (re)deployment
+    or a flush."""
+    authorizers = env.runtime.authorizers
+    found = authorizers.get(key)
+    if found is not None and found[0] is ctx.stage:
+        cache: ResultCache = found[1]
+        return cache
+    cache = ResultCache(ttl)
+    authorizers[key] = (ctx.stage, cache)
+    return cache
 
 
 def _request_event(ctx: Context, arn: str) -> dict[str, Any]:

@@ -22,8 +22,8 @@ def _host(ctx: Context) -> str:
     return ""
 
 
-# Routings remembered per snapshot; past this many distinct (path, Host, method) the cache
-# starts over, so arbitrary paths cannot grow it without bound.
+# Routings remembered per snapshot (in env.runtime, never in the snapshot); past this many
+# distinct (path, Host, method) the cache starts over, so arbitrary paths cannot grow it.
 _CACHE_MAX: Final = 4096
 
 
@@ -33,20 +33,21 @@ def resolve(ctx: Context, env: Env) -> None:
     ctx.raw_query = query
     host = request.host or _host(ctx)
     snap = ctx.snapshot
-    # The routing is a pure function of (path, Host, method) for one snapshot and env.
+    # The routing is a pure function of (path, Host, method) for one snapshot and env; an
+    # entry made for another snapshot (a request that started before a swap) does not count.
     key = (path, host, request.method)
-    cached = snap.routes.get(key)
-    if cached is not None and cached[0] is env:
+    routes = env.runtime.routes
+    cached = routes.get(key)
+    if cached is not None and cached[0] is snap:
         _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params = cached
         ctx.path_params = params.copy() if params else {}
         return
     _resolve(ctx, env, path, host)
-    routes = snap.routes
     if len(routes) >= _CACHE_MAX:
         routes.clear()
     params = ctx.path_params
     routes[key] = (
-        env,
+        snap,
         ctx.api_id,
         ctx.stage_name,
         ctx.path,

@@ -44,7 +44,9 @@ class Pipeline:
         self.integrations: dict[str, IntegrationFn] = registry()
 
     def swap(self, snapshot: Snapshot) -> None:
-        """Publish a new snapshot: one reference assignment, atomic for every reader."""
+        """Publish a new snapshot: one reference assignment, atomic for every reader; the
+        runtime state made for the previous one is dropped with it."""
+        self.env.runtime.swapped(snapshot)
         self.snapshot = snapshot
 
     def handle(self, request: Request) -> Response | Deferred[Response] | Awaitable[Response]:

@@ -11,6 +11,7 @@ import ssl
 
 from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import Compiler
+from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings, parse_cpus
 from frontgate.counters.shared import SharedCounters
 from frontgate.http.budget import ConnectionBudget
@@ -22,6 +23,7 @@ from frontgate.observe.observer import Observer
 from frontgate.pipeline.access_log import AccessLog
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
+from frontgate.serve.changes import Changes
 from frontgate.serve.listeners import (
     Listeners,
     admin_max_connections,
@@ -100,14 +102,22 @@ async def run_worker(
         observer=observer,
     )
     pipeline = Pipeline(env)
+    changes = Changes(store, pipeline)
+
+    async def prepare(snapshot: Snapshot) -> None:
+        # Quota counts for the snapshot's keys, read before it serves: no request waits for them.
+        await traffic.limiter.load_seeds(snapshot.keys)
+        # Runtime changes other workers recorded (flushes, UpdateUsage, function writes).
+        await changes.prepare(snapshot)
+
     reloader = Reloader(
         store,
         Compiler(store, settings.account_id, keyring),
         pipeline,
         settings.reload_interval,
-        # Quota counts for the snapshot's keys, read before it serves: no request waits for them.
-        prepare=lambda snapshot: traffic.limiter.load_seeds(snapshot.keys),
+        prepare=prepare,
     )
+    changes.poke = reloader.poke
     await reloader.refresh()
     reloader.start()
 
@@ -148,7 +158,7 @@ async def run_worker(
         from frontgate.admin.listener import admin_error_response, make_admin_handler
 
         admin_handler = make_admin_handler(
-            store, settings, listeners, reloader.poke, pipeline, keyring
+            store, settings, listeners, reloader.poke, pipeline, keyring, changes
         )
         admin_limits = Limits(
             max_body_bytes=ADMIN_MAX_BODY_BYTES,

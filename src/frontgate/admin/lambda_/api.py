@@ -90,9 +90,13 @@ class LambdaApi:
         account_id: str,
         region: str,
         verify: Callable[[Request, dict[str, str]], None] | None = None,
+        changed: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
+        """``changed(region, name)``: a function was written; every worker must re-read it
+        (serve.changes; by default only this process's invoker)."""
         self.store = store
         self.invoker = invoker
+        self.changed = changed if changed is not None else invoker.reload
         self.functions_root = data_path / "functions"
         self.account_id = account_id
         self.region = region
@@ -191,7 +195,7 @@ class LambdaApi:
         doc["RevisionId"] = str(uuid.uuid4())
         async with self.store.transaction() as tx:
             await tx.put(region, FUNCTION, "", str(doc["FunctionName"]), doc)
-        await self.invoker.reload(region, str(doc["FunctionName"]))
+        await self.changed(region, str(doc["FunctionName"]))
 
     async def _unpack(self, region: str, name: str, data: bytes) -> tuple[str, str, int]:
         path = await asyncio.to_thread(code.unpack_zip, data, self.functions_root, region, name)
@@ -355,7 +359,7 @@ async def delete_function(api: LambdaApi, call: _Call) -> None:
     name = str(doc["FunctionName"])
     async with api.store.transaction() as tx:
         await tx.delete(region, FUNCTION, "", name)
-    await api.invoker.reload(region, name)
+    await api.changed(region, name)
     await asyncio.to_thread(code.remove_function, api.functions_root, region, name)
 
 
@@ -476,7 +480,10 @@ def is_lambda_request(request: Request) -> bool:
 
 
 def make_lambda_handler(
-    store: ConfigStore, invoker: FunctionInvoker, settings: Any
+    store: ConfigStore,
+    invoker: FunctionInvoker,
+    settings: Any,
+    changed: Callable[[str, str], Awaitable[None]] | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """The Lambda API for the admin listener, signed with the admin keys when any are set, and
     scoped to service ``lambda`` in a region the gateway serves in any case."""
@@ -495,6 +502,6 @@ def make_lambda_handler(
         verify_sigv4(request, headers, admin)
 
     api = LambdaApi(
-        store, invoker, settings.data_path, settings.account_id, settings.region, verify
+        store, invoker, settings.data_path, settings.account_id, settings.region, verify, changed
     )
     return api.handle
