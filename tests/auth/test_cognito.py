@@ -7,7 +7,14 @@ import time
 from typing import Any
 
 import pytest
-from tests.support.access import POOL_ARN, add_method, call, deploy, make_api
+from tests.support.access import (
+    POOL_ARN,
+    add_method,
+    call,
+    create_authorizer,
+    deploy,
+    make_api,
+)
 from tests.support.gateway import Gateway
 from tests.support.oidc_issuer import Issuer
 
@@ -16,13 +23,14 @@ from tests.support.oidc_issuer import Issuer
 def api(gw: Gateway, apigw: Any) -> str:
     c = apigw
     api_id = make_api(c, name="cognito")
-    auth = c.create_authorizer(
-        restApiId=api_id,
-        name="pool",
-        type="COGNITO_USER_POOLS",
+    auth = create_authorizer(
+        c,
+        api_id,
+        "pool",
+        "COGNITO_USER_POOLS",
+        "method.request.header.Authorization",
         providerARNs=[POOL_ARN],
-        identitySource="method.request.header.Authorization",
-    )["id"]
+    )
     add_method(
         c,
         api_id,

@@ -7,7 +7,14 @@ import time
 from typing import Any
 
 import pytest
-from tests.support.access import add_method, authorizer_function, call, deploy, make_api
+from tests.support.access import (
+    add_method,
+    authorizer_function,
+    call,
+    create_authorizer,
+    deploy,
+    make_api,
+)
 from tests.support.gateway import Gateway
 
 AUTHORIZER = """
@@ -45,22 +52,24 @@ def handler(event, context):
 def api(gw: Gateway, apigw: Any) -> str:
     uri = authorizer_function(gw, "authz", AUTHORIZER)
     api_id = make_api(apigw, name="lambda-auth")
-    token = apigw.create_authorizer(
-        restApiId=api_id,
-        name="tok",
-        type="TOKEN",
+    token = create_authorizer(
+        apigw,
+        api_id,
+        "tok",
+        "TOKEN",
+        "method.request.header.Authorization",
         authorizerUri=uri,
-        identitySource="method.request.header.Authorization",
         identityValidationExpression="^[a-z]+$",
-    )["id"]
-    request = apigw.create_authorizer(
-        restApiId=api_id,
-        name="req",
-        type="REQUEST",
+    )
+    request = create_authorizer(
+        apigw,
+        api_id,
+        "req",
+        "REQUEST",
+        "method.request.header.x-user, method.request.querystring.tenant",
         authorizerUri=uri,
-        identitySource="method.request.header.x-user, method.request.querystring.tenant",
         authorizerResultTtlInSeconds=0,
-    )["id"]
+    )
     headers = {
         "x-principal": "context.authorizer.principalId",
         "x-calls": "context.authorizer.calls",

@@ -19,6 +19,7 @@ from tests.support.access import (
     authorizer_function,
     call,
     client,
+    create_authorizer,
     deploy,
     make_api,
 )
@@ -249,13 +250,9 @@ def test_iam_identity_policy_variants(
 def authorizer_api(gw: Gateway, apigw: Any) -> str:
     uri = authorizer_function(gw, "variants-authz", DENY_ALL_BUT)
     api_id = make_api(apigw, name="variants-authz")
-    auth_id = apigw.create_authorizer(
-        restApiId=api_id,
-        name="tok",
-        type="TOKEN",
-        authorizerUri=uri,
-        identitySource="method.request.header.Authorization",
-    )["id"]
+    auth_id = create_authorizer(
+        apigw, api_id, "tok", "TOKEN", "method.request.header.Authorization", authorizerUri=uri
+    )
     _methods(apigw, api_id, authorizationType="CUSTOM", authorizerId=auth_id)
     deploy(gw, apigw, api_id)
     return api_id
@@ -322,21 +319,18 @@ def guarded_api(gw: Gateway, apigw: Any, authorizer_api: str) -> str:
         ],
     }
     api_id = make_api(apigw, policy=policy, name="variants-guarded")
-    pool = apigw.create_authorizer(
-        restApiId=api_id,
-        name="pool",
-        type="COGNITO_USER_POOLS",
+    pool = create_authorizer(
+        apigw,
+        api_id,
+        "pool",
+        "COGNITO_USER_POOLS",
+        "method.request.header.Authorization",
         providerARNs=[POOL_ARN],
-        identitySource="method.request.header.Authorization",
-    )["id"]
+    )
     fn = apigw.get_authorizers(restApiId=authorizer_api)["items"][0]["authorizerUri"]
-    tok = apigw.create_authorizer(
-        restApiId=api_id,
-        name="tok",
-        type="TOKEN",
-        authorizerUri=fn,
-        identitySource="method.request.header.x-token",
-    )["id"]
+    tok = create_authorizer(
+        apigw, api_id, "tok", "TOKEN", "method.request.header.x-token", authorizerUri=fn
+    )
     cognito = {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": pool}
     add_method(apigw, api_id, "/denied", template='{"m": "denied"}', **cognito)
     add_method(apigw, api_id, "/open", template='{"m": "open"}', **cognito)

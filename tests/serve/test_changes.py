@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from tests.functions.conftest import make_zip
-from tests.support.access import add_method, authorizer_function, client, deploy, make_api
+from tests.support.access import (
+    add_method,
+    authorizer_function,
+    client,
+    create_authorizer,
+    deploy,
+    make_api,
+)
 from tests.support.gateway import Gateway
 
 AUTHORIZER = """
@@ -45,22 +52,24 @@ def api(gw: Gateway) -> str:
     apigw = client(gw)
     uri = authorizer_function(gw, "authz", AUTHORIZER % "1")
     api_id = make_api(apigw, name="changes")
-    cached = apigw.create_authorizer(
-        restApiId=api_id,
-        name="cached",
-        type="TOKEN",
+    cached = create_authorizer(
+        apigw,
+        api_id,
+        "cached",
+        "TOKEN",
+        "method.request.header.Authorization",
         authorizerUri=uri,
-        identitySource="method.request.header.Authorization",
         authorizerResultTtlInSeconds=300,
-    )["id"]
-    fresh = apigw.create_authorizer(
-        restApiId=api_id,
-        name="fresh",
-        type="REQUEST",
+    )
+    fresh = create_authorizer(
+        apigw,
+        api_id,
+        "fresh",
+        "REQUEST",
+        "method.request.header.x-user",
         authorizerUri=uri,
-        identitySource="method.request.header.x-user",
         authorizerResultTtlInSeconds=0,
-    )["id"]
+    )
     for path, authorizer in (("/cached", cached), ("/fresh", fresh), ("/quota", fresh)):
         add_method(
             apigw,

@@ -100,6 +100,17 @@ def authorizer_function(gw: Gateway, name: str, source: str) -> str:
     return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
 
 
+def create_authorizer(
+    c: Any, api_id: str, name: str, type: str, identity_source: str, **kw: Any
+) -> str:
+    """CreateAuthorizer on ``api_id`` (``kw``: the rest of its input, e.g. ``authorizerUri``,
+    ``providerARNs``); the new authorizer's id."""
+    doc = c.create_authorizer(
+        restApiId=api_id, name=name, type=type, identitySource=identity_source, **kw
+    )
+    return str(doc["id"])
+
+
 def make_api(c: Any, *, policy: dict[str, Any] | None = None, name: str = "access") -> str:
     kw = {"policy": json.dumps(policy)} if policy is not None else {}
     return str(c.create_rest_api(name=name, **kw)["id"])
