@@ -42,7 +42,8 @@ class Result:
 
 
 class ResultCache:
-    """Authorizer results by identity-source values; cleared by FlushStageAuthorizersCache."""
+    """Authorizer results by identity-source values; FlushStageAuthorizersCache drops the whole
+    cache (``Runtime.flush_authorizers``)."""
 
     def __init__(self, ttl: int) -> None:
         self.ttl = ttl
@@ -59,9 +60,6 @@ class ResultCache:
         self.entries[key] = result
         if len(self.entries) > MAX_ENTRIES:
             self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self.entries.clear()
 
 
 def failure(response_type: str = "AUTHORIZER_CONFIGURATION_ERROR") -> GatewayError:
@@ -127,16 +125,22 @@ def plan(
             raise unauthorized()
         if token_re is not None and not token_re.fullmatch(values[0]):
             raise unauthorized()
-        now = time.monotonic()
-        cache = _cache(ctx, env, cache_key, ttl)
-        cached = cache.get(values, now) if ttl > 0 and values else None
-        if cached is not None:
-            _apply(ctx, env, cached, rp, prefix)
-            return None
+        # With caching off (TTL 0) no result cache is looked up or made.
+        cache = _cache(ctx, env, cache_key, ttl) if ttl > 0 and values else None
+        if cache is not None:
+            cached = cache.get(values, time.monotonic())
+            if cached is not None:
+                _apply(ctx, env, cached, rp, prefix)
+                return None
         return _invoke(ctx, env, kind, values, rp, cache)
 
     async def _invoke(
-        ctx: Context, env: Env, kind: str, values: tuple[str, ...], rp: int, cache: ResultCache
+        ctx: Context,
+        env: Env,
+        kind: str,
+        values: tuple[str, ...],
+        rp: int,
+        cache: ResultCache | None,
     ) -> None:
         arn = method_arn(ctx, prefix)
         if kind == "TOKEN":
@@ -165,7 +169,7 @@ def plan(
         attrs = {"aws.lambda.invoked_arn": function_arn, "aws.api_gateway.authorizer.type": kind}
         record_span(ctx, "Lambda authorizer", started, time.perf_counter(), **attrs)
         result = _parse(ctx, out.payload, out.function_error, ttl, latency)
-        if ttl > 0 and values:
+        if cache is not None:
             cache.put(values, result)
         _apply(ctx, env, result, rp, prefix)
 
