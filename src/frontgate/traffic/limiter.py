@@ -23,7 +23,7 @@ from frontgate.pipeline import errors
 from frontgate.pipeline.errors import GatewayError
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import KeyIndex, PlanBinding
-from frontgate.traffic.periods import DAY, PeriodClock, period_days
+from frontgate.traffic.periods import DAY, PeriodClock, period_days, usage_id
 
 if TYPE_CHECKING:
     from frontgate.counters.local import LocalCounters
@@ -71,7 +71,7 @@ def _used(
     this worker has admitted and not written yet."""
     total = 0
     for day in days:
-        total += int((docs.get(f"{key[2]}:{day}") or {}).get("used", 0))
+        total += int((docs.get(usage_id(key[2], day)) or {}).get("used", 0))
     first = start // DAY
     for day_number, n in pending.get(key, ()):
         if first <= day_number < first + len(days):
@@ -243,7 +243,7 @@ class Limiter:
                 todo.setdefault((binding.region, binding.plan_id), []).append((key, start, days))
         read: list[tuple[list[tuple[SeedKey, int, list[str]]], dict[str, dict[str, Any]]]] = []
         for (region, plan_id), wanted in todo.items():
-            ids = [f"{key[2]}:{day}" for key, _start, days in wanted for day in days]
+            ids = [usage_id(key[2], day) for key, _start, days in wanted for day in days]
             read.append((wanted, await self.config.get_many(region, kinds.USAGE, plan_id, ids)))
         pending = self._pending_by_key()
         for wanted, docs in read:
@@ -268,7 +268,7 @@ class Limiter:
         period, offset = str(quota.get("period") or "DAY"), int(quota.get("offset") or 0)
         now = time.time()
         days = period_days(period, offset, now)
-        ids = [f"{key_id}:{day}" for day in days]
+        ids = [usage_id(key_id, day) for day in days]
         docs = await self.config.get_many(region, kinds.USAGE, plan_id, ids)
         start = self.clock.bounds(period, offset, now)[0]
         key = (region, plan_id, key_id)

@@ -12,6 +12,11 @@ import datetime as dt
 DAY = 86400
 
 
+def usage_id(key_id: str, day: str) -> str:
+    """The id of a key's usage document for one UTC day (``YYYY-MM-DD``), under its plan."""
+    return f"{key_id}:{day}"
+
+
 def period_bounds(period: str, offset: int, now: float) -> tuple[int, int]:
     """``(start, end)`` epoch seconds of the period holding ``now``."""
     day = int(now // DAY)

@@ -16,7 +16,7 @@ from frontgate.definition import kinds
 from frontgate.outage import Outage
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.limiter import Limiter
-from frontgate.traffic.periods import DAY
+from frontgate.traffic.periods import DAY, usage_id
 
 log = logging.getLogger("frontgate.traffic.usage")
 
@@ -50,7 +50,7 @@ class UsageWriter:
             async with self.store.transaction(config=False) as tx:
                 for (region, plan_id, key_id, day), n in pending.items():
                     date = dt.datetime.fromtimestamp(day * DAY, dt.UTC).date().isoformat()
-                    doc_id = f"{key_id}:{date}"
+                    doc_id = usage_id(key_id, date)
                     doc = await tx.get(region, kinds.USAGE, plan_id, doc_id) or {}
                     await tx.put(region, kinds.USAGE, plan_id, doc_id,
                                  {**doc, "used": int(doc.get("used", 0)) + n})  # fmt: skip

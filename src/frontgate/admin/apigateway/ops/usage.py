@@ -19,7 +19,7 @@ from frontgate.admin.apigateway.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.definition import kinds
 from frontgate.traffic.crypto import unseal
-from frontgate.traffic.periods import period_bounds
+from frontgate.traffic.periods import period_bounds, usage_id
 
 _PLAN_KEY_NOT_FOUND = "Invalid Usage Plan Key identifier specified"
 
@@ -121,7 +121,7 @@ class _Counts:
     async def used(self, key_id: str, day: dt.date) -> int:
         if (key_id, day) not in self.memo:
             doc = await self.r.get(
-                self.ctx.region, kinds.USAGE, self.plan_id, f"{key_id}:{day.isoformat()}"
+                self.ctx.region, kinds.USAGE, self.plan_id, usage_id(key_id, day.isoformat())
             )
             self.memo[key_id, day] = int((doc or {}).get("used", 0))
         return self.memo[key_id, day]
@@ -195,7 +195,7 @@ async def update_usage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             first = period_start(today, plan["quota"])
             earlier = await _Counts(tx, ctx, plan_id).spent(key_id, first, today - dt.timedelta(1))
             # The count is the one number the enforcer reads: a negative day is a credit.
-            doc_id = f"{key_id}:{today.isoformat()}"
+            doc_id = usage_id(key_id, today.isoformat())
             await tx.put(
                 ctx.region, kinds.USAGE, plan_id, doc_id, {"used": limit - remaining - earlier}
             )
