@@ -122,3 +122,16 @@ def apigw(admin: AdminServer) -> Any:
 
 def aws_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return run_aws(url, "--output", "json", "apigateway", *args)
+
+
+def deployed_mock_api(apigw: Any, name: str, stage: str) -> Any:
+    """A new REST API whose root answers GET from a MOCK integration, deployed to ``stage``
+    (CreateDeployment needs an integration on every method, as on AWS)."""
+    api = apigw.create_rest_api(name=name)
+    root = api["rootResourceId"]
+    apigw.put_method(
+        restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE"
+    )
+    apigw.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK")
+    apigw.create_deployment(restApiId=api["id"], stageName=stage)
+    return api

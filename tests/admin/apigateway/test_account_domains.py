@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from cryptography import x509
 from tests.admin.apigateway.test_restapis import code
+from tests.admin.conftest import deployed_mock_api
 
 
 def test_account(apigw: Any) -> None:
@@ -29,17 +30,7 @@ def test_account(apigw: Any) -> None:
 
 
 def test_domains_and_mappings(apigw: Any) -> None:
-    api = apigw.create_rest_api(name="d")
-    apigw.put_method(
-        restApiId=api["id"],
-        resourceId=api["rootResourceId"],
-        httpMethod="GET",
-        authorizationType="NONE",
-    )
-    apigw.put_integration(
-        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK"
-    )
-    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    api = deployed_mock_api(apigw, "d", "prod")
     dom = apigw.create_domain_name(
         domainName="api.example.com",
         certificateBody="PEM",

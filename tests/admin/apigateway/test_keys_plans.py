@@ -8,24 +8,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from tests.admin.apigateway.test_restapis import code
-from tests.admin.conftest import AdminServer
+from tests.admin.conftest import AdminServer, deployed_mock_api
 
 from frontgate.definition import kinds
 
 
 @pytest.fixture(scope="module")
 def staged(apigw: Any) -> str:
-    api = apigw.create_rest_api(name="k")
-    apigw.put_method(
-        restApiId=api["id"],
-        resourceId=api["rootResourceId"],
-        httpMethod="GET",
-        authorizationType="NONE",
-    )
-    apigw.put_integration(
-        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK"
-    )
-    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    api = deployed_mock_api(apigw, "k", "dev")
     return str(api["id"])
 
 
@@ -221,17 +211,7 @@ def test_get_usage_counts_down_per_week_starting_on_the_offset_day(
 
 
 def test_deleting_an_api_removes_it_from_usage_plans(apigw: Any) -> None:
-    api = apigw.create_rest_api(name="short-lived")
-    apigw.put_method(
-        restApiId=api["id"],
-        resourceId=api["rootResourceId"],
-        httpMethod="GET",
-        authorizationType="NONE",
-    )
-    apigw.put_integration(
-        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK"
-    )
-    apigw.create_deployment(restApiId=api["id"], stageName="dev")
+    api = deployed_mock_api(apigw, "short-lived", "dev")
     plan = apigw.create_usage_plan(name="p", apiStages=[{"apiId": api["id"], "stage": "dev"}])
     apigw.delete_rest_api(restApiId=api["id"])
     assert apigw.get_usage_plan(usagePlanId=plan["id"]).get("apiStages", []) == []
