@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +53,25 @@ class Cut:
         self.mp.undo()
 
 
+@asynccontextmanager
+async def _running(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, FunctionInvoker]]:
+    """A started invoker over a SQLite store, both closed afterwards."""
+    store = SqliteStore(tmp_path / "fg.db")
+    await store.open()
+    invoker = FunctionInvoker(store, tmp_path, account_id=ACCOUNT, region="us-east-1")
+    await invoker.start()
+    try:
+        yield store, invoker
+    finally:
+        await invoker.close()
+        await store.close()
+
+
 def test_unknown_functions_answer_without_the_store_until_a_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def run() -> None:
-        store = SqliteStore(tmp_path / "fg.db")
-        await store.open()
-        invoker = FunctionInvoker(store, tmp_path, account_id=ACCOUNT, region="us-east-1")
-        await invoker.start()
-        try:
+        async with _running(tmp_path) as (store, invoker):
             with Cut(store, monkeypatch):
                 assert _outcome(invoker, "later") == "ResourceNotFound"
                 assert _outcome(invoker, "later") == "ResourceNotFound"
@@ -68,9 +80,6 @@ def test_unknown_functions_answer_without_the_store_until_a_change(
             assert _outcome(invoker, "later") == "ResourceNotFound"  # not yet polled
             await invoker.refresh()  # the change reaches this worker
             assert _outcome(invoker, "later") == "AccessDenied"
-        finally:
-            await invoker.close()
-            await store.close()
 
     asyncio.run(run())
 
@@ -79,11 +88,7 @@ def test_a_failed_refresh_is_retried_at_the_next_poll(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def run() -> None:
-        store = SqliteStore(tmp_path / "fg.db")
-        await store.open()
-        invoker = FunctionInvoker(store, tmp_path, account_id=ACCOUNT, region="us-east-1")
-        await invoker.start()
-        try:
+        async with _running(tmp_path) as (store, invoker):
             async with store.transaction() as tx:
                 await tx.put("us-east-1", FUNCTION, "", "later", _doc("later", tmp_path))
             listed = store.list_all
@@ -97,26 +102,16 @@ def test_a_failed_refresh_is_retried_at_the_next_poll(
                 await invoker.refresh()
             await invoker.refresh()
             assert _outcome(invoker, "later") == "AccessDenied"
-        finally:
-            await invoker.close()
-            await store.close()
 
     asyncio.run(run())
 
 
 def test_lambda_api_invoke_reads_a_function_the_table_does_not_hold_yet(tmp_path: Path) -> None:
     async def run() -> None:
-        store = SqliteStore(tmp_path / "fg.db")
-        await store.open()
-        invoker = FunctionInvoker(store, tmp_path, account_id=ACCOUNT, region="us-east-1")
-        await invoker.start()
-        try:
+        async with _running(tmp_path) as (store, invoker):
             async with store.transaction() as tx:
                 await tx.put("us-east-1", FUNCTION, "", "later", _doc("later", tmp_path))
             await invoker.catch_up("us-east-1", "later")
             assert _outcome(invoker, "later") == "AccessDenied"
-        finally:
-            await invoker.close()
-            await store.close()
 
     asyncio.run(run())
