@@ -20,6 +20,9 @@ class Settings:
     port: int = 8080
     admin_host: str = "127.0.0.1"
     admin_port: int = 9090
+    # False: no admin listener on this node (it serves traffic only; another node's management
+    # API writes the shared store, and this node's control process compiles what it holds).
+    admin: bool = True
     tls_port: int | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -112,7 +115,7 @@ _FLOAT = {
     "keepalive_timeout",
 }
 _PORT = {"port", "admin_port", "tls_port"}
-_BOOL = {"demo"}
+_BOOL = {"demo", "admin"}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -216,7 +219,7 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
     settings = replace(Settings(), **values)
     if settings.workers < 1:
         raise ValueError("--workers must be at least 1")
-    if not settings.admin_access_keys and not _is_loopback(settings.admin_host):
+    if settings.admin and not settings.admin_access_keys and not _is_loopback(settings.admin_host):
         # Security by default: an admin API reachable from other machines must verify SigV4.
         raise ValueError(
             f"the admin API would listen on {settings.admin_host}, which is not loopback: "

@@ -71,6 +71,8 @@ class Gateway:
                 break
             if self.port and self._expected_apis() == 0 and self.admin_port:
                 break
+            if self.port and self._expected_apis() == 0 and "no admin API" in line:
+                break
         self._wait_ready(deadline)
         return self
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
@@ -38,8 +39,10 @@ def make_admin_handler(
     pipeline: Pipeline,
     keyring: Keyring | None = None,
     changes: Changes | None = None,
+    workers: Callable[[], list[dict[str, int]]] | None = None,
 ) -> AdminHandler:
-    """``changes``: the runtime-change channel (flushes, UpdateUsage, function writes)."""
+    """``changes``: the runtime-change channel (flushes, UpdateUsage, function writes).
+    ``workers``: the data-plane workers and the generation each serves (for the status)."""
     if changes is None:
         changes = Changes(store, pipeline, on_change)
     apigateway = _apigateway(store, settings, listeners, on_change, pipeline, keyring, changes)
@@ -55,6 +58,9 @@ def make_admin_handler(
             "stages": [list(k) for k in sorted(pipeline.snapshot.stages)],
             # Stored stages whose deployment does not compile: [apiId, stageName, reason].
             "unservable": [[*k, v] for k, v in sorted(pipeline.snapshot.unservable.items())],
+            # The process answering (the control process) and the data-plane workers.
+            "controlPid": os.getpid(),
+            "workers": workers() if workers is not None else [],
         }
         return Response(200, [("Content-Type", "application/json")], json.dumps(doc).encode())
 

@@ -22,6 +22,13 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--port", type=int, help="data-plane port (default 8080; 0 = any free)")
     p.add_argument("--admin-host", help="admin API bind address (default 127.0.0.1)")
     p.add_argument("--admin-port", type=int, help="admin API port (default 9090; 0 = any free)")
+    p.add_argument(
+        "--no-admin",
+        action="store_false",
+        dest="admin",
+        default=None,
+        help="no admin listener: this node only serves traffic (from a shared --state)",
+    )
     p.add_argument("--tls-port", type=int, help="also serve the data plane over TLS here")
     p.add_argument("--tls-cert", help="PEM certificate (default: a local development CA's)")
     p.add_argument("--tls-key", help="PEM private key for --tls-cert")
@@ -43,7 +50,9 @@ def _serve_parser(sub: Any) -> None:
         "--demo", action="store_true", default=None, help="also deploy the bundled demo API"
     )
     p.add_argument("--stage", help="stage for --api files (default dev)")
-    p.add_argument("--workers", type=int, help="worker processes (default 1)")
+    p.add_argument(
+        "--workers", type=int, help="data-plane processes (default 1; plus one control process)"
+    )
     p.add_argument("--domain", help="invoke-URL domain (default localhost)")
     p.add_argument("--region", help="default region (default us-east-1)")
     p.add_argument(

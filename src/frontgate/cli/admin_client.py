@@ -133,6 +133,17 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"node {args.admin_url}: data plane port {info['dataPlanePort']}, "
             f"region {args.region}, snapshot generation {info['generation']}"
         )
+        lagging = [w for w in info.get("workers", []) if w["generation"] < info["generation"]]
+        print(
+            f"control process {info.get('controlPid', '?')}, "
+            f"{len(info.get('workers', []))} data-plane workers"
+            + (
+                ", behind: "
+                + ", ".join(f"{w['pid']} (generation {w['generation']})" for w in lagging)
+                if lagging
+                else ", all serving it"
+            )
+        )
     if not rows:
         print("no deployed stages")
     broken = {(a, st): why for a, st, why in (info or {}).get("unservable", [])}

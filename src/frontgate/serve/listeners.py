@@ -37,6 +37,11 @@ class Listeners:
     def tls_port(self) -> int | None:
         return None if self.tls is None else int(self.tls.getsockname()[1])
 
+    def close_admin(self) -> None:
+        """In a data-plane worker: the admin listener is the control process's."""
+        if self.admin is not None:
+            self.admin.close()
+
     def close(self) -> None:
         for sock in (self.data, self.admin, self.tls):
             if sock is not None:

@@ -100,7 +100,11 @@ def serve(settings: Settings) -> int:
     try:
         listeners = Listeners(
             data=_bind("data plane (--port)", settings.host, settings.port),
-            admin=_bind("admin API (--admin-port)", settings.admin_host, settings.admin_port),
+            admin=(
+                _bind("admin API (--admin-port)", settings.admin_host, settings.admin_port)
+                if settings.admin
+                else None
+            ),
             tls=(
                 _bind("data plane TLS (--tls-port)", settings.host, settings.tls_port)
                 if settings.tls_port is not None
@@ -112,11 +116,9 @@ def serve(settings: Settings) -> int:
         return 2
     tls = _tls_context(settings)
     _print_banner(settings, listeners, stages)
-    from frontgate.serve.supervisor import run_single, run_supervised
+    from frontgate.serve.supervisor import run_supervised
 
     try:
-        if settings.workers == 1:
-            return run_single(settings, listeners, tls, keyring)
         return run_supervised(settings, listeners, tls, keyring)
     finally:
         listeners.close()
@@ -129,7 +131,11 @@ def _print_banner(settings: Settings, listeners: Listeners, stages: list[InvokeT
 
     lines = [
         f"frontgate: data plane http://{host}:{port} (request path {native.mode})",
-        f"frontgate: admin API http://{settings.admin_host}:{listeners.admin_port}",
+        (
+            f"frontgate: admin API http://{settings.admin_host}:{listeners.admin_port}"
+            if listeners.admin_port is not None
+            else "frontgate: no admin API (--no-admin): this node serves traffic only"
+        ),
     ]
     if listeners.tls_port is not None:
         lines.append(f"frontgate: data plane (TLS) https://{host}:{listeners.tls_port}")

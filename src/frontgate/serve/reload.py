@@ -1,8 +1,9 @@
-"""Live changes: watch the store's generation and swap in a freshly compiled snapshot.
+"""Live changes, in the control process: watch the store's generation, compile a new snapshot
+when it moves, and hand it on (``on_swap``: to the data-plane workers).
 
-Polling one integer every ``interval`` seconds is how every worker (and every node sharing a
-PostgreSQL database) learns of a new deployment within a second; an admin write in this
-process triggers a rebuild at once through ``poke``."""
+Polling one integer every ``interval`` seconds is how a node learns of changes made on other
+nodes sharing a PostgreSQL database (and of edits by ``frontgate`` commands on the same store);
+a management call on this node triggers a rebuild at once through ``poke``."""
 
 from __future__ import annotations
 
@@ -28,11 +29,16 @@ class Reloader:
         pipeline: Pipeline,
         interval: float,
         prepare: Callable[[Snapshot], Awaitable[None]] | None = None,
+        on_swap: Callable[[Snapshot], None] | None = None,
     ) -> None:
         """``prepare``: runtime state a snapshot needs before it is served, read off the
-        request path (a failure keeps the snapshot being served, like a failed build)."""
+        request path (a failure keeps the snapshot being served, like a failed build).
+        ``on_swap``: called with each snapshot swapped in (the control process publishes it
+        to the data-plane workers)."""
         self.store = store
         self.prepare = prepare
+        self.on_swap = on_swap
+        self._lock = asyncio.Lock()  # the poll and a management call's settle never build twice
         self.compiler = compiler
         self.pipeline = pipeline
         self.interval = interval
@@ -41,13 +47,16 @@ class Reloader:
         self._outage = Outage(log, "snapshot rebuild")
 
     async def refresh(self) -> bool:
-        generation = await self.store.generation()
-        if generation == self.pipeline.snapshot.generation:
-            return False
-        snapshot = await self.compiler.build(generation)
-        if self.prepare is not None:
-            await self.prepare(snapshot)  # e.g. the quota seeds of its keys: before it serves
-        self.pipeline.swap(snapshot)
+        async with self._lock:
+            generation = await self.store.generation()
+            if generation == self.pipeline.snapshot.generation:
+                return False
+            snapshot = await self.compiler.build(generation)
+            if self.prepare is not None:
+                await self.prepare(snapshot)  # e.g. the quota seeds of its keys: before it serves
+            self.pipeline.swap(snapshot)
+            if self.on_swap is not None:
+                self.on_swap(snapshot)
         log.debug("snapshot %d: %d stages", generation, len(snapshot.stages))
         return True
 

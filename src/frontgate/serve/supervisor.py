@@ -1,53 +1,52 @@
-"""``--workers N``: N forked processes serve the same inherited sockets; the supervisor
-restarts a worker that dies and forwards SIGTERM/SIGINT for a graceful stop."""
+"""The node's processes: one control process (``serve/control.py``: management APIs and the
+compiler) and ``--workers N`` data-plane workers (``serve/worker.py``), all forked from here and
+sharing the sockets bound before forking. The supervisor restarts any process that dies and
+forwards SIGTERM/SIGINT for a graceful stop.
+
+The snapshot channel between them is a Unix socket in a directory only this user can enter,
+bound here before forking, so a restarted control process listens on the same address and the
+workers reconnect to it."""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
+import socket
 import ssl
+import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from types import FrameType
+from typing import Any
 
 import uvloop
 
 from frontgate.config import Settings
 from frontgate.counters.shared import SharedCounters
-from frontgate.observe.metrics import Shard, create_shards
+from frontgate.observe.metrics import create_shards
+from frontgate.serve.control import lower_priority, run_control
 from frontgate.serve.listeners import Listeners
 from frontgate.serve.worker import run_worker
 from frontgate.state.keyring import Keyring
 
 log = logging.getLogger("frontgate.supervisor")
 
-_RESTART_BACKOFF = 0.5  # seconds before restarting a worker that died; bounds a crash loop
+_RESTART_BACKOFF = 0.5  # seconds before restarting a process that died; bounds a crash loop
+CONTROL = -1  # the control process's slot; workers have 0..N-1
 
 
-def run_single(
-    settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None, keyring: Keyring
-) -> int:
-    uvloop.run(run_worker(settings, listeners, tls, keyring=keyring))
-    return 0
-
-
-def _spawn(
-    settings: Settings,
-    listeners: Listeners,
-    tls: ssl.SSLContext | None,
-    counters: SharedCounters | None = None,
-    metric_shards: tuple[int, list[Shard]] | None = None,
-    keyring: Keyring | None = None,
-) -> int:
+def _spawn(name: str, main: Callable[[], Coroutine[Any, Any, None]]) -> int:
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            uvloop.run(run_worker(settings, listeners, tls, counters, metric_shards, keyring))
+            uvloop.run(main())
         except BaseException:
-            log.exception("worker %d failed", os.getpid())
+            log.exception("%s %d failed", name, os.getpid())
             code = 1
         finally:
             logging.shutdown()
@@ -55,12 +54,21 @@ def _spawn(
     return pid
 
 
+def _channel_socket(directory: str) -> tuple[socket.socket, str]:
+    path = os.path.join(directory, "control.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock, path
+
+
 def run_supervised(
     settings: Settings, listeners: Listeners, tls: ssl.SSLContext | None, keyring: Keyring
 ) -> int:
-    """``keyring``: the data key, opened once before forking (a restarted worker inherits it,
-    so it keeps working after ``frontgate rotate-key`` until this node restarts)."""
-    children: set[int] = set()
+    """``keyring``: the data key, opened once before forking (a restarted control process
+    inherits it, so it keeps working after ``frontgate rotate-key`` until this node restarts)."""
+    children: dict[int, int] = {}  # pid -> slot
     stopping = False
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -74,30 +82,52 @@ def run_supervised(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    # Mapped before forking so every worker (and every restarted one) shares the same counters.
-    counters = SharedCounters()
-    # One metrics shard per worker slot, also mapped before forking; a restarted worker takes
-    # over its predecessor's shard so /metrics counters never go back.
-    shards = create_shards(settings.workers)
-    slot_of: dict[int, int] = {}
-    for i in range(settings.workers):
-        pid = _spawn(settings, listeners, tls, counters, (i, shards), keyring)
-        children.add(pid)
-        slot_of[pid] = i
-    log.info("supervising %d workers: %s", len(children), sorted(children))
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        children.discard(pid)
-        if stopping:
-            continue
-        log.warning("worker %d exited (status %d); starting a new one", pid, status)
-        time.sleep(_RESTART_BACKOFF)
-        if not stopping:
-            slot = slot_of.pop(pid, 0)
-            new_pid = _spawn(settings, listeners, tls, counters, (slot, shards), keyring)
-            children.add(new_pid)
-            slot_of[new_pid] = slot
+    directory = tempfile.mkdtemp(prefix="frontgate-")  # mode 0700
+    channel_sock, channel_path = _channel_socket(directory)
+    # Mapped before forking so every worker (and every restarted one) shares the same counters;
+    # one worker keeps plain in-process counters, exact and cheaper.
+    counters = SharedCounters() if settings.workers > 1 else None
+    # One metrics shard per worker slot and one for the control process, also mapped before
+    # forking; a restarted process takes over its predecessor's shard so /metrics counters
+    # never go back. The control process reads them all for /metrics.
+    shards = create_shards(settings.workers + 1)
+
+    def start(slot: int) -> int:
+        if slot == CONTROL:
+
+            async def control() -> None:
+                lower_priority()
+                await run_control(
+                    settings, listeners, channel_sock, (settings.workers, shards), keyring
+                )
+
+            return _spawn("control process", control)
+
+        async def worker() -> None:
+            listeners.close_admin()
+            channel_sock.close()
+            await run_worker(settings, listeners, tls, channel_path, counters, (slot, shards))
+
+        return _spawn("worker", worker)
+
+    try:
+        for slot in (CONTROL, *range(settings.workers)):
+            children[start(slot)] = slot
+        log.info("supervising control process and %d workers: %s", settings.workers, children)
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            slot = children.pop(pid, None)
+            if stopping or slot is None:
+                continue
+            what = "control process" if slot == CONTROL else "worker"
+            log.warning("%s %d exited (status %d); starting a new one", what, pid, status)
+            time.sleep(_RESTART_BACKOFF)
+            if not stopping:
+                children[start(slot)] = slot
+    finally:
+        channel_sock.close()
+        shutil.rmtree(directory, ignore_errors=True)
     return 0

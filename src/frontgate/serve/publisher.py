@@ -1,0 +1,167 @@
+"""The control process's end of the snapshot channel (``serve/channel.py``): it sends every
+snapshot the compiler builds to each connected data-plane worker, and knows which generation
+each one serves.
+
+A stage is dumped once (``compile.image.dump_stage``), when a worker first needs it, and sent
+to each worker once: a new generation that leaves a stage unchanged (the compiler reuses the
+same compiled ``Stage`` object) costs that stage nothing. ``settled`` is how a management call
+waits until what it wrote is served by every worker, so that CreateDeployment answers only
+when the deployment answers requests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import secrets
+import socket
+from typing import cast
+
+from frontgate.compile import image
+from frontgate.compile.snapshot import Snapshot, Stage
+from frontgate.serve import channel
+
+log = logging.getLogger("frontgate.control")
+
+
+class _Dumped:
+    __slots__ = ("_parts", "stage", "token")
+
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage  # held so that id(stage) stays this stage's
+        self.token = secrets.token_hex(8)
+        self._parts: tuple[bytes, ...] | None = None
+
+    def parts(self) -> tuple[bytes, ...]:
+        if self._parts is None:
+            self._parts = image.dump_stage(self.stage)
+        return self._parts
+
+
+class _Peer(asyncio.Protocol):
+    def __init__(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+        self.transport: asyncio.Transport | None = None
+        self.reader = channel.FrameReader()
+        self.pid = 0  # from HELLO; 0 until then (not yet a worker we wait for)
+        self.acked = -1
+        self.sent: set[str] = set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self.reader.feed(data)
+        except channel.ChannelError as exc:
+            log.error("snapshot channel: %s; closing the connection", exc)
+            assert self.transport is not None
+            self.transport.close()
+            return
+        for kind, payload in frames:
+            if kind == channel.HELLO:
+                self.pid = int(payload.decode() or "0")
+                self.publisher.peers.add(self)
+                if self.publisher.current is not None:
+                    self.send(self.publisher.current)
+            elif kind == channel.ACK:
+                self.acked = max(self.acked, int(payload.decode()))
+                self.publisher.acked()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.publisher.peers.discard(self)
+        self.publisher.acked()  # a worker that is gone is no longer waited for
+
+    def send(self, snapshot: Snapshot) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        manifest: dict[tuple[str, str], str] = {}
+        for key, stage in snapshot.stages.items():
+            dumped = self.publisher.dumped(stage)
+            if dumped.token not in self.sent:
+                parts = dumped.parts()
+                for i, part in enumerate(parts):
+                    transport.write(channel.encode_part(dumped.token, i, len(parts), part))
+            manifest[key] = dumped.token
+        self.sent = set(manifest.values())
+        body = pickle.dumps(
+            (snapshot.generation, manifest, image.dump_globals(snapshot)),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+        transport.write(channel.encode(channel.SNAPSHOT, body))
+
+
+class Publisher:
+    """``sock``: the listening Unix socket the supervisor bound before forking."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.peers: set[_Peer] = set()
+        self.current: Snapshot | None = None
+        self._dumped: dict[int, _Dumped] = {}
+        self._changed = asyncio.Event()
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_unix_server(lambda: _Peer(self), sock=self.sock)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for peer in list(self.peers):
+            if peer.transport is not None:
+                peer.transport.close()
+
+    def dumped(self, stage: Stage) -> _Dumped:
+        found = self._dumped.get(id(stage))
+        if found is None or found.stage is not stage:
+            found = self._dumped[id(stage)] = _Dumped(stage)
+        return found
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Send ``snapshot`` to every worker (those that connect later get it on HELLO)."""
+        live = {id(stage) for stage in snapshot.stages.values()}
+        self._dumped = {k: v for k, v in self._dumped.items() if k in live}
+        self.current = snapshot
+        for peer in list(self.peers):
+            peer.send(snapshot)
+
+    def acked(self) -> None:
+        self._changed.set()
+
+    def workers(self) -> list[dict[str, int]]:
+        """Each connected worker's pid and the generation it serves (-1: none yet)."""
+        return sorted(({"pid": p.pid, "generation": p.acked} for p in self.peers), key=str)
+
+    def lagging(self, generation: int) -> list[int]:
+        """Pids of the workers that do not serve ``generation`` (or a newer one) yet."""
+        return [p.pid for p in self.peers if p.acked < generation]
+
+    async def settled(self, generation: int, timeout: float) -> bool:
+        """Wait until every connected worker serves ``generation`` or newer; False on timeout
+        (a stuck worker must not hold up every management call: it is named in the log)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.lagging(generation):
+            left = deadline - loop.time()
+            if left <= 0:
+                log.warning(
+                    "workers %s do not serve generation %d after %.0f s",
+                    self.lagging(generation),
+                    generation,
+                    timeout,
+                )
+                return False
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                pass
+        return True
+
+
+def pid_hello() -> bytes:
+    return channel.encode(channel.HELLO, str(os.getpid()).encode())

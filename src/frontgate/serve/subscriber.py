@@ -1,0 +1,137 @@
+"""A data-plane worker's end of the snapshot channel (``serve/channel.py``): it receives the
+snapshots the control process compiled, loads them without stalling the event loop, and swaps
+them in.
+
+Loading is sliced: a stage arrives as parts (``compile.image``), and the worker loads one part,
+then lets the event loop run (requests are served between parts), so a 10,000-resource
+deployment never holds the loop for more than one part's load. A stage the worker already holds
+(same token) is not loaded again. The new snapshot is swapped in only when all of it is loaded,
+and after ``prepare`` (quota seeds, runtime changes), then acknowledged to the control process.
+
+If the control process goes away (it crashed, or is being restarted by the supervisor), the
+worker keeps serving what it has and reconnects; a new control process sends everything again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+from collections.abc import Awaitable, Callable
+
+from frontgate.background import cancel_and_wait
+from frontgate.compile import image
+from frontgate.compile.snapshot import Snapshot, Stage
+from frontgate.pipeline.runner import Pipeline
+from frontgate.serve import channel
+from frontgate.serve.publisher import pid_hello
+
+log = logging.getLogger("frontgate.worker")
+
+_RETRY = (0.05, 0.2, 0.5, 1.0)  # seconds between reconnection attempts, then the last again
+_READ = 1 << 20
+
+
+class Subscriber:
+    def __init__(
+        self,
+        path: str,
+        pipeline: Pipeline,
+        prepare: Callable[[Snapshot], Awaitable[None]] | None = None,
+    ) -> None:
+        self.path = path
+        self.pipeline = pipeline
+        self.prepare = prepare
+        self.ready = asyncio.Event()  # set once the first snapshot serves
+        self._task: asyncio.Task[None] | None = None
+        self._loaded: dict[str, Stage] = {}
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._task)
+
+    async def _run(self) -> None:
+        attempt = 0
+        connected_once = False
+        while True:
+            try:
+                reader, writer = await asyncio.open_unix_connection(self.path, limit=_READ)
+            except OSError as exc:
+                if attempt == len(_RETRY) and connected_once:
+                    log.warning("control process unreachable (%s); still serving", exc)
+                await asyncio.sleep(_RETRY[min(attempt, len(_RETRY) - 1)])
+                attempt += 1
+                continue
+            if connected_once:
+                log.info("reconnected to the control process")
+            connected_once = True
+            attempt = 0
+            try:
+                await self._session(reader, writer)
+            except (OSError, channel.ChannelError, ValueError, pickle.UnpicklingError) as exc:
+                log.error("snapshot channel failed (%s); reconnecting", exc)
+            finally:
+                writer.close()
+            log.warning(
+                "control process gone; serving generation %d until it is back",
+                self.pipeline.snapshot.generation,
+            )
+            self._loaded = {}  # a new control process names its stages anew
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(pid_hello())
+        frames = channel.FrameReader()
+        parts: dict[str, list[bytes | None]] = {}
+        while True:
+            data = await reader.read(_READ)
+            if not data:
+                return
+            latest: bytes | None = None
+            for kind, payload in frames.feed(data):
+                if kind == channel.PART:
+                    token, index, count, part = channel.decode_part(payload)
+                    slots = parts.setdefault(token, [None] * count)
+                    slots[index] = part
+                elif kind == channel.SNAPSHOT:
+                    latest = payload  # an older one still unapplied is superseded
+            if latest is not None:
+                generation = await self._apply(latest, parts)
+                writer.write(channel.encode(channel.ACK, str(generation).encode()))
+
+    async def _apply(self, payload: bytes, parts: dict[str, list[bytes | None]]) -> int:
+        generation, manifest, globals_ = pickle.loads(payload)
+        stages: dict[tuple[str, str], Stage] = {}
+        loaded: dict[str, Stage] = {}
+        for key, token in manifest.items():
+            stage = self._loaded.get(token) or loaded.get(token)
+            if stage is None:
+                stage = await self._load(token, parts.pop(token, None))
+            stages[key] = stage
+            loaded[token] = stage
+        for token in list(parts):
+            if token not in manifest.values():
+                del parts[token]  # sent for a generation this one superseded
+        snapshot = image.assemble(image.load_globals(globals_), stages)
+        if self.prepare is not None:
+            try:
+                await self.prepare(snapshot)
+            except Exception:
+                # As a failed build: keep serving what we have (the next generation retries).
+                log.exception("generation %d: runtime state could not be prepared", generation)
+                return int(self.pipeline.snapshot.generation)
+        self._loaded = loaded
+        self.pipeline.swap(snapshot)
+        self.ready.set()
+        log.debug("serving generation %d: %d stages", generation, len(stages))
+        return int(generation)
+
+    async def _load(self, token: str, slots: list[bytes | None] | None) -> Stage:
+        if slots is None or any(p is None for p in slots):
+            raise channel.ChannelError(f"stage {token} announced before all its parts arrived")
+        loader = image.StageLoader([p for p in slots if p is not None])
+        while not loader.step():
+            await asyncio.sleep(0)  # requests are served between parts
+        await asyncio.sleep(0)
+        return loader.result
