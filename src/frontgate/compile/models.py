@@ -5,6 +5,7 @@ A ``$ref`` to another model of the API (``https://apigateway.amazonaws.com/resta
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -36,6 +37,11 @@ class CompiledModels:
             except (ValueError, KeyError):
                 log.warning("model %r has an invalid schema; bodies are not validated", model)
         self._compiled: dict[str, BodyCheck] = {}
+        # The recipe a validator ships as (compile.image): the models' texts and their digest.
+        self.source = tuple(
+            sorted((str(m.get("name")), str(m.get("schema") or "{}")) for m in models)
+        )
+        self.digest = hashlib.sha256(repr(self.source).encode()).hexdigest()
 
     def _resolve(self, uri: str) -> Any:
         name = uri.rstrip("/").rsplit("/", 1)[-1]
@@ -60,17 +66,45 @@ class CompiledModels:
             except Exception as exc:  # a broken schema must not take the stage down
                 log.warning("model %s cannot be compiled (%s); bodies are not validated", name, exc)
             else:
-                check = _wrap(validate)
+                check = ModelCheck(validate, name, self)
         self._compiled[name] = check
         return check
 
 
-def _wrap(validate: Callable[[Any], Any]) -> BodyCheck:
-    def check(data: Any) -> str | None:
+class ModelCheck:
+    """A compiled model as a BodyCheck. It pickles as a recipe — the model's name and the API's
+    model texts — and is compiled again where it is loaded, once per process per set of models
+    (fastjsonschema's validators are generated code and cannot be pickled)."""
+
+    __slots__ = ("models", "name", "validate")
+
+    def __init__(self, validate: Callable[[Any], Any], name: str, models: CompiledModels) -> None:
+        self.validate = validate
+        self.name = name
+        self.models = models
+
+    def __call__(self, data: Any) -> str | None:
         try:
-            validate(data)
+            self.validate(data)
         except fastjsonschema.JsonSchemaValueException as exc:
             return f"[{exc.message}]"
         return None
 
-    return check
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (model_check, (self.name, self.models.digest, self.models.source))
+
+
+# Models compiled in this process, by the digest of their texts (bounded: oldest dropped first).
+_LOADED: dict[str, CompiledModels] = {}
+_LOADED_MAX = 64
+
+
+def model_check(name: str, digest: str, source: tuple[tuple[str, str], ...]) -> BodyCheck:
+    """The validator for model ``name`` of the models ``source`` (a ModelCheck's recipe)."""
+    models = _LOADED.get(digest)
+    if models is None:
+        models = CompiledModels([{"name": n, "schema": text} for n, text in source])
+        if len(_LOADED) >= _LOADED_MAX:
+            del _LOADED[next(iter(_LOADED))]
+        _LOADED[digest] = models
+    return models.check(name)

@@ -11,7 +11,7 @@ pairs, and gateway responses are pre-rendered templates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from frontgate.traffic.keys import KeyIndex
@@ -35,6 +35,9 @@ class UriTemplate:
     def is_static(self) -> bool:
         return len(self.parts) == 1
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (UriTemplate, (self.parts, self.greedy_names))
+
 
 @dataclass(frozen=True, slots=True)
 class ParamMapping:
@@ -44,6 +47,9 @@ class ParamMapping:
     name: str
     source: Source
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ParamMapping, (self.location, self.name, self.source))
+
 
 @dataclass(frozen=True, slots=True)
 class IntegrationResponse:
@@ -52,6 +58,10 @@ class IntegrationResponse:
     header_mappings: tuple[ParamMapping, ...]  # location "header" targets method.response.header
     templates: dict[str, str]
     content_handling: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args = (self.status_code, self.pattern, self.header_mappings, self.templates)
+        return (IntegrationResponse, (*args, self.content_handling))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,14 @@ class Integration:
     # MOCK with at most one static request template: its statusCode, read at compile time.
     mock_status: int | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            Integration,
+            (self.type, self.http_method, self.uri, self.uri_template, self.request_mappings,
+             self.request_templates, self.passthrough, self.timeout, self.responses,
+             self.content_handling, self.credentials, self.mock_status),
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Method:
@@ -86,6 +104,15 @@ class Method:
     observe: Any = field(default=None, repr=False, compare=False)
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``doc`` (the method's definition) is left out: nothing on the data plane reads it.
+        return (
+            Method,
+            (self.http_method, self.resource_id, self.resource_path, self.authorization_type,
+             self.api_key_required, self.request_parameters, self.integration, self.stages,
+             self.observe),
+        )  # fmt: skip
+
 
 @dataclass(slots=True)
 class RouteNode:
@@ -100,6 +127,13 @@ class RouteNode:
     greedy: RouteNode | None = None
     methods: dict[str, Method] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            RouteNode,
+            (self.resource_id, self.path, self.static, self.param_name, self.param,
+             self.greedy_name, self.greedy, self.methods),
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayResponse:
@@ -110,6 +144,10 @@ class GatewayResponse:
     header_mappings: tuple[ParamMapping, ...]
     template: str | None  # application/json template; None = empty body
     content_type: str = "application/json"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args = (self.response_type, self.status, self.header_mappings, self.template)
+        return (GatewayResponse, (*args, self.content_type))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +166,15 @@ class Stage:
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     # Metrics series, access log and tracing of this stage (observe.plan.StagePlan).
     observe: Any = field(default=None, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``doc`` (the stage document) is left out: nothing on the data plane reads it.
+        return (
+            Stage,
+            (self.api_id, self.api_name, self.region, self.account_id, self.stage_name,
+             self.deployment_id, self.variables, self.root, self.gateway_responses,
+             self.binary_media_types, self.api_key_source, {}, self.observe),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +195,10 @@ class Snapshot:
     # Recent runtime changes (serve.changes): (id, action, args), oldest first; each worker
     # applies those it has not seen when it picks this snapshot up.
     changes: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # By field, so a field added later is carried without editing this.
+        return (Snapshot, tuple(getattr(self, f.name) for f in fields(Snapshot)))
 
     @classmethod
     def empty(cls) -> Snapshot:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,9 @@ class Bucket:
     name: str
     rate: float
     burst: float
+
+    def __reduce__(self) -> tuple[Any, ...]:  # compiled frozen classes lose dataclass pickling
+        return (Bucket, (self.name, self.rate, self.burst))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,9 @@ class Quota:
     limit: int
     reset_at: float  # epoch seconds when the period ends
     window: int  # period length in seconds (for the RateLimit-Policy header)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Quota, (self.name, self.limit, self.reset_at, self.window))
 
 
 class Rejection(NamedTuple):

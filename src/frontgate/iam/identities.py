@@ -51,6 +51,10 @@ class IamIndex:
     # Derived SigV4 signing keys, reused across requests signed on the same day.
     signing_keys: dict[tuple[str, str, str, str], bytes] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The derived signing keys are a per-process cache: not shipped.
+        return (IamIndex, (self.keys,))
+
     def key(self, key_id: str) -> KeyEntry | None:
         return self.keys.get(key_id)
 

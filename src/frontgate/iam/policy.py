@@ -5,8 +5,10 @@ Used for resource policies, IAM identity policies and Lambda authorizer policies
 
 from __future__ import annotations
 
+import functools
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from frontgate import safejson
@@ -113,6 +115,16 @@ class Statement:
 @dataclass(frozen=True, slots=True)
 class Policy:
     statements: tuple[Statement, ...]
+    # What compile_policy built it from (document, resource prefix, need_principal): a policy
+    # pickles as that recipe, since its conditions are closures (compile.image).
+    source: tuple[Any, str | None, bool] | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.source is None:
+            return (Policy, (self.statements,))
+        doc, prefix, need_principal = self.source
+        text = doc if isinstance(doc, str) else json.dumps(doc)  # at dump time, not per request
+        return (policy_from_source, (text, prefix, need_principal))
 
     def evaluate(self, caller: Caller, action: str, resource: str, get: Lookup) -> int:
         """DENY if any statement explicitly denies, ALLOW if one allows, else NONE."""
@@ -178,6 +190,7 @@ def compile_policy(
 
     ``resource_prefix`` (``arn:aws:execute-api:{region}:{account}:{apiId}/``) expands the
     ``execute-api:/…`` shorthand of resource policies."""
+    source = (doc, resource_prefix, need_principal)
     if isinstance(doc, str):
         try:
             doc = safejson.loads(doc)
@@ -192,4 +205,12 @@ def compile_policy(
     if raw is None:
         raise PolicyError("Policy has no Statement")
     items = raw if isinstance(raw, list) else [raw]
-    return Policy(tuple(_statement(s, resource_prefix, need_principal) for s in items))
+    statements = tuple(_statement(s, resource_prefix, need_principal) for s in items)
+    return Policy(statements, source)
+
+
+@functools.lru_cache(maxsize=1024)
+def policy_from_source(text: str, resource_prefix: str | None, need_principal: bool) -> Policy:
+    """A policy rebuilt from its recipe (``Policy.source``): shared while its text is the same,
+    so a stage loaded in parts compiles its resource policy once."""
+    return compile_policy(text, resource_prefix=resource_prefix, need_principal=need_principal)

@@ -247,7 +247,7 @@ class AccessFormat:
     opcode run by compiled code (or, for rare ones, an eval'd getter), joined once.
     ``format(c, r, l)`` is the line for a request (``l``: response latency, ms)."""
 
-    __slots__ = ("getters", "keys", "literals", "modes", "ops")
+    __slots__ = ("getters", "keys", "literals", "modes", "ops", "source")
 
     def __init__(
         self,
@@ -262,6 +262,11 @@ class AccessFormat:
         self.keys = keys
         self.modes = modes
         self.getters = getters
+        self.source = ""  # the format text compile_format read (its getters are eval'd lambdas)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Shipped as its format text (compile.image): recompiling it is cheap and exact.
+        return (compile_format, (self.source,))
 
     def format(self, c: Context, r: Response, l: int) -> str:  # noqa: E741
         # A join, not a "%" template: the C formatter re-parses the template every call.
@@ -308,6 +313,7 @@ def _op_for(name: str) -> tuple[int, str]:
 
 def compile_format(fmt: str) -> AccessFormat:
     """Raises ValueError for an unknown variable (UpdateStage refuses those first)."""
+    source = fmt
     if fmt.endswith("\n"):
         fmt = fmt[:-1]
     found = tokens(fmt)
@@ -347,7 +353,9 @@ def compile_format(fmt: str) -> AccessFormat:
             getter = eval(f"lambda c, r, l: {var.expr}", dict(_HELPERS))  # source: our table
         getters.append(getter)
     literals.append(text + fmt[pos:])
-    return AccessFormat(literals, ops, keys, modes, getters)
+    compiled = AccessFormat(literals, ops, keys, modes, getters)
+    compiled.source = source
+    return compiled
 
 
 # An expression that reads the response (``r``) or the response latency (``l``): access-log only.

@@ -11,8 +11,6 @@ from frontgate.observe import exec_log, tracing
 from frontgate.observe.access_format import AccessFormat, compile_format
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from frontgate.observe.metrics import Metrics
     from frontgate.observe.sinks import LogSink
     from frontgate.pipeline.context import Context
@@ -36,6 +34,11 @@ class StagePlan:
         self.base = -1
         self.sink: LogSink | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``base`` and ``sink`` belong to the process that serves the stage: not shipped.
+        args = (self.api_id, self.stage_name, self.access, self.access_arn, self.tracing)
+        return (StagePlan, args)
+
     def base_for(self, metrics: Metrics) -> int:
         if self.base < 0:
             self.base = metrics.series("r", (self.api_id, self.stage_name, "", ""))
@@ -54,6 +57,9 @@ class MethodPlan:
         self.log_level = log_level
         self.data_trace = data_trace
         self.base = -1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MethodPlan, (self.labels, self.detailed, self.log_level, self.data_trace))
 
     def base_for(self, metrics: Metrics) -> int:
         if self.base < 0:
@@ -95,9 +101,32 @@ def method_plan(
     return MethodPlan(labels, detailed, level, bool(ms.get("dataTraceEnabled")))
 
 
+class ObserveStep:
+    """The first policy stage of a method that logs or traces: starts its execution log and
+    its trace. A class rather than a closure so that a compiled stage can be shipped to
+    another process (compile.image): it pickles as its four flags."""
+
+    __slots__ = ("data_trace", "errors_only", "logging_on", "traced")
+
+    def __init__(self, logging_on: bool, traced: bool, data_trace: bool, errors_only: bool) -> None:
+        self.logging_on = logging_on
+        self.traced = traced
+        self.data_trace = data_trace
+        self.errors_only = errors_only
+
+    def __call__(self, ctx: Context, env: Env) -> None:
+        if self.traced:
+            ctx.trace = tracing.start(ctx)
+        if self.logging_on:
+            exec_log.begin(ctx, self.data_trace, self.errors_only)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ObserveStep, (self.logging_on, self.traced, self.data_trace, self.errors_only))
+
+
 def observe_stage(
     api: dict[str, Any], stage: dict[str, Any], resource_path: str, method: dict[str, Any]
-) -> Callable[[Context, Env], Awaitable[None] | None] | None:
+) -> ObserveStep | None:
     """The first policy stage of a method: starts its execution log and its trace — or None
     when neither is on, so the method's path has no extra call at all."""
     verb = str(method.get("httpMethod", "")).upper()
@@ -105,25 +134,7 @@ def observe_stage(
     level = str(ms.get("loggingLevel") or "OFF").upper()
     logging_on = level in ("INFO", "ERROR")
     data_trace = bool(ms.get("dataTraceEnabled")) and level == "INFO"
-    errors_only = level == "ERROR"
     traced = bool(stage.get("tracingEnabled"))
-    if logging_on and traced:
-
-        def both(ctx: Context, env: Env) -> None:
-            ctx.trace = tracing.start(ctx)
-            exec_log.begin(ctx, data_trace, errors_only)
-
-        return both
-    if logging_on:
-
-        def logged(ctx: Context, env: Env) -> None:
-            exec_log.begin(ctx, data_trace, errors_only)
-
-        return logged
-    if traced:
-
-        def traced_only(ctx: Context, env: Env) -> None:
-            ctx.trace = tracing.start(ctx)
-
-        return traced_only
-    return None
+    if not logging_on and not traced:
+        return None
+    return ObserveStep(logging_on, traced, data_trace, level == "ERROR")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from frontgate.auth.runtime import DEFAULT, AuthRuntime
+from frontgate.compile.recipe import recipe
 from frontgate.compile.router import policy_path
 from frontgate.iam import sigv4
 from frontgate.iam.identities import Identity, KeyEntry
@@ -125,7 +126,7 @@ def anonymous_stage(policy: Policy, prefix: str) -> StageFn:
         if decision != ALLOW:
             raise access_denied("anonymous", arn, decision == DENY)
 
-    return resource_policy_check
+    return recipe(resource_policy_check, anonymous_stage, policy, prefix)
 
 
 def precheck(policy: Policy | None, prefix: str) -> Callable[[Context, Env], int]:
@@ -183,7 +184,7 @@ def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str)
             "principalOrgId": None,
         }
 
-    return iam_authorize
+    return recipe(iam_authorize, iam_stage, policy, prefix, api_account, region)
 
 
 def authenticate(ctx: Context, env: Env, regions: tuple[str, ...]) -> KeyEntry:

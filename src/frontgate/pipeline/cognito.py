@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from frontgate.auth import jwt
 from frontgate.auth.oidc import Issuer
+from frontgate.compile.recipe import recipe
 from frontgate.iam.policy import ALLOW
 from frontgate.pipeline.authorize import access_denied, method_arn, precheck, runtime, unauthorized
 from frontgate.pipeline.context import Context, StageFn
@@ -44,6 +45,18 @@ def plan(
     arns = [str(a) for a in authorizer.get("providerARNs") or ()]
     scopes = frozenset(str(s) for s in method.get("authorizationScopes") or ())
     expression = authorizer.get("identityValidationExpression")
+    return [cognito_step(header_name, arns, scopes, expression or None, policy, prefix)]
+
+
+def cognito_step(
+    header_name: str,
+    arns: list[str],
+    scopes: frozenset[str],
+    expression: str | None,
+    policy: Policy | None,
+    prefix: str,
+) -> StageFn:
+    """The Cognito authorizer stage, from what ``plan`` decided (its recipe: compile.recipe)."""
     aud_pattern = re.compile(expression) if expression else None
     phase_one = precheck(policy, prefix)
 
@@ -80,7 +93,8 @@ def plan(
         verify()
         return None
 
-    return [cognito_authorize]
+    return recipe(cognito_authorize, cognito_step, header_name, arns, scopes, expression, policy,
+                  prefix)  # fmt: skip
 
 
 def _issuer_for(claims: dict[str, Any], arns: list[str], rt: Any) -> Issuer:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from frontgate.compile.recipe import recipe
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Policy, PolicyError, compile_policy
 from frontgate.observe.tracing import record_span
 from frontgate.pipeline.authorize import INVOKE, facts, method_arn, precheck, unauthorized
@@ -74,7 +75,7 @@ def _bind(read: Callable[[Context, str], str | None], name: str) -> Callable[[Co
     return lambda c: read(c, name)
 
 
-def _sources(authorizer: dict[str, Any]) -> list[Callable[[Context], str | None]]:
+def _sources(identity_source: str) -> list[Callable[[Context], str | None]]:
     from frontgate.pipeline.values import context_var
 
     def stage_var(c: Context, n: str) -> str | None:
@@ -87,7 +88,7 @@ def _sources(authorizer: dict[str, Any]) -> list[Callable[[Context], str | None]
         ("context.", context_var),
     )
     getters: list[Callable[[Context], str | None]] = []
-    for raw in str(authorizer.get("identitySource") or "").split(","):
+    for raw in identity_source.split(","):
         src = raw.strip()
         for prefix, read in kinds:
             if src.startswith(prefix):
@@ -100,11 +101,7 @@ def plan(
 ) -> list[StageFn]:
     kind = str(authorizer.get("type") or "TOKEN")
     ttl = int(authorizer.get("authorizerResultTtlInSeconds", 300) or 0)
-    sources = _sources(authorizer)
-    if kind == "TOKEN" and not sources:
-        sources = [lambda c: header(c, "Authorization")]
     expression = authorizer.get("identityValidationExpression") if kind == "TOKEN" else None
-    token_re = re.compile(expression) if expression else None
     # The result cache is runtime state (env.runtime.authorizers), shared by the stage's methods
     # and valid for this compiled stage only; the snapshot holds none of it.
     cache_key = (inputs.api_id, inputs.stage_name, str(authorizer["id"]))
@@ -115,6 +112,28 @@ def plan(
         f"arn:aws:execute-api:{inputs.region}:{inputs.account_id}:{inputs.api_id}/authorizers/"
         f"{authorizer['id']}"
     )
+    identity_source = str(authorizer.get("identitySource") or "")
+    step = lambda_step(kind, ttl, identity_source, expression or None, cache_key, function_arn,
+                       source_arn, policy, prefix)  # fmt: skip
+    return [step]
+
+
+def lambda_step(
+    kind: str,
+    ttl: int,
+    identity_source: str,
+    expression: str | None,
+    cache_key: tuple[str, str, str],
+    function_arn: str,
+    source_arn: str,
+    policy: Policy | None,
+    prefix: str,
+) -> StageFn:
+    """The Lambda authorizer stage, from what ``plan`` decided (its recipe: compile.recipe)."""
+    sources = _sources(identity_source)
+    if kind == "TOKEN" and not sources:
+        sources = [lambda c: header(c, "Authorization")]
+    token_re = re.compile(expression) if expression else None
     phase_one = precheck(policy, prefix)
 
     def lambda_authorize(ctx: Context, env: Env) -> Awaitable[None] | None:
@@ -173,7 +192,8 @@ def plan(
             cache.put(values, result)
         _apply(ctx, env, result, rp, prefix)
 
-    return [lambda_authorize]
+    return recipe(lambda_authorize, lambda_step, kind, ttl, identity_source, expression,
+                  cache_key, function_arn, source_arn, policy, prefix)  # fmt: skip
 
 
 def _cache(ctx: Context, env: Env, key: tuple[str, str, str], ttl: int) -> ResultCache:

@@ -40,6 +40,9 @@ class Throttle:
         assert stage is not None  # route ran first
         return limiter.admit(ctx, buckets, ctx.snapshot.keys.account(stage.region), binding)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # shipped to workers (compile.image)
+        return (Throttle, (self.method_key, self.stage_bucket))
+
 
 def plan(api: dict[str, Any], stage: dict[str, Any], resource_path: str,
          method: dict[str, Any]) -> list[Any]:  # fmt: skip

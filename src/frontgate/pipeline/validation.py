@@ -57,7 +57,9 @@ def plan(method: dict[str, Any], inputs: StageInputs) -> list[StageFn]:
 
 def _parameters_stage(params: dict[str, Any]) -> StageFn | None:
     # AWS lists missing names headers first, then path, then query strings.
-    headers, paths, queries = [], [], []
+    headers: list[tuple[str, str]] = []
+    paths: list[str] = []
+    queries: list[str] = []
     for key, required in params.items():
         if not required:
             continue
@@ -71,13 +73,31 @@ def _parameters_stage(params: dict[str, Any]) -> StageFn | None:
             queries.append(name)
     if not (headers or paths or queries):
         return None
+    return CheckParameters(headers, paths, queries)
 
-    def check_parameters(ctx: Context, env: Env) -> None:
+
+# The stages are classes rather than closures so that a compiled stage can be shipped to another
+# process (compile.image): each pickles as its constructor's arguments.
+
+
+class CheckParameters:
+    __slots__ = ("headers", "paths", "queries")
+
+    def __init__(
+        self, headers: list[tuple[str, str]], paths: list[str], queries: list[str]
+    ) -> None:
+        self.headers = headers  # (lower-cased, as declared)
+        self.paths = paths
+        self.queries = queries
+
+    def __call__(self, ctx: Context, env: Env) -> None:
         missing: list[str] = []
+        headers = self.headers
         if headers:
             present = {k.lower() for k, _ in ctx.request.headers}
             missing += [name for lname, name in headers if lname not in present]
-        missing += [name for name in paths if not ctx.path_params.get(name)]
+        missing += [name for name in self.paths if not ctx.path_params.get(name)]
+        queries = self.queries
         if queries:
             given = {k for k, _ in query_pairs(ctx)}
             missing += [name for name in queries if name not in given]
@@ -85,7 +105,8 @@ def _parameters_stage(params: dict[str, Any]) -> StageFn | None:
             ctx.validation_error = f"Missing required request parameters: [{', '.join(missing)}]"
             raise bad_parameters(missing)
 
-    return check_parameters
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CheckParameters, (self.headers, self.paths, self.queries))
 
 
 def _content_type(ctx: Context) -> str:
@@ -100,9 +121,18 @@ def _body_stage(checks: dict[str, BodyCheck]) -> StageFn:
     if default is None and len(checks) == 1:
         # One model: it applies whatever the Content-Type (AWS's default passthrough mapping).
         default = next(iter(checks.values()))
+    return CheckBody(checks, default)
 
-    def check_body(ctx: Context, env: Env) -> None:
-        check = checks.get(_content_type(ctx), default)
+
+class CheckBody:
+    __slots__ = ("checks", "default")
+
+    def __init__(self, checks: dict[str, BodyCheck], default: BodyCheck | None) -> None:
+        self.checks = checks  # by lower-cased Content-Type
+        self.default = default
+
+    def __call__(self, ctx: Context, env: Env) -> None:
+        check = self.checks.get(_content_type(ctx), self.default)
         if check is None:
             return
         body = ctx.request.body
@@ -121,4 +151,5 @@ def _body_stage(checks: dict[str, BodyCheck]) -> StageFn:
             ctx.validation_error = problem
             raise bad_body()
 
-    return check_body
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CheckBody, (self.checks, self.default))

@@ -38,6 +38,9 @@ class KeyRecord:
     value: bytes
     enabled: bool
 
+    def __reduce__(self) -> tuple[Any, ...]:  # compiled frozen classes lose dataclass pickling
+        return (KeyRecord, (self.id, self.value, self.enabled))
+
 
 @dataclass(frozen=True, slots=True)
 class PlanBinding:
@@ -51,6 +54,13 @@ class PlanBinding:
     methods: dict[str, Bucket]  # "/pets/GET" -> the plan's per-method throttle for this stage
     quota: tuple[int, str, int] | None  # (limit, period, offset)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            PlanBinding,
+            (self.plan_id, self.region, self.key_id, self.key_value, self.throttle, self.methods,
+             self.quota),
+        )  # fmt: skip
+
 
 def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
@@ -61,6 +71,9 @@ class KeyIndex:
     by_digest: dict[tuple[str, bytes], KeyRecord] = field(default_factory=dict)
     bindings: dict[tuple[str, str, str], PlanBinding] = field(default_factory=dict)
     accounts: dict[str, Bucket] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (KeyIndex, (self.by_digest, self.bindings, self.accounts))
 
     def find(self, region: str, value: str) -> KeyRecord | None:
         raw = value.encode()
