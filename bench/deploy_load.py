@@ -141,14 +141,15 @@ def run_wrk(target: Target, seconds: float) -> Load:
     return finish_wrk(start_wrk(target, seconds))
 
 
-def pace(target: Target, rate: float, warmup: float) -> Target:
-    """``target`` with the per-connection wait that offers about ``rate`` requests/s: first
-    from the unpaced latency, then corrected once on a paced warm-up run."""
-    flat = run_wrk(target, warmup)
+def pace(target: Target, rate: float, capacity: float, warmup: float) -> Target:
+    """``target`` with the per-connection wait that offers about ``rate`` requests/s, given the
+    route's unpaced ``capacity``: first estimated, then corrected once on a paced warm-up."""
     cycle_ms = 1000 * target.connections / rate  # per connection: wait + response time
-    paced = replace(target, delay_ms=max(0.0, cycle_ms - flat.p50))
+    # Flat out, a connection's cycle is its response time (queueing included); paced, the
+    # response time is shorter, so the wait is at least the difference.
+    paced = replace(target, delay_ms=max(0.0, cycle_ms - 1000 * target.connections / capacity))
     if paced.delay_ms == 0:
-        return paced
+        return paced  # asked for the capacity or more: flat out
     achieved = run_wrk(paced, warmup).rps
     overhead_ms = 1000 * target.connections / max(achieved, 1.0) - paced.delay_ms
     # A disturbed warm-up must not turn the pacing off (wrk flat out measures queueing).
@@ -440,7 +441,7 @@ def main() -> int:
             capacity = run_wrk(target, args.warmup).rps
             rate = capacity / 2 if args.rate is None else args.rate
             if rate > 0:
-                target = pace(target, rate, args.warmup)
+                target = pace(target, rate, capacity, args.warmup)
             print(
                 f"route capacity (unpaced, c={args.connections}) {capacity:,.0f} req/s; offered "
                 + (
