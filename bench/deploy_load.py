@@ -127,7 +127,18 @@ def start_wrk(target: Target, seconds: float) -> subprocess.Popen[str]:
         start_new_session=True,
     )  # fmt: skip
     bench.OUR_GROUPS.add(proc.pid)
+    _WRK.append(proc)
     return proc
+
+
+_WRK: list[subprocess.Popen[str]] = []  # stopped on the way out (Ctrl-C, errors)
+
+
+def stop_wrk() -> None:
+    for proc in _WRK:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def finish_wrk(proc: subprocess.Popen[str]) -> Load:
@@ -480,6 +491,7 @@ def main() -> int:
             print(f"others' CPU (% of one core): idle {idle_others}, loaded {loaded_others}")
             return 0 if report(idle, loaded, admin, window) else 1
         finally:
+            stop_wrk()
             if served is not None:
                 stop(served.proc)
             procs.stop_all()
