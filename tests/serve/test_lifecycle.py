@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -136,12 +137,12 @@ def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
     api = _api_file(tmp_path, "http://127.0.0.1:9")
     with Gateway(tmp_path / "data", "--api", str(api), "--workers", "2") as gw:
         assert gw.proc is not None
-        children = _children(gw.proc.pid)
+        children = _workers(gw)
         assert len(children) == 2
         subprocess.run(["kill", "-9", str(children[0])], check=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            now = _children(gw.proc.pid)
+            now = _workers(gw)
             if len(now) == 2 and children[0] not in now:
                 break
             time.sleep(0.1)
@@ -155,6 +156,15 @@ def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
+
+
+def _workers(gw: Gateway) -> list[int]:
+    """The data-plane workers: the supervisor's children but the control process."""
+    assert gw.proc is not None
+    url = f"http://127.0.0.1:{gw.admin_port}/_frontgate/status"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        control = json.loads(resp.read())["controlPid"]
+    return [p for p in _children(gw.proc.pid) if p != control]
 
 
 def test_new_deployment_is_served_by_every_worker_with_no_failed_requests(

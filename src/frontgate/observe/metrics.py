@@ -162,9 +162,14 @@ def create_shards(n: int) -> list[Shard]:
 class Metrics:
     """The writer for this process's shard (and the list of every shard, for the reader)."""
 
-    def __init__(self, shard: Shard | None = None, shards: list[Shard] | None = None) -> None:
+    def __init__(
+        self, shard: Shard | None = None, shards: list[Shard] | None = None, workers: int = 0
+    ) -> None:
+        """``workers``: how many of ``shards`` are data-plane workers' (the rest, the control
+        process's); 0: all of them."""
         self.shard = shard if shard is not None else Shard()
         self.shards = shards if shards is not None else [self.shard]
+        self.workers = workers or len(self.shards)
         self.v = self.shard.values
         self._series: dict[tuple[str, tuple[str, ...]], int] = {}
         self._full = False

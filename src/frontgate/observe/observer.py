@@ -152,7 +152,7 @@ class Observer:
         if self._pool is not None:
             self.metrics.set_pool(self._pool.stats())
         if self._reader is None:
-            self._reader = Reader(self.metrics.shards)
+            self._reader = Reader(self.metrics.shards, self.metrics.workers)
         return self._reader.render()
 
     def close(self) -> None:

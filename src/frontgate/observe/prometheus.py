@@ -73,8 +73,9 @@ def _counter_line(name: str) -> Callable[[str], str]:
 class Reader:
     """Keeps each shard's parsed directory between scrapes; a scrape reads only new entries."""
 
-    def __init__(self, shards: list[m.Shard]) -> None:
+    def __init__(self, shards: list[m.Shard], workers: int = 0) -> None:
         self.shards = shards
+        self.workers = workers or len(shards)  # data-plane workers among the shards' writers
         self._read = [0] * len(shards)
         self._entries: list[list[tuple[str, int, tuple[str, ...]]]] = [[] for _ in shards]
         self._labels: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -218,8 +219,10 @@ class Reader:
         for name, kind, help_text, slots in _GLOBALS:
             text.append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}")
             text.extend(f"{name}{{{lb}}} {g[s]}" if lb else f"{name} {g[s]}" for s, lb in slots)
-        text.append("# HELP frontgate_workers Worker processes whose counters are summed here.")
-        text.append(f"# TYPE frontgate_workers gauge\nfrontgate_workers {len(self.shards)}")
+        text.append(
+            "# HELP frontgate_workers Data-plane worker processes whose counters are summed here."
+        )
+        text.append(f"# TYPE frontgate_workers gauge\nfrontgate_workers {self.workers}")
         text.append("")
         out.append("\n".join(text).encode())
         return b"\n".join(out)

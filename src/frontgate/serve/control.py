@@ -94,11 +94,11 @@ async def run_control(
 
         async def settle() -> None:
             """Until every worker serves the store's generation (a write just committed)."""
-            generation = await store.generation()
             try:
+                generation = await store.generation()
                 await reloader.refresh()
             except Exception:
-                log.exception("snapshot rebuild after a management call failed")
+                # The answer is made; the reloader's poll reports and retries a store outage.
                 return
             await publisher.settled(min(generation, pipeline.snapshot.generation), SETTLE_TIMEOUT)
 

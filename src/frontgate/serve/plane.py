@@ -72,7 +72,7 @@ async def open_plane(
     index, shards = metric_shards if metric_shards is not None else (0, [Shard()])
     observer = Observer(
         settings.data_path,
-        Metrics(shards[index], shards),
+        Metrics(shards[index], shards, settings.workers if metric_shards is not None else 0),
         otlp_endpoint=settings.otlp_endpoint,
         otlp_logs_endpoint=settings.otlp_logs_url,
         rotate_bytes=settings.log_rotate_bytes,
