@@ -67,7 +67,6 @@ async def run_worker(
     from frontgate.functions.invoker import FunctionInvoker
 
     functions = FunctionInvoker(
-        store,
         settings.data_path,
         account_id=settings.account_id,
         region=settings.region,
@@ -77,7 +76,7 @@ async def run_worker(
         idle_timeout=settings.function_idle_timeout,
         retry_delay=settings.function_retry_delay,
         cpus=parse_cpus(settings.function_cpus) if settings.function_cpus else None,
-        refresh_interval=max(settings.reload_interval, 0.5),
+        housekeeping_interval=max(settings.reload_interval, 0.5),
         log_rotation=(settings.log_rotate_bytes, settings.log_rotate_age),
     )
     await functions.start()
