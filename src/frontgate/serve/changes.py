@@ -6,8 +6,8 @@ place: it records a *change* in the store, in the same transaction-and-generatio
 deployments. The compiler carries the recent changes in every snapshot (``Snapshot.changes``);
 each worker applies the ones it has not seen when it picks up the generation, before the
 snapshot is swapped in. The worker that took the call applies its change at once, so the caller
-sees the effect on its next request. A worker that starts later
-begins with fresh runtime state and skips the changes already recorded.
+sees the effect on its next request. A worker that starts later begins with fresh runtime state
+and skips the changes already recorded.
 
 Function writes (Lambda API) are not runtime changes: functions are configuration, compiled into
 every snapshot (``Snapshot.functions``) like routes, so a function reaches a worker in the same
