@@ -18,7 +18,7 @@ def reason(exc: BaseException) -> str:
 class Outage:
     def __init__(self, log: logging.Logger, what: str) -> None:
         self.log = log
-        self.what = what  # "snapshot rebuild", "function refresh"
+        self.what = what  # e.g. "snapshot rebuild"
         self.failing: str | None = None  # the reason, while failing
 
     def failed(self, exc: BaseException, detail: str = "") -> None:

@@ -4,16 +4,21 @@ learn goes to the worker's runtime object), and its classes refuse assignment.""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
+from frontgate.functions.invoker import FunctionInvoker
+from frontgate.functions.table import FunctionTable, function_def
 from frontgate.http.message import Request, Response
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
+from frontgate.readonly import ReadOnlyMap
 from frontgate.upstream.pool import UpstreamPool
 
 SPEC = """
@@ -31,16 +36,38 @@ x-amazon-apigateway-gateway-responses:
 """
 
 
+FUNCTION = {
+    "FunctionName": "fn",
+    "FunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    "_codePath": "/nowhere",
+    "Environment": {"Variables": {"A": "1"}},
+    "_policy": [
+        {
+            "Sid": "s",
+            "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction",
+            "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:*:*:other/*"}},
+        }
+    ],
+}
+
+
 @pytest.fixture
-def pipeline() -> Pipeline:
+def pipeline(tmp_path: Path) -> Pipeline:
     stage = compile_stage(
         import_openapi(SPEC, source="unit.yaml"),
         {"stageName": "dev", "deploymentId": "d1"},
         "us-east-1",
         "000000000000",
     )
-    p = Pipeline(Env(domain="localhost", pool=UpstreamPool()))
-    p.swap(Snapshot(1, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id})))
+    functions = FunctionTable(
+        1, ReadOnlyMap({("us-east-1", "fn"): function_def("us-east-1", FUNCTION)})
+    )
+    invoker = FunctionInvoker(tmp_path, account_id="000000000000", region="us-east-1")
+    p = Pipeline(Env(domain="localhost", pool=UpstreamPool(), functions=invoker))
+    stages = {(stage.api_id, "dev"): stage}
+    p.swap(Snapshot(1, stages, frozenset({stage.api_id}), functions=functions))
     return p
 
 
@@ -50,7 +77,7 @@ def _state(value: Any, seen: dict[int, Any] | None = None) -> dict[int, Any]:
     seen = {} if seen is None else seen
     if id(value) in seen:
         return seen
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         seen[id(value)] = (type(value).__name__, len(value), sorted(map(repr, value)))
         for k, v in value.items():
             _state(k, seen)
@@ -80,6 +107,10 @@ def test_serving_requests_leaves_the_snapshot_unchanged(pipeline: Pipeline) -> N
         assert _get(pipeline, "/dev/mock").status == 200
         assert _get(pipeline, "/dev/nowhere").status == 404  # the gateway response of this API
         assert _get(pipeline, "/other/mock").status == 403
+        # A function the snapshot carries, refused by its resource policy (nothing runs).
+        source = "arn:aws:execute-api:us-east-1:000000000000:abc/dev/GET/fn"
+        assert pipeline.env.functions.begin("fn", b"{}", source_arn=source).error is not None
+    assert ("us-east-1", "fn") in snapshot.functions.functions
     assert _state(snapshot) == before
     # The successful routing was remembered, in the worker's runtime object.
     assert len(pipeline.env.runtime.routes) == 1
@@ -103,4 +134,8 @@ def test_snapshot_and_stage_refuse_assignment(pipeline: Pipeline) -> None:
         snapshot.routes = {}  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
         stage.variables = {}  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        snapshot.functions.generation = 2  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        snapshot.functions.functions[("us-east-1", "x")] = None  # type: ignore[index]
     assert not hasattr(stage, "policy_state")

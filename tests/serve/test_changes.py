@@ -1,5 +1,6 @@
-"""Runtime changes reach every worker: FlushStageAuthorizersCache, Lambda function writes and
-UpdateUsage go through the store's change channel, and each of two workers shows the effect.
+"""Changes reach every worker: FlushStageAuthorizersCache and UpdateUsage go through the store's
+runtime-change channel, a Lambda function write arrives with the next snapshot (its function
+table), and each of two workers shows the effect.
 
 The Lambda authorizer reports ``os.getppid()`` (the gateway worker that runs it) in its context,
 so a response names the worker that served it."""

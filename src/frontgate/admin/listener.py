@@ -20,7 +20,7 @@ from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
 from frontgate.http.message import Request, Response
 from frontgate.observe.prometheus import escape_label
 from frontgate.pipeline.runner import Pipeline
-from frontgate.serve.changes import FUNCTION, RESET_QUOTA, Changes
+from frontgate.serve.changes import RESET_QUOTA, Changes
 from frontgate.serve.listeners import Listeners
 from frontgate.state.keyring import Keyring
 from frontgate.state.store import ConfigStore
@@ -77,12 +77,7 @@ def make_admin_handler(
         mounts.append(
             (
                 is_lambda_request,
-                make_lambda_handler(
-                    store,
-                    pipeline.env.functions,
-                    settings,
-                    lambda region, name: changes.submit(FUNCTION, region, name),
-                ),
+                make_lambda_handler(store, pipeline.env.functions, settings, on_change),
             )
         )
 

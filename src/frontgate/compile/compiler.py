@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
 from frontgate.compile.snapshot import (
@@ -277,6 +278,7 @@ class Compiler:
             iam=iam,
             unservable=unservable,
             changes=await self._changes(),
+            functions=await load_functions(self.store, generation),
         )
 
     async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from frontgate.functions.table import FunctionTable
 from frontgate.traffic.keys import KeyIndex
 
 # A mapping source, resolved at compile time: (kind, name). Kinds: "static", "path", "query",
@@ -195,6 +196,9 @@ class Snapshot:
     # Recent runtime changes (serve.changes): (id, action, args), oldest first; each worker
     # applies those it has not seen when it picks this snapshot up.
     changes: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), compare=False)
+    # Every function (Lambda API and --functions-dir): existence, code, configuration and
+    # resource-based policy, as the invoker adopts them (frontgate.functions.table).
+    functions: FunctionTable = field(default_factory=FunctionTable)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # By field, so a field added later is carried without editing this.

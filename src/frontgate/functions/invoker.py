@@ -1,10 +1,13 @@
 """``FunctionInvoker``: the one entry point for running a function, local or remote. Pipeline
 stages reach it as ``env.functions``; the Lambda API's Invoke uses it too.
 
-Function documents are cached per gateway process and refreshed when the store's generation
-changes (and at once after a Lambda API write in this process). The table is complete for the
-generation it was read at, so it answers for unknown functions too: a name it does not hold is
-"not found" until the next change, and the request path never waits on the store."""
+It never reads the store. Which functions exist, who may invoke them and which code runs them
+come with each snapshot (``Snapshot.functions``, a ``functions.table.FunctionTable``) and are
+adopted as the snapshot is swapped in (``adopt``). The table is complete for its generation, so
+it answers for unknown functions too: a name it does not hold is "not found" at once until the
+next snapshot. A function whose code or configuration changed between two tables has its warm
+workers retired, so the next invocation runs the new code; a change of its policy alone keeps
+them."""
 
 from __future__ import annotations
 
@@ -19,11 +22,9 @@ from frontgate.functions import errors, frames, logs, permissions
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.pool import FunctionPool, Invocation, RunSpec
 from frontgate.functions.proxy_event import V1Parts
-from frontgate.functions.registry import FUNCTION, run_spec
 from frontgate.functions.remote_invoke import RemoteLambda
 from frontgate.functions.result import InvokeResult
-from frontgate.outage import Outage
-from frontgate.state.store import ConfigStore
+from frontgate.functions.table import FunctionDef, FunctionTable
 from frontgate.upstream.pool import UpstreamPool
 
 log = logging.getLogger("frontgate.functions")
@@ -38,14 +39,29 @@ ASYNC_RETRIES = 2  # Lambda's default MaximumRetryAttempts for asynchronous invo
 Payload = bytes | dict[str, Any] | V1Parts
 
 
-class _Entry:
-    __slots__ = ("account", "allowed", "doc", "pool", "spec", "statements")
+def _run_spec(fn: FunctionDef) -> RunSpec:
+    return RunSpec(
+        name=fn.name,
+        arn=fn.arn,
+        region=fn.region,
+        handler=fn.handler,
+        code_path=fn.code_path,
+        memory_mb=fn.memory_mb,
+        timeout=fn.timeout,
+        variables=dict(fn.variables),
+        reserved=fn.reserved,
+    )
 
-    def __init__(self, spec: RunSpec, doc: dict[str, Any], account: str) -> None:
-        self.spec = spec
-        self.doc = doc
+
+class _Entry:
+    """A function this process can run: its definition, and the runtime state made for it."""
+
+    __slots__ = ("account", "allowed", "fn", "pool", "spec")
+
+    def __init__(self, fn: FunctionDef, account: str) -> None:
+        self.fn = fn
+        self.spec = _run_spec(fn)
         self.account = account
-        self.statements: list[dict[str, Any]] = list(doc.get("_policy") or [])
         self.pool: FunctionPool | None = None
         # Source ARN -> whether the resource policy allows it; an entry is rebuilt whenever the
         # function (and so its policy) changes, which empties this.
@@ -56,16 +72,13 @@ class _Entry:
         if allowed is None:
             if len(self.allowed) > 4096:
                 self.allowed.clear()
-            allowed = self.allowed[source_arn] = permissions.allows(
-                self.statements, source_arn, self.account
-            )
+            allowed = self.allowed[source_arn] = self.fn.allows(source_arn, self.account)
         return allowed
 
 
 class FunctionInvoker:
     def __init__(
         self,
-        store: ConfigStore,
         data_path: Path,
         *,
         account_id: str,
@@ -75,12 +88,11 @@ class FunctionInvoker:
         concurrency: int = 100,
         idle_timeout: float = 300.0,
         max_procs: int = 128,
-        refresh_interval: float = 1.0,
+        housekeeping_interval: float = 1.0,
         cpus: frozenset[int] | None = None,
         retry_delay: float = 60.0,
         log_rotation: tuple[int, float] = (100 * 1024 * 1024, 86400.0),
     ) -> None:
-        self.store = store
         self.log_rotation = log_rotation  # (bytes, seconds): --log-rotate-bytes and -age
         self.retry_delay = retry_delay  # before an asynchronous invocation's first retry
         self.data_path = data_path
@@ -89,24 +101,25 @@ class FunctionInvoker:
         self.concurrency = concurrency
         self.idle_timeout = idle_timeout
         self.max_procs = max_procs
-        self.refresh_interval = refresh_interval
+        self.housekeeping_interval = housekeeping_interval  # how often idle workers are stopped
         self.cpus = cpus
         self.remote = (
             RemoteLambda(lambda_endpoint, upstream) if lambda_endpoint and upstream else None
         )
+        self.table = FunctionTable()  # the last adopted
+        # What the Lambda API's Invoke read from the store ahead of the table:
+        # (region, name) -> (store generation it read at, definition or None when deleted).
+        self._ahead: dict[tuple[str, str], tuple[int, FunctionDef | None]] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
         # FunctionName/ARN as callers spell it -> (region, name, canonical ARN, is local).
         self._refs: dict[str, tuple[str, str, str, bool]] = {}
         self._logs: dict[tuple[str, str], logs.FunctionLog] = {}
-        self._generation = -2
         self._task: asyncio.Task[None] | None = None
-        self._outage = Outage(log, "function refresh")
         self._background: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.refresh()
         self._task = asyncio.get_running_loop().create_task(self._housekeeping())
 
     async def close(self) -> None:
@@ -122,56 +135,57 @@ class FunctionInvoker:
 
     async def _housekeeping(self) -> None:
         while True:
-            await asyncio.sleep(self.refresh_interval)
-            try:
-                await self.refresh()
-            except Exception as exc:
-                self._outage.failed(exc)  # once per outage of the store, not per retry
-            else:
-                self._outage.succeeded()
+            await asyncio.sleep(self.housekeeping_interval)
             for entry in self._entries.values():
                 if entry.pool is not None:
                     entry.pool.shrink(self.idle_timeout)
 
-    async def refresh(self) -> None:
-        generation = await self.store.generation()
-        if generation == self._generation:
-            return
-        docs = await self.store.list_all(FUNCTION)
-        seen: set[tuple[str, str]] = set()
-        for region, _parent, doc in docs:
-            key = (region, str(doc["FunctionName"]))
-            seen.add(key)
-            self._install(region, doc)
-        for key in set(self._entries) - seen:
+    # -- the function table ---------------------------------------------------------------------
+
+    def adopt(self, table: FunctionTable) -> None:
+        """Serve the functions of ``table`` (a snapshot's, as it is swapped in): functions it
+        does not hold are gone, and those whose code or configuration changed retire their warm
+        workers. Synchronous: no invocation sees half of it."""
+        self.table = table
+        # A read the table has caught up with is the table's business again.
+        self._ahead = {k: v for k, v in self._ahead.items() if v[0] > table.generation}
+        wanted: dict[tuple[str, str], FunctionDef | None] = {
+            key: fn for key, fn in table.functions.items()
+        }
+        for key, (_generation, fn) in self._ahead.items():
+            wanted[key] = fn
+        for key in [k for k in self._entries if wanted.get(k) is None]:
             self._drop(key)
-        # Only once the table is whole: a failed read is retried at the next poll.
-        self._generation = generation
+        for key, fn in wanted.items():
+            if fn is not None:
+                self._install(key, fn)
 
-    async def reload(self, region: str, name: str) -> None:
-        """Re-read one function now (after a Lambda API write in this process)."""
-        doc = await self.store.get(region, FUNCTION, "", name)
-        if doc is None:
-            self._drop((region, name))
+    def catch_up(self, region: str, name: str, found: FunctionDef | None, generation: int) -> None:
+        """The Lambda API's Invoke (a management call, not the data plane's request path) read
+        this function from the store at ``generation`` (``found`` None: it does not exist): run
+        that, ahead of the snapshot that will carry it, so a function another worker or node
+        just created or changed is invoked as it now is. A table of a later generation wins."""
+        if generation <= self.table.generation:
+            return  # the table read the store after this did
+        key = (region, name)
+        current = self._entries.get(key)
+        if (None if current is None else current.fn) == found:
+            return
+        self._ahead[key] = (generation, found)
+        if found is None:
+            self._drop(key)
         else:
-            self._install(region, doc)
+            self._install(key, found)
 
-    async def catch_up(self, region: str, name: str) -> None:
-        """The Lambda API's Invoke (a management call, not the data plane's request path):
-        read a function this table does not hold yet, so a function another worker or node
-        just created is found before the next poll."""
-        if (region, name) not in self._entries:
-            await self.reload(region, name)
-
-    def _install(self, region: str, doc: dict[str, Any]) -> None:
-        key = (region, str(doc["FunctionName"]))
+    def _install(self, key: tuple[str, str], fn: FunctionDef) -> None:
         old = self._entries.get(key)
-        spec = run_spec(region, doc)
-        entry = _Entry(spec, doc, self.account_id)
-        if old is not None and old.spec == spec:
+        if old is not None and (old.fn is fn or old.fn == fn):
+            return  # unchanged: keep its policy answers and warm workers
+        entry = _Entry(fn, self.account_id)
+        if old is not None and old.spec == entry.spec:
             entry.pool = old.pool  # only the policy changed: keep the warm workers
         elif old is not None and old.pool is not None:
-            old.pool.retire()
+            old.pool.retire()  # new code or configuration: the next invocation starts afresh
         self._entries[key] = entry
 
     def _drop(self, key: tuple[str, str]) -> None:

@@ -45,8 +45,11 @@ class Pipeline:
 
     def swap(self, snapshot: Snapshot) -> None:
         """Publish a new snapshot: one reference assignment, atomic for every reader; the
-        runtime state made for the previous one is dropped with it."""
+        runtime state made for the previous one is dropped with it, and the functions its
+        routes name are served from now on."""
         self.env.runtime.swapped(snapshot)
+        if self.env.functions is not None:
+            self.env.functions.adopt(snapshot.functions)
         self.snapshot = snapshot
 
     def handle(self, request: Request) -> Response | Deferred[Response] | Awaitable[Response]:

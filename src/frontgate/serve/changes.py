@@ -1,13 +1,17 @@
 """Runtime changes: how the control plane reaches the data plane's runtime state.
 
 A management call that changes what workers hold at runtime (FlushStageAuthorizersCache clears
-Lambda authorizer results, UpdateUsage moves a quota counter, a Lambda API write replaces a
-function) does not touch that state in place: it records a *change* in the store, in the same
-transaction-and-generation channel as deployments. The compiler carries the recent changes in
-every snapshot (``Snapshot.changes``); each worker applies the ones it has not seen when it picks
-up the generation, before the snapshot is swapped in. The worker that took the call applies its
-change at once, so the caller sees the effect on its next request. A worker that starts later
-begins with fresh runtime state and skips the changes already recorded.
+Lambda authorizer results, UpdateUsage moves a quota counter) does not touch that state in
+place: it records a *change* in the store, in the same transaction-and-generation channel as
+deployments. The compiler carries the recent changes in every snapshot (``Snapshot.changes``);
+each worker applies the ones it has not seen when it picks up the generation, before the
+snapshot is swapped in. The worker that took the call applies its change at once, so the caller
+sees the effect on its next request. A worker that starts later begins with fresh runtime state
+and skips the changes already recorded.
+
+Function writes (Lambda API) are not runtime changes: functions are configuration, compiled into
+every snapshot (``Snapshot.functions``) like routes, so a function reaches a worker in the same
+snapshot as any deployment that names it, never after.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ KEEP_SECONDS = 600.0  # a change older than this is dropped when the next one is
 
 FLUSH_AUTHORIZERS = "flushAuthorizers"  # (region, apiId, stageName)
 RESET_QUOTA = "resetQuota"  # (region, usagePlanId, keyId)
-FUNCTION = "function"  # (region, functionName)
+# Recorded by nodes from before functions were in the snapshot (a rolling upgrade on one
+# PostgreSQL database): the snapshot carries the function, nothing to apply.
+_FORMER_FUNCTION = "function"
 
 
 class Changes:
@@ -80,8 +86,7 @@ class Changes:
         elif action == RESET_QUOTA:
             if env.limiter is not None:
                 await env.limiter.reset_quota(args[0], args[1], args[2])
-        elif action == FUNCTION:
-            if env.functions is not None:
-                await env.functions.reload(args[0], args[1])
+        elif action == _FORMER_FUNCTION:
+            pass
         else:
             log.warning("unknown runtime change %s", action)

@@ -55,7 +55,6 @@ async def open_plane(
     log_sink = AccessLog(settings.access_log) if settings.access_log and access_log else None
     traffic = await start_traffic(settings, store, counters)
     functions = FunctionInvoker(
-        store,
         settings.data_path,
         account_id=settings.account_id,
         region=settings.region,
@@ -65,7 +64,7 @@ async def open_plane(
         idle_timeout=settings.function_idle_timeout,
         retry_delay=settings.function_retry_delay,
         cpus=parse_cpus(settings.function_cpus) if settings.function_cpus else None,
-        refresh_interval=max(settings.reload_interval, 0.5),
+        housekeeping_interval=max(settings.reload_interval, 0.5),
         log_rotation=(settings.log_rotate_bytes, settings.log_rotate_age),
     )
     await functions.start()

@@ -24,6 +24,7 @@ from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.invoker import FunctionInvoker
 from frontgate.functions.logs import TAIL_BYTES
 from frontgate.functions.registry import FUNCTION, public
+from frontgate.functions.table import function_def
 from frontgate.http.message import Request, Response
 from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.store import ConfigStore
@@ -90,13 +91,14 @@ class LambdaApi:
         account_id: str,
         region: str,
         verify: Callable[[Request, dict[str, str]], None] | None = None,
-        changed: Callable[[str, str], Awaitable[None]] | None = None,
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
-        """``changed(region, name)``: a function was written; every worker must re-read it
-        (serve.changes; by default only this process's invoker)."""
+        """``on_change()``: a function was written (its transaction bumped the store's
+        generation); rebuild this process's snapshot now rather than at the next poll. Every
+        worker receives the function with the next snapshot, like routes."""
         self.store = store
         self.invoker = invoker
-        self.changed = changed if changed is not None else invoker.reload
+        self.on_change = on_change
         self.functions_root = data_path / "functions"
         self.account_id = account_id
         self.region = region
@@ -195,7 +197,7 @@ class LambdaApi:
         doc["RevisionId"] = str(uuid.uuid4())
         async with self.store.transaction() as tx:
             await tx.put(region, FUNCTION, "", str(doc["FunctionName"]), doc)
-        await self.changed(region, str(doc["FunctionName"]))
+        self.on_change()
 
     async def _unpack(self, region: str, name: str, data: bytes) -> tuple[str, str, int]:
         path = await asyncio.to_thread(code.unpack_zip, data, self.functions_root, region, name)
@@ -359,7 +361,7 @@ async def delete_function(api: LambdaApi, call: _Call) -> None:
     name = str(doc["FunctionName"])
     async with api.store.transaction() as tx:
         await tx.delete(region, FUNCTION, "", name)
-    await api.changed(region, name)
+    api.on_change()
     await asyncio.to_thread(code.remove_function, api.functions_root, region, name)
 
 
@@ -445,10 +447,16 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
                 f"Could not parse request body into json: Could not parse payload into json: {exc}"
             ) from None
     arn = function_arn(region, api.account_id, name)
-    await api.invoker.catch_up(region, name)
+    # A management call may read the store: the function as it is now, so one this or another
+    # worker (or node) just created or changed runs before the next snapshot carries it.
+    generation = await api.store.generation()
+    doc = await api.store.get(region, FUNCTION, "", name)
+    found = None if doc is None else function_def(region, doc)
+    api.invoker.catch_up(region, name, found, generation)
     kind = inp.get("InvocationType") or "RequestResponse"
     if kind == "DryRun":
-        await api._get(call)
+        if doc is None:
+            raise errors.not_found(arn)
         return {"StatusCode": 204}
     if kind == "Event":
         await api.invoker.invoke_event(arn, payload)
@@ -483,7 +491,7 @@ def make_lambda_handler(
     store: ConfigStore,
     invoker: FunctionInvoker,
     settings: Any,
-    changed: Callable[[str, str], Awaitable[None]] | None = None,
+    on_change: Callable[[], None] = lambda: None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """The Lambda API for the admin listener, signed with the admin keys when any are set, and
     scoped to service ``lambda`` in a region the gateway serves in any case."""
@@ -502,6 +510,6 @@ def make_lambda_handler(
         verify_sigv4(request, headers, admin)
 
     api = LambdaApi(
-        store, invoker, settings.data_path, settings.account_id, settings.region, verify, changed
+        store, invoker, settings.data_path, settings.account_id, settings.region, verify, on_change
     )
     return api.handle
