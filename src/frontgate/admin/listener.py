@@ -255,7 +255,7 @@ def _too_large(request: Request, request_id: str) -> Response:
     doc: dict[str, Any] = {"message": message}
     service = _service(request)
     if service == "query":
-        from frontgate.admin.iam.wire import xml_error
+        from frontgate.admin.wire.query import xml_error
 
         response = xml_error(413, "RequestEntityTooLarge", message, request_id)
         response.headers.append(("x-amzn-RequestId", request_id))
