@@ -256,7 +256,7 @@ def _too_large(request: Request, request_id: str) -> Response:
     doc: dict[str, Any] = {"message": message}
     service = _service(request)
     if service == "query":
-        from frontgate.admin.iam.wire import xml_error
+        from frontgate.admin.wire.query import xml_error
 
         response = xml_error(413, "RequestEntityTooLarge", message, request_id)
         response.headers.append(("x-amzn-RequestId", request_id))
@@ -292,7 +292,9 @@ def _operation(request: Request) -> str | None:
     try:
         service = _service(request)
         if service == "lambda":
-            found = _lambda_router().match(request.method, path)
+            found = _lambda_router().match(
+                request.method, path, parse_qs(query, keep_blank_values=True)
+            )
             return found[0].name if found is not None else None
         if service == "apigateway":
             hit = _apigateway_router().match(
@@ -308,11 +310,11 @@ def _operation(request: Request) -> str | None:
 def _lambda_router() -> Any:
     from frontgate.admin.lambda_ import api, wire
 
-    return wire.Router(frozenset(api._OPS))
+    return wire.router(frozenset(api._OPS))
 
 
 @cache
 def _apigateway_router() -> Any:
-    from frontgate.admin.apigateway.wire import Router
+    from frontgate.admin.apigateway.wire import router
 
-    return Router()
+    return router()

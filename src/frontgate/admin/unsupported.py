@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from frontgate.admin.iam.wire import xml_error
+from frontgate.admin.wire.query import xml_error
 from frontgate.http.message import Request, Response
 
 # The services the admin listener serves, by signing name.

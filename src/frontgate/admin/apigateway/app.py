@@ -13,9 +13,10 @@ from frontgate.admin.apigateway import ops
 from frontgate.admin.apigateway.context import Ctx
 from frontgate.admin.apigateway.names import check_names
 from frontgate.admin.apigateway.registry import HANDLERS
-from frontgate.admin.apigateway.wire import Router, parse_input, serialize_output
+from frontgate.admin.apigateway.wire import DIALECT, router
 from frontgate.admin.errors import ApiError, InternalFailure, ServiceUnavailable, UnknownOperation
 from frontgate.admin.settings import AdminSettings
+from frontgate.admin.wire.restjson import parse_input, serialize_output
 from frontgate.http.message import Request, Response
 from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.store import ConfigStore
@@ -29,7 +30,7 @@ class AdminApp:
     def __init__(self, store: ConfigStore, settings: AdminSettings) -> None:
         self.store = store
         self.settings = settings
-        self.router = Router()
+        self.router = router()
         self.outage = StoreRequests(log, "apigateway API")
         ops.load()
 
@@ -80,14 +81,14 @@ class AdminApp:
         auth.check_scope(headers, "apigateway", self.settings.served_regions)
         region = auth.region_of(headers, self.settings.default_region)
         route, labels = found
-        inp = parse_input(route, labels, query, headers, request.body)
+        inp = parse_input(route, labels, query, headers, request.body, DIALECT)
         check_names(inp)
         ctx = Ctx(self.store, self.settings, region, request)
         out = await HANDLERS[route.name](ctx, inp)
         if _writes(route.name, route.method) and self.settings.on_change is not None:
             self.settings.on_change()
-        out_headers, body = serialize_output(route, out)
-        return Response(route.status, [*out_headers, *ctx.headers], body)
+        status, out_headers, body = serialize_output(route, out)
+        return Response(status, [*out_headers, *ctx.headers], body)
 
 
 _STORE_DOWN = "The state store is unreachable; try again later."

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl
 
 from frontgate.admin.iam import wire
 from frontgate.admin.iam.wire import QueryError, no_such_entity
+from frontgate.admin.wire import query
+from frontgate.admin.wire.query import timestamp
 from frontgate.http.message import Request, Response
 from frontgate.iam import sigv4
 from frontgate.iam.identities import (
@@ -94,7 +96,7 @@ class IamApi:
             if service == "iam":
                 self.verify_admin(request)
             self.request = request
-            wire.validate(service, action, params)
+            query.validate(service, action, params)
             result = await handler(self, params)
             self.outage.succeeded()
             if service == "iam" and self.on_change is not None:
@@ -181,7 +183,7 @@ async def create_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "UserName": name,
         "UserId": _id("AIDA", 17),
         "Path": path,
-        "CreateDate": wire.now(),
+        "CreateDate": timestamp(),
         "Arn": f"arn:aws:iam::{api.account}:user{path}{name}",
         "_inline": {},
         "_attached": [],
@@ -225,7 +227,7 @@ async def create_access_key(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "UserName": user["UserName"],
         "AccessKeyId": _id("AKIA", 16),
         "Status": "Active",
-        "CreateDate": wire.now(),
+        "CreateDate": timestamp(),
         "_secret": secrets.token_urlsafe(30)[:40],
     }
     await _put_new_key(api, doc)
@@ -321,8 +323,8 @@ async def create_policy(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "DefaultVersionId": "v1",
         "AttachmentCount": 0,
         "IsAttachable": True,
-        "CreateDate": wire.now(),
-        "UpdateDate": wire.now(),
+        "CreateDate": timestamp(),
+        "UpdateDate": timestamp(),
         "_document": p["PolicyDocument"],
     }
     async with api.store.transaction() as tx:
@@ -411,7 +413,7 @@ async def get_session_token(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "UserName": user,
         "AccessKeyId": _id("ASIA", 16),
         "Status": "Active",
-        "CreateDate": wire.now(),
+        "CreateDate": timestamp(),
         "_secret": secrets.token_urlsafe(30)[:40],
         "_token": secrets.token_urlsafe(96),
         "_expires": expires,

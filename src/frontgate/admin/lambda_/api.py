@@ -1,5 +1,6 @@
 """The Lambda API on the admin listener (the subset the AWS CLI flows use): functions, their
-resource policies, reserved concurrency and Invoke. Wire shapes come from ``admin.lambda_.wire``."""
+resource policies, reserved concurrency and Invoke. Wire shapes come from the shared
+``admin.wire`` layer, in ``admin.lambda_.wire``'s dialect."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from frontgate import safejson
 from frontgate.admin.lambda_ import code, wire
 from frontgate.admin.lambda_.declared import declared_sids, refuse_if_declared
+from frontgate.admin.wire.restjson import parse_input, serialize_output
+from frontgate.admin.wire.routes import Router
 from frontgate.functions import errors, permissions
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.invoker import FunctionInvoker
@@ -103,7 +106,7 @@ class LambdaApi:
         self.account_id = account_id
         self.region = region
         self.verify = verify
-        self.router = wire.Router(frozenset(_OPS))
+        self.router = wire.router(frozenset(_OPS))
         self.outage = StoreRequests(log, "lambda API")
 
     async def handle(self, request: Request) -> Response:
@@ -141,22 +144,21 @@ class LambdaApi:
         headers = {k.lower(): v for k, v in request.headers}
         if self.verify is not None:
             self.verify(request, headers)
-        found = self.router.match(request.method, raw_path)
+        query = parse_qs(raw_query, keep_blank_values=True)
+        found = self.router.match(request.method, raw_path, query)
         if found is None:
-            known = _all_operations().match(request.method, raw_path)
+            known = _all_operations().match(request.method, raw_path, query)
             if known is not None:  # one of Lambda's operations, not served here
                 raise errors.UnknownOperation(
                     f"Frontgate does not implement the lambda operation {known[0].name}."
                 )
             raise errors.UnknownOperation(f"Unknown operation {request.method} {raw_path}")
         route, labels = found
-        inp = wire.parse_input(
-            route, labels, parse_qs(raw_query, keep_blank_values=True), headers, request.body
-        )
+        inp = parse_input(route, labels, query, headers, request.body, wire.DIALECT)
         from frontgate.admin.auth import region_of
 
         out = await _OPS[route.name](self, _Call(region_of(headers, self.region), inp))
-        status, out_headers, body = wire.serialize_output(route, out)
+        status, out_headers, body = serialize_output(route, out)
         if out is None and route.name in ("DeleteFunction",):
             status = 204  # AWS answers 204 although the model says 200
         return Response(status, out_headers, body)
@@ -205,12 +207,9 @@ class LambdaApi:
 
 
 @functools.cache
-def _all_operations() -> wire.Router:
+def _all_operations() -> Router:
     """Every operation of Lambda's model: names the one a request was for when not served."""
-    ops = wire.model()["operations"]
-    # Operations told apart by a query literal (`/layers?find=LayerVersion`) are left out: the
-    # router matches paths only, and a wrong name is worse than none.
-    return wire.Router(frozenset(n for n, o in ops.items() if "?" not in o["http"]["requestUri"]))
+    return wire.router()
 
 
 def _error(exc: errors.LambdaError) -> Response:
