@@ -82,7 +82,12 @@ def _state(value: Any, seen: dict[int, Any] | None = None) -> dict[int, Any]:
         for k, v in value.items():
             _state(k, seen)
             _state(v, seen)
-    elif isinstance(value, (list, tuple, set, frozenset)):
+    elif isinstance(value, (tuple, frozenset)):
+        # Immutable themselves (and not recorded by identity: a mypyc-compiled class hands out
+        # a new tuple object for a tuple field at each read); what they hold is walked.
+        for v in value:
+            _state(v, seen)
+    elif isinstance(value, (list, set)):
         seen[id(value)] = (type(value).__name__, len(value))
         for v in value:
             _state(v, seen)

@@ -6,6 +6,7 @@ only that stage — with 10,000 routes deployed a reload stays cheap."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -108,8 +109,14 @@ def _static_mock_status(itype: str, templates: dict[str, str]) -> int | None:
         return None
     if not templates:
         return 200
+    return _mock_status_of(next(iter(templates.values())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _mock_status_of(template: str) -> int | None:
+    # Cached by text: a large API repeats a few MOCK templates thousands of times.
     try:
-        return int(json.loads(next(iter(templates.values())))["statusCode"])
+        return int(json.loads(template)["statusCode"])
     except (ValueError, KeyError, TypeError):
         return None  # a VTL template: read per request
 

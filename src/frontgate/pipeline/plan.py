@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# Imported once here, not inside the planners: they run once per method of every stage compiled.
+from frontgate.observe.plan import observe_stage
+from frontgate.pipeline import authorize, cognito, lambda_authorizer, throttle, validation
+
 if TYPE_CHECKING:
     from frontgate.compile.stage_inputs import StageInputs
     from frontgate.pipeline.context import StageFn
@@ -23,8 +27,6 @@ def plan_method(
 ) -> tuple[StageFn, ...]:
     """The checks between routing and the integration for one method of one stage."""
     stages: list[StageFn] = []
-    from frontgate.observe.plan import observe_stage
-
     # First: execution logging and tracing, so every later step is logged and traced.
     observed = observe_stage(api, stage, resource_path, method)
     if observed is not None:
@@ -32,15 +34,11 @@ def plan_method(
     if inputs is not None:
         # Resource policy, then IAM / Lambda / Cognito authorization (AWS's authorization flow).
         stages += _authorization(method, inputs)
-    from frontgate.pipeline import throttle
-
     # API key, then usage-plan / stage / account throttling and the quota: after the
     # authorizer (its usageIdentifierKey can be the key), before validation. The account
     # limit applies to every method, so every method has a throttle stage.
     stages += throttle.plan(api, stage, resource_path, method)
     if inputs is not None:
-        from frontgate.pipeline import validation
-
         # Request validation runs last, after authorization and throttling, as on AWS.
         stages += validation.plan(method, inputs)
     return tuple(stages)
@@ -48,8 +46,6 @@ def plan_method(
 
 def _authorization(method: dict[str, Any], inputs: StageInputs) -> list[StageFn]:
     """The resource policy, then IAM / Lambda / Cognito authorization (AWS's order)."""
-    from frontgate.pipeline import authorize
-
     auth_type = str(method.get("authorizationType") or "NONE")
     policy = authorize.resource_policy(inputs)
     prefix = (
@@ -66,11 +62,7 @@ def _authorization(method: dict[str, Any], inputs: StageInputs) -> list[StageFn]
         if authorizer is None:
             return [authorize.misconfigured]
         if auth_type == "COGNITO_USER_POOLS" or authorizer.get("type") == "COGNITO_USER_POOLS":
-            from frontgate.pipeline import cognito
-
             return cognito.plan(authorizer, method, policy, prefix)
-        from frontgate.pipeline import lambda_authorizer
-
         return lambda_authorizer.plan(authorizer, policy, prefix, inputs)
     if policy is not None:
         return [authorize.anonymous_stage(policy, prefix)]
