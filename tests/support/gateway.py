@@ -144,7 +144,14 @@ class Gateway:
         return code
 
     def __enter__(self) -> Gateway:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            # A start that failed (no banner, no answer) must not leave the node running.
+            if self.proc is not None and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            raise
 
     def __exit__(self, *exc: Any) -> None:
         try:

@@ -45,6 +45,7 @@ class Subscriber:
         self.ready = asyncio.Event()  # set once the first snapshot serves
         self._task: asyncio.Task[None] | None = None
         self._loaded: dict[str, Stage] = {}
+        self.served = 0  # snapshots swapped in
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -67,11 +68,14 @@ class Subscriber:
             if connected_once:
                 log.info("reconnected to the control process")
             connected_once = True
-            attempt = 0
+            served = self.served
             try:
                 await self._session(reader, writer)
             except (OSError, channel.ChannelError, ValueError, pickle.UnpicklingError) as exc:
                 log.error("snapshot channel failed (%s); reconnecting", exc)
+            except Exception:
+                # A snapshot this worker cannot load (a bug): never stop listening for the next.
+                log.exception("snapshot channel failed; reconnecting")
             finally:
                 writer.close()
             log.warning(
@@ -79,6 +83,12 @@ class Subscriber:
                 self.pipeline.snapshot.generation,
             )
             self._loaded = {}  # a new control process names its stages anew
+            # Back off unless the session delivered a snapshot: a control process that accepts
+            # and drops every connection must not be hammered.
+            if self.served != served:
+                attempt = 0
+            await asyncio.sleep(_RETRY[min(attempt, len(_RETRY) - 1)])
+            attempt += 1
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(pid_hello())
@@ -123,6 +133,7 @@ class Subscriber:
                 return int(self.pipeline.snapshot.generation)
         self._loaded = loaded
         self.pipeline.swap(snapshot)
+        self.served += 1
         self.ready.set()
         log.debug("serving generation %d: %d stages", generation, len(stages))
         return int(generation)
