@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 
 from frontgate.background import cancel_and_wait
 from frontgate.compile import image
-from frontgate.compile.snapshot import Snapshot, Stage
+from frontgate.compile.snapshot import RouteNode, Snapshot, Stage
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve import channel
 from frontgate.serve.publisher import pid_hello
@@ -46,12 +46,15 @@ class Subscriber:
         self._task: asyncio.Task[None] | None = None
         self._loaded: dict[str, Stage] = {}
         self.served = 0  # snapshots swapped in
+        self._releasing: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
+        for task in list(self._releasing):
+            await cancel_and_wait(task)
 
     async def _run(self) -> None:
         attempt = 0
@@ -132,9 +135,17 @@ class Subscriber:
                 log.exception("generation %d: runtime state could not be prepared", generation)
                 return int(self.pipeline.snapshot.generation)
         self._loaded = loaded
+        previous = self.pipeline.snapshot
         self.pipeline.swap(snapshot)
         self.served += 1
         self.ready.set()
+        kept = {id(stage) for stage in stages.values()}
+        retired = [st for st in previous.stages.values() if id(st) not in kept]
+        del previous
+        if retired:
+            task = asyncio.get_running_loop().create_task(_release(retired))
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
         log.debug("serving generation %d: %d stages", generation, len(stages))
         return int(generation)
 
@@ -146,3 +157,34 @@ class Subscriber:
             await asyncio.sleep(0)  # requests are served between parts
         await asyncio.sleep(0)
         return loader.result
+
+
+_RELEASE_SLICE = 512  # trie nodes (and their methods) freed between two loop iterations
+
+
+async def _release(stages: list[Stage]) -> None:
+    """Free replaced stages a slice at a time. Dropping a 10,000-resource stage at once frees
+    every node, method and integration in one go (9 ms of one stall, compiled); holding the
+    nodes in a list, parents before children, and letting go of a slice at a time frees each
+    node alone (its children are still held). A request still running on the old snapshot
+    keeps what it uses alive: nothing is changed, only references are dropped."""
+    while stages:
+        held: list[RouteNode | None] = [stages.pop().root]  # the Stage itself goes here
+        i = 0
+        while i < len(held):
+            node = held[i]
+            i += 1
+            if node is None:
+                continue
+            held.extend(node.static.values())
+            if node.param is not None:
+                held.append(node.param)
+            if node.greedy is not None:
+                held.append(node.greedy)
+            if i % (_RELEASE_SLICE * 4) == 0:
+                await asyncio.sleep(0)
+        node = None
+        for lo in range(0, len(held), _RELEASE_SLICE):
+            hi = min(lo + _RELEASE_SLICE, len(held))
+            held[lo:hi] = [None] * (hi - lo)
+            await asyncio.sleep(0)
