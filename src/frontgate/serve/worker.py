@@ -24,6 +24,7 @@ from frontgate.pipeline.access_log import AccessLog
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.changes import Changes
+from frontgate.serve.gc_policy import freeze_long_lived
 from frontgate.serve.listeners import (
     Listeners,
     admin_max_connections,
@@ -172,6 +173,7 @@ async def run_worker(
         admin_state = ServerState(admin_handler, admin_limits, "http", admin_budget, render)
         await listen(listeners.admin, admin_state)
 
+    freeze_long_lived()  # modules and the first snapshot: out of every later GC pass
     await stop.wait()
     log.info("shutting down: finishing in-flight requests")
     for server in servers:
