@@ -14,6 +14,7 @@ from frontgate.compile.compiler import Compiler
 from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings, parse_cpus
 from frontgate.counters.shared import SharedCounters
+from frontgate.gc_policy import freeze_long_lived
 from frontgate.http.budget import ConnectionBudget
 from frontgate.http.errors import ErrorRenderer
 from frontgate.http.limits import ADMIN_BODY_TIMEOUT, ADMIN_MAX_BODY_BYTES, Limits
@@ -24,7 +25,6 @@ from frontgate.pipeline.access_log import AccessLog
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve.changes import Changes
-from frontgate.serve.gc_policy import freeze_long_lived
 from frontgate.serve.listeners import (
     Listeners,
     admin_max_connections,

@@ -11,23 +11,47 @@ only walks what was made since (connections, requests, later snapshots), and a f
 collection costs about a millisecond.
 
 Frozen objects are still freed when their reference count drops (the first snapshot is, when
-a deployment replaces it: snapshots hold no reference cycles); only a cycle among them would
-never be reclaimed, and at start-up almost nothing that ends in a cycle is alive yet (at most
-the few connections accepted while the listeners were being started, frozen once). This is also
-why a swap does not freeze again: a client or upstream connection open
-at that moment dies later as a reference cycle (its httptools parser refers back to it), and
-frozen, it would never be collected.
+a deployment replaces it: snapshots hold no reference cycles, and neither do closed client and
+upstream connections, whose parsers are released on close); only a cycle among frozen objects
+would never be reclaimed.
+
+After each snapshot swap, ``after_swap`` freezes the new snapshot too, once the young
+generations (where a fresh build's garbage is) have been collected: a collection of at most a
+few thousand objects, instead of walking the new snapshot in every later full collection. What
+it may freeze as garbage is bounded per swap: cyclic garbage that reached the oldest
+generation since the last freeze.
 """
 
 from __future__ import annotations
 
 import gc
 
+# Whether this process froze its long-lived objects (only a serving worker does; tests and
+# tools that swap snapshots keep the collector as it is).
+_active = False
+
 
 def freeze_long_lived() -> int:
     """Collect what start-up left behind, then exempt every object alive now from later
     collections (``gc.freeze``). Call once, when the first snapshot is loaded and the listeners
     are started (their modules imported), before serving. Returns how many objects are frozen."""
+    global _active
+    _active = True
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def after_swap() -> None:
+    """A new snapshot is served: after ``freeze_long_lived``, collect the young generations
+    and freeze what is alive (the new snapshot). Does nothing in a process that never froze."""
+    if _active:
+        gc.collect(1)
+        gc.freeze()
+
+
+def thaw() -> None:
+    """Give every frozen object back to the collector and stop freezing after swaps."""
+    global _active
+    _active = False
+    gc.unfreeze()

@@ -1,6 +1,7 @@
-"""The worker's GC policy (serve/gc_policy.py): what is alive when serving starts is never walked
-by a collection again, what is made later still is, and a frozen snapshot is still freed when a
-deployment replaces it (snapshots hold no reference cycles)."""
+"""The worker's GC policy (frontgate/gc_policy.py): what is alive when serving starts is never
+walked by a collection again, what is made later still is, each swapped-in snapshot is frozen
+too, and a frozen snapshot is still freed when a deployment replaces it (snapshots hold no
+reference cycles)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,19 @@ import pytest
 
 from frontgate.compile.compiler import compile_stage
 from frontgate.compile.snapshot import Snapshot
+from frontgate.gc_policy import freeze_long_lived, thaw
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
-from frontgate.serve.gc_policy import freeze_long_lived
 from frontgate.upstream.pool import UpstreamPool
 
 
 @pytest.fixture
 def thawed() -> Iterator[None]:
     """Freezing is per process: give the test run its collector back afterwards."""
-    gc.unfreeze()
+    thaw()
     yield
-    gc.unfreeze()
+    thaw()
 
 
 class _Node:
@@ -81,12 +82,28 @@ def _snapshot(generation: int, routes: int) -> Snapshot:
     return Snapshot(generation, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id}))
 
 
+def test_a_swap_freezes_the_new_snapshot_only_in_a_process_that_froze(thawed: None) -> None:
+    pipeline = Pipeline(Env(domain="localhost", pool=UpstreamPool()))
+    first = _snapshot(1, routes=3)
+    pipeline.swap(first)
+    assert gc.get_freeze_count() == 0  # tests and tools keep their collector as it is
+    assert _tracked(first.stages)
+
+    freeze_long_lived()
+    second = _snapshot(2, routes=3)
+    assert _tracked(second.stages)
+    pipeline.swap(second)
+
+    assert not _tracked(second.stages)
+
+
 def test_a_frozen_snapshot_is_freed_when_a_deployment_replaces_it(thawed: None) -> None:
     pipeline = Pipeline(Env(domain="localhost", pool=UpstreamPool()))
     enabled = gc.isenabled()
     gc.disable()  # no collection may help: only reference counts free the old snapshot
     try:
         _snapshot(0, routes=200)  # fills the compiler's caches (parsed URLs, ...) once
+        second = _snapshot(2, routes=1)
         gc.collect()
         before = len(gc.get_objects())
         pipeline.swap(_snapshot(1, routes=200))
@@ -95,7 +112,7 @@ def test_a_frozen_snapshot_is_freed_when_a_deployment_replaces_it(thawed: None) 
         assert first_size > 1000  # the objects of 200 compiled routes
         frozen_with_first = freeze_long_lived()
 
-        pipeline.swap(_snapshot(2, routes=1))
+        pipeline.swap(second)
 
         # Every object of the first snapshot left the frozen generation as it was freed.
         assert gc.get_freeze_count() <= frozen_with_first - 0.95 * first_size
