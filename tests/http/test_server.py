@@ -577,3 +577,36 @@ def test_tls_transport() -> None:
             await close(writer)
 
     run(main())
+
+
+def test_a_closed_connection_is_freed_without_the_cyclic_collector() -> None:
+    # A worker freezes its long-lived objects out of the collector (frontgate/gc_policy.py): the
+    # connections of a client that leaves must not need it to be freed.
+    import gc
+
+    async def main() -> None:
+        async with serving(echo) as (state, port):
+            gc.collect()
+            reader, writer = await connect(port)
+            writer.write(get("/a"))
+            assert (await read_response(reader))[0] == 200
+            await close(writer)
+            while state.connections:
+                await asyncio.sleep(0.01)
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            try:
+                gc.collect()
+                kinds = {type(o).__name__ for o in gc.garbage}
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
+            assert "ServerConnection" not in kinds
+            assert "HttpProtocol" not in kinds
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        run(main())
+    finally:
+        if enabled:
+            gc.enable()

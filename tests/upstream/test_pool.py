@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import ssl
 import time
@@ -363,6 +364,38 @@ def test_idle_connection_closed_by_server_is_discarded() -> None:
             await pool.close()
 
     run(main())
+
+
+def test_a_connection_the_server_closed_is_freed_without_the_cyclic_collector() -> None:
+    # A worker freezes its long-lived objects out of the collector (frontgate/gc_policy.py): a
+    # connection open then and closed later must not need it to be freed.
+    async def handler(req: Seen, writer: asyncio.StreamWriter) -> bool:
+        await echo(req, writer)
+        return False
+
+    async def main() -> None:
+        async with Upstream(handler) as up:
+            pool = UpstreamPool()
+            await pool.request("GET", up.url, [], b"", 2)
+            while pool.stats()[f"http://127.0.0.1:{up.port}"]["open"]:
+                await asyncio.sleep(0.01)  # until the FIN has arrived
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            try:
+                gc.collect()
+                kinds = {type(o).__name__ for o in gc.garbage}
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
+            assert "UpstreamConnection" not in kinds
+            await pool.close()
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        run(main())
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def test_idle_connections_expire() -> None:

@@ -194,6 +194,7 @@ class HttpProtocol(asyncio.Protocol):
                 pending.deferred.cancel()
         self._pending.clear()
         self._held = None
+        self._conn.release()
         self._state.connection_closed(self)
 
     def data_received(self, data: bytes) -> None:

@@ -101,6 +101,8 @@ class _DateCache:
 
 
 _DATE: Final = _DateCache()
+# What a closed connection parses with: a parser with no callbacks, shared (it is never fed).
+_RELEASED: Final = httptools.HttpRequestParser(object())
 
 
 class ServerConnection:
@@ -179,6 +181,14 @@ class ServerConnection:
         self._connection_seen = False
         self._keep_alive = True
         self._version = "1.1"
+
+    def release(self) -> None:
+        """The connection is closed: parse nothing more and drop the parser, which holds this
+        object's callbacks. Without that reference cycle a closed connection is freed as soon
+        as the last reference goes, not by the cyclic collector, and a worker that froze its
+        long-lived objects (frontgate/gc_policy.py) does not keep it forever."""
+        self._state = _DEAD
+        self._parser = _RELEASED
 
     # -- input ----------------------------------------------------------------------------------
 

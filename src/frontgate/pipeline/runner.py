@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 
+from frontgate import gc_policy
 from frontgate.compile.snapshot import Integration, Snapshot
 from frontgate.deferred import Continuation, Deferred, wait
 from frontgate.http.message import Request, Response
@@ -51,6 +52,7 @@ class Pipeline:
         if self.env.functions is not None:
             self.env.functions.adopt(snapshot.functions)
         self.snapshot = snapshot
+        gc_policy.after_swap()  # the new snapshot: out of later GC passes, in a worker
 
     def handle(self, request: Request) -> Response | Deferred[Response] | Awaitable[Response]:
         rid, ext = request_ids()

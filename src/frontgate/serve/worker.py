@@ -14,6 +14,7 @@ import ssl
 from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings
 from frontgate.counters.shared import SharedCounters
+from frontgate.gc_policy import freeze_long_lived
 from frontgate.http.budget import ConnectionBudget
 from frontgate.http.limits import Limits
 from frontgate.http.server import HttpProtocol, ServerState
@@ -93,6 +94,7 @@ async def run_worker(
             state = ServerState(pipeline.handle, limits, "https", budget)
             await listen(listeners.tls, state, tls_context)
 
+    freeze_long_lived()  # modules and the first snapshot: out of every later GC pass
     await stopped
     log.info("shutting down: finishing in-flight requests")
     for server in servers:

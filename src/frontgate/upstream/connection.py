@@ -93,6 +93,9 @@ _DECODE_WHOLE: Final = 4096
 # Called once per request with the response, or with the error that ended the exchange.
 OnDone: TypeAlias = Callable[[UpstreamResponse | None, UpstreamError | None], None]
 
+# What a closed connection parses with: a parser with no callbacks, shared (it is never fed).
+_RELEASED: Final = HttpResponseParser(object())
+
 
 class UpstreamConnection(asyncio.Protocol):
     """A client connection carrying one request at a time (no pipelining).
@@ -272,6 +275,9 @@ class UpstreamConnection(asyncio.Protocol):
                 on_done(None, UpstreamProtocolError(reason))
         if self.on_lost is not None:
             self.on_lost(self)
+        # The parser holds this object's callbacks: without that cycle a closed connection is
+        # freed by reference counting (see http.server_conn.ServerConnection.release).
+        self._parser = _RELEASED
 
     # -- httptools callbacks ------------------------------------------------------------------
 
