@@ -38,7 +38,7 @@ from frontgate.state.keyring import Keyring, open_keyring, resolve_master_key
 
 log = logging.getLogger("frontgate.control")
 
-NICE = 10  # CFS weight 335 against a worker's 1024: a worker wins a shared core about 3 to 1
+NICE = 10  # CFS weight 110 against a worker's 1024: a worker wins a shared core about 9 to 1
 SETTLE_TIMEOUT = 10.0  # seconds a management call waits for the workers to serve its write
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
