@@ -3,6 +3,7 @@
 Run by hand (not in CI), as root or with sudo rights for apt-get::
 
     python bench/run.py [--duration 5] [--connections 32] [--quick] [--markdown] [--profile]
+                        [--half-load-only] [--rate R] [--stalls] [--nice N]
 
 Method (see /work/shared/reference/peers.md and docs/BENCHMARKS.md):
 
@@ -31,6 +32,12 @@ Method (see /work/shared/reference/peers.md and docs/BENCHMARKS.md):
   (``others cpu``, % of one core, the worst repeat): on a shared machine a run with more than
   a few % is disturbed. Each case is repeated (``--repeat``, default 3) and interleaved with
   the others; the table gives the best and the median run, the targets are judged on the best.
+* Every wrk run reports p99.9 and the maximum besides p50/p99 (bench/templates/wrk.lua's
+  ``done()`` hook). ``--stalls`` runs the gateway with bench/stallprobe, which reports per
+  measured run how often and how long the worker's event loop was late, whether it was busy or
+  waiting for a core meanwhile, GC pauses, and what ran. ``--half-load-only`` (or ``--rate``)
+  skips everything but the half-load comparison; ``--nice N`` runs every started process at
+  niceness N (all alike) to be disturbed less on a shared machine.
 * ``--profile`` samples the Frontgate worker with py-spy during one more HTTP_PROXY run and
   prints the top functions by self time (raw collapsed stacks are kept in bench/out/).
 
@@ -77,6 +84,14 @@ LOAD_CORE = "1"  # wrk and the upstream nginx
 STAGE = "dev"
 IMPORT_LIMIT_S = 60.0  # slower than this to import/start is a finding, not something to hide
 PACED_DELAY_MS = 5  # mean wait between requests on one connection in paced (half-load) runs
+# --nice N: every process the run starts (proxies, upstream, wrk) runs at this niceness, so that
+# on a shared machine other work disturbs them less; all alike, so the comparison stays fair.
+NICE: list[str] = []
+
+
+def pinned(core: str, *cmd: str) -> list[str]:
+    """``cmd`` pinned to ``core`` (and at the run's niceness, if any)."""
+    return [*NICE, "taskset", "-c", core, *cmd]
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,7 +252,7 @@ def start_nginx(
     user_line = "user root;" if os.geteuid() == 0 else ""
     conf = workdir / template.replace(".tmpl", "")
     conf.write_text(render(template, user_line=user_line, prefix=workdir, **values))
-    cmd = ["taskset", "-c", core, "nginx", "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"]
+    cmd = pinned(core, "nginx", "-p", str(workdir), "-c", str(conf), "-g", "daemon off;")
     proc = procs.start(cmd)
     wait_for_port(int(str(values["port"])), proc, what=f"nginx ({template})")
     return proc
@@ -355,7 +370,7 @@ _INVOKE_LINE = re.compile(r"frontgate: invoke URL http://([a-z0-9]+)\.execute-ap
 
 def serve_command(*args: str, workers: int = 1) -> list[str]:
     """``frontgate serve`` with ``args``, pinned to the gateway's core, logging warnings only."""
-    return ["taskset", "-c", GATEWAY_CORE, sys.executable, "-m", "frontgate", "serve", *args,
+    return [*NICE, "taskset", "-c", GATEWAY_CORE, sys.executable, "-m", "frontgate", "serve", *args,
             "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
 
 
@@ -565,6 +580,7 @@ def wrk(
 
     def cmd(seconds: float) -> list[str]:
         return [
+            *NICE,
             "taskset",
             "-c",
             LOAD_CORE,
@@ -834,11 +850,18 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         "--rate", type=float, help="half-load offered req/s (default: half of Frontgate's max)"
     )
     p.add_argument(
+        "--nice",
+        type=int,
+        help="run every process started here at this niceness (e.g. -10 on a shared machine)",
+    )
+    p.add_argument(
         "--stalls",
         action="store_true",
         help="run the gateway with bench/stallprobe: event-loop stalls, GC pauses and what ran",
     )
     a = p.parse_args(argv)
+    if a.nice is not None:
+        NICE[:] = ["nice", "-n", str(a.nice)]
     duration = 2.0 if a.quick and a.duration == 5.0 else a.duration
     warmup = a.warmup if a.warmup is not None else (1.0 if a.quick else 2.0)
     repeat = a.repeat if a.repeat is not None else (1 if a.quick else 3)
@@ -1199,6 +1222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     results["machine"] = machine_info(versions)
     results["machine"]["loadavg"] = os.getloadavg()
+    results["machine"]["nice"] = " ".join(NICE)
     out = OUT_DIR / f"results-{dt.datetime.now():%Y-%m-%d-%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print_summary(results, cfg.markdown)

@@ -1,14 +1,13 @@
 """Cyclic garbage collection in a data-plane worker: what the collector may walk while serving.
 
 A full (generation 2) collection walks every tracked object: the imported modules and the
-snapshot being served are most of them (about 58,000 objects with a one-route API, 156,000
-with 10,000 routes), and it stops the event loop for as long as the walk takes: 20 ms and
-90 ms of CPU measured on the 2-core benchmark VM (bench/run.py --stalls; docs/BENCHMARKS.md
-"Tail latency"). Those objects live as long as the worker or the snapshot, so walking them
-never finds garbage. ``freeze_long_lived`` moves them out of the collector's sight once the
-worker has loaded its first snapshot and started its listeners; the collector then
-only walks what was made since (connections, requests, later snapshots), and a full
-collection costs about a millisecond.
+snapshot being served are most of them (about 56,000 objects with a one-route API, 176,000
+with 10,000 routes), and it stops the event loop for as long as the walk takes: 28 ms and
+105 ms of CPU on the 2-core benchmark VM (bench/run.py --stalls; docs/BENCHMARKS.md "Tail
+latency at half load"). Those objects live as long as the worker or the snapshot, so walking
+them never finds garbage. ``freeze_long_lived`` moves them out of the collector's sight once
+the worker has loaded its first snapshot and started its listeners; the collector then only
+walks what was made since (connections, requests), and a full collection takes 0.1-0.3 ms.
 
 Frozen objects are still freed when their reference count drops (the first snapshot is, when
 a deployment replaces it: snapshots hold no reference cycles, and neither do closed client and
