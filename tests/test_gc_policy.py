@@ -119,3 +119,22 @@ def test_a_frozen_snapshot_is_freed_when_a_deployment_replaces_it(thawed: None) 
     finally:
         if enabled:
             gc.enable()
+
+
+def test_after_part_freezes_a_loaded_part_only_once_serving_froze(thawed: None) -> None:
+    from frontgate.gc_policy import after_part
+
+    class Node:  # tracked by the collector, like a loaded stage's objects
+        def __init__(self) -> None:
+            self.children: list[Node] = []
+
+    part = [Node() for _ in range(500)]
+    before = gc.get_freeze_count()
+    after_part()  # not serving: the collector is left as it is
+    assert gc.get_freeze_count() == before
+    freeze_long_lived()
+    frozen = gc.get_freeze_count()
+    more = [Node() for _ in range(500)]
+    after_part()
+    assert gc.get_freeze_count() >= frozen + len(more)
+    assert part and more

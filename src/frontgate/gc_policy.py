@@ -49,6 +49,17 @@ def after_swap() -> None:
         gc.freeze()
 
 
+def after_part() -> None:
+    """A part of a new snapshot was loaded (serve/subscriber.py): collect the youngest
+    generation, which holds the part (about 0.1 ms for 64 methods), and freeze what is alive.
+    Loading a 10,000-resource stage otherwise leaves its 150,000 objects to the collector: they
+    would be walked by the generation-1 collection at the swap (10-20 ms) or by a full one
+    while later parts load. Does nothing in a process that never froze."""
+    if _active:
+        gc.collect(0)
+        gc.freeze()
+
+
 def thaw() -> None:
     """Give every frozen object back to the collector and stop freezing after swaps."""
     global _active

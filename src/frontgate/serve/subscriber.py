@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from frontgate.background import cancel_and_wait
 from frontgate.compile import image
 from frontgate.compile.snapshot import RouteNode, Snapshot, Stage
+from frontgate.gc_policy import after_part
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve import channel
 from frontgate.serve.publisher import pid_hello
@@ -154,7 +155,9 @@ class Subscriber:
             raise channel.ChannelError(f"stage {token} announced before all its parts arrived")
         loader = image.StageLoader([p for p in slots if p is not None])
         while not loader.step():
+            after_part()  # the part's objects: out of the collector's sight
             await asyncio.sleep(0)  # requests are served between parts
+        after_part()
         await asyncio.sleep(0)
         return loader.result
 
