@@ -60,6 +60,16 @@ def after_part() -> None:
         gc.freeze()
 
 
+def collect_and_freeze() -> None:
+    """The control process, after it compiled and published a snapshot: a full collection
+    (it serves no traffic; once everything older is frozen it walks only what is new), then
+    freeze what is alive, so that the compiled snapshot and the compiler's cache are not walked
+    by every collection that management calls set off (paging a 10,000-resource API next to
+    its deployed stage went from 0.5 s to 1-2.7 s with the collector walking them)."""
+    gc.collect()
+    gc.freeze()
+
+
 def thaw() -> None:
     """Give every frozen object back to the collector and stop freezing after swaps."""
     global _active

@@ -23,6 +23,7 @@ import socket
 from frontgate.compile.compiler import Compiler
 from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings
+from frontgate.gc_policy import collect_and_freeze
 from frontgate.http.budget import ConnectionBudget
 from frontgate.http.errors import ErrorRenderer
 from frontgate.http.limits import ADMIN_BODY_TIMEOUT, ADMIN_MAX_BODY_BYTES, Limits
@@ -70,13 +71,17 @@ async def run_control(
         await plane.traffic.limiter.load_seeds(snapshot.keys)
         await changes.prepare(snapshot)
 
+    def on_swap(snapshot: Snapshot) -> None:
+        publisher.publish(snapshot)
+        collect_and_freeze()  # the snapshot and the compiler's cache: not walked again
+
     reloader = Reloader(
         store,
         Compiler(store, settings.account_id, keyring),
         pipeline,
         settings.reload_interval,
         prepare=prepare,
-        on_swap=publisher.publish,
+        on_swap=on_swap,
     )
     changes.poke = reloader.poke
     await reloader.refresh()
