@@ -289,7 +289,7 @@ class Compiler:
         )
 
     async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-        """The recorded runtime changes (frontgate.serve.changes), oldest first."""
+        """The recorded runtime changes (frontgate.pipeline.runtime_changes), oldest first."""
         docs = await self.store.list("", kinds.RUNTIME_CHANGE)
         found = [(str(d["id"]), str(d["action"]), tuple(map(str, d["args"]))) for d in docs]
         return tuple(sorted(found))

@@ -33,7 +33,7 @@ IAM_USER = "iamuser"  # id: UserName; "_inline": {name: json}, "_attached": [pol
 # memory, and in stores written without a keyring), "_token"?, "_expires"? (epoch s)
 IAM_ACCESS_KEY = "iamaccesskey"
 IAM_MANAGED_POLICY = "iampolicy"  # id: policy ARN; "_document": json
-# Runtime changes for every worker (frontgate.serve.changes), region "" and parent "".
+# Runtime changes for every worker (frontgate.pipeline.runtime_changes), region "", parent "".
 RUNTIME_CHANGE = "runtimeChange"
 
 # Kinds whose documents make up the live (undeployed) definition of a REST API.

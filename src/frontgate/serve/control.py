@@ -29,7 +29,7 @@ from frontgate.http.limits import ADMIN_BODY_TIMEOUT, ADMIN_MAX_BODY_BYTES, Limi
 from frontgate.http.message import Request, Response
 from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
-from frontgate.serve.changes import Changes
+from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, admin_max_connections, raise_fd_limit
 from frontgate.serve.plane import open_plane
 from frontgate.serve.publisher import Publisher

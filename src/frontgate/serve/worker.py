@@ -19,7 +19,7 @@ from frontgate.http.budget import ConnectionBudget
 from frontgate.http.limits import Limits
 from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
-from frontgate.serve.changes import Changes
+from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, default_max_connections, raise_fd_limit
 from frontgate.serve.plane import open_plane
 from frontgate.serve.subscriber import Subscriber
