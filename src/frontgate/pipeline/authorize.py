@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from frontgate.auth.runtime import DEFAULT, AuthRuntime
 from frontgate.compile.recipe import recipe
 from frontgate.compile.router import policy_path
+from frontgate.gateway_errors import GatewayError, missing_authentication_token
 from frontgate.iam import sigv4
 from frontgate.iam.identities import Identity, KeyEntry
 from frontgate.iam.policy import (
@@ -24,7 +25,6 @@ from frontgate.iam.policy import (
     compile_policy,
 )
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError, missing_authentication_token
 from frontgate.pipeline.values import header, source_ip
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from frontgate.auth import jwt
 from frontgate.auth.oidc import Issuer
 from frontgate.compile.recipe import recipe
+from frontgate.gateway_errors import GatewayError
 from frontgate.iam.policy import ALLOW
 from frontgate.pipeline.authorize import access_denied, method_arn, precheck, runtime, unauthorized
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import header
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ import re
 
 from frontgate.compile.gateway_responses import DEFAULT_STATUS, DEFAULT_TEMPLATE
 from frontgate.compile.snapshot import GatewayResponse
+from frontgate.gateway_errors import GatewayError
 from frontgate.http.message import Response
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import context_var, source_value
 
 _CONTEXT_TOKEN = re.compile(r"\$context\.([A-Za-z0-9_.\-]+)")

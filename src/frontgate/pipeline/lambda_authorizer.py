@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from frontgate.compile.recipe import recipe
+from frontgate.gateway_errors import GatewayError
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Policy, PolicyError, compile_policy
 from frontgate.observe.tracing import record_span
 from frontgate.pipeline.authorize import INVOKE, facts, method_arn, precheck, unauthorized
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import header, query
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def _cache(ctx: Context, env: Env, key: tuple[str, str, str], ttl: int) -> Resul
 
 
 def _request_event(ctx: Context, arn: str) -> dict[str, Any]:
-    from frontgate.functions.events import V1
+    from frontgate.pipeline.lambda_payload import V1
 
     event = V1().event(ctx)
     event.pop("body", None)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from frontgate import fastjson
 from frontgate.compile.models import BodyCheck, CompiledModels
+from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import query_pairs
 
 if TYPE_CHECKING:
