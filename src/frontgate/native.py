@@ -28,8 +28,6 @@ from types import ModuleType
 # The data plane's request path, from the socket to the upstream and back, plus the policy
 # stages; control-plane modules stay interpreted (they are not on the request path).
 COMPILED = (
-    "frontgate.compile.router",
-    "frontgate.compile.snapshot",
     "frontgate.counters",
     "frontgate.counters.local",
     "frontgate.deferred",
@@ -74,6 +72,8 @@ COMPILED = (
     "frontgate.pipeline.throttle",
     "frontgate.pipeline.validation",
     "frontgate.pipeline.values",
+    "frontgate.snapshot.router",
+    "frontgate.snapshot.snapshot",
     "frontgate.traffic.keys",
     "frontgate.traffic.limiter",
     "frontgate.traffic.periods",

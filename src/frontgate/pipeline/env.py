@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from frontgate.observe.observer import Observer
 
 if TYPE_CHECKING:
-    from frontgate.compile.snapshot import Snapshot
     from frontgate.observe.metrics import Metrics
     from frontgate.pipeline.access_log import AccessLog
+    from frontgate.snapshot.snapshot import Snapshot
     from frontgate.traffic.limiter import Limiter
     from frontgate.upstream.pool import UpstreamPool
 

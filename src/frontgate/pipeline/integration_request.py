@@ -8,9 +8,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from frontgate import gateway_errors
-from frontgate.compile.snapshot import Integration
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import source_value
+from frontgate.snapshot.snapshot import Integration
 
 # Dropped from the client request before anything else (AWS's list), plus hop-by-hop headers.
 DROPPED_REQUEST_HEADERS = frozenset(

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Final
 
 from frontgate import gateway_errors
-from frontgate.compile.snapshot import Integration, IntegrationResponse
 from frontgate.http.message import Response
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import context_var, source_value
+from frontgate.snapshot.snapshot import Integration, IntegrationResponse
 from frontgate.upstream.connection import UpstreamResponse
 
 # Renamed to x-amzn-Remapped-<Name> for every integration type (AWS).

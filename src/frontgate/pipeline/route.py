@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Final
 
 from frontgate import gateway_errors
-from frontgate.compile.router import match
 from frontgate.iam import sigv4
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
+from frontgate.snapshot.router import match
 
 
 def _host(ctx: Context) -> str:

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable
 
 from frontgate import gateway_errors, gc_policy
-from frontgate.compile.snapshot import Integration, Snapshot
 from frontgate.deferred import Continuation, Deferred, wait
 from frontgate.gateway_errors import GatewayError
 from frontgate.http.message import Request, Response
@@ -23,6 +22,7 @@ from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.gateway_response import render
 from frontgate.pipeline.integrations import IntegrationFn, registry
+from frontgate.snapshot.snapshot import Integration, Snapshot
 
 log = logging.getLogger("frontgate.pipeline")
 

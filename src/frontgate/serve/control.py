@@ -21,7 +21,6 @@ import signal
 import socket
 
 from frontgate.compile.compiler import Compiler
-from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings
 from frontgate.http.budget import ConnectionBudget
 from frontgate.http.errors import ErrorRenderer
@@ -34,6 +33,7 @@ from frontgate.serve.listeners import Listeners, admin_max_connections, raise_fd
 from frontgate.serve.plane import open_plane
 from frontgate.serve.publisher import Publisher
 from frontgate.serve.reload import Reloader
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.keyring import Keyring, open_keyring, resolve_master_key
 
 log = logging.getLogger("frontgate.control")

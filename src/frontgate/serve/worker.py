@@ -11,7 +11,6 @@ import signal
 import socket
 import ssl
 
-from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings
 from frontgate.counters.shared import SharedCounters
 from frontgate.gc_policy import freeze_long_lived
@@ -23,6 +22,7 @@ from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, default_max_connections, raise_fd_limit
 from frontgate.serve.plane import open_plane
 from frontgate.serve.subscriber import Subscriber
+from frontgate.snapshot.snapshot import Snapshot
 
 log = logging.getLogger("frontgate.worker")
 

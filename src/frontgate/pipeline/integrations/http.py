@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 
 from frontgate import gateway_errors
-from frontgate.compile.snapshot import Integration
 from frontgate.deferred import Deferred
 from frontgate.observe import exec_log
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.integration_request import build_http
 from frontgate.pipeline.integration_response import proxy_response
+from frontgate.snapshot.snapshot import Integration
 from frontgate.upstream.errors import (
     UpstreamConnectError,
     UpstreamError,

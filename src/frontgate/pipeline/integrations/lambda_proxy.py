@@ -11,7 +11,6 @@ import logging
 import time
 
 from frontgate import gateway_errors
-from frontgate.compile.snapshot import Integration
 from frontgate.deferred import Continuation, Deferred
 from frontgate.functions import errors as lambda_errors
 from frontgate.functions.arns import execute_api_arn, integration_function
@@ -20,6 +19,7 @@ from frontgate.functions.result import InvokeResult
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.lambda_payload import FORMAT_V1, MalformedResponse
+from frontgate.snapshot.snapshot import Integration
 
 log = logging.getLogger("frontgate.pipeline.integrations.lambda")
 

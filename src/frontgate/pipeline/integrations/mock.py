@@ -7,9 +7,9 @@ import json
 import re
 
 from frontgate import gateway_errors
-from frontgate.compile.snapshot import Integration
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
+from frontgate.snapshot.snapshot import Integration
 
 _STATUS = re.compile(r'"?statusCode"?\s*:\s*"?(\d{3})')
 

@@ -2,7 +2,7 @@
 
 Serving never writes to it: what requests learn (routings, authorizer results) lives in the
 worker's ``pipeline.env.Runtime``, and the frozen classes here refuse attribute assignment
-(tests/compile/test_immutable.py).
+(tests/snapshot/test_immutable.py).
 
 Nothing here is parsed or looked up in the store on the request path: integration URIs are
 pre-split with stage variables resolved, parameter mappings are pre-resolved into source/target
