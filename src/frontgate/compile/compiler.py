@@ -15,12 +15,12 @@ from typing import Any
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
-from frontgate.compile.stage_inputs import StageInputs
 from frontgate.definition import kinds
 from frontgate.definition.model import ApiDefinition, Doc
 from frontgate.iam.identities import load_index
 from frontgate.observe.plan import method_plan, stage_plan
 from frontgate.pipeline.plan import plan_method
+from frontgate.pipeline.stage_inputs import StageInputs
 from frontgate.snapshot.snapshot import (
     Integration,
     IntegrationResponse,

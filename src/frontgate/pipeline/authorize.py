@@ -28,9 +28,9 @@ from frontgate.snapshot.recipe import recipe
 from frontgate.snapshot.router import policy_path
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.iam.conditions import Lookup
     from frontgate.pipeline.env import Env
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 INVOKE = "execute-api:Invoke"
 

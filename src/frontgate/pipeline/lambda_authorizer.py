@@ -22,8 +22,8 @@ from frontgate.pipeline.values import header, query
 from frontgate.snapshot.recipe import recipe
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.pipeline.env import Env
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 log = logging.getLogger("frontgate.authorizer")
 

@@ -12,8 +12,8 @@ from frontgate.pipeline.values import query_pairs
 from frontgate.snapshot.models import BodyCheck, CompiledModels
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.pipeline.env import Env
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 
 def bad_parameters(names: list[str]) -> GatewayError:
