@@ -193,8 +193,8 @@ class Snapshot:
     # Stages in the store that do not compile: (apiId, stageName) -> why, naming the method.
     # Not on the request path (a request to such a stage is routed like any unknown stage).
     unservable: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
-    # Recent runtime changes (serve.changes): (id, action, args), oldest first; each worker
-    # applies those it has not seen when it picks this snapshot up.
+    # Recent runtime changes (pipeline.runtime_changes): (id, action, args), oldest first; each
+    # worker applies those it has not seen when it picks this snapshot up.
     changes: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), compare=False)
     # Every function (Lambda API and --functions-dir): existence, code, configuration and
     # resource-based policy, as the invoker adopts them (frontgate.functions.table).
