@@ -21,8 +21,8 @@ from pathlib import Path
 
 from frontgate import native
 from frontgate.compile.compiler import Compiler
-from frontgate.compile.image import StageLoader, dump_globals, dump_stage, load_globals
-from frontgate.compile.snapshot import Snapshot
+from frontgate.snapshot.image import StageLoader, dump_globals, dump_stage, load_globals
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.keyring import open_keyring, resolve_master_key
 from frontgate.state.open import open_store
 
@@ -99,7 +99,7 @@ def main() -> None:
 
 
 def _methods(node: object) -> int:
-    from frontgate.compile.image import _nodes
+    from frontgate.snapshot.image import _nodes
 
     return sum(len(n.methods) for n in _nodes(node))  # type: ignore[arg-type]
 

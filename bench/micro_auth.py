@@ -27,7 +27,6 @@ from frontgate.auth.jwt import load_jwk
 from frontgate.auth.oidc import Issuer
 from frontgate.auth.runtime import AuthRuntime
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import Snapshot
 from frontgate.definition.model import ApiDefinition
 from frontgate.functions.invoker import Payload, _json_payload
 from frontgate.functions.result import InvokeResult
@@ -36,6 +35,7 @@ from frontgate.iam.identities import config_index
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.upstream.pool import UpstreamPool
 
 ISSUER = "https://issuer.bench/pool"

@@ -53,12 +53,12 @@ def stages(value: str, index: KeyIndex) -> None:
     """The two pipeline stages as a keyed request runs them (in-process counters)."""
     from dataclasses import replace
 
-    from frontgate.compile.snapshot import RouteNode, Snapshot, Stage
     from frontgate.http.message import Request
     from frontgate.pipeline.api_key import check_api_key
     from frontgate.pipeline.context import Context
     from frontgate.pipeline.env import Env
     from frontgate.pipeline.throttle import Throttle
+    from frontgate.snapshot.snapshot import RouteNode, Snapshot, Stage
     from frontgate.traffic.keys import PlanBinding
     from frontgate.traffic.limiter import Limiter
 

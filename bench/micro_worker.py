@@ -22,7 +22,7 @@ from frontgate.functions import frames, proxy_event
 
 HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': '{\"ok\":true}'}\n"
 
-# What the gateway sends for a GET with curl's headers (events.V1.parts), and the event the
+# What the gateway sends for a GET with curl's headers (lambda_payload.V1.parts), and the event the
 # worker makes of it (sent as JSON text with --json, as the Lambda API's Invoke would).
 PARTS = (
     [("Host", "abcdefghij.execute-api.localhost"), ("User-Agent", "curl/7.88.1"),

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import Snapshot
 from frontgate.gc_policy import freeze_long_lived, thaw
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.upstream.pool import UpstreamPool
 
 

@@ -1,4 +1,5 @@
-"""The package layout: no import cycle anywhere in ``src/frontgate``.
+"""The package layout: no import cycle anywhere in ``src/frontgate``, between modules or between
+packages.
 
 Every ``import``/``from ... import`` is counted, including the ones inside functions: a lazy
 import only hides a cycle from the interpreter, not from a reader (or mypyc, which compiles the
@@ -9,11 +10,17 @@ An edge ``a -> b`` means module ``a`` imports ``b`` (``from b import name`` wher
 submodule of ``b`` is an edge to that submodule). ``a`` importing a package ``p`` also means
 running ``p/__init__.py``, so that is an edge to ``p`` only; a package does not depend on its
 submodules unless its ``__init__`` imports them.
+
+A package here is ``frontgate.X`` for a first-level sub-package ``X``, with everything under it; a
+top-level module is a package of its own. Packages form layers (docs/ARCHITECTURE.md, "Layers"),
+so the package graph must have no cycle either: two packages that import each other are one
+package in all but name.
 """
 
 from __future__ import annotations
 
 import ast
+from itertools import pairwise
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -128,6 +135,66 @@ def test_no_import_cycle() -> None:
     assert not cycles, "\n\n".join(_describe(graph, c) for c in cycles)
 
 
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def _packages(graph: dict[str, set[str]]) -> tuple[dict[str, set[str]], dict[tuple[str, str], str]]:
+    """The package graph, and for each of its edges one module edge that makes it (the first in
+    sorted order), written ``a -> b``."""
+    packages: dict[str, set[str]] = {}
+    witness: dict[tuple[str, str], str] = {}
+    for a in sorted(graph):
+        pa = _package(a)
+        packages.setdefault(pa, set())
+        for b in sorted(graph[a]):
+            pb = _package(b)
+            if pa != pb:
+                packages[pa].add(pb)
+                witness.setdefault((pa, pb), f"{a} -> {b}")
+    return packages, witness
+
+
+def _one_cycle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
+    """A shortest cycle through the component's first node, staying inside the component:
+    ``[n0, n1, ..., n0]``."""
+    members = set(component)
+    start = component[0]
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following: list[str] = []
+        for node in frontier:
+            for succ in sorted(graph[node] & members):
+                if succ == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [*reversed(path), start]
+                if succ not in came_from:
+                    came_from[succ] = node
+                    following.append(succ)
+        frontier = following
+    raise AssertionError(f"no cycle through {start}")
+
+
+def _describe_packages(
+    graph: dict[str, set[str]], witness: dict[tuple[str, str], str], component: list[str]
+) -> str:
+    cycle = _one_cycle(graph, component)
+    edges = [f"  {witness[(a, b)]}" for a, b in pairwise(cycle)]
+    names = " -> ".join(cycle)
+    return "\n".join(
+        [f"package cycle {names} (one of {len(component)} packages tied together):", *edges]
+    )
+
+
+def test_no_package_cycle() -> None:
+    packages, witness = _packages(_graph())
+    cycles = _cycles(packages)
+    assert not cycles, "\n\n".join(_describe_packages(packages, witness, c) for c in cycles)
+
+
 # The packages that serve requests and the ones that manage configuration (docs/ARCHITECTURE.md).
 DATA_PLANE = (
     "http",
@@ -162,3 +229,22 @@ def test_the_data_plane_does_not_import_the_control_plane() -> None:
 def test_the_checker_sees_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_the_checker_sees_a_package_cycle_and_names_one_module_edge_per_step() -> None:
+    modules = {
+        "frontgate.compile.compiler": {"frontgate.pipeline.plan"},
+        "frontgate.pipeline.plan": set(),
+        "frontgate.pipeline.context": {"frontgate.compile.snapshot"},
+        "frontgate.compile.snapshot": {"frontgate.ids"},
+        "frontgate.ids": set(),
+    }
+    assert _cycles(modules) == []
+    packages, witness = _packages(modules)
+    [component] = _cycles(packages)
+    assert _describe_packages(packages, witness, component).splitlines() == [
+        "package cycle frontgate.compile -> frontgate.pipeline -> frontgate.compile"
+        " (one of 2 packages tied together):",
+        "  frontgate.compile.compiler -> frontgate.pipeline.plan",
+        "  frontgate.pipeline.context -> frontgate.compile.snapshot",
+    ]

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from frontgate.compile.compiler import Compiler
-from frontgate.compile.snapshot import Snapshot
 from frontgate.functions.invoker import FunctionInvoker
 from frontgate.functions.permissions import make_statement
 from frontgate.functions.registry import FUNCTION
@@ -26,6 +25,7 @@ from frontgate.functions.table import FunctionTable, function_def
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.readonly import ReadOnlyMap
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.sqlite import SqliteStore
 from frontgate.upstream.pool import UpstreamPool
 

@@ -27,7 +27,7 @@ from tests.support.gateway import Gateway
 from tests.support.oidc_issuer import Issuer
 
 # Each spelling of a path, next to what it is evaluated as: ``Routed(tail)`` routes to a method
-# and every policy sees the method ARN ending in ``tail`` (compile.router.policy_path: empty
+# and every policy sees the method ARN ending in ``tail`` (snapshot.router.policy_path: empty
 # segments dropped, ``%2F`` counted as a slash); ``NOWHERE`` routes to no method (a dot segment,
 # literal or ``%2E``, names no resource; otherwise the path is not decoded and is case-sensitive,
 # so ``denied%2F``, ``DENIED`` and ``d%65nied`` name resources that do not exist).

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import Snapshot
 from frontgate.http.message import Request, Response
 from frontgate.observe import access_format as af
 from frontgate.observe.context_vars import VARIABLES, lookup
@@ -16,6 +15,7 @@ from frontgate.openapi import import_openapi
 from frontgate.pipeline import route
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.upstream.pool import UpstreamPool
 
 SPEC = """

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import Snapshot
 from frontgate.definition.model import ApiDefinition
 from frontgate.http.message import Request, Response
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.upstream.pool import UpstreamPool
 
 # ruff: noqa: E501 - the OpenAPI document below keeps its templates on one line

@@ -22,6 +22,7 @@ import trustme
 from tests.support.gateway import Gateway, serve_command
 from tests.support.upstream import Upstream
 
+from frontgate.compile.checks import check_deployable
 from frontgate.definition.restapis import create_deployment, load_api
 from frontgate.state.sqlite import SqliteStore
 
@@ -252,7 +253,9 @@ async def _add_route_and_deploy(db: Path, api_id: str) -> None:
                     },
                 },
             )
-            await create_deployment(tx, "us-east-1", api_id, stage_name="dev")
+            await create_deployment(
+                tx, "us-east-1", api_id, check=check_deployable, stage_name="dev"
+            )
     finally:
         await store.close()
 

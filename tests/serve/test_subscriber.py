@@ -7,11 +7,11 @@ import asyncio
 import gc
 import json
 
-from frontgate.compile import image
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import RouteNode, Stage
 from frontgate.openapi import import_openapi
 from frontgate.serve.subscriber import _release
+from frontgate.snapshot import image
+from frontgate.snapshot.snapshot import RouteNode, Stage
 
 
 def _stage(resources: int) -> Stage:

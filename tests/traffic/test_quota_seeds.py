@@ -11,13 +11,13 @@ from typing import Any, cast
 
 import pytest
 
-from frontgate.compile.snapshot import Snapshot
 from frontgate.counters import Bucket
 from frontgate.counters.local import LocalCounters
 from frontgate.definition import kinds
+from frontgate.gateway_errors import GatewayError
 from frontgate.http.message import Request
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.errors import GatewayError
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import KeyIndex, PlanBinding
 from frontgate.traffic.limiter import Limiter

@@ -8,20 +8,19 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from frontgate import ids
 from frontgate.admin.apigateway.invoke_method import make_test_invoke
-from frontgate.auth.flush import make_flush_hook
+from frontgate.admin.authorizer_flush import make_flush_hook
 from frontgate.config import Settings
 from frontgate.http.errors import ProtocolError
 from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
 from frontgate.http.message import Request, Response
 from frontgate.observe.prometheus import escape_label
 from frontgate.pipeline.runner import Pipeline
-from frontgate.serve.changes import RESET_QUOTA, Changes
-from frontgate.serve.listeners import Listeners
+from frontgate.pipeline.runtime_changes import RESET_QUOTA, Changes
 from frontgate.state.keyring import Keyring
 from frontgate.state.store import ConfigStore
 
@@ -31,10 +30,21 @@ AdminHandler = Callable[[Request], Awaitable[Response]]
 Mount = tuple[Callable[[Request], bool], AdminHandler]
 
 
+class DataPlanePorts(Protocol):
+    """Where this node's data plane listens (``serve.listeners.Listeners``), for the status
+    endpoint and the invoke URLs the management API shows."""
+
+    @property
+    def data_port(self) -> int: ...
+
+    @property
+    def tls_port(self) -> int | None: ...
+
+
 def make_admin_handler(
     store: ConfigStore,
     settings: Settings,
-    listeners: Listeners,
+    listeners: DataPlanePorts,
     on_change: Callable[[], None],
     pipeline: Pipeline,
     keyring: Keyring | None = None,
@@ -183,7 +193,7 @@ def _iam_mount(
 def _apigateway(
     store: ConfigStore,
     settings: Settings,
-    listeners: Listeners,
+    listeners: DataPlanePorts,
     on_change: Callable[[], None],
     pipeline: Pipeline,
     keyring: Keyring | None,

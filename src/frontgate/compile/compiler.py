@@ -15,7 +15,13 @@ from typing import Any
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
-from frontgate.compile.snapshot import (
+from frontgate.definition import kinds
+from frontgate.definition.model import ApiDefinition, Doc
+from frontgate.iam.identities import load_index
+from frontgate.observe.plan import method_plan, stage_plan
+from frontgate.pipeline.plan import plan_method
+from frontgate.pipeline.stage_inputs import StageInputs
+from frontgate.snapshot.snapshot import (
     Integration,
     IntegrationResponse,
     Method,
@@ -24,12 +30,6 @@ from frontgate.compile.snapshot import (
     Stage,
     UriTemplate,
 )
-from frontgate.compile.stage_inputs import StageInputs
-from frontgate.definition import kinds
-from frontgate.definition.model import ApiDefinition, Doc
-from frontgate.iam.identities import load_index
-from frontgate.observe.plan import method_plan, stage_plan
-from frontgate.pipeline.plan import plan_method
 from frontgate.state.keyring import Keyring, SecretCache
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
@@ -289,7 +289,7 @@ class Compiler:
         )
 
     async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-        """The recorded runtime changes (frontgate.serve.changes), oldest first."""
+        """The recorded runtime changes (frontgate.pipeline.runtime_changes), oldest first."""
         docs = await self.store.list("", kinds.RUNTIME_CHANGE)
         found = [(str(d["id"]), str(d["action"]), tuple(map(str, d["args"]))) for d in docs]
         return tuple(sorted(found))

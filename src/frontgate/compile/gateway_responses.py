@@ -1,38 +1,14 @@
-"""Amazon API Gateway's 21 gateway response types, their defaults, and how customised ones
-(PutGatewayResponse / x-amazon-apigateway-gateway-responses) override them."""
+"""How customised gateway responses (PutGatewayResponse / x-amazon-apigateway-gateway-responses)
+override the defaults of Amazon API Gateway's 21 gateway response types
+(``frontgate.gateway_errors``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from frontgate.compile.mappings import compile_mappings
-from frontgate.compile.snapshot import GatewayResponse
-
-DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
-
-# responseType → default status (developer guide, "Gateway response types").
-DEFAULT_STATUS: dict[str, int] = {
-    "ACCESS_DENIED": 403,
-    "API_CONFIGURATION_ERROR": 500,
-    "AUTHORIZER_CONFIGURATION_ERROR": 500,
-    "AUTHORIZER_FAILURE": 500,
-    "BAD_REQUEST_PARAMETERS": 400,
-    "BAD_REQUEST_BODY": 400,
-    "EXPIRED_TOKEN": 403,
-    "INTEGRATION_FAILURE": 504,
-    "INTEGRATION_TIMEOUT": 504,
-    "INVALID_API_KEY": 403,
-    "INVALID_SIGNATURE": 403,
-    "MISSING_AUTHENTICATION_TOKEN": 403,
-    "QUOTA_EXCEEDED": 429,
-    "REQUEST_TOO_LARGE": 413,
-    "RESOURCE_NOT_FOUND": 404,
-    "THROTTLED": 429,
-    "UNAUTHORIZED": 401,
-    "UNSUPPORTED_MEDIA_TYPE": 415,
-    "WAF_FILTERED": 403,
-}
-RESPONSE_TYPES = (*DEFAULT_STATUS, "DEFAULT_4XX", "DEFAULT_5XX")
+from frontgate.gateway_errors import DEFAULT_STATUS, DEFAULT_TEMPLATE
+from frontgate.snapshot.snapshot import GatewayResponse
 
 
 def _entry(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from frontgate.compile.snapshot import ParamMapping, Source
+from frontgate.snapshot.snapshot import ParamMapping, Source
 
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 # AWS: a parameter name in a mapping matches ^[a-zA-Z0-9._$-]+$.

@@ -26,7 +26,14 @@ BASE_PATH_MAPPING = "basepathmapping"  # parent: domainName, id: basePath ("(non
 DOMAIN_ACCESS_ASSOCIATION = "domainaccessassociation"  # id: its ARN
 CLIENT_CERTIFICATE = "clientcertificate"  # "_privateKeyPem" holds the key for backend mTLS
 VPC_LINK = "vpclink"
-# Runtime changes for every worker (frontgate.serve.changes), region "" and parent "".
+# IAM kinds: IAM is global (region IAM_REGION, parent "").
+IAM_REGION = "global"
+IAM_USER = "iamuser"  # id: UserName; "_inline": {name: json}, "_attached": [policyArn]
+# id: AccessKeyId; "_secretEnc" (the secret, encrypted: frontgate.state.keyring; "_secret" in
+# memory, and in stores written without a keyring), "_token"?, "_expires"? (epoch s)
+IAM_ACCESS_KEY = "iamaccesskey"
+IAM_MANAGED_POLICY = "iampolicy"  # id: policy ARN; "_document": json
+# Runtime changes for every worker (frontgate.pipeline.runtime_changes), region "", parent "".
 RUNTIME_CHANGE = "runtimeChange"
 
 # Kinds whose documents make up the live (undeployed) definition of a REST API.

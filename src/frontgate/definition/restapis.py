@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from frontgate import ids
-from frontgate.compile.checks import check_deployable
 from frontgate.definition import kinds
 from frontgate.definition.model import ApiDefinition, Doc
 from frontgate.state.store import ConfigStore, Tx
@@ -59,6 +59,7 @@ async def create_deployment(
     region: str,
     api_id: str,
     *,
+    check: Callable[[ApiDefinition], None],
     stage_name: str | None = None,
     description: str | None = None,
     stage_description: str | None = None,
@@ -66,12 +67,13 @@ async def create_deployment(
     extra_stage: dict[str, Any] | None = None,
 ) -> Doc:
     """Freeze the API's current definition as a new deployment; with ``stage_name`` create that
-    stage or point it at the new deployment (as CreateDeployment does). Raises
-    ``DefinitionError`` (AWS's message), storing nothing, if the API would not compile."""
+    stage or point it at the new deployment (as CreateDeployment does). ``check`` (the
+    compiler's ``check_deployable``) raises, storing nothing, if the API would not compile; it
+    is a parameter because definitions sit below the compiler that reads them."""
     defn = await load_api(tx, region, api_id)
     if defn is None:
         raise KeyError(api_id)
-    check_deployable(defn)
+    check(defn)
     now = int(time.time())
     deployment: Doc = {"id": ids.short_id(), "createdDate": now}
     if description is not None:

@@ -1,7 +1,7 @@
 """The REST API Lambda proxy event (payload format 1.0, reference §2.1), assembled from the
 request's parts.
 
-The gateway sends a local worker the parts (``events.V1.parts``: one flat tuple, cheap to
+The gateway sends a local worker the parts (``lambda_payload.V1.parts``: one flat tuple, cheap to
 marshal) and the worker assembles the event with :func:`v1` before calling the handler, so the
 gateway's core does not build and serialize a dict of some hundred objects per invocation. For
 a remote function or an authorizer the gateway assembles it with the same function. Imports
@@ -14,7 +14,7 @@ import base64
 from typing import Any
 from urllib.parse import parse_qsl
 
-# The layout of the parts tuple (events.V1.parts builds it, v1 reads it).
+# The layout of the parts tuple (lambda_payload.V1.parts builds it, v1 reads it).
 Parts = tuple[Any, ...]
 
 

@@ -1,5 +1,5 @@
 """The function table: every function of the gateway as the data plane receives it, in each
-snapshot (``compile.snapshot.Snapshot.functions``), like routes.
+snapshot (``snapshot.snapshot.Snapshot.functions``), like routes.
 
 It answers the three questions an invocation asks without the store: does the function exist,
 may API Gateway invoke it for this source ARN (its resource-based policy), and which code and

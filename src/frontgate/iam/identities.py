@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from frontgate.definition import kinds
 from frontgate.iam.policy import Policy, PolicyError, compile_policy
 from frontgate.state.store import ConfigStore
 
@@ -16,14 +17,6 @@ if TYPE_CHECKING:
     from frontgate.state.keyring import Keyring, SecretCache
 
 log = logging.getLogger("frontgate.iam")
-
-# Store kinds (IAM is global: region GLOBAL, parent "").
-GLOBAL = "global"
-USER = "iamuser"  # id: UserName; "_inline": {name: json}, "_attached": [policyArn]
-# id: AccessKeyId; "_secretEnc" (the secret, encrypted: frontgate.state.keyring; "_secret" in
-# memory, and in stores written without a keyring), "_token"?, "_expires"? (epoch s)
-ACCESS_KEY = "iamaccesskey"
-MANAGED_POLICY = "iampolicy"  # id: policy ARN; "_document": json
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +112,14 @@ async def load_index(
     """The managed identities as stored now (called by the compiler for each snapshot). Secret
     keys are decrypted here, into memory only; ``opened`` keeps them across calls (the caller
     keeps it)."""
-    docs = await store.list(GLOBAL, ACCESS_KEY)
+    docs = await store.list(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY)
     keys = [k for doc in docs if (k := open_secret(doc, keyring, opened)) is not None]
     if opened is not None:
         opened.sweep()  # forget deleted keys (and expired session keys)
     return build_index(
-        await store.list(GLOBAL, USER),
+        await store.list(kinds.IAM_REGION, kinds.IAM_USER),
         keys,
-        await store.list(GLOBAL, MANAGED_POLICY),
+        await store.list(kinds.IAM_REGION, kinds.IAM_MANAGED_POLICY),
         account,
     )
 
@@ -145,7 +138,7 @@ def open_secret(
     key_id = str(doc.get("AccessKeyId"))
     cache = opened if opened is not None else SecretCache()
     try:
-        secret = cache.open(keyring, context(ACCESS_KEY, key_id), key_id, enc)
+        secret = cache.open(keyring, context(kinds.IAM_ACCESS_KEY, key_id), key_id, enc)
     except Exception:
         # Start-up checked the data key, so this is a damaged document: it never matches, and
         # is logged once (the cache keeps it as ""), not at every rebuild.

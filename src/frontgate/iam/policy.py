@@ -116,7 +116,7 @@ class Statement:
 class Policy:
     statements: tuple[Statement, ...]
     # What compile_policy built it from (document, resource prefix, need_principal): a policy
-    # pickles as that recipe, since its conditions are closures (compile.image).
+    # pickles as that recipe, since its conditions are closures (snapshot.image).
     source: tuple[Any, str | None, bool] | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -265,7 +265,7 @@ class AccessFormat:
         self.source = ""  # the format text compile_format read (its getters are eval'd lambdas)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Shipped as its format text (compile.image): recompiling it is cheap and exact.
+        # Shipped as its format text (snapshot.image): recompiling it is cheap and exact.
         return (compile_format, (self.source,))
 
     def format(self, c: Context, r: Response, l: int) -> str:  # noqa: E741

@@ -104,7 +104,7 @@ def method_plan(
 class ObserveStep:
     """The first policy stage of a method that logs or traces: starts its execution log and
     its trace. A class rather than a closure so that a compiled stage can be shipped to
-    another process (compile.image): it pickles as its four flags."""
+    another process (snapshot.image): it pickles as its four flags."""
 
     __slots__ = ("data_trace", "errors_only", "logging_on", "traced")
 

@@ -4,7 +4,7 @@ API's ``apiKeySource`` is AUTHORIZER, from the Lambda authorizer's ``usageIdenti
 
 from __future__ import annotations
 
-from frontgate.pipeline import errors
+from frontgate import gateway_errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
@@ -33,4 +33,4 @@ def check_api_key(ctx: Context, env: Env) -> None:
     limiter = env.limiter
     if limiter is not None:
         raise limiter.invalid_key(ctx, value, why)
-    raise errors.invalid_api_key()
+    raise gateway_errors.invalid_api_key()

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from frontgate.auth.runtime import DEFAULT, AuthRuntime
-from frontgate.compile.recipe import recipe
-from frontgate.compile.router import policy_path
+from frontgate.gateway_errors import GatewayError, missing_authentication_token
 from frontgate.iam import sigv4
 from frontgate.iam.identities import Identity, KeyEntry
 from frontgate.iam.policy import (
@@ -24,13 +23,14 @@ from frontgate.iam.policy import (
     compile_policy,
 )
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError, missing_authentication_token
 from frontgate.pipeline.values import header, source_ip
+from frontgate.snapshot.recipe import recipe
+from frontgate.snapshot.router import policy_path
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.iam.conditions import Lookup
     from frontgate.pipeline.env import Env
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 INVOKE = "execute-api:Invoke"
 
@@ -42,7 +42,7 @@ def runtime(env: Env) -> AuthRuntime:
 def method_arn(ctx: Context, prefix: str) -> str:
     """The ARN of what is being invoked: the request's verb and actual path (as AWS builds it:
     path parameters filled in), spelled as the router matched it (``/pets/`` and ``//pets``
-    are ``/pets``: compile.router.policy_path), so a policy on a method cannot be sidestepped
+    are ``/pets``: snapshot.router.policy_path), so a policy on a method cannot be sidestepped
     by another spelling of its path."""
     return prefix + ctx.request.method + policy_path(ctx.path)
 

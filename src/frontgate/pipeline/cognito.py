@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from frontgate.auth import jwt
 from frontgate.auth.oidc import Issuer
-from frontgate.compile.recipe import recipe
+from frontgate.gateway_errors import GatewayError
 from frontgate.iam.policy import ALLOW
 from frontgate.pipeline.authorize import access_denied, method_arn, precheck, runtime, unauthorized
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import header
+from frontgate.snapshot.recipe import recipe
 
 if TYPE_CHECKING:
     from frontgate.iam.policy import Policy
@@ -56,7 +56,7 @@ def cognito_step(
     policy: Policy | None,
     prefix: str,
 ) -> StageFn:
-    """The Cognito authorizer stage, from what ``plan`` decided (its recipe: compile.recipe)."""
+    """The Cognito authorizer stage, from what ``plan`` decided (its recipe: snapshot.recipe)."""
     aud_pattern = re.compile(expression) if expression else None
     phase_one = precheck(policy, prefix)
 

@@ -7,8 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from frontgate.compile.snapshot import Method, Snapshot, Stage
 from frontgate.http.message import Request, Response
+from frontgate.snapshot.snapshot import Method, Snapshot, Stage
 from frontgate.traffic.keys import PlanBinding
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from frontgate.observe.observer import Observer
 
 if TYPE_CHECKING:
-    from frontgate.compile.snapshot import Snapshot
     from frontgate.observe.metrics import Metrics
     from frontgate.pipeline.access_log import AccessLog
+    from frontgate.snapshot.snapshot import Snapshot
     from frontgate.traffic.limiter import Limiter
     from frontgate.upstream.pool import UpstreamPool
 
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 class Runtime:
     """Per-process state the data plane keeps beside the immutable snapshot it serves: what
     requests learn (routings, Lambda authorizer results). Owned by the worker; the control plane
-    changes it only through the change channel (``frontgate.serve.changes``), never in place.
+    changes it only through the change channel (``frontgate.pipeline.runtime_changes``), never in
+    place.
 
     - ``routes``: routings of the snapshot being served, (path, Host, method) -> (snapshot, ...),
       kept by pipeline.route (bounded there); a new dict at every swap;

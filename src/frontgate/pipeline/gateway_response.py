@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import re
 
-from frontgate.compile.gateway_responses import DEFAULT_STATUS, DEFAULT_TEMPLATE
-from frontgate.compile.snapshot import GatewayResponse
+from frontgate.gateway_errors import DEFAULT_STATUS, DEFAULT_TEMPLATE, GatewayError
 from frontgate.http.message import Response
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import context_var, source_value
+from frontgate.snapshot.snapshot import GatewayResponse
 
 _CONTEXT_TOKEN = re.compile(r"\$context\.([A-Za-z0-9_.\-]+)")
 _DEFAULT = GatewayResponse("DEFAULT", 403, (), DEFAULT_TEMPLATE)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from frontgate.compile.snapshot import Integration
-from frontgate.pipeline import errors
+from frontgate import gateway_errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import source_value
+from frontgate.snapshot.snapshot import Integration
 
 # Dropped from the client request before anything else (AWS's list), plus hop-by-hop headers.
 DROPPED_REQUEST_HEADERS = frozenset(
@@ -81,7 +81,7 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
         else:
             if m.name.lower() in ILLEGAL_MAPPED_HEADERS:
                 ctx.log(f"Execution failed due to configuration error: Illegal header {m.name}")
-                raise errors.internal_error()
+                raise gateway_errors.internal_error()
             mapped_headers.append((m.name, value))
     url = _render_uri(integ, ctx.path_params if proxy else {}, path_values)
     query_parts: list[str] = []

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from frontgate.compile.snapshot import Integration, IntegrationResponse
+from frontgate import gateway_errors
 from frontgate.http.message import Response
-from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import context_var, source_value
+from frontgate.snapshot.snapshot import Integration, IntegrationResponse
 from frontgate.upstream.connection import UpstreamResponse
 
 # Renamed to x-amzn-Remapped-<Name> for every integration type (AWS).
@@ -91,7 +91,7 @@ def mapped_response(ctx: Context, integ: Integration) -> Response:
     if entry is None:  # AWS's 500, and its execution-log line saying why
         ctx.error = _NO_MATCH
         ctx.log(_NO_MATCH)
-        raise errors.internal_error()
+        raise gateway_errors.internal_error()
     headers: list[tuple[str, str]] = []
     for m in entry.header_mappings:
         kind, name = m.source

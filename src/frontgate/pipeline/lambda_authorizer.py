@@ -13,17 +13,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from frontgate.compile.recipe import recipe
+from frontgate.gateway_errors import GatewayError
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Policy, PolicyError, compile_policy
 from frontgate.observe.tracing import record_span
 from frontgate.pipeline.authorize import INVOKE, facts, method_arn, precheck, unauthorized
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import header, query
+from frontgate.snapshot.recipe import recipe
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.pipeline.env import Env
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 log = logging.getLogger("frontgate.authorizer")
 
@@ -129,7 +129,7 @@ def lambda_step(
     policy: Policy | None,
     prefix: str,
 ) -> StageFn:
-    """The Lambda authorizer stage, from what ``plan`` decided (its recipe: compile.recipe)."""
+    """The Lambda authorizer stage, from what ``plan`` decided (its recipe: snapshot.recipe)."""
     sources = _sources(identity_source)
     if kind == "TOKEN" and not sources:
         sources = [lambda c: header(c, "Authorization")]
@@ -210,7 +210,7 @@ def _cache(ctx: Context, env: Env, key: tuple[str, str, str], ttl: int) -> Resul
 
 
 def _request_event(ctx: Context, arn: str) -> dict[str, Any]:
-    from frontgate.functions.events import V1
+    from frontgate.pipeline.lambda_payload import V1
 
     event = V1().event(ctx)
     event.pop("body", None)

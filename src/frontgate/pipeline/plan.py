@@ -14,8 +14,8 @@ from frontgate.observe.plan import observe_stage
 from frontgate.pipeline import authorize, cognito, lambda_authorizer, throttle, validation
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.pipeline.context import StageFn
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 
 def plan_method(

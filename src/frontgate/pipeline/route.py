@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from frontgate.compile.router import match
+from frontgate import gateway_errors
 from frontgate.iam import sigv4
-from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
+from frontgate.snapshot.router import match
 
 
 def _host(ctx: Context) -> str:
@@ -79,7 +79,7 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     ctx.path = "/" + rest
     stage = snap.stages.get((api_id, stage_name))
     if stage is None or api_id in snap.disabled_execute_api:
-        raise errors.forbidden()
+        raise gateway_errors.forbidden()
     ctx.stage = stage
     found = match(stage.root, ctx.path, ctx.request.method)
     if found is None:
@@ -98,5 +98,7 @@ def _not_routed(ctx: Context) -> None:
         try:
             sigv4.parse_header(auth, lambda name: header(ctx, name))
         except sigv4.SigV4Error as exc:
-            raise errors.GatewayError(exc.response_type, exc.message, exc.error_type) from None
-    raise errors.missing_authentication_token()
+            raise gateway_errors.GatewayError(
+                exc.response_type, exc.message, exc.error_type
+            ) from None
+    raise gateway_errors.missing_authentication_token()

@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 
-from frontgate import gc_policy
-from frontgate.compile.snapshot import Integration, Snapshot
+from frontgate import gateway_errors, gc_policy
 from frontgate.deferred import Continuation, Deferred, wait
+from frontgate.gateway_errors import GatewayError
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
-from frontgate.pipeline import errors, integration_response, method_response, route
+from frontgate.pipeline import integration_response, method_response, route
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.gateway_response import render
 from frontgate.pipeline.integrations import IntegrationFn, registry
+from frontgate.snapshot.snapshot import Integration, Snapshot
 
 log = logging.getLogger("frontgate.pipeline")
 
@@ -96,7 +96,7 @@ class Pipeline:
         integ = ctx.method.integration
         if integ is None:
             ctx.log("Execution failed due to configuration error: No integration defined")
-            raise errors.internal_error()
+            raise gateway_errors.internal_error()
         call = self.integrations.get(integ.type)
         if call is None:
             ctx.error = f"{integ.type} integration not supported"
@@ -104,7 +104,7 @@ class Pipeline:
                 f"Execution failed due to configuration error: {integ.type} integrations are "
                 "not supported by this Frontgate build yet"
             )
-            raise errors.internal_error()
+            raise gateway_errors.internal_error()
         waiting = call(ctx, self.env, integ)
         if waiting is None:
             return self._respond(ctx, self._response(ctx, integ))
@@ -146,7 +146,7 @@ class Pipeline:
         if isinstance(exc, GatewayError):
             return self._render(ctx, exc)
         log.error("request %s failed", ctx.request_id, exc_info=exc)
-        return self._render(ctx, errors.internal_error())
+        return self._render(ctx, gateway_errors.internal_error())
 
     def _render(self, ctx: Context, err: GatewayError) -> Response:
         """Count the policy outcomes AWS reports as metrics, then render the gateway response."""

@@ -40,7 +40,7 @@ class Throttle:
         assert stage is not None  # route ran first
         return limiter.admit(ctx, buckets, ctx.snapshot.keys.account(stage.region), binding)
 
-    def __reduce__(self) -> tuple[Any, ...]:  # shipped to workers (compile.image)
+    def __reduce__(self) -> tuple[Any, ...]:  # shipped to workers (snapshot.image)
         return (Throttle, (self.method_key, self.stage_bucket))
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from frontgate import fastjson
-from frontgate.compile.models import BodyCheck, CompiledModels
+from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.errors import GatewayError
 from frontgate.pipeline.values import query_pairs
+from frontgate.snapshot.models import BodyCheck, CompiledModels
 
 if TYPE_CHECKING:
-    from frontgate.compile.stage_inputs import StageInputs
     from frontgate.pipeline.env import Env
+    from frontgate.pipeline.stage_inputs import StageInputs
 
 
 def bad_parameters(names: list[str]) -> GatewayError:
@@ -77,7 +77,7 @@ def _parameters_stage(params: dict[str, Any]) -> StageFn | None:
 
 
 # The stages are classes rather than closures so that a compiled stage can be shipped to another
-# process (compile.image): each pickles as its constructor's arguments.
+# process (snapshot.image): each pickles as its constructor's arguments.
 
 
 class CheckParameters:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from frontgate.compile.snapshot import Source
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
+from frontgate.snapshot.snapshot import Source
 
 
 def header(ctx: Context, name: str) -> str | None:

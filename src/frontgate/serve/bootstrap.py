@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from frontgate.compile.checks import DefinitionError
+from frontgate.compile.checks import DefinitionError, check_deployable
 from frontgate.definition import kinds
 from frontgate.definition.restapis import create_deployment, save_api
 from frontgate.openapi.importer import OpenApiImportError, import_openapi
@@ -46,7 +46,7 @@ async def import_api_file(store: ConfigStore, region: str, path: str, stage: str
             await save_api(tx, region, defn)
         api_id = str(defn.rest_api["id"])
         try:
-            await create_deployment(tx, region, api_id, stage_name=stage)
+            await create_deployment(tx, region, api_id, check=check_deployable, stage_name=stage)
         except DefinitionError as exc:  # as CreateDeployment answers: nothing is stored
             raise OpenApiImportError(file.name, str(exc), exc.where or None) from None
         await tx.put(region, API_FILE, "", key, {"path": key, "apiId": api_id, "sha256": digest})

@@ -4,11 +4,11 @@ Unix stream socket, sans-IO (``encode`` and ``FrameReader`` know nothing of sock
 A frame is ``[u32 length][u8 kind][payload]``; ``length`` counts the kind byte and the payload.
 Kinds, control process → worker:
 
-- ``PART``: one part of a compiled stage (``compile.image``): ``[u16 token length][token]
+- ``PART``: one part of a compiled stage (``snapshot.image``): ``[u16 token length][token]
   [u32 index][u32 count][part bytes]``. A stage's parts all arrive before the ``SNAPSHOT`` that
   names it, and only once per connection: a stage that did not change is not sent again.
 - ``SNAPSHOT``: a generation is ready: a pickle of ``(generation, {(apiId, stage): token},
-  globals)`` where ``globals`` is ``compile.image.dump_globals`` of the snapshot.
+  globals)`` where ``globals`` is ``snapshot.image.dump_globals`` of the snapshot.
 
 Worker → control process:
 

@@ -21,7 +21,6 @@ import signal
 import socket
 
 from frontgate.compile.compiler import Compiler
-from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings
 from frontgate.gc_policy import collect_and_freeze
 from frontgate.http.budget import ConnectionBudget
@@ -30,11 +29,12 @@ from frontgate.http.limits import ADMIN_BODY_TIMEOUT, ADMIN_MAX_BODY_BYTES, Limi
 from frontgate.http.message import Request, Response
 from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
-from frontgate.serve.changes import Changes
+from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, admin_max_connections, raise_fd_limit
 from frontgate.serve.plane import open_plane
 from frontgate.serve.publisher import Publisher
 from frontgate.serve.reload import Reloader
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.keyring import Keyring, open_keyring, resolve_master_key
 
 log = logging.getLogger("frontgate.control")

@@ -2,7 +2,7 @@
 snapshot the compiler builds to each connected data-plane worker, and knows which generation
 each one serves.
 
-A stage is dumped once (``compile.image.dump_stage``), when a worker first needs it, and sent
+A stage is dumped once (``snapshot.image.dump_stage``), when a worker first needs it, and sent
 to each worker once: a new generation that leaves a stage unchanged (the compiler reuses the
 same compiled ``Stage`` object) costs that stage nothing. ``settled`` is how a management call
 waits until what it wrote is served by every worker, so that CreateDeployment answers only
@@ -18,9 +18,9 @@ import secrets
 import socket
 from typing import cast
 
-from frontgate.compile import image
-from frontgate.compile.snapshot import Snapshot, Stage
 from frontgate.serve import channel
+from frontgate.snapshot import image
+from frontgate.snapshot.snapshot import Snapshot, Stage
 
 log = logging.getLogger("frontgate.control")
 

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 
 from frontgate.background import cancel_and_wait
 from frontgate.compile.compiler import Compiler
-from frontgate.compile.snapshot import Snapshot
 from frontgate.outage import Outage
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.reload")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from frontgate.config import Settings
+from frontgate.definition.secret_fields import encrypt_stored_secrets
 from frontgate.state.keyring import (
     KEY_FILE,
     Keyring,
@@ -24,7 +25,6 @@ from frontgate.state.keyring import (
     resolve_master_key,
     rewrap,
 )
-from frontgate.state.secret_fields import encrypt_stored_secrets
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.keys")

@@ -2,7 +2,7 @@
 snapshots the control process compiled, loads them without stalling the event loop, and swaps
 them in.
 
-Loading is sliced: a stage arrives as parts (``compile.image``), and the worker loads one part,
+Loading is sliced: a stage arrives as parts (``snapshot.image``), and the worker loads one part,
 then lets the event loop run (requests are served between parts), so a 10,000-resource
 deployment never holds the loop for more than one part's load. A stage the worker already holds
 (same token) is not loaded again. The new snapshot is swapped in only when all of it is loaded,
@@ -20,12 +20,12 @@ import pickle
 from collections.abc import Awaitable, Callable
 
 from frontgate.background import cancel_and_wait
-from frontgate.compile import image
-from frontgate.compile.snapshot import RouteNode, Snapshot, Stage
 from frontgate.gc_policy import after_part
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve import channel
 from frontgate.serve.publisher import pid_hello
+from frontgate.snapshot import image
+from frontgate.snapshot.snapshot import RouteNode, Snapshot, Stage
 
 log = logging.getLogger("frontgate.worker")
 

@@ -11,7 +11,6 @@ import signal
 import socket
 import ssl
 
-from frontgate.compile.snapshot import Snapshot
 from frontgate.config import Settings
 from frontgate.counters.shared import SharedCounters
 from frontgate.gc_policy import freeze_long_lived
@@ -19,10 +18,11 @@ from frontgate.http.budget import ConnectionBudget
 from frontgate.http.limits import Limits
 from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
-from frontgate.serve.changes import Changes
+from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, default_max_connections, raise_fd_limit
 from frontgate.serve.plane import open_plane
 from frontgate.serve.subscriber import Subscriber
+from frontgate.snapshot.snapshot import Snapshot
 
 log = logging.getLogger("frontgate.worker")
 

@@ -14,7 +14,7 @@
 Encrypted values are ``v2:`` + base64(nonce + ciphertext), with ``"<kind>:<id>"`` as associated
 data: a ciphertext copied into another document does not open. Values written before the data
 key existed (``v1:``: API keys only, encrypted directly with a node's ``master.key``, the key id
-as associated data) are converted at start-up by ``frontgate.state.secret_fields``.
+as associated data) are converted at start-up by ``frontgate.definition.secret_fields``.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from frontgate.definition import kinds
+from frontgate.definition.secret_fields import LOOKUP_HASH
 from frontgate.state.keyring import Keyring, context
-from frontgate.state.secret_fields import LOOKUP_HASH
 
 
 def _ctx(key: dict[str, Any]) -> str:

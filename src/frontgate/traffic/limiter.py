@@ -17,10 +17,10 @@ import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
+from frontgate import gateway_errors
 from frontgate.counters import Bucket, CounterStore, CounterStoreError, Quota, Rejection
 from frontgate.definition import kinds
-from frontgate.pipeline import errors
-from frontgate.pipeline.errors import GatewayError
+from frontgate.gateway_errors import GatewayError
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import KeyIndex, PlanBinding
 from frontgate.traffic.periods import DAY, PeriodClock, period_days, usage_id
@@ -46,7 +46,11 @@ def rejection_error(rej: Rejection) -> GatewayError:
         ("RateLimit-Policy", f'"{name}";q={rej.limit};w={rej.window}'),
         ("RateLimit", f'"{name}";r={rej.remaining};t={wait}'),
     )
-    return errors.quota_exceeded(headers) if rej.kind == "quota" else errors.throttled(headers)
+    return (
+        gateway_errors.quota_exceeded(headers)
+        if rej.kind == "quota"
+        else gateway_errors.throttled(headers)
+    )
 
 
 def quota_name(plan_id: str, key_id: str, start: int) -> str:
@@ -56,7 +60,7 @@ def quota_name(plan_id: str, key_id: str, start: int) -> str:
 
 def store_failure() -> GatewayError:
     # AWS logs "Usage Plan check failed due to an internal error" and answers 500.
-    return errors.internal_error()
+    return gateway_errors.internal_error()
 
 
 def _used(
@@ -318,7 +322,7 @@ class Limiter:
                       tag, why, ctx.request.client_addr[0], ctx.api_id, ctx.stage_name)  # fmt: skip
         else:
             self.stats["api_key_missing"] += 1
-        return errors.invalid_api_key()
+        return gateway_errors.invalid_api_key()
 
     def _log(self, level: int, msg: str, *args: object) -> None:
         # At most one line per second, so a key brute force cannot flood the log.

@@ -12,13 +12,13 @@ from typing import Any
 
 from frontgate.admin.errors import BadRequest
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import Snapshot
 from frontgate.deferred import Deferred, wait
 from frontgate.definition.restapis import load_api
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.store import ConfigStore
 
 TestInvoke = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]

@@ -15,21 +15,15 @@ from frontgate.admin.iam import wire
 from frontgate.admin.iam.wire import QueryError, no_such_entity
 from frontgate.admin.wire import query
 from frontgate.admin.wire.query import timestamp
+from frontgate.definition import kinds
+from frontgate.definition.secret_fields import seal_member
 from frontgate.http.message import Request, Response
 from frontgate.iam import sigv4
-from frontgate.iam.identities import (
-    ACCESS_KEY,
-    GLOBAL,
-    MANAGED_POLICY,
-    USER,
-    IamIndex,
-    Identity,
-)
+from frontgate.iam.identities import IamIndex, Identity
 from frontgate.iam.identities import load_index as load_iam
 from frontgate.iam.policy import PolicyError, compile_policy
 from frontgate.outage import StoreRequests, store_unreachable
 from frontgate.state.keyring import Keyring
-from frontgate.state.secret_fields import seal_member
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.iam")
@@ -112,14 +106,14 @@ class IamApi:
             return wire.error(service, QueryError(500, "ServiceFailure", "Internal error"), rid)
 
     async def user(self, name: str) -> dict[str, Any]:
-        doc = await self.store.get(GLOBAL, USER, "", name)
+        doc = await self.store.get(kinds.IAM_REGION, kinds.IAM_USER, "", name)
         if doc is None:
             raise no_such_entity(f"The user with name {name} cannot be found.")
         return doc
 
     async def put_user(self, doc: dict[str, Any]) -> None:
         async with self.store.transaction() as tx:
-            await tx.put(GLOBAL, USER, "", doc["UserName"], doc)
+            await tx.put(kinds.IAM_REGION, kinds.IAM_USER, "", doc["UserName"], doc)
 
     async def caller(self) -> tuple[str, str, str]:
         """(account, arn, user name) of the key that signed this request."""
@@ -176,7 +170,7 @@ async def create_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
     name = p.get("UserName", "")
     if not name:
         raise QueryError(400, "ValidationError", "UserName is required")
-    if await api.store.get(GLOBAL, USER, "", name) is not None:
+    if await api.store.get(kinds.IAM_REGION, kinds.IAM_USER, "", name) is not None:
         raise QueryError(409, "EntityAlreadyExists", f"User with name {name} already exists.")
     path = p.get("Path", "/")
     doc = {
@@ -200,7 +194,7 @@ async def get_user(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
 
 @_op
 async def list_users(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    users = await api.store.list(GLOBAL, USER)
+    users = await api.store.list(kinds.IAM_REGION, kinds.IAM_USER)
     return {"Users": [_user_out(u) for u in users], "IsTruncated": False}
 
 
@@ -208,7 +202,9 @@ async def list_users(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
 async def delete_user(api: IamApi, p: dict[str, str]) -> None:
     user = await api.user(p.get("UserName", ""))
     keys = [
-        k for k in await api.store.list(GLOBAL, ACCESS_KEY) if k["UserName"] == user["UserName"]
+        k
+        for k in await api.store.list(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY)
+        if k["UserName"] == user["UserName"]
     ]
     if keys or user.get("_inline") or user.get("_attached"):
         raise QueryError(
@@ -217,7 +213,7 @@ async def delete_user(api: IamApi, p: dict[str, str]) -> None:
             "Cannot delete entity, must delete policies and access keys first.",
         )
     async with api.store.transaction() as tx:
-        await tx.delete(GLOBAL, USER, "", user["UserName"])
+        await tx.delete(kinds.IAM_REGION, kinds.IAM_USER, "", user["UserName"])
 
 
 @_op
@@ -237,13 +233,13 @@ async def create_access_key(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
 async def _put_new_key(api: IamApi, doc: dict[str, Any]) -> None:
     """Store a new access key, its secret encrypted (frontgate.state.keyring)."""
     key_id = doc["AccessKeyId"]
-    stored = seal_member(api.keyring, ACCESS_KEY, key_id, doc, "_secret")
+    stored = seal_member(api.keyring, kinds.IAM_ACCESS_KEY, key_id, doc, "_secret")
     async with api.store.transaction() as tx:
-        await tx.put(GLOBAL, ACCESS_KEY, "", key_id, stored)
+        await tx.put(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY, "", key_id, stored)
 
 
 async def _key(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
-    doc = await api.store.get(GLOBAL, ACCESS_KEY, "", p.get("AccessKeyId", ""))
+    doc = await api.store.get(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY, "", p.get("AccessKeyId", ""))
     if doc is None or (p.get("UserName") and doc["UserName"] != p["UserName"]):
         raise no_such_entity(f"The Access Key with id {p.get('AccessKeyId')} cannot be found.")
     return doc
@@ -254,7 +250,7 @@ async def list_access_keys(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
     user = await api.user(p.get("UserName", ""))
     keys = [
         _user_out(k)
-        for k in await api.store.list(GLOBAL, ACCESS_KEY)
+        for k in await api.store.list(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY)
         if k["UserName"] == user["UserName"] and "_token" not in k
     ]
     return {"AccessKeyMetadata": keys, "IsTruncated": False}
@@ -267,14 +263,14 @@ async def update_access_key(api: IamApi, p: dict[str, str]) -> None:
         raise QueryError(400, "ValidationError", "Status must be Active or Inactive")
     doc["Status"] = p["Status"]
     async with api.store.transaction() as tx:
-        await tx.put(GLOBAL, ACCESS_KEY, "", doc["AccessKeyId"], doc)
+        await tx.put(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY, "", doc["AccessKeyId"], doc)
 
 
 @_op
 async def delete_access_key(api: IamApi, p: dict[str, str]) -> None:
     doc = await _key(api, p)
     async with api.store.transaction() as tx:
-        await tx.delete(GLOBAL, ACCESS_KEY, "", doc["AccessKeyId"])
+        await tx.delete(kinds.IAM_REGION, kinds.IAM_ACCESS_KEY, "", doc["AccessKeyId"])
 
 
 @_op
@@ -312,7 +308,7 @@ async def delete_user_policy(api: IamApi, p: dict[str, str]) -> None:
 async def create_policy(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
     name, path = p.get("PolicyName", ""), p.get("Path", "/")
     arn = f"arn:aws:iam::{api.account}:policy{path}{name}"
-    if await api.store.get(GLOBAL, MANAGED_POLICY, "", arn) is not None:
+    if await api.store.get(kinds.IAM_REGION, kinds.IAM_MANAGED_POLICY, "", arn) is not None:
         raise QueryError(409, "EntityAlreadyExists", f"A policy called {name} already exists.")
     _check_document(p.get("PolicyDocument", ""))
     doc = {
@@ -328,12 +324,12 @@ async def create_policy(api: IamApi, p: dict[str, str]) -> dict[str, Any]:
         "_document": p["PolicyDocument"],
     }
     async with api.store.transaction() as tx:
-        await tx.put(GLOBAL, MANAGED_POLICY, "", arn, doc)
+        await tx.put(kinds.IAM_REGION, kinds.IAM_MANAGED_POLICY, "", arn, doc)
     return {"Policy": _user_out(doc)}
 
 
 async def _policy(api: IamApi, arn: str) -> dict[str, Any]:
-    doc = await api.store.get(GLOBAL, MANAGED_POLICY, "", arn)
+    doc = await api.store.get(kinds.IAM_REGION, kinds.IAM_MANAGED_POLICY, "", arn)
     if doc is None:
         raise no_such_entity(f"Policy {arn} does not exist or is not attachable.")
     return doc
@@ -350,7 +346,7 @@ async def delete_policy(api: IamApi, p: dict[str, str]) -> None:
     if doc.get("AttachmentCount"):
         raise QueryError(409, "DeleteConflict", "Cannot delete a policy attached to entities.")
     async with api.store.transaction() as tx:
-        await tx.delete(GLOBAL, MANAGED_POLICY, "", doc["Arn"])
+        await tx.delete(kinds.IAM_REGION, kinds.IAM_MANAGED_POLICY, "", doc["Arn"])
 
 
 async def _attach(api: IamApi, p: dict[str, str], attach: bool) -> None:
@@ -366,8 +362,8 @@ async def _attach(api: IamApi, p: dict[str, str], attach: bool) -> None:
         attached.remove(policy["Arn"])
         policy["AttachmentCount"] = max(0, policy.get("AttachmentCount", 1) - 1)
     async with api.store.transaction() as tx:
-        await tx.put(GLOBAL, USER, "", user["UserName"], user)
-        await tx.put(GLOBAL, MANAGED_POLICY, "", policy["Arn"], policy)
+        await tx.put(kinds.IAM_REGION, kinds.IAM_USER, "", user["UserName"], user)
+        await tx.put(kinds.IAM_REGION, kinds.IAM_MANAGED_POLICY, "", policy["Arn"], policy)
 
 
 @_op

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from frontgate.compile.snapshot import Integration
     from frontgate.deferred import Deferred
     from frontgate.pipeline.context import Context
     from frontgate.pipeline.env import Env
+    from frontgate.snapshot.snapshot import Integration
 
 IntegrationFn = Callable[
     ["Context", "Env", "Integration"], "Deferred[None] | Awaitable[None] | None"

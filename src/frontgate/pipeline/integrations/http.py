@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 
-from frontgate.compile.snapshot import Integration
+from frontgate import gateway_errors
 from frontgate.deferred import Deferred
 from frontgate.observe import exec_log
-from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.integration_request import build_http
 from frontgate.pipeline.integration_response import proxy_response
+from frontgate.snapshot.snapshot import Integration
 from frontgate.upstream.errors import (
     UpstreamConnectError,
     UpstreamError,
@@ -56,18 +56,18 @@ class _Call:
         self.done.resolve(None)
 
 
-def _gateway_error(ctx: Context, exc: UpstreamError | None) -> errors.GatewayError:
+def _gateway_error(ctx: Context, exc: UpstreamError | None) -> gateway_errors.GatewayError:
     if isinstance(exc, UpstreamTimeout):
         ctx.error = "Execution failed due to a timeout error"
         ctx.log(ctx.error)
-        return errors.integration_timeout()
+        return gateway_errors.integration_timeout()
     if isinstance(exc, UpstreamConnectError):
         ctx.error = f"Execution failed due to a network error communicating with endpoint: {exc}"
         ctx.log(ctx.error)
-        return errors.integration_failure()
+        return gateway_errors.integration_failure()
     ctx.error = f"Execution failed: invalid response from endpoint: {exc}"
     ctx.log(ctx.error)
-    return errors.integration_failure()
+    return gateway_errors.integration_failure()
 
 
 def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
@@ -87,7 +87,7 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
         # AWS's 500 and an execution-log line, never a traceback per request.
         ctx.error = f"Execution failed due to configuration error: {exc}"
         ctx.log(ctx.error)
-        raise errors.internal_error() from None
+        raise gateway_errors.internal_error() from None
     if not done.settled:
         done.on_cancel(exchange.cancel)
     return done

@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 import time
 
-from frontgate.compile.snapshot import Integration
+from frontgate import gateway_errors
 from frontgate.deferred import Continuation, Deferred
 from frontgate.functions import errors as lambda_errors
 from frontgate.functions.arns import execute_api_arn, integration_function
-from frontgate.functions.events import FORMAT_V1, MalformedResponse
 from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.result import InvokeResult
-from frontgate.pipeline import errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
+from frontgate.pipeline.lambda_payload import FORMAT_V1, MalformedResponse
+from frontgate.snapshot.snapshot import Integration
 
 log = logging.getLogger("frontgate.pipeline.integrations.lambda")
 
@@ -56,7 +56,7 @@ class _Reply(Continuation[InvokeResult]):
                 "Lambda execution failed with status 200 due to customer function error: "
                 f"{result.payload[:1024].decode('utf-8', 'replace')}",
             )
-            self.done.fail(errors.bad_gateway())
+            self.done.fail(gateway_errors.bad_gateway())
             return
         try:
             ctx.response = FORMAT_V1.response(ctx, result.payload)
@@ -66,7 +66,7 @@ class _Reply(Continuation[InvokeResult]):
                 "Execution failed due to configuration error: Malformed Lambda proxy response "
                 f"({exc})",
             )
-            self.done.fail(errors.bad_gateway())
+            self.done.fail(gateway_errors.bad_gateway())
             return
         if ctx.exec_log is not None:
             ctx.log(
@@ -78,7 +78,7 @@ class _Reply(Continuation[InvokeResult]):
 def _invoke_error(ctx: Context, exc: BaseException, source_arn: str | None) -> Exception:
     if isinstance(exc, TimeoutError):
         _fail(ctx, "Execution failed due to a timeout error")
-        return errors.integration_timeout()
+        return gateway_errors.integration_timeout()
     if isinstance(exc, lambda_errors.AccessDenied):
         _fail(
             ctx,
@@ -86,13 +86,13 @@ def _invoke_error(ctx: Context, exc: BaseException, source_arn: str | None) -> E
             f"function: {exc.message}",
         )
         log.warning("%s %s: %s", ctx.request_id, source_arn, exc.message)
-        return errors.internal_error()
+        return gateway_errors.internal_error()
     if isinstance(exc, lambda_errors.LambdaError):
         _fail(ctx, f"Lambda invocation failed with status: {exc.status}. {exc.code}: {exc.message}")
-        return errors.internal_error()
+        return gateway_errors.internal_error()
     log.error("request %s: invocation failed", ctx.request_id, exc_info=exc)
     _fail(ctx, f"Execution failed: {type(exc).__name__}")
-    return errors.internal_error()
+    return gateway_errors.internal_error()
 
 
 def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
@@ -103,7 +103,7 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
             ctx,
             f"Execution failed due to configuration error: Invalid Lambda function URI {integ.uri}",
         )
-        raise errors.internal_error()
+        raise gateway_errors.internal_error()
     stage, method = ctx.stage, ctx.method
     assert stage is not None and method is not None
     # With integration credentials (a role) API Gateway calls Lambda as that role, so the

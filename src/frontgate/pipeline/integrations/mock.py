@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-from frontgate.compile.snapshot import Integration
-from frontgate.pipeline import errors
+from frontgate import gateway_errors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
+from frontgate.snapshot.snapshot import Integration
 
 _STATUS = re.compile(r'"?statusCode"?\s*:\s*"?(\d{3})')
 
@@ -28,7 +28,7 @@ def status_from_template(integ: Integration, content_type: str | None) -> int:
         # A VTL template: until templates are rendered, read a literal statusCode from it.
         m = _STATUS.search(template)
         if m is None:
-            raise errors.internal_error() from None
+            raise gateway_errors.internal_error() from None
         return int(m.group(1))
 
 

@@ -18,7 +18,7 @@ from frontgate.admin.apigateway.patch import apply_patch, rule
 from frontgate.admin.apigateway.registry import operation
 from frontgate.admin.errors import NotFound
 from frontgate.definition import kinds
-from frontgate.state.secret_fields import seal_member
+from frontgate.definition.secret_fields import seal_member
 
 _NOT_FOUND = "Invalid client certificate identifier specified"
 _RULES = (rule("/description", "replace", "remove"),)

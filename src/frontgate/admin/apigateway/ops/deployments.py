@@ -17,7 +17,7 @@ from frontgate.admin.apigateway.ops.common import (
 from frontgate.admin.apigateway.patch import apply_patch, rule
 from frontgate.admin.apigateway.registry import operation
 from frontgate.admin.errors import BadRequest
-from frontgate.compile.checks import DefinitionError
+from frontgate.compile.checks import DefinitionError, check_deployable
 from frontgate.definition import kinds
 from frontgate.definition.model import ApiDefinition
 from frontgate.definition.restapis import create_deployment as freeze
@@ -67,6 +67,7 @@ async def create_deployment(ctx: Ctx, inp: dict[str, Any]) -> Doc:
                 tx,
                 ctx.region,
                 api_id,
+                check=check_deployable,
                 stage_name=inp.get("stageName"),
                 description=inp.get("description"),
                 stage_description=inp.get("stageDescription"),
@@ -94,7 +95,9 @@ async def _canary_deployment(ctx: Ctx, tx: Any, inp: dict[str, Any]) -> Doc:
             f"{prefix}Stage {name} must already be created before making a canary release "
             "deployment"
         )
-    deployment = await freeze(tx, ctx.region, api_id, description=inp.get("description"))
+    deployment = await freeze(
+        tx, ctx.region, api_id, check=check_deployable, description=inp.get("description")
+    )
     canary = dict(inp["canarySettings"])
     stage["canarySettings"] = {
         "deploymentId": deployment["id"],

@@ -12,7 +12,7 @@ from frontgate.admin.apigateway.patch import apply_patch, enum_of, rule
 from frontgate.admin.apigateway.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.definition import kinds
-from frontgate.state.secret_fields import seal_member
+from frontgate.definition.secret_fields import seal_member
 
 NOT_FOUND = "Invalid domain name identifier specified"
 _RULES = (

@@ -10,7 +10,7 @@ worker can load a 10,000-resource stage between requests (``StageLoader.step`` t
 3. the stage's own fields, naming the trie's root by index.
 
 What cannot be pickled as data is pickled as a *recipe*: policy stages made by closures carry
-``(factory, args)`` (``compile.recipe``), the compiled-module classes reduce to their
+``(factory, args)`` (``snapshot.recipe``), the compiled-module classes reduce to their
 constructor's arguments, and policies, access-log formats and model validators reduce to the
 text they were compiled from (recompiled once per process, cached by that text). Runtime state
 (metric series, log sinks, derived signing keys) is not shipped.
@@ -29,8 +29,8 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from frontgate.compile.recipe import recipe_of
-from frontgate.compile.snapshot import Method, RouteNode, Snapshot, Stage
+from frontgate.snapshot.recipe import recipe_of
+from frontgate.snapshot.snapshot import Method, RouteNode, Snapshot, Stage
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 

@@ -1,22 +1,19 @@
-"""FlushStageAuthorizersCache across workers: a runtime change (frontgate.serve.changes) that
-this worker applies at once and every other worker when it picks up the next generation."""
+"""FlushStageAuthorizersCache across workers: the apigateway API's flush hook records a runtime
+change (frontgate.pipeline.runtime_changes), which every worker applies when it picks up the next
+generation."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from frontgate.serve.changes import Changes
+from frontgate.pipeline.runtime_changes import FLUSH_AUTHORIZERS, Changes
 
-log = logging.getLogger("frontgate.auth")
+log = logging.getLogger("frontgate.admin")
 
 
 def make_flush_hook(changes: Changes) -> Callable[[str, str, str, str], None]:
-    from frontgate.serve.changes import FLUSH_AUTHORIZERS
-
     tasks: set[asyncio.Task[None]] = set()
 
     async def submit(region: str, api_id: str, stage_name: str) -> None:

@@ -37,7 +37,7 @@ class CompiledModels:
             except (ValueError, KeyError):
                 log.warning("model %r has an invalid schema; bodies are not validated", model)
         self._compiled: dict[str, BodyCheck] = {}
-        # The recipe a validator ships as (compile.image): the models' texts and their digest.
+        # The recipe a validator ships as (snapshot.image): the models' texts and their digest.
         self.source = tuple(
             sorted((str(m.get("name")), str(m.get("schema") or "{}")) for m in models)
         )

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.snapshot import Snapshot
 from frontgate.functions.invoker import FunctionInvoker
 from frontgate.functions.table import FunctionTable, function_def
 from frontgate.http.message import Request, Response
@@ -19,6 +18,7 @@ from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
 from frontgate.readonly import ReadOnlyMap
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.upstream.pool import UpstreamPool
 
 SPEC = """

@@ -1,7 +1,7 @@
 """Recipes: how a policy stage made by a closure is shipped to another process.
 
 A closure cannot be pickled, so a module-level factory that builds one from plain arguments tags
-it with ``recipe(step, factory, *args)``; ``compile.image`` pickles the tagged closure as
+it with ``recipe(step, factory, *args)``; ``snapshot.image`` pickles the tagged closure as
 ``factory(*args)``, and the loading process calls the factory again (cheap: the arguments are
 already decided; no JSON is read and no choice is made). The closure itself stays a plain
 function, so the request path pays nothing for being shippable. Stages in mypyc-compiled modules

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidTag
 
 from frontgate.definition import kinds
-from frontgate.iam.identities import ACCESS_KEY
 from frontgate.state.keyring import Keyring, context, decrypt_legacy, enc_field
 from frontgate.state.store import ConfigStore, Doc
 
@@ -24,7 +23,7 @@ log = logging.getLogger("frontgate.state")
 # (kind, secret member, member holding the document's id)
 SECRET_FIELDS: tuple[tuple[str, str, str], ...] = (
     (kinds.API_KEY, "value", "id"),
-    (ACCESS_KEY, "_secret", "AccessKeyId"),
+    (kinds.IAM_ACCESS_KEY, "_secret", "AccessKeyId"),
     (kinds.CLIENT_CERTIFICATE, "_privateKeyPem", "clientCertificateId"),
     (kinds.DOMAIN_NAME, "_certificatePrivateKey", "domainName"),
 )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontgate.compile.compiler import build_tree
-from frontgate.compile.router import match
+from frontgate.snapshot.router import match
 
 
 def _res(path: str, *methods: str) -> dict[str, Any]:

@@ -1,7 +1,36 @@
-"""Typed failures of the request pipeline. Each names the gateway response type that renders it;
-rendering happens in exactly one place, ``pipeline.gateway_response``."""
+"""Typed failures of the request pipeline, and Amazon API Gateway's 21 gateway response types
+with their defaults. Each failure names the gateway response type that renders it; rendering
+happens in exactly one place, ``pipeline.gateway_response``."""
 
 from __future__ import annotations
+
+from typing import Final
+
+# The body of a gateway response that is not customised.
+DEFAULT_TEMPLATE: Final = '{"message":$context.error.messageString}'
+
+# responseType → default status (developer guide, "Gateway response types").
+DEFAULT_STATUS: Final[dict[str, int]] = {
+    "ACCESS_DENIED": 403,
+    "API_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_FAILURE": 500,
+    "BAD_REQUEST_PARAMETERS": 400,
+    "BAD_REQUEST_BODY": 400,
+    "EXPIRED_TOKEN": 403,
+    "INTEGRATION_FAILURE": 504,
+    "INTEGRATION_TIMEOUT": 504,
+    "INVALID_API_KEY": 403,
+    "INVALID_SIGNATURE": 403,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "QUOTA_EXCEEDED": 429,
+    "REQUEST_TOO_LARGE": 413,
+    "RESOURCE_NOT_FOUND": 404,
+    "THROTTLED": 429,
+    "UNAUTHORIZED": 401,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "WAF_FILTERED": 403,
+}
 
 
 class GatewayError(Exception):

@@ -21,9 +21,9 @@ import secrets
 import time
 from collections.abc import Callable
 
-from frontgate.compile.snapshot import Snapshot
 from frontgate.definition import kinds
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger("frontgate.changes")

@@ -1,5 +1,6 @@
-"""What the access-control stages need to plan one stage's methods: the frozen definition
-(models, validators, authorizers, policy), where the stage lives, and per-stage shared state."""
+"""What the policy stages need to plan one stage's methods, as the compiler hands it to
+``pipeline.plan``: the frozen definition (models, validators, authorizers, policy), where the
+stage lives, and per-stage shared state."""
 
 from __future__ import annotations
 

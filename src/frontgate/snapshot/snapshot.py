@@ -2,7 +2,7 @@
 
 Serving never writes to it: what requests learn (routings, authorizer results) lives in the
 worker's ``pipeline.env.Runtime``, and the frozen classes here refuse attribute assignment
-(tests/compile/test_immutable.py).
+(tests/snapshot/test_immutable.py).
 
 Nothing here is parsed or looked up in the store on the request path: integration URIs are
 pre-split with stage variables resolved, parameter mappings are pre-resolved into source/target
@@ -193,8 +193,8 @@ class Snapshot:
     # Stages in the store that do not compile: (apiId, stageName) -> why, naming the method.
     # Not on the request path (a request to such a stage is routed like any unknown stage).
     unservable: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
-    # Recent runtime changes (serve.changes): (id, action, args), oldest first; each worker
-    # applies those it has not seen when it picks this snapshot up.
+    # Recent runtime changes (pipeline.runtime_changes): (id, action, args), oldest first; each
+    # worker applies those it has not seen when it picks this snapshot up.
     changes: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=(), compare=False)
     # Every function (Lambda API and --functions-dir): existence, code, configuration and
     # resource-based policy, as the invoker adopts them (frontgate.functions.table).

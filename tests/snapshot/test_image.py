@@ -1,4 +1,4 @@
-"""The compiled-snapshot image (compile/image.py): a stage using every feature survives
+"""The compiled-snapshot image (snapshot/image.py): a stage using every feature survives
 dump_stage → StageLoader part by part and serves exactly as the stage it was dumped from; the
 snapshot's other fields survive dump_globals → load_globals → assemble; what is loaded is as
 immutable as what was compiled."""
@@ -11,19 +11,9 @@ import json
 from typing import Any
 
 import pytest
-from tests.compile.test_immutable import _state
+from tests.snapshot.test_immutable import _state
 
 from frontgate.compile.compiler import compile_stage
-from frontgate.compile.image import (
-    StageLoader,
-    StageTokens,
-    assemble,
-    dump_globals,
-    dump_stage,
-    load_globals,
-    load_stage,
-)
-from frontgate.compile.snapshot import Snapshot, Stage
 from frontgate.counters import Bucket
 from frontgate.deferred import Deferred, wait
 from frontgate.http.message import Request, Response
@@ -32,6 +22,16 @@ from frontgate.iam.policy import compile_policy
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
+from frontgate.snapshot.image import (
+    StageLoader,
+    StageTokens,
+    assemble,
+    dump_globals,
+    dump_stage,
+    load_globals,
+    load_stage,
+)
+from frontgate.snapshot.snapshot import Snapshot, Stage
 from frontgate.traffic.keys import KeyIndex, KeyRecord, PlanBinding
 from frontgate.upstream.pool import UpstreamPool
 

@@ -5,7 +5,7 @@ next branch, so ``POST /pets`` reaches ``/{proxy+}`` ANY if ``/pets`` only defin
 
 from __future__ import annotations
 
-from frontgate.compile.snapshot import Method, RouteNode
+from frontgate.snapshot.snapshot import Method, RouteNode
 
 Match = tuple[Method, dict[str, str]]
 
