@@ -82,7 +82,10 @@ def start(data_dir: Path, state: str | None, workers: int = 1) -> Served:
            "--workers", str(workers)]  # fmt: skip
     if state:
         cmd += ["--state", state]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # This checkout's sources first; a PYTHONPATH of the caller's (e.g. bench/stallprobe, with
+    # STALL_PROBE=1) comes after them.
+    paths = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
