@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 
 from frontgate.compile.compiler import Compiler
@@ -31,7 +30,7 @@ from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
 from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, admin_max_connections, raise_fd_limit
-from frontgate.serve.plane import open_plane
+from frontgate.serve.plane import open_plane, stop_on_signals
 from frontgate.serve.publisher import Publisher
 from frontgate.serve.reload import Reloader
 from frontgate.snapshot.snapshot import Snapshot
@@ -52,9 +51,7 @@ async def run_control(
     keyring: Keyring | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     nofile = raise_fd_limit()
     # Its own counters: the control process serves no traffic (test invocations only).
     plane = await open_plane(settings, None, metric_shards, access_log=False)

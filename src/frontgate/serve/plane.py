@@ -6,6 +6,8 @@ management APIs run in-process (TestInvokeMethod, Lambda's Invoke, ``/metrics``)
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from dataclasses import dataclass
 
 from frontgate.auth.runtime import AuthRuntime
@@ -88,3 +90,14 @@ async def open_plane(
         observer=observer,
     )
     return Plane(store, pool, traffic, functions, observer, Pipeline(env))
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT. Call it before the first ``await`` of a process's
+    main: a signal during start-up (the banner is already printed) must stop the node once it
+    is up, not cancel a half-started process or be lost."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

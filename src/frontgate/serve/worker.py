@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import socket
 import ssl
 
@@ -20,7 +19,7 @@ from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
 from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, default_max_connections, raise_fd_limit
-from frontgate.serve.plane import open_plane
+from frontgate.serve.plane import open_plane, stop_on_signals
 from frontgate.serve.subscriber import Subscriber
 from frontgate.snapshot.snapshot import Snapshot
 
@@ -36,11 +35,7 @@ async def run_worker(
     metric_shards: tuple[int, list[Shard]] | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
-    # Before the first await: a SIGTERM/SIGINT during start-up (the banner is already printed)
-    # must stop the node once it is up, not cancel a half-started worker or be lost.
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     nofile = raise_fd_limit()
     plane = await open_plane(settings, counters, metric_shards)
     pipeline, observer = plane.pipeline, plane.observer
