@@ -61,11 +61,15 @@ def after_part() -> None:
 
 
 def collect_and_freeze() -> None:
-    """The control process, after it compiled and published a snapshot: a full collection
-    (it serves no traffic; once everything older is frozen it walks only what is new), then
-    freeze what is alive, so that the compiled snapshot and the compiler's cache are not walked
-    by every collection that management calls set off (paging a 10,000-resource API next to
-    its deployed stage went from 0.5 s to 1-2.7 s with the collector walking them)."""
+    """The control process, after it compiled and published a snapshot: give back what the
+    last call froze, run a full collection (it serves no traffic: 0.1-0.2 s with a
+    10,000-resource stage), then freeze what is alive, so that the compiled snapshot and the
+    compiler's cache are not walked by every collection that management calls set off (paging
+    a 10,000-resource API next to its deployed stage went from 0.5 s to 1-2.7 s with the
+    collector walking them). Unfreezing first matters here: the management call that caused
+    the swap is still running when it freezes, and cycles among its objects that become garbage
+    afterwards would otherwise never be reclaimed (about 1 MB per CreateDeployment)."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
