@@ -14,7 +14,6 @@ import asyncio
 import logging
 import os
 import pickle
-import secrets
 import socket
 from typing import cast
 
@@ -28,20 +27,6 @@ log = logging.getLogger("frontgate.control")
 # so this bounds the stall a load adds to a request: 64 take about 0.7 ms of CPU (compiled;
 # 256 took 2.7 ms and showed as +1 ms on the deploy-under-load p99, bench/deploy_load.py).
 PART_METHODS = 64
-
-
-class _Dumped:
-    __slots__ = ("_parts", "stage", "token")
-
-    def __init__(self, stage: Stage) -> None:
-        self.stage = stage  # held so that id(stage) stays this stage's
-        self.token = secrets.token_hex(8)
-        self._parts: tuple[bytes, ...] | None = None
-
-    def parts(self) -> tuple[bytes, ...]:
-        if self._parts is None:
-            self._parts = image.dump_stage(self.stage, chunk=PART_METHODS)
-        return self._parts
 
 
 class _Peer(asyncio.Protocol):
@@ -79,17 +64,17 @@ class _Peer(asyncio.Protocol):
         self.publisher.acked()  # a worker that is gone is no longer waited for
 
     def send(self, snapshot: Snapshot) -> None:
+        """The stages of ``snapshot`` this worker does not hold yet, then the snapshot frame."""
         transport = self.transport
         if transport is None or transport.is_closing():
             return
-        manifest: dict[tuple[str, str], str] = {}
-        for key, stage in snapshot.stages.items():
-            dumped = self.publisher.dumped(stage)
-            if dumped.token not in self.sent:
-                parts = dumped.parts()
+        publisher = self.publisher
+        manifest = publisher.manifest
+        for key, token in manifest.items():
+            if token not in self.sent:
+                parts = publisher.parts(token, snapshot.stages[key])
                 for i, part in enumerate(parts):
-                    transport.write(channel.encode_part(dumped.token, i, len(parts), part))
-            manifest[key] = dumped.token
+                    transport.write(channel.encode_part(token, i, len(parts), part))
         self.sent = set(manifest.values())
         body = pickle.dumps(
             (snapshot.generation, manifest, image.dump_globals(snapshot)),
@@ -105,7 +90,11 @@ class Publisher:
         self.sock = sock
         self.peers: set[_Peer] = set()
         self.current: Snapshot | None = None
-        self._dumped: dict[int, _Dumped] = {}
+        # Each stage of the current snapshot by token (a stage the compiler reused keeps its
+        # token), and each one's parts once dumped: a stage is dumped once for all workers.
+        self.manifest: dict[tuple[str, str], str] = {}
+        self._tokens = image.StageTokens()
+        self._parts: dict[str, tuple[bytes, ...]] = {}
         self._changed = asyncio.Event()
         self._server: asyncio.AbstractServer | None = None
 
@@ -120,16 +109,17 @@ class Publisher:
             if peer.transport is not None:
                 peer.transport.close()
 
-    def dumped(self, stage: Stage) -> _Dumped:
-        found = self._dumped.get(id(stage))
-        if found is None or found.stage is not stage:
-            found = self._dumped[id(stage)] = _Dumped(stage)
+    def parts(self, token: str, stage: Stage) -> tuple[bytes, ...]:
+        found = self._parts.get(token)
+        if found is None:
+            found = self._parts[token] = image.dump_stage(stage, chunk=PART_METHODS)
         return found
 
     def publish(self, snapshot: Snapshot) -> None:
         """Send ``snapshot`` to every worker (those that connect later get it on HELLO)."""
-        live = {id(stage) for stage in snapshot.stages.values()}
-        self._dumped = {k: v for k, v in self._dumped.items() if k in live}
+        self.manifest = self._tokens.tokens(snapshot)
+        live = set(self.manifest.values())
+        self._parts = {t: p for t, p in self._parts.items() if t in live}
         self.current = snapshot
         for peer in list(self.peers):
             peer.send(snapshot)
