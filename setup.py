@@ -139,6 +139,13 @@ class BuildCompiled(build_ext):
             return
         reason = self._build()
         if reason is None:
+            if in_place:
+                # A module's small extension is copied with its old date when its C did not
+                # change, and native.guard() would then find it older than its source: the
+                # build just made them all current, so say so.
+                for path in _in_place_extensions():
+                    with contextlib.suppress(OSError):
+                        os.utime(path)
             print(f"frontgate: compiled the request path in {time.monotonic() - started:.0f} s")
             return
         # No half-built set, and in place (pip install -e) no earlier build left behind: what
