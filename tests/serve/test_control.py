@@ -48,21 +48,39 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         yield g
 
 
+def _big_api(resources: int, body: str) -> bytes:
+    """An OpenAPI document with ``resources`` MOCK GET paths ``/r{i}`` answering ``body``: large
+    enough that shipping and loading it takes the workers longer than a client's next call."""
+    op = {
+        "get": {
+            "responses": {"200": {"description": "ok"}},
+            "x-amazon-apigateway-integration": {
+                "type": "mock",
+                "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                "responses": {"default": {"statusCode": "200", "responseTemplates": {
+                    "application/json": body}}},
+            },
+        }
+    }  # fmt: skip
+    paths = {f"/r{i}": op for i in range(resources)}
+    return json.dumps({"openapi": "3.0.1", "info": {"title": "settle", "version": "1"},
+                       "paths": paths}).encode()  # fmt: skip
+
+
 def test_a_deployment_answers_from_every_worker_when_create_deployment_returns(
     gw: Gateway,
 ) -> None:
     apigw = client(gw)
-    api_id = make_api(apigw, name="settle")
-    add_method(apigw, api_id, "/hello", template='{"v": 1}')
+    api_id = apigw.import_rest_api(body=_big_api(3000, '{"v": 1}'))["id"]
     apigw.create_deployment(restApiId=api_id, stageName="one")
-    # New connections land on either worker: none may still miss the stage.
-    for _ in range(40):
-        status, _, body = gw.request("GET", "/one/hello", api_id=api_id)
+    # At once, on new connections (either worker): none may still miss the stage.
+    for path in ("/one/r2999", *("/one/r0",) * 20):
+        status, _, body = gw.request("GET", path, api_id=api_id)
         assert (status, body) == (200, b'{"v": 1}')
-    add_method(apigw, api_id, "/again", template='{"v": 2}')
+    apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=_big_api(3000, '{"v": 2}'))
     apigw.create_deployment(restApiId=api_id, stageName="one")
-    for _ in range(40):
-        status, _, body = gw.request("GET", "/one/again", api_id=api_id)
+    for path in ("/one/r2999", *("/one/r0",) * 20):
+        status, _, body = gw.request("GET", path, api_id=api_id)
         assert (status, body) == (200, b'{"v": 2}')
 
 

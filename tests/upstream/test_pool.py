@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import socket
 import ssl
 import time
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 import trustme
 import uvloop
+from tests.support.garbage import collector_off, cyclic_garbage_kinds
 
 from frontgate.upstream.errors import (
     UpstreamConnectError,
@@ -379,23 +379,11 @@ def test_a_connection_the_server_closed_is_freed_without_the_cyclic_collector() 
             await pool.request("GET", up.url, [], b"", 2)
             while pool.stats()[f"http://127.0.0.1:{up.port}"]["open"]:
                 await asyncio.sleep(0.01)  # until the FIN has arrived
-            gc.set_debug(gc.DEBUG_SAVEALL)
-            try:
-                gc.collect()
-                kinds = {type(o).__name__ for o in gc.garbage}
-            finally:
-                gc.set_debug(0)
-                gc.garbage.clear()
-            assert "UpstreamConnection" not in kinds
+            assert "UpstreamConnection" not in cyclic_garbage_kinds()
             await pool.close()
 
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_off():
         run(main())
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def test_idle_connections_expire() -> None:

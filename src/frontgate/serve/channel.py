@@ -22,6 +22,7 @@ store is ever unpickled.
 
 from __future__ import annotations
 
+import os
 import struct
 from typing import Final
 
@@ -37,6 +38,11 @@ MAX_FRAME: Final = 1 << 31  # a stage part is far smaller; a bigger length means
 
 def encode(kind: int, payload: bytes) -> bytes:
     return _HEAD.pack(len(payload) + 1, kind) + payload
+
+
+def hello() -> bytes:
+    """The ``HELLO`` frame of this process (a worker)."""
+    return encode(HELLO, str(os.getpid()).encode())
 
 
 def encode_part(token: str, index: int, count: int, data: bytes) -> bytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import pickle
 import socket
 from typing import cast
@@ -129,7 +128,9 @@ class Publisher:
 
     def workers(self) -> list[dict[str, int]]:
         """Each connected worker's pid and the generation it serves (-1: none yet)."""
-        return sorted(({"pid": p.pid, "generation": p.acked} for p in self.peers), key=str)
+        return sorted(
+            ({"pid": p.pid, "generation": p.acked} for p in self.peers), key=lambda w: w["pid"]
+        )
 
     def lagging(self, generation: int) -> list[int]:
         """Pids of the workers that do not serve ``generation`` (or a newer one) yet."""
@@ -156,7 +157,3 @@ class Publisher:
             except TimeoutError:
                 pass
         return True
-
-
-def pid_hello() -> bytes:
-    return channel.encode(channel.HELLO, str(os.getpid()).encode())

@@ -23,7 +23,6 @@ from frontgate.background import cancel_and_wait
 from frontgate.gc_policy import after_part
 from frontgate.pipeline.runner import Pipeline
 from frontgate.serve import channel
-from frontgate.serve.publisher import pid_hello
 from frontgate.snapshot import image
 from frontgate.snapshot.snapshot import RouteNode, Snapshot, Stage
 
@@ -95,7 +94,7 @@ class Subscriber:
             attempt += 1
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(pid_hello())
+        writer.write(channel.hello())
         frames = channel.FrameReader()
         parts: dict[str, list[bytes | None]] = {}
         while True:
@@ -124,9 +123,8 @@ class Subscriber:
                 stage = await self._load(token, parts.pop(token, None))
             stages[key] = stage
             loaded[token] = stage
-        for token in list(parts):
-            if token not in manifest.values():
-                del parts[token]  # sent for a generation this one superseded
+        for token in set(parts) - set(manifest.values()):
+            del parts[token]  # sent for a generation this one superseded
         snapshot = image.assemble(image.load_globals(globals_), stages)
         if self.prepare is not None:
             try:
