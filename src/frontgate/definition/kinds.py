@@ -38,3 +38,22 @@ RUNTIME_CHANGE = "runtimeChange"
 
 # Kinds whose documents make up the live (undeployed) definition of a REST API.
 DEFINITION_KINDS = (RESOURCE, MODEL, AUTHORIZER, REQUEST_VALIDATOR, GATEWAY_RESPONSE)
+
+# HTTP APIs (and later WebSocket APIs): the apigatewayv2 service. Documents are stored in that
+# service's JSON wire shape (the botocore model's locationName members: "apiId", "routeKey",
+# "integrationUri", ...), so the v2 management API returns them without translation; members
+# starting with "_" are internal. See frontgate.definition.httpapis for the shapes.
+V2_API = "v2api"  # parent "", id: apiId
+V2_ROUTE = "v2route"  # parent: apiId, id: routeId
+V2_INTEGRATION = "v2integration"  # parent: apiId, id: integrationId
+V2_AUTHORIZER = "v2authorizer"  # parent: apiId, id: authorizerId
+V2_MODEL = "v2model"  # parent: apiId, id: modelId
+V2_ROUTE_RESPONSE = "v2routeresponse"  # parent: "apiId/routeId", id: routeResponseId
+V2_INTEGRATION_RESPONSE = "v2integrationresponse"  # parent: "apiId/integrationId"
+V2_STAGE = "v2stage"  # parent: apiId, id: stageName ("$default" included)
+V2_DEPLOYMENT = "v2deployment"  # parent: apiId, id: deploymentId
+V2_SNAPSHOT = "v2snapshot"  # parent: apiId, id: deploymentId — the frozen HttpApiDefinition
+API_MAPPING = "apimapping"  # parent: domainName, id: apiMappingId (v2 view of custom domains)
+
+# Kinds whose documents make up the live (undeployed) definition of an HTTP/WebSocket API.
+V2_DEFINITION_KINDS = (V2_ROUTE, V2_INTEGRATION, V2_AUTHORIZER, V2_MODEL)
