@@ -77,7 +77,7 @@ def _snapshot(generation: int, routes: int) -> Snapshot:
         import_openapi(json.dumps(doc), source="gc.json"),
         {"stageName": "dev", "deploymentId": f"d{generation}", "variables": {}},
         "us-east-1",
-        "000000000000",
+        "123456789012",
     )
     return Snapshot(generation, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id}))
 

@@ -41,7 +41,7 @@ class Settings:
     # Further regions the admin API serves (each its own namespace, as on AWS). A request signed
     # for a region outside region + regions is refused (403), never given a new namespace.
     regions: tuple[str, ...] = ()
-    account_id: str = "000000000000"
+    account_id: str = "123456789012"
     access_log: str | None = None  # stdout | a file path | None (off)
     admin_access_keys: dict[str, str] = field(default_factory=dict)  # access key → secret
     reload_interval: float = 0.25  # seconds between store generation checks

@@ -63,7 +63,7 @@ def test_unservable_stage_is_reported_once(
     async def run() -> None:
         store = SqliteStore(tmp_path / "s.db")
         await store.open()
-        compiler = Compiler(store, "000000000000")
+        compiler = Compiler(store, "123456789012")
         caplog.set_level(logging.INFO, "frontgate.compile")
 
         # Never compiled: not served, and no claim of a previous version.

@@ -17,8 +17,8 @@ from botocore.config import Config
 from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 
-ROLE = "arn:aws:iam::000000000000:role/x"
-ACCOUNT = "000000000000"
+ROLE = "arn:aws:iam::123456789012:role/x"
+ACCOUNT = "123456789012"
 
 
 def make_zip(files: dict[str, str]) -> bytes:

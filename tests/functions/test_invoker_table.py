@@ -29,7 +29,7 @@ from frontgate.snapshot.snapshot import Snapshot
 from frontgate.state.sqlite import SqliteStore
 from frontgate.upstream.pool import UpstreamPool
 
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 REGION = "us-east-1"
 SOURCE = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc/dev/GET/fn"
 HANDLER = "import os\ndef lambda_handler(event, context):\n    return [%r, os.getpid()]\n"

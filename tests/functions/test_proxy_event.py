@@ -15,9 +15,9 @@ def _parts(**over: Any) -> tuple[Any, ...]:
     fields: dict[str, Any] = {
         "headers": [("Host", "abc.execute-api.localhost"), ("X-Forwarded-For", "10.0.0.9"),
                     ("Accept", "a/b"), ("accept", "c/d"), ("Content-Type", "text/plain")],
-        "trace": "Root=1-00000001-000000000000000000000002", "ip": "127.0.0.1", "port": 443,
+        "trace": "Root=1-00000001-123456789012000000000002", "ip": "127.0.0.1", "port": 443,
         "scheme": "https", "method": "POST", "path": "/items/a%2Bb", "query": "x=1&x=2&y=",
-        "body": "héllo".encode(), "binary_types": (), "account": "000000000000",
+        "body": "héllo".encode(), "binary_types": (), "account": "123456789012",
         "api": "abc", "deployment": "dep1", "stage": "dev", "variables": {"v": "1"},
         "resource_id": "r1", "resource_path": "/items/{id}", "path_params": {"id": "a%2Bb"},
         "ext_id": "Ext=", "request_id": "rid", "request_time": "25/Nov/2026:19:00:00 +0000",

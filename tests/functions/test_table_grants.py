@@ -8,7 +8,7 @@ from typing import Any
 from frontgate.functions.permissions import make_statement
 from frontgate.functions.table import FunctionDef, function_def
 
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:fn"
 SOURCE = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc/dev/GET/pets"
 

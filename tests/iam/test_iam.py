@@ -111,7 +111,7 @@ def setup(gw: Gateway, apigw: Any) -> dict[str, Any]:
 def test_signed_request_allowed_with_identity(gw: Gateway, setup: dict[str, Any]) -> None:
     status, _, doc = send(gw, signed(gw, setup["api"], setup["alice"]))
     assert status == 200
-    assert doc == {"user": "arn:aws:iam::000000000000:user/alice", "key": setup["alice"].access_key}
+    assert doc == {"user": "arn:aws:iam::123456789012:user/alice", "key": setup["alice"].access_key}
 
 
 def test_signed_body_and_presigned(gw: Gateway, setup: dict[str, Any]) -> None:
@@ -125,9 +125,9 @@ def test_not_authorized_and_explicit_deny(gw: Gateway, setup: dict[str, Any]) ->
     status, headers, doc = send(gw, signed(gw, api, setup["alice"], path="/dev/other"))
     assert status == 403 and headers["x-amzn-errortype"] == "AccessDeniedException"
     assert doc == {
-        "Message": "User: arn:aws:iam::000000000000:user/alice is not authorized to "
+        "Message": "User: arn:aws:iam::123456789012:user/alice is not authorized to "
         "perform: execute-api:Invoke on resource: "
-        f"arn:aws:execute-api:us-east-1:000000000000:{api}/dev/GET/other"
+        f"arn:aws:execute-api:us-east-1:123456789012:{api}/dev/GET/other"
     }
     status, _, doc = send(gw, signed(gw, api, setup["alice"], "DELETE"))
     assert status == 403 and doc["Message"].endswith("with an explicit deny")
@@ -217,7 +217,7 @@ def test_10kb_authorization_header(gw: Gateway, setup: dict[str, Any]) -> None:
 def test_session_token_and_config_user(gw: Gateway, setup: dict[str, Any]) -> None:
     alice = setup["alice"]
     sts = client(gw, "sts", key=alice.access_key, secret=alice.secret_key)
-    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::000000000000:user/alice"
+    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:user/alice"
     temp = sts.get_session_token(DurationSeconds=900)["Credentials"]
     creds = Credentials(temp["AccessKeyId"], temp["SecretAccessKey"], temp["SessionToken"])
     assert _eventually(gw, lambda: send(gw, signed(gw, setup["api"], creds))[0], 200)
@@ -226,7 +226,7 @@ def test_session_token_and_config_user(gw: Gateway, setup: dict[str, Any]) -> No
     assert send(gw, signed(gw, setup["api"], no_token))[0] == 403
     carol = Credentials(*CONFIG_KEY)
     status, _, doc = send(gw, signed(gw, setup["api"], carol))
-    assert status == 200 and doc["user"] == "arn:aws:iam::000000000000:user/carol"
+    assert status == 200 and doc["user"] == "arn:aws:iam::123456789012:user/carol"
 
 
 def test_iam_errors(gw: Gateway, setup: dict[str, Any]) -> None:

@@ -77,7 +77,7 @@ MISSING_TOKEN = (
     "MissingAuthenticationTokenException",
     {"message": "Missing Authentication Token"},
 )
-ARN = "arn:aws:execute-api:us-east-1:000000000000:"
+ARN = "arn:aws:execute-api:us-east-1:123456789012:"
 
 
 def _policy_denied(who: str, api: str, tail: str) -> tuple[int, str, Any]:
@@ -241,7 +241,7 @@ def test_iam_identity_policy_variants(
 ) -> None:
     api, creds = iam_setup["api"], iam_setup["creds"]
     assert send(gw, signed(gw, api, creds, path="/dev/open/"))[0] == 200
-    vera = "arn:aws:iam::000000000000:user/vera"
+    vera = "arn:aws:iam::123456789012:user/vera"
     expected = MISSING_TOKEN if outcome is None else _policy_denied(vera, api, outcome.tail)
     assert _seen(send(gw, signed(gw, api, creds, path=path))) == expected
 
@@ -293,7 +293,7 @@ def test_authorizer_event_method_arn_is_the_methods(
     status, headers, doc = call(gw, authorizer_api, "GET", path, headers=token)
     assert (status, doc) == (200, {"m": "open"})
     assert headers["x-arn"] == (
-        f"arn:aws:execute-api:us-east-1:000000000000:{authorizer_api}/dev/GET/open"
+        f"arn:aws:execute-api:us-east-1:123456789012:{authorizer_api}/dev/GET/open"
     )
 
 

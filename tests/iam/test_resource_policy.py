@@ -14,7 +14,7 @@ from tests.support.gateway import Gateway
 from frontgate.iam.conditions import PolicyError
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, NONE, Caller, compile_policy
 
-ARN = "arn:aws:execute-api:us-east-1:000000000000:abc123/dev/GET/pets/1"
+ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/pets/1"
 
 
 def _facts(**kv: str) -> Any:
@@ -87,7 +87,7 @@ def test_resources_and_principals() -> None:
                 }
             ]
         },
-        resource_prefix="arn:aws:execute-api:us-east-1:000000000000:abc123/",
+        resource_prefix="arn:aws:execute-api:us-east-1:123456789012:abc123/",
     )
     assert shorthand.evaluate(ANONYMOUS, "execute-api:Invoke", ARN, _facts()) == ALLOW
 
@@ -187,7 +187,7 @@ def test_data_plane_enforces_resource_policy(gw: Gateway, apigw: Any) -> None:
     assert status == 403 and headers["x-amzn-errortype"] == "AccessDeniedException"
     assert doc == {
         "Message": "User: anonymous is not authorized to perform: execute-api:Invoke "
-        f"on resource: arn:aws:execute-api:us-east-1:000000000000:{api_id}/dev/GET/secret"
+        f"on resource: arn:aws:execute-api:us-east-1:123456789012:{api_id}/dev/GET/secret"
         " with an explicit deny"
     }
     assert call(gw, api_id, "GET", "/dev/vpc")[0] == 403

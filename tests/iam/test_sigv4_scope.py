@@ -237,7 +237,7 @@ def test_function_arn_of_another_region_is_not_reachable(gw: Gateway) -> None:
     from tests.functions.conftest import ROLE, make_zip
 
     lam = client(gw, "lambda")
-    arn = "arn:aws:lambda:eu-north-1:000000000000:function:elsewhere"
+    arn = "arn:aws:lambda:eu-north-1:123456789012:function:elsewhere"
     with pytest.raises(ClientError) as exc:
         lam.create_function(
             FunctionName=arn,

@@ -35,7 +35,7 @@ def _context(with_auth: bool) -> tuple[Context, Response]:
         import_openapi(SPEC, source="fmt.yaml"),
         {"stageName": "dev", "deploymentId": "d1"},
         "us-east-1",
-        "000000000000",
+        "123456789012",
     )
     snapshot = Snapshot(1, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id}))
     headers = [("Host", f"{stage.api_id}.execute-api.localhost"), ("User-Agent", 'cu"rl')]

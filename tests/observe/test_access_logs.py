@@ -26,7 +26,7 @@ from tests.observe.conftest import (
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
 
-GROUP_ARN = "arn:aws:logs:us-east-1:000000000000:log-group:"
+GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:"
 
 
 @pytest.fixture(scope="module")

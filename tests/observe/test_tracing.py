@@ -239,7 +239,7 @@ paths:
 
 FUNCTION_URI = (
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-    "arn:aws:lambda:us-east-1:000000000000:function:authz/invocations"
+    "arn:aws:lambda:us-east-1:123456789012:function:authz/invocations"
 )
 ALLOW_ALL = """
 def handler(event, context):

@@ -78,7 +78,7 @@ def pipeline() -> Pipeline:
         defn,
         {"stageName": "dev", "deploymentId": "d1", "variables": {"color": "blue"}},
         "us-east-1",
-        "000000000000",
+        "123456789012",
     )
     p = Pipeline(Env(domain="localhost", pool=UpstreamPool()))
     p.swap(Snapshot(1, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id})))

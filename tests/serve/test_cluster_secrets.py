@@ -282,7 +282,7 @@ def _old_rows(master: bytes) -> list[tuple[str, str, str, dict[str, Any]]]:
          "createdDate": ts, "lastUpdatedDate": ts, "stageKeys": [],
          "value": "OldPlainKeyValue000000002"}),
         ("global", "iamuser", "bob", {"UserName": "bob", "UserId": "AIDABOB", "Path": "/",
-         "Arn": "arn:aws:iam::000000000000:user/bob", "_inline": {}, "_attached": []}),
+         "Arn": "arn:aws:iam::123456789012:user/bob", "_inline": {}, "_attached": []}),
         ("global", "iamaccesskey", "AKIAOLDPLAINSECRET01", {"UserName": "bob",
          "AccessKeyId": "AKIAOLDPLAINSECRET01", "Status": "Active",
          "CreateDate": "2026-01-01T00:00:00Z", "_secret": "old-plain-secret-key-0123456789"}),
@@ -336,7 +336,7 @@ def test_upgrade_encrypts_rows_an_older_version_stored(
         sts = _client(
             gw, "sts", key="AKIAOLDPLAINSECRET01", secret="old-plain-secret-key-0123456789"
         )
-        assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::000000000000:user/bob"
+        assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:user/bob"
         # The old keys work on the data plane; a duplicate of an old value is still refused.
         api_id, plan_id = _key_api(c)
         for key_id in values:

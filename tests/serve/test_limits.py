@@ -26,7 +26,7 @@ from tests.traffic.seed import seed, wait_for_status
 from frontgate.config import load_settings
 from frontgate.serve.listeners import admin_max_connections, default_max_connections
 
-ROLE = "arn:aws:iam::000000000000:role/x"
+ROLE = "arn:aws:iam::123456789012:role/x"
 
 
 @pytest.fixture(scope="module")

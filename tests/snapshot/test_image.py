@@ -37,11 +37,11 @@ from frontgate.upstream.pool import UpstreamPool
 
 LAMBDA = (
     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-    "arn:aws:lambda:us-east-1:000000000000:function:{}/invocations"
+    "arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
 )
 COLOR_TEMPLATE = '{"color": "$stageVariables.color"}'
 PROXY = {"integration.request.path.proxy": "method.request.path.proxy"}
-POOL = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_x"
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_x"
 VALIDATED: dict[str, Any] = {"x-amazon-apigateway-request-validator": "all"}
 MOCK_200 = {
     "type": "mock",
@@ -226,7 +226,7 @@ STAGE_DOC: dict[str, Any] = {
     "tracingEnabled": True,
     "accessLogSettings": {
         "format": '{"id": "$context.requestId", "status": "$context.status"}',
-        "destinationArn": "arn:aws:logs:us-east-1:000000000000:log-group:access",
+        "destinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:access",
     },
     "methodSettings": {
         "*/*": {
@@ -244,7 +244,7 @@ STAGE_DOC: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def stage() -> Stage:
     defn = import_openapi(json.dumps(SPEC), source="everything.json")
-    return compile_stage(defn, STAGE_DOC, "us-east-1", "000000000000")
+    return compile_stage(defn, STAGE_DOC, "us-east-1", "123456789012")
 
 
 def _globals() -> dict[str, Any]:
@@ -267,7 +267,7 @@ def _globals() -> dict[str, Any]:
             ]
         }
     )  # fmt: skip
-    ident = Identity("alice", "AIDA1", "arn:aws:iam::000000000000:user/alice", "000000000000",
+    ident = Identity("alice", "AIDA1", "arn:aws:iam::123456789012:user/alice", "123456789012",
                      (policy,))  # fmt: skip
     iam = IamIndex({"AKIA1": KeyEntry("AKIA1", "s3cret", ident)})
     iam.signing_keys[("AKIA1", "20260101", "us-east-1", "execute-api")] = b"k"
@@ -416,7 +416,7 @@ def test_globals_round_trip_and_assemble(stage: Stage) -> None:
 def _caller() -> tuple[Any, str, str]:
     from frontgate.iam.policy import Caller
 
-    return Caller("000000000000", "arn:aws:iam::000000000000:user/alice"), "execute-api:Invoke", "x"
+    return Caller("123456789012", "arn:aws:iam::123456789012:user/alice"), "execute-api:Invoke", "x"
 
 
 def test_a_loaded_snapshot_is_immutable_and_serving_leaves_it_unchanged(stage: Stage) -> None:
@@ -439,8 +439,8 @@ def test_a_loaded_snapshot_is_immutable_and_serving_leaves_it_unchanged(stage: S
 
 def test_stage_tokens_name_stage_objects() -> None:
     defn = import_openapi(json.dumps(SPEC), source="s.json")
-    one = compile_stage(defn, STAGE_DOC, "us-east-1", "000000000000")
-    two = compile_stage(defn, STAGE_DOC, "us-east-1", "000000000000")
+    one = compile_stage(defn, STAGE_DOC, "us-east-1", "123456789012")
+    two = compile_stage(defn, STAGE_DOC, "us-east-1", "123456789012")
     tokens = StageTokens()
     first = tokens.token(one)
     assert tokens.token(one) == first  # the same object: unchanged

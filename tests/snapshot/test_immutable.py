@@ -38,7 +38,7 @@ x-amazon-apigateway-gateway-responses:
 
 FUNCTION = {
     "FunctionName": "fn",
-    "FunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
     "_codePath": "/nowhere",
     "Environment": {"Variables": {"A": "1"}},
     "_policy": [
@@ -59,12 +59,12 @@ def pipeline(tmp_path: Path) -> Pipeline:
         import_openapi(SPEC, source="unit.yaml"),
         {"stageName": "dev", "deploymentId": "d1"},
         "us-east-1",
-        "000000000000",
+        "123456789012",
     )
     functions = FunctionTable(
         1, ReadOnlyMap({("us-east-1", "fn"): function_def("us-east-1", FUNCTION)})
     )
-    invoker = FunctionInvoker(tmp_path, account_id="000000000000", region="us-east-1")
+    invoker = FunctionInvoker(tmp_path, account_id="123456789012", region="us-east-1")
     p = Pipeline(Env(domain="localhost", pool=UpstreamPool(), functions=invoker))
     stages = {(stage.api_id, "dev"): stage}
     p.swap(Snapshot(1, stages, frozenset({stage.api_id}), functions=functions))
@@ -113,7 +113,7 @@ def test_serving_requests_leaves_the_snapshot_unchanged(pipeline: Pipeline) -> N
         assert _get(pipeline, "/dev/nowhere").status == 404  # the gateway response of this API
         assert _get(pipeline, "/other/mock").status == 403
         # A function the snapshot carries, refused by its resource policy (nothing runs).
-        source = "arn:aws:execute-api:us-east-1:000000000000:abc/dev/GET/fn"
+        source = "arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/fn"
         assert pipeline.env.functions.begin("fn", b"{}", source_arn=source).error is not None
     assert ("us-east-1", "fn") in snapshot.functions.functions
     assert _state(snapshot) == before

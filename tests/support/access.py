@@ -16,7 +16,7 @@ from botocore.config import Config
 from tests.support.gateway import Gateway
 from tests.support.oidc_issuer import Issuer
 
-POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_local"
+POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_local"
 CONFIG_KEY = ("AKIACONFIGUSER000001", "config-secret-key")
 
 

@@ -20,7 +20,7 @@ FlushCache = Callable[[str, str, str, str], None]
 @dataclass(frozen=True)
 class AdminSettings:
     default_region: str = "us-east-1"
-    account_id: str = "000000000000"
+    account_id: str = "123456789012"
     data_plane_domain: str = "localhost"  # invoke URLs and custom-domain targets use it
     data_plane_port: int = 8080
     # access key id -> secret key. Empty: any (or no) signature is accepted.

@@ -58,7 +58,7 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument(
         "--regions", help="further regions the admin API serves (comma-separated; default none)"
     )
-    p.add_argument("--account-id", help="account id used in ARNs (default 000000000000)")
+    p.add_argument("--account-id", help="account id used in ARNs (default 123456789012)")
     p.add_argument("--access-log", help="stdout or a file: one JSON line per request")
     p.add_argument("--log-level", help="debug, info, warning, error")
     p.add_argument(

@@ -54,7 +54,7 @@ async def import_api_file(store: ConfigStore, region: str, path: str, stage: str
 
 
 async def deployed_stages(
-    store: ConfigStore, account_id: str = "000000000000"
+    store: ConfigStore, account_id: str = "123456789012"
 ) -> list[InvokeTarget]:
     """Every stage, each compiled as the workers will: one that does not compile (rows written
     by an older version, say) comes with the reason instead of being listed as served."""

@@ -21,7 +21,7 @@ def test_account(apigw: Any) -> None:
             {
                 "op": "replace",
                 "path": "/cloudwatchRoleArn",
-                "value": "arn:aws:iam::000000000000:role/logs",
+                "value": "arn:aws:iam::123456789012:role/logs",
             },
         ]
     )
@@ -93,7 +93,7 @@ def test_client_certificates(apigw: Any) -> None:
     assert code(exc)[0] == "NotFoundException"
 
 
-NLB_ARN = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/nlb/1"
+NLB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/nlb/1"
 
 
 def test_vpc_links_and_tags(apigw: Any) -> None:

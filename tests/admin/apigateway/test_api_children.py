@@ -122,7 +122,7 @@ def test_validators(apigw: Any, api: dict[str, str]) -> None:
 def test_authorizers(apigw: Any, api: dict[str, str]) -> None:
     uri = (
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-        "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"
+        "arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"
     )
     with pytest.raises(ClientError) as exc:
         apigw.create_authorizer(restApiId=api["id"], name="a", type="TOKEN", authorizerUri=uri)
@@ -156,7 +156,7 @@ def test_authorizers(apigw: Any, api: dict[str, str]) -> None:
         restApiId=api["id"],
         name="c",
         type="COGNITO_USER_POOLS",
-        providerARNs=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_x"],
+        providerARNs=["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_x"],
     )
     assert cognito["identitySource"] == "method.request.header.Authorization"
     assert len(apigw.get_authorizers(restApiId=api["id"])["items"]) == 2

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from tests.admin.conftest import make_client
 
-LAMBDA_ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
 AUTHORIZER_URI = (
     f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{LAMBDA_ARN}/invocations"
 )
@@ -56,7 +56,7 @@ DOC_PART = (*NOT_FOUND, "Invalid Documentation part identifier specified")
 def test_unknown_api_named_as_aws_names_it(apigw: Any, api: dict[str, str]) -> None:
     real, root = api["id"], api["root"]
     fake = "fake-api"
-    api_not_found = (*NOT_FOUND, f"Invalid API identifier specified 000000000000:{fake}")
+    api_not_found = (*NOT_FOUND, f"Invalid API identifier specified 123456789012:{fake}")
     validator = apigw.create_request_validator(restApiId=real, name="v")["id"]
     part = apigw.create_documentation_part(
         restApiId=real, location={"type": "API"}, properties='{"description": "d"}'
@@ -583,7 +583,7 @@ def test_imported_api_shaped_as_aws_imports_it(apigw: Any) -> None:
                 "x-amazon-apigateway-authorizer": {
                     "type": "cognito_user_pools",
                     "providerARNs": [
-                        "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"
+                        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc"
                     ],
                 },
             }

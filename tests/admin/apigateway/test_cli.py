@@ -119,7 +119,7 @@ def test_cli_build_deploy_and_manage(admin: AdminServer) -> None:
         "op=replace,path=/~1pets/GET/logging/loglevel,value=INFO",
         "op=replace,path=/accessLogSettings/format,value=$context.requestId",
         "op=replace,path=/accessLogSettings/destinationArn,"
-        "value=arn:aws:logs:us-east-1:000000000000:log-group:g",
+        "value=arn:aws:logs:us-east-1:123456789012:log-group:g",
     )
     assert stage["variables"] == {"host": "example.com"}
     assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 100
@@ -213,4 +213,4 @@ def test_cli_build_deploy_and_manage(admin: AdminServer) -> None:
     cli(admin, "delete-method", *base, "--http-method", "GET")
     cli(admin, "delete-rest-api", "--rest-api-id", api_id)
     err = cli_error(admin, "get-rest-api", "--rest-api-id", api_id)
-    assert f"Invalid API identifier specified 000000000000:{api_id}" in err
+    assert f"Invalid API identifier specified 123456789012:{api_id}" in err

@@ -32,7 +32,7 @@ from frontgate.definition import kinds
 from frontgate.state.sqlite import SqliteStore
 
 KEY, SECRET = "AKIDMISTAKES", "mistakes-secret"
-ROLE = "arn:aws:iam::000000000000:role/x"
+ROLE = "arn:aws:iam::123456789012:role/x"
 DEEP = 100_000
 
 
@@ -507,9 +507,9 @@ def test_who_am_i_with_the_operators_admin_key(gw: LoggedGateway) -> None:
     answers the account's root (as AWS does for root credentials), not InvalidClientTokenId."""
     me = client(gw, "sts").get_caller_identity()
     assert (me["Account"], me["Arn"], me["UserId"]) == (
-        "000000000000",
-        "arn:aws:iam::000000000000:root",
-        "000000000000",
+        "123456789012",
+        "arn:aws:iam::123456789012:root",
+        "123456789012",
     )
     with pytest.raises(ClientError) as exc:
         client(gw, "sts", secret="wrong").get_caller_identity()

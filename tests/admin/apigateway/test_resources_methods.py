@@ -176,7 +176,7 @@ def test_integrations(apigw: Any, api: dict[str, Any]) -> None:
     assert code(exc)[1] == "Invalid ARN specified in the request"
     lam = (
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-        "arn:aws:lambda:us-east-1:000000000000:function:f/invocations"
+        "arn:aws:lambda:us-east-1:123456789012:function:f/invocations"
     )
     integ = apigw.put_integration(**ids, type="AWS_PROXY", integrationHttpMethod="POST", uri=lam)
     assert integ["timeoutInMillis"] == 29000 and integ["passthroughBehavior"] == "WHEN_NO_MATCH"

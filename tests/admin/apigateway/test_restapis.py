@@ -102,7 +102,7 @@ def test_create_get_update_delete(apigw: Any, admin: AdminServer) -> None:
         apigw.get_rest_api(restApiId=api["id"])
     assert code(exc) == (
         "NotFoundException",
-        f"Invalid API identifier specified 000000000000:{api['id']}",
+        f"Invalid API identifier specified 123456789012:{api['id']}",
     )
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 

@@ -285,7 +285,7 @@ def test_request_authorizer_identity_sources(apigw: Any, method: tuple[str, str]
     api_id, _root = method
     uri = (
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-        "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"
+        "arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"
     )
     with pytest.raises(ClientError) as exc:
         apigw.create_authorizer(

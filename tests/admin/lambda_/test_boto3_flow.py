@@ -50,7 +50,7 @@ def test_lifecycle(lam: Any, apigw: Any, gateway: Gateway) -> None:
         StatementId="s1",
         Action="lambda:InvokeFunction",
         Principal="apigateway.amazonaws.com",
-        SourceArn="arn:aws:execute-api:us-east-1:000000000000:*/dev/GET/hello",
+        SourceArn="arn:aws:execute-api:us-east-1:123456789012:*/dev/GET/hello",
     )
     api = proxy_api(apigw, arn, gw=gateway)
     assert gateway.request("GET", "/dev/hello", api_id=api)[2] == b"v1 hi"

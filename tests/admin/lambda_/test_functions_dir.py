@@ -49,7 +49,7 @@ def test_lambda_api_changes_across_restart(tmp_path: Path) -> None:
             gw.admin_port, "lambda", "add-permission", "--function-name", "greet",
             "--statement-id", "apigw", "--action", "lambda:InvokeFunction",
             "--principal", "apigateway.amazonaws.com",
-            "--source-arn", f"arn:aws:execute-api:us-east-1:000000000000:{api}/*",
+            "--source-arn", f"arn:aws:execute-api:us-east-1:123456789012:{api}/*",
         )  # fmt: skip
         lam.put_function_concurrency(FunctionName="greet", ReservedConcurrentExecutions=5)
         assert gw.request("GET", "/dev/hello", api_id=api)[:3:2] == (200, b"greet True")
