@@ -212,4 +212,3 @@ def test_access_log_line(gw: Gateway) -> None:
         "stage": "prod", "integrationStatus": "200", "responseLength": str(len(body)),
     }  # fmt: skip
     assert status == 200
-

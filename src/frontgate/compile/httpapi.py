@@ -29,11 +29,14 @@ _VERBS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", 
 
 # ``${source}`` or ``$source`` inside a mapping value; names stop at the first character that
 # cannot belong to them, so "$request.path.id/orders" is the parameter then literal text.
-_NAME = r"[A-Za-z0-9_\-]+"
+_NAME = r"[A-Za-z0-9_\-]*[A-Za-z0-9_]"  # header and query names: a trailing dash is text
+_WORD = r"[A-Za-z0-9_]+"  # path parameters and stage variables
 _SOURCE = (
-    rf"request\.(?:header|querystring|path)\.{_NAME}|request\.path|"
-    r"request\.body(?:\.[A-Za-z0-9_.\[\]\-]+)?|context\.[A-Za-z0-9_.\-]*[A-Za-z0-9_]|"
-    rf"stageVariables\.{_NAME}|response\.header\.{_NAME}|response\.body(?:\.[A-Za-z0-9_.\[\]\-]+)?"
+    rf"request\.(?:header|querystring)\.{_NAME}|request\.path\.{_WORD}|request\.path|"
+    r"request\.body(?:\.[A-Za-z0-9_.\[\]\-]*[A-Za-z0-9_\]])?|"
+    r"context\.[A-Za-z0-9_.\-]*[A-Za-z0-9_]|"
+    rf"stageVariables\.{_WORD}|response\.header\.{_NAME}|"
+    r"response\.body(?:\.[A-Za-z0-9_.\[\]\-]*[A-Za-z0-9_\]])?"
 )
 _TOKEN = re.compile(rf"\$\{{({_SOURCE})\}}|\$({_SOURCE})")
 _REQUEST_KEY = re.compile(r"(append|overwrite|remove):(header|querystring)\.(.+)|overwrite:path")
