@@ -18,6 +18,7 @@ from frontgate.compile.tree import StageCompileError, child, compile_uri
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import Doc
 from frontgate.observe.plan import MethodPlan, stage_plan
+from frontgate.pipeline import cors
 from frontgate.pipeline.gateway_response import HTTP_API_RESPONSES
 from frontgate.pipeline.plan import plan_route
 from frontgate.snapshot.httpapi import HttpMapping, MapOp, Piece
@@ -219,7 +220,7 @@ def compile_http_stage(defn: HttpApiDefinition, stage: Doc, region: str, account
         observe=stage_plan({"id": api_id}, stage),
         kind="HTTP",
         default_route=default_route,
-        cors=None,  # pipeline.cors compiles corsConfiguration (see its module)
+        cors=cors.compile_policy(api.get("corsConfiguration")),
     )
 
 
