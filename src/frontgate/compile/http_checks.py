@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from frontgate.compile.httpapi import check_compiles
 from frontgate.definition.httpapis import HttpApiDefinition
 
 _AUTHORIZER_TYPES = {"JWT": "JWT", "CUSTOM": "REQUEST"}
@@ -44,6 +45,10 @@ def check_http_deployable(defn: HttpApiDefinition) -> None:
                     f"{auth_type} but authorizer {authorizer_id} is of type "
                     f"{authorizer.get('authorizerType')}"
                 )
+    # Whatever deploys must also compile into a servable stage (the data plane's compiler),
+    # so a deployment is never reported that no worker serves. Region and account only shape
+    # ARNs, never whether a definition compiles.
+    check_compiles(defn, "us-east-1", "123456789012")
 
 
 # -- parameter mapping (HTTP APIs) --------------------------------------------------------------
