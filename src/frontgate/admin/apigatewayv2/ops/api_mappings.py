@@ -13,15 +13,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from frontgate import ids
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops._res_common import (
-    Reader,
-    api_not_found,
-    page,
-    wire_operation,
-)
+from frontgate.admin.apigatewayv2.ops.common import Reader, new_id, page
 from frontgate.admin.apigatewayv2.ops.domains import need_domain
+from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.definition import kinds
 from frontgate.state.store import Doc, Tx
@@ -71,7 +66,7 @@ async def _check_target(tx: Tx, ctx: Ctx, api_id: str, stage: str, key: str) -> 
     elif await tx.get(ctx.region, kinds.REST_API, "", api_id) is not None:
         stage_kind = kinds.STAGE
     else:
-        raise api_not_found(ctx, api_id)
+        raise NotFound(f"Invalid API identifier specified {ctx.account_id}:{api_id}")
     if await tx.get(ctx.region, stage_kind, api_id, stage) is None:
         raise BadRequest(f"Invalid stage identifier specified {stage}")
     if key and not all(_SEGMENT.fullmatch(seg) for seg in key.split("/")):
@@ -87,14 +82,14 @@ async def _store(tx: Tx, ctx: Ctx, domain: str, record: Doc, old_base: str | Non
     await tx.put(ctx.region, kinds.BASE_PATH_MAPPING, domain, record["basePath"], record)
 
 
-@wire_operation("CreateApiMapping")
+@operation("CreateApiMapping")
 async def create_api_mapping(ctx: Ctx, inp: Doc) -> Doc:
     key = inp.get("apiMappingKey") or ""
     record: Doc = {
         "basePath": key or NONE,
         "restApiId": inp["apiId"],
         "stage": inp["stage"],
-        "apiMappingId": ids.short_id(),
+        "apiMappingId": new_id(),
     }
     async with ctx.tx() as tx:
         domain = (await need_domain(tx, ctx, inp["domainName"]))["domainName"]
@@ -103,23 +98,20 @@ async def create_api_mapping(ctx: Ctx, inp: Doc) -> Doc:
     return view(record)
 
 
-@wire_operation("GetApiMapping")
+@operation("GetApiMapping")
 async def get_api_mapping(ctx: Ctx, inp: Doc) -> Doc:
     domain = (await need_domain(ctx.store, ctx, inp["domainName"]))["domainName"]
     return view(await _find(ctx.store, ctx, domain, inp["apiMappingId"]))
 
 
-@wire_operation("GetApiMappings")
+@operation("GetApiMappings")
 async def get_api_mappings(ctx: Ctx, inp: Doc) -> Doc:
     domain = (await need_domain(ctx.store, ctx, inp["domainName"]))["domainName"]
 
-    async def item(record: Doc) -> Doc:
-        return view(record)
-
-    return await page(ctx, kinds.BASE_PATH_MAPPING, domain, inp, item)
+    return await page(ctx, kinds.BASE_PATH_MAPPING, domain, inp, view)
 
 
-@wire_operation("UpdateApiMapping")
+@operation("UpdateApiMapping")
 async def update_api_mapping(ctx: Ctx, inp: Doc) -> Doc:
     async with ctx.tx() as tx:
         domain = (await need_domain(tx, ctx, inp["domainName"]))["domainName"]
@@ -139,7 +131,7 @@ async def update_api_mapping(ctx: Ctx, inp: Doc) -> Doc:
     return view(record)
 
 
-@wire_operation("DeleteApiMapping")
+@operation("DeleteApiMapping")
 async def delete_api_mapping(ctx: Ctx, inp: Doc) -> None:
     async with ctx.tx() as tx:
         domain = (await need_domain(tx, ctx, inp["domainName"]))["domainName"]

@@ -7,15 +7,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from frontgate import ids
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops._res_common import (
-    after_change,
-    need,
-    need_api,
-    page,
-    wire_operation,
-)
+from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page, redeploy
+from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, TooManyRequests
 from frontgate.definition import kinds
 from frontgate.state.store import Doc, Tx
@@ -30,8 +24,12 @@ _LAMBDA_URI = re.compile(
 )
 _NAME = r"[^\s,]+"
 _JWT_SOURCE = re.compile(rf"\$request\.(?:header|querystring)\.{_NAME}")
-_HTTP_SOURCE = re.compile(rf"\$(?:request\.header|request\.querystring|context|stageVariables)\.{_NAME}")
-_WS_SOURCE = re.compile(rf"(?:route\.request\.(?:header|querystring)|context|stageVariables)\.{_NAME}")
+_HTTP_SOURCE = re.compile(
+    rf"\$(?:request\.header|request\.querystring|context|stageVariables)\.{_NAME}"
+)
+_WS_SOURCE = re.compile(
+    rf"(?:route\.request\.(?:header|querystring)|context|stageVariables)\.{_NAME}"
+)
 # Settings only a Lambda authorizer has (refused on a JWT authorizer rather than ignored).
 _LAMBDA_ONLY = (
     "authorizerUri",
@@ -48,10 +46,6 @@ _MEMBERS = (
     *_LAMBDA_ONLY,
     "identityValidationExpression",
 )
-
-
-def not_found(authorizer_id: str) -> str:
-    return f"Invalid Authorizer identifier specified {authorizer_id}"
 
 
 def check_authorizer(doc: Doc, protocol: str) -> None:
@@ -74,7 +68,9 @@ def check_authorizer(doc: Doc, protocol: str) -> None:
 def _check_jwt(doc: Doc) -> None:
     for member in _LAMBDA_ONLY:
         if doc.get(member) is not None:
-            raise BadRequest(f"{member[:1].upper()}{member[1:]} is not supported for JWT authorizers")
+            raise BadRequest(
+                f"{member[:1].upper()}{member[1:]} is not supported for JWT authorizers"
+            )
     sources = doc.get("identitySource") or []
     if len(sources) != 1 or not _JWT_SOURCE.fullmatch(sources[0]):
         raise BadRequest(
@@ -115,7 +111,9 @@ def _check_request(doc: Doc) -> None:
         raise BadRequest("JwtConfiguration is supported only for JWT authorizers")
     version = doc.get("authorizerPayloadFormatVersion")
     if version is None:
-        raise BadRequest("AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer")
+        raise BadRequest(
+            "AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer"
+        )
     if version not in ("1.0", "2.0"):
         raise BadRequest(
             f"AuthorizerPayloadFormatVersion {version} is not supported: use 1.0 or 2.0"
@@ -151,13 +149,13 @@ async def _routes_using(tx: Tx, ctx: Ctx, api_id: str, authorizer_id: str) -> li
     return [r for r in routes if r.get("authorizerId") == authorizer_id]
 
 
-@wire_operation("CreateAuthorizer")
+@operation("CreateAuthorizer")
 async def create_authorizer(ctx: Ctx, inp: Doc) -> Doc:
     api_id = inp["apiId"]
-    doc: Doc = {"authorizerId": ids.short_id()}
+    doc: Doc = {"authorizerId": new_id()}
     doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
     async with ctx.tx() as tx:
-        api = await need_api(tx, ctx, api_id)
+        api = await get_api(tx, ctx, api_id)
         protocol = str(api.get("protocolType", "HTTP"))
         _defaults(doc, protocol)
         check_authorizer(doc, protocol)
@@ -167,29 +165,29 @@ async def create_authorizer(ctx: Ctx, inp: Doc) -> Doc:
                 "AWS if you need additional Authorizers."
             )
         await tx.put(ctx.region, kinds.V2_AUTHORIZER, api_id, doc["authorizerId"], doc)
-        await after_change(tx, ctx, api_id)
+        await redeploy(tx, ctx, api_id)
     return doc
 
 
-@wire_operation("GetAuthorizer")
+@operation("GetAuthorizer")
 async def get_authorizer(ctx: Ctx, inp: Doc) -> Doc:
     api_id, auth_id = inp["apiId"], inp["authorizerId"]
-    await need_api(ctx.store, ctx, api_id)
-    return await need(ctx.store, ctx, kinds.V2_AUTHORIZER, api_id, auth_id, not_found(auth_id))
+    await get_api(ctx.store, ctx, api_id)
+    return await need(ctx.store, ctx, kinds.V2_AUTHORIZER, api_id, auth_id, "Authorizer")
 
 
-@wire_operation("GetAuthorizers")
+@operation("GetAuthorizers")
 async def get_authorizers(ctx: Ctx, inp: Doc) -> Doc:
-    await need_api(ctx.store, ctx, inp["apiId"])
+    await get_api(ctx.store, ctx, inp["apiId"])
     return await page(ctx, kinds.V2_AUTHORIZER, inp["apiId"], inp)
 
 
-@wire_operation("UpdateAuthorizer")
+@operation("UpdateAuthorizer")
 async def update_authorizer(ctx: Ctx, inp: Doc) -> Doc:
     api_id, auth_id = inp["apiId"], inp["authorizerId"]
     async with ctx.tx() as tx:
-        api = await need_api(tx, ctx, api_id)
-        doc = await need(tx, ctx, kinds.V2_AUTHORIZER, api_id, auth_id, not_found(auth_id))
+        api = await get_api(tx, ctx, api_id)
+        doc = await need(tx, ctx, kinds.V2_AUTHORIZER, api_id, auth_id, "Authorizer")
         old_type = doc.get("authorizerType")
         for member in _MEMBERS:
             if inp.get(member) is None:
@@ -215,20 +213,20 @@ async def update_authorizer(ctx: Ctx, inp: Doc) -> Doc:
                     f"{route.get('routeKey')}"
                 )
         await tx.put(ctx.region, kinds.V2_AUTHORIZER, api_id, auth_id, doc)
-        await after_change(tx, ctx, api_id)
+        await redeploy(tx, ctx, api_id)
     return doc
 
 
-@wire_operation("DeleteAuthorizer")
+@operation("DeleteAuthorizer")
 async def delete_authorizer(ctx: Ctx, inp: Doc) -> None:
     api_id, auth_id = inp["apiId"], inp["authorizerId"]
     async with ctx.tx() as tx:
-        await need_api(tx, ctx, api_id)
-        await need(tx, ctx, kinds.V2_AUTHORIZER, api_id, auth_id, not_found(auth_id))
+        await get_api(tx, ctx, api_id)
+        await need(tx, ctx, kinds.V2_AUTHORIZER, api_id, auth_id, "Authorizer")
         for route in await _routes_using(tx, ctx, api_id, auth_id):
             raise Conflict(
                 f"Cannot delete authorizer '{auth_id}', is referenced in route: "
                 f"{route.get('routeKey')}"
             )
         await tx.delete(ctx.region, kinds.V2_AUTHORIZER, api_id, auth_id)
-        await after_change(tx, ctx, api_id)
+        await redeploy(tx, ctx, api_id)

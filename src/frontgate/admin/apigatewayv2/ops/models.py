@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import re
 
-from frontgate import ids
 from frontgate.admin.apigateway.ops.models import check_schema, model_template
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops._res_common import (
-    after_change,
-    need,
-    need_api,
-    page,
-    wire_operation,
-)
+from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page, redeploy
+from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.definition import kinds
 from frontgate.state.store import Doc, Tx
 
 _NAME = re.compile(r"[a-zA-Z0-9]+")
 _MEMBERS = ("name", "contentType", "description", "schema")
-
-
-def not_found(model_id: str) -> str:
-    return f"Invalid Model identifier specified {model_id}"
 
 
 async def _check(tx: Tx, ctx: Ctx, api_id: str, doc: Doc) -> None:
@@ -39,37 +29,37 @@ async def _check(tx: Tx, ctx: Ctx, api_id: str, doc: Doc) -> None:
     check_schema(doc.get("schema"))
 
 
-@wire_operation("CreateModel")
+@operation("CreateModel")
 async def create_model(ctx: Ctx, inp: Doc) -> Doc:
     api_id = inp["apiId"]
-    doc: Doc = {"modelId": ids.short_id()}
+    doc: Doc = {"modelId": new_id()}
     doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
     async with ctx.tx() as tx:
-        await need_api(tx, ctx, api_id)
+        await get_api(tx, ctx, api_id)
         await _check(tx, ctx, api_id, doc)
         await tx.put(ctx.region, kinds.V2_MODEL, api_id, doc["modelId"], doc)
-        await after_change(tx, ctx, api_id)
+        await redeploy(tx, ctx, api_id)
     return doc
 
 
-@wire_operation("GetModel")
+@operation("GetModel")
 async def get_model(ctx: Ctx, inp: Doc) -> Doc:
     api_id, model_id = inp["apiId"], inp["modelId"]
-    await need_api(ctx.store, ctx, api_id)
-    return await need(ctx.store, ctx, kinds.V2_MODEL, api_id, model_id, not_found(model_id))
+    await get_api(ctx.store, ctx, api_id)
+    return await need(ctx.store, ctx, kinds.V2_MODEL, api_id, model_id, "Model")
 
 
-@wire_operation("GetModels")
+@operation("GetModels")
 async def get_models(ctx: Ctx, inp: Doc) -> Doc:
-    await need_api(ctx.store, ctx, inp["apiId"])
+    await get_api(ctx.store, ctx, inp["apiId"])
     return await page(ctx, kinds.V2_MODEL, inp["apiId"], inp)
 
 
-@wire_operation("GetModelTemplate")
+@operation("GetModelTemplate")
 async def get_model_template(ctx: Ctx, inp: Doc) -> Doc:
     api_id, model_id = inp["apiId"], inp["modelId"]
-    await need_api(ctx.store, ctx, api_id)
-    model = await need(ctx.store, ctx, kinds.V2_MODEL, api_id, model_id, not_found(model_id))
+    await get_api(ctx.store, ctx, api_id)
+    model = await need(ctx.store, ctx, kinds.V2_MODEL, api_id, model_id, "Model")
     return {"value": model_template(model.get("schema"))}
 
 
@@ -77,12 +67,12 @@ def _referenced(route: Doc, name: str) -> bool:
     return name in (route.get("requestModels") or {}).values()
 
 
-@wire_operation("UpdateModel")
+@operation("UpdateModel")
 async def update_model(ctx: Ctx, inp: Doc) -> Doc:
     api_id, model_id = inp["apiId"], inp["modelId"]
     async with ctx.tx() as tx:
-        await need_api(tx, ctx, api_id)
-        doc = await need(tx, ctx, kinds.V2_MODEL, api_id, model_id, not_found(model_id))
+        await get_api(tx, ctx, api_id)
+        doc = await need(tx, ctx, kinds.V2_MODEL, api_id, model_id, "Model")
         old_name = doc["name"]
         doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
         await _check(tx, ctx, api_id, doc)
@@ -94,16 +84,16 @@ async def update_model(ctx: Ctx, inp: Doc) -> Doc:
                         f"{route.get('routeKey')}"
                     )
         await tx.put(ctx.region, kinds.V2_MODEL, api_id, model_id, doc)
-        await after_change(tx, ctx, api_id)
+        await redeploy(tx, ctx, api_id)
     return doc
 
 
-@wire_operation("DeleteModel")
+@operation("DeleteModel")
 async def delete_model(ctx: Ctx, inp: Doc) -> None:
     api_id, model_id = inp["apiId"], inp["modelId"]
     async with ctx.tx() as tx:
-        await need_api(tx, ctx, api_id)
-        doc = await need(tx, ctx, kinds.V2_MODEL, api_id, model_id, not_found(model_id))
+        await get_api(tx, ctx, api_id)
+        doc = await need(tx, ctx, kinds.V2_MODEL, api_id, model_id, "Model")
         for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
             if _referenced(route, doc["name"]):
                 raise Conflict(
@@ -111,4 +101,4 @@ async def delete_model(ctx: Ctx, inp: Doc) -> None:
                     f"{route.get('routeKey')}"
                 )
         await tx.delete(ctx.region, kinds.V2_MODEL, api_id, model_id)
-        await after_change(tx, ctx, api_id)
+        await redeploy(tx, ctx, api_id)

@@ -5,9 +5,9 @@ response, so a route response on one is refused rather than stored and never use
 
 from __future__ import annotations
 
-from frontgate import ids
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops._res_common import need, need_api, page, wire_operation
+from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page
+from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.definition import kinds
 from frontgate.state.store import Doc, Tx
@@ -15,18 +15,12 @@ from frontgate.state.store import Doc, Tx
 _MEMBERS = ("routeResponseKey", "modelSelectionExpression", "responseModels", "responseParameters")
 
 
-def not_found(route_response_id: str) -> str:
-    return f"Invalid RouteResponse identifier specified {route_response_id}"
-
-
 async def _route(tx: Tx, ctx: Ctx, api_id: str, route_id: str) -> str:
     """The route's parent key for its responses, after checking the API and the route."""
-    api = await need_api(tx, ctx, api_id)
+    api = await get_api(tx, ctx, api_id)
     if api.get("protocolType") != "WEBSOCKET":
         raise BadRequest("Route responses are supported only for WebSocket APIs")
-    await need(
-        tx, ctx, kinds.V2_ROUTE, api_id, route_id, f"Invalid Route identifier specified {route_id}"
-    )
+    await need(tx, ctx, kinds.V2_ROUTE, api_id, route_id, "Route")
     return f"{api_id}/{route_id}"
 
 
@@ -50,10 +44,10 @@ async def _check(tx: Tx, ctx: Ctx, api_id: str, parent: str, doc: Doc) -> None:
             raise BadRequest(f"Invalid model identifier specified: {name}")
 
 
-@wire_operation("CreateRouteResponse")
+@operation("CreateRouteResponse")
 async def create_route_response(ctx: Ctx, inp: Doc) -> Doc:
     api_id = inp["apiId"]
-    doc: Doc = {"routeResponseId": ids.short_id()}
+    doc: Doc = {"routeResponseId": new_id()}
     doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
     async with ctx.tx() as tx:
         parent = await _route(tx, ctx, api_id, inp["routeId"])
@@ -62,37 +56,37 @@ async def create_route_response(ctx: Ctx, inp: Doc) -> Doc:
     return doc
 
 
-@wire_operation("GetRouteResponse")
+@operation("GetRouteResponse")
 async def get_route_response(ctx: Ctx, inp: Doc) -> Doc:
     async with ctx.tx() as tx:
         parent = await _route(tx, ctx, inp["apiId"], inp["routeId"])
         rr_id = inp["routeResponseId"]
-        return await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, not_found(rr_id))
+        return await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, "RouteResponse")
 
 
-@wire_operation("GetRouteResponses")
+@operation("GetRouteResponses")
 async def get_route_responses(ctx: Ctx, inp: Doc) -> Doc:
     async with ctx.tx() as tx:
         parent = await _route(tx, ctx, inp["apiId"], inp["routeId"])
     return await page(ctx, kinds.V2_ROUTE_RESPONSE, parent, inp)
 
 
-@wire_operation("UpdateRouteResponse")
+@operation("UpdateRouteResponse")
 async def update_route_response(ctx: Ctx, inp: Doc) -> Doc:
     api_id, rr_id = inp["apiId"], inp["routeResponseId"]
     async with ctx.tx() as tx:
         parent = await _route(tx, ctx, api_id, inp["routeId"])
-        doc = await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, not_found(rr_id))
+        doc = await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, "RouteResponse")
         doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
         await _check(tx, ctx, api_id, parent, doc)
         await tx.put(ctx.region, kinds.V2_ROUTE_RESPONSE, parent, rr_id, doc)
     return doc
 
 
-@wire_operation("DeleteRouteResponse")
+@operation("DeleteRouteResponse")
 async def delete_route_response(ctx: Ctx, inp: Doc) -> None:
     rr_id = inp["routeResponseId"]
     async with ctx.tx() as tx:
         parent = await _route(tx, ctx, inp["apiId"], inp["routeId"])
-        await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, not_found(rr_id))
+        await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, "RouteResponse")
         await tx.delete(ctx.region, kinds.V2_ROUTE_RESPONSE, parent, rr_id)

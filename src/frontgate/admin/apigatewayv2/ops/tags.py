@@ -6,12 +6,14 @@ tags written through either show in both."""
 from __future__ import annotations
 
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops._res_common import check_tags, wire_operation
+from frontgate.admin.apigatewayv2.ops.common import check_tags
+from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.definition import kinds
 from frontgate.state.store import Doc, Tx
 
 # First path segment of a taggable resource's ARN -> its kind (parent "").
+MAX_TAGS = 50
 _TOP = {"apis": kinds.V2_API, "domainnames": kinds.DOMAIN_NAME, "vpclinks": kinds.V2_VPC_LINK}
 
 
@@ -46,16 +48,19 @@ def _private_domain(kind: str, doc: Doc) -> bool:
     return kind == kinds.DOMAIN_NAME and "PRIVATE" in types
 
 
-@wire_operation("TagResource")
+@operation("TagResource")
 async def tag_resource(ctx: Ctx, inp: Doc) -> Doc:
     async with ctx.tx() as tx:
         where, doc = await _doc(ctx, tx, inp["resource-arn"])
-        doc["tags"] = check_tags({**(doc.get("tags") or {}), **(inp.get("tags") or {})})
+        tags = check_tags({**(doc.get("tags") or {}), **(inp.get("tags") or {})})
+        if len(tags) > MAX_TAGS:
+            raise BadRequest(f"Too many tags: a resource can have at most {MAX_TAGS}")
+        doc["tags"] = tags
         await tx.put(ctx.region, *where, doc)
     return {}
 
 
-@wire_operation("UntagResource")
+@operation("UntagResource")
 async def untag_resource(ctx: Ctx, inp: Doc) -> None:
     async with ctx.tx() as tx:
         where, doc = await _doc(ctx, tx, inp["resource-arn"])
@@ -64,7 +69,7 @@ async def untag_resource(ctx: Ctx, inp: Doc) -> None:
         await tx.put(ctx.region, *where, doc)
 
 
-@wire_operation("GetTags")
+@operation("GetTags")
 async def get_tags(ctx: Ctx, inp: Doc) -> Doc:
     async with ctx.tx() as tx:
         _, doc = await _doc(ctx, tx, inp["resource-arn"])

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from frontgate import ids
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops._res_common import check_tags, need, page, wire_operation
+from frontgate.admin.apigatewayv2.ops.common import check_tags, need, new_id, page
+from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import now_iso
@@ -19,10 +19,6 @@ from frontgate.state.store import Doc
 _SUBNET = re.compile(r"subnet-[0-9a-zA-Z]{1,64}")
 _GROUP = re.compile(r"sg-[0-9a-zA-Z]{1,64}")
 MAX_SUBNETS = 10  # AWS's quota "Subnets per VPC link"
-
-
-def not_found(vpc_link_id: str) -> str:
-    return f"Invalid VpcLink identifier specified {vpc_link_id}"
 
 
 def _check(doc: Doc) -> None:
@@ -39,10 +35,10 @@ def _check(doc: Doc) -> None:
             raise BadRequest(f"Invalid security group identifier specified: {group}")
 
 
-@wire_operation("CreateVpcLink")
+@operation("CreateVpcLink")
 async def create_vpc_link(ctx: Ctx, inp: Doc) -> Doc:
     doc: Doc = {
-        "vpcLinkId": ids.short_id(),
+        "vpcLinkId": new_id(),
         "name": inp["name"],
         "subnetIds": list(inp["subnetIds"]),
         "securityGroupIds": list(inp.get("securityGroupIds") or []),
@@ -58,41 +54,44 @@ async def create_vpc_link(ctx: Ctx, inp: Doc) -> Doc:
     return doc
 
 
-@wire_operation("GetVpcLink")
+@operation("GetVpcLink")
 async def get_vpc_link(ctx: Ctx, inp: Doc) -> Doc:
     link_id = inp["vpcLinkId"]
-    return await need(ctx.store, ctx, kinds.V2_VPC_LINK, "", link_id, not_found(link_id))
+    return await need(ctx.store, ctx, kinds.V2_VPC_LINK, "", link_id, "VpcLink")
 
 
-@wire_operation("GetVpcLinks")
+@operation("GetVpcLinks")
 async def get_vpc_links(ctx: Ctx, inp: Doc) -> Doc:
     return await page(ctx, kinds.V2_VPC_LINK, "", inp)
 
 
-@wire_operation("UpdateVpcLink")
+@operation("UpdateVpcLink")
 async def update_vpc_link(ctx: Ctx, inp: Doc) -> Doc:
     link_id = inp["vpcLinkId"]
     async with ctx.tx() as tx:
-        doc = await need(tx, ctx, kinds.V2_VPC_LINK, "", link_id, not_found(link_id))
+        doc = await need(tx, ctx, kinds.V2_VPC_LINK, "", link_id, "VpcLink")
         if inp.get("name") is not None:
             doc["name"] = inp["name"]
         await tx.put(ctx.region, kinds.V2_VPC_LINK, "", link_id, doc)
     return doc
 
 
-@wire_operation("DeleteVpcLink")
+@operation("DeleteVpcLink")
 async def delete_vpc_link(ctx: Ctx, inp: Doc) -> Doc:
     link_id = inp["vpcLinkId"]
     async with ctx.tx() as tx:
-        await need(tx, ctx, kinds.V2_VPC_LINK, "", link_id, not_found(link_id))
+        await need(tx, ctx, kinds.V2_VPC_LINK, "", link_id, "VpcLink")
         # AWS refuses to delete a link an integration still routes through.
         for api in await tx.list(ctx.region, kinds.V2_API):
             for integ in await tx.list(ctx.region, kinds.V2_INTEGRATION, str(api["apiId"])):
-                if integ.get("connectionType") == "VPC_LINK" and integ.get("connectionId") == link_id:
+                if (
+                    integ.get("connectionType") == "VPC_LINK"
+                    and integ.get("connectionId") == link_id
+                ):
                     raise BadRequest(
                         f"Cannot delete vpc link '{link_id}': it is used by integration "
                         f"'{integ.get('integrationId')}' of API '{api['apiId']}'"
                     )
         if not await tx.delete(ctx.region, kinds.V2_VPC_LINK, "", link_id):
-            raise NotFound(not_found(link_id))
+            raise NotFound(f"Invalid VpcLink identifier specified {link_id}")
     return {}
