@@ -63,8 +63,16 @@ async def get_model_template(ctx: Ctx, inp: Doc) -> Doc:
     return {"value": model_template(model.get("schema"))}
 
 
-def _referenced(route: Doc, name: str) -> bool:
-    return name in (route.get("requestModels") or {}).values()
+async def _user(tx: Tx, ctx: Ctx, api_id: str, name: str) -> str | None:
+    """What names model ``name``: ``route: KEY`` or ``route response: KEY``, or None."""
+    for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
+        if name in (route.get("requestModels") or {}).values():
+            return f"route: {route.get('routeKey')}"
+        parent = f"{api_id}/{route['routeId']}"
+        for response in await tx.list(ctx.region, kinds.V2_ROUTE_RESPONSE, parent):
+            if name in (response.get("responseModels") or {}).values():
+                return f"route response: {route.get('routeKey')}"
+    return None
 
 
 @operation("UpdateModel")
@@ -76,13 +84,10 @@ async def update_model(ctx: Ctx, inp: Doc) -> Doc:
         old_name = doc["name"]
         doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
         await _check(tx, ctx, api_id, doc)
-        if doc["name"] != old_name:  # routes name their models: a renamed one would dangle
-            for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
-                if _referenced(route, old_name):
-                    raise Conflict(
-                        f"Cannot rename model '{old_name}', is referenced in route: "
-                        f"{route.get('routeKey')}"
-                    )
+        # Routes name their models: a renamed one would dangle.
+        user = await _user(tx, ctx, api_id, old_name) if doc["name"] != old_name else None
+        if user is not None:
+            raise Conflict(f"Cannot rename model '{old_name}', is referenced in {user}")
         await tx.put(ctx.region, kinds.V2_MODEL, api_id, model_id, doc)
         await redeploy(tx, ctx, api_id)
     return doc
@@ -94,11 +99,8 @@ async def delete_model(ctx: Ctx, inp: Doc) -> None:
     async with ctx.tx() as tx:
         await get_api(tx, ctx, api_id)
         doc = await need(tx, ctx, kinds.V2_MODEL, api_id, model_id, "Model")
-        for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
-            if _referenced(route, doc["name"]):
-                raise Conflict(
-                    f"Cannot delete model '{doc['name']}', is referenced in route: "
-                    f"{route.get('routeKey')}"
-                )
+        user = await _user(tx, ctx, api_id, doc["name"])
+        if user is not None:
+            raise Conflict(f"Cannot delete model '{doc['name']}', is referenced in {user}")
         await tx.delete(ctx.region, kinds.V2_MODEL, api_id, model_id)
         await redeploy(tx, ctx, api_id)
