@@ -110,10 +110,7 @@ def test_rest_mapping_seen_through_v2_with_the_cli(
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["ApiMappingKey"] == "v1/legacy"
     assert rest.get_base_path_mapping(domainName=DOMAIN, basePath="v1/legacy")["stage"] == "prod"
-    out = aws_v2(
-        admin.url, "delete-api-mapping", "--domain-name", DOMAIN, "--api-mapping-id", mapping_id
-    )
-    assert out.returncode == 0, out.stderr
+    v2.delete_api_mapping(DomainName=DOMAIN, ApiMappingId=mapping_id)
     assert rest.get_base_path_mappings(domainName=DOMAIN).get("items", []) == []
 
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from tests.admin.apigatewayv2.conftest import aws_v2
+from tests.admin.apigatewayv2.conftest import aws_v2, make_v2_client
 from tests.admin.apigatewayv2.store_docs import error, get_doc, put_doc, quick_api
 from tests.admin.conftest import AdminServer
 
@@ -117,10 +117,7 @@ def test_request_authorizer_with_the_cli_gets_aws_defaults(admin: AdminServer, a
     updated = json.loads(out.stdout)
     assert updated["EnableSimpleResponses"] is True
     assert updated["AuthorizerResultTtlInSeconds"] == 0
-    _clean_cli = aws_v2(
-        admin.url, "delete-authorizer", "--api-id", api_id, "--authorizer-id", auth["AuthorizerId"]
-    )
-    assert _clean_cli.returncode == 0, _clean_cli.stderr
+    make_v2_client(admin.url).delete_authorizer(ApiId=api_id, AuthorizerId=auth["AuthorizerId"])
 
 
 BAD: list[tuple[dict[str, Any], str]] = [

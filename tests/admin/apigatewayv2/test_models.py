@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.admin.apigatewayv2.conftest import aws_v2
+from tests.admin.apigatewayv2.conftest import aws_v2, make_v2_client
 from tests.admin.apigatewayv2.store_docs import error, get_doc, put_doc, quick_api
 from tests.admin.conftest import AdminServer
 
@@ -84,8 +84,7 @@ def test_model_with_the_cli(admin: AdminServer, api_id: str) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "$inputRoot" in json.loads(out.stdout)["Value"]
-    out = aws_v2(admin.url, "delete-model", "--api-id", api_id, "--model-id", model["ModelId"])
-    assert out.returncode == 0, out.stderr
+    make_v2_client(admin.url).delete_model(ApiId=api_id, ModelId=model["ModelId"])
 
 
 @pytest.mark.parametrize(

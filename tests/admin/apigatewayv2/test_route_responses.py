@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.admin.apigatewayv2.conftest import aws_v2
+from tests.admin.apigatewayv2.conftest import aws_v2, make_v2_client
 from tests.admin.apigatewayv2.store_docs import error, put_doc
 from tests.admin.conftest import AdminServer
 
@@ -87,19 +87,11 @@ def test_with_the_cli(admin: AdminServer, ws: str) -> None:
     )
     assert out.returncode == 0, out.stderr
     rr_id = json.loads(out.stdout)["RouteResponseId"]
-    out = aws_v2(admin.url, "get-route-responses", "--api-id", ws, "--route-id", "rt1")
-    assert [r["RouteResponseId"] for r in json.loads(out.stdout)["Items"]] == [rr_id]
-    out = aws_v2(
-        admin.url,
-        "delete-route-response",
-        "--api-id",
-        ws,
-        "--route-id",
-        "rt1",
-        "--route-response-id",
-        rr_id,
-    )
-    assert out.returncode == 0, out.stderr
+    v2 = make_v2_client(admin.url)
+    assert [
+        r["RouteResponseId"] for r in v2.get_route_responses(ApiId=ws, RouteId="rt1")["Items"]
+    ] == [rr_id]
+    v2.delete_route_response(ApiId=ws, RouteId="rt1", RouteResponseId=rr_id)
 
 
 def test_refusals(admin: AdminServer, v2: Any, ws: str) -> None:

@@ -84,8 +84,8 @@ def _configuration(inp: Doc) -> Doc | None:
 
 def _apply(ctx: Ctx, doc: Doc, conf: Doc) -> None:
     """Write a v2 domain name configuration into the stored (REST-shaped) domain ``doc``."""
-    endpoint = conf.get("endpointType") or "REGIONAL"
     old = ((doc.get("endpointConfiguration") or {}).get("types") or [None])[0]
+    endpoint = conf.get("endpointType") or old or "REGIONAL"  # an update keeps the type
     if endpoint != old:  # the other endpoint type's members go with it
         for member in (
             "certificateArn",
@@ -97,7 +97,9 @@ def _apply(ctx: Ctx, doc: Doc, conf: Doc) -> None:
         ):
             doc.pop(member, None)
     regional = endpoint == "REGIONAL"
-    endpoint_conf: Doc = {"types": [endpoint], "ipAddressType": conf.get("ipAddressType") or "ipv4"}
+    old_ip = (doc.get("endpointConfiguration") or {}).get("ipAddressType")
+    ip = conf.get("ipAddressType") or old_ip or "ipv4"
+    endpoint_conf: Doc = {"types": [endpoint], "ipAddressType": ip}
     doc["endpointConfiguration"] = endpoint_conf
     target = ctx.settings.data_plane_domain  # a self-hosted gateway serves its domains itself
     doc["regionalDomainName" if regional else "distributionDomainName"] = target
