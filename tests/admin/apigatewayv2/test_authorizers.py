@@ -157,6 +157,7 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({**REQUEST, "IdentitySource": ["$request.body.x"]}, "Invalid identity source"),
     ({**REQUEST, "JwtConfiguration": {"Issuer": ISSUER}}, "supported only for JWT"),
     ({**REQUEST, "AuthorizerResultTtlInSeconds": 3601}, "less than or equal to 3600"),
+    ({**REQUEST, "AuthorizerCredentialsArn": FN}, "Invalid authorizer credentials ARN"),
 ]
 
 

@@ -72,6 +72,7 @@ def test_with_the_cli(admin: AdminServer) -> None:
         ({"SubnetIds": [f"subnet-{i}" for i in range(11)]}, "at most 10 subnets"),
         ({"SecurityGroupIds": ["group"]}, "Invalid security group identifier specified: group"),
         ({"Tags": {"aws:x": "1"}}, "Tag keys cannot start with 'aws:'"),
+        ({"Tags": {f"k{i}": "v" for i in range(51)}}, "a resource can have at most 50"),
     ],
 )
 def test_refusals(v2: Any, params: dict[str, Any], message: str) -> None:

@@ -22,6 +22,7 @@ _LAMBDA_URI = re.compile(
     r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}"
     r"(?::[A-Za-z0-9_$-]{1,128})?/invocations"
 )
+_ROLE = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
 _NAME = r"[^\s,]+"
 _JWT_SOURCE = re.compile(rf"\$request\.(?:header|querystring)\.{_NAME}")
 _HTTP_SOURCE = re.compile(
@@ -107,6 +108,11 @@ def _check_lambda_uri(doc: Doc) -> None:
 
 def _check_request(doc: Doc) -> None:
     _check_lambda_uri(doc)
+    role = doc.get("authorizerCredentialsArn")
+    if role is not None and not _ROLE.fullmatch(role):
+        raise BadRequest(
+            f"Invalid authorizer credentials ARN specified: {role}. It must be an IAM role ARN"
+        )
     if doc.get("jwtConfiguration") is not None:
         raise BadRequest("JwtConfiguration is supported only for JWT authorizers")
     version = doc.get("authorizerPayloadFormatVersion")

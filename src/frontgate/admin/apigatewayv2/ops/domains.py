@@ -15,6 +15,7 @@ from frontgate.admin.apigateway.context import now
 from frontgate.admin.apigateway.ops.domains import NOT_FOUND
 from frontgate.admin.apigatewayv2.context import Ctx
 from frontgate.admin.apigatewayv2.ops.common import Reader, check_tags, page
+from frontgate.admin.apigatewayv2.ops.tags import check_count
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
 from frontgate.definition import kinds
@@ -131,7 +132,7 @@ async def create_domain_name(ctx: Ctx, inp: Doc) -> Doc:
     }
     _apply(ctx, doc, _configuration(inp) or {})
     doc.update({m: inp[m] for m in _PASSED if inp.get(m) is not None})
-    tags = check_tags(inp.get("tags"))
+    tags = check_count(check_tags(inp.get("tags")))
     if tags:
         doc["tags"] = tags
     async with ctx.tx() as tx:

@@ -17,6 +17,13 @@ MAX_TAGS = 50
 _TOP = {"apis": kinds.V2_API, "domainnames": kinds.DOMAIN_NAME, "vpclinks": kinds.V2_VPC_LINK}
 
 
+def check_count(tags: dict[str, str]) -> dict[str, str]:
+    """AWS's limit of tags on one resource (also for the tags a Create* takes)."""
+    if len(tags) > MAX_TAGS:
+        raise BadRequest(f"Too many tags: a resource can have at most {MAX_TAGS}")
+    return tags
+
+
 def locate(ctx: Ctx, arn: str) -> tuple[str, str, str]:
     """``arn:aws:apigateway:{region}::/{apis|domainnames|vpclinks}/{id}`` or
     ``…::/apis/{apiId}/stages/{stageName}`` -> (kind, parent, id)."""
@@ -52,10 +59,9 @@ def _private_domain(kind: str, doc: Doc) -> bool:
 async def tag_resource(ctx: Ctx, inp: Doc) -> Doc:
     async with ctx.tx() as tx:
         where, doc = await _doc(ctx, tx, inp["resource-arn"])
-        tags = check_tags({**(doc.get("tags") or {}), **(inp.get("tags") or {})})
-        if len(tags) > MAX_TAGS:
-            raise BadRequest(f"Too many tags: a resource can have at most {MAX_TAGS}")
-        doc["tags"] = tags
+        doc["tags"] = check_count(
+            check_tags({**(doc.get("tags") or {}), **(inp.get("tags") or {})})
+        )
         await tx.put(ctx.region, *where, doc)
     return {}
 

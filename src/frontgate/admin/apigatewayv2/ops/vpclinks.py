@@ -10,6 +10,7 @@ import re
 
 from frontgate.admin.apigatewayv2.context import Ctx
 from frontgate.admin.apigatewayv2.ops.common import check_tags, need, new_id, page
+from frontgate.admin.apigatewayv2.ops.tags import check_count
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, NotFound
 from frontgate.definition import kinds
@@ -46,7 +47,7 @@ async def create_vpc_link(ctx: Ctx, inp: Doc) -> Doc:
         "vpcLinkStatus": "AVAILABLE",
         "vpcLinkStatusMessage": "VPC link is ready to route traffic",
         "vpcLinkVersion": "V2",
-        "tags": check_tags(inp.get("tags")),
+        "tags": check_count(check_tags(inp.get("tags"))),
     }
     _check(doc)
     async with ctx.tx() as tx:
