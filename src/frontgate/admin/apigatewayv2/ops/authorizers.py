@@ -86,7 +86,7 @@ def _check_jwt(doc: Doc) -> None:
         raise BadRequest("Issuer is a required parameter for JWT authorizer")
     parts = urlsplit(issuer)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise BadRequest(f"Invalid issuer {issuer}: it must be an https URL")
+        raise BadRequest(f"Invalid issuer {issuer}: it must be an https (or http) URL")
     audience = config.get("audience") or []
     if not audience:
         raise BadRequest("Audience is a required parameter for JWT authorizer")
