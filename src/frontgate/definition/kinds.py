@@ -53,6 +53,7 @@ V2_INTEGRATION_RESPONSE = "v2integrationresponse"  # parent: "apiId/integrationI
 V2_STAGE = "v2stage"  # parent: apiId, id: stageName ("$default" included)
 V2_DEPLOYMENT = "v2deployment"  # parent: apiId, id: deploymentId
 V2_SNAPSHOT = "v2snapshot"  # parent: apiId, id: deploymentId — the frozen HttpApiDefinition
+V2_VPC_LINK = "v2vpclink"  # parent "", id: vpcLinkId (apigatewayv2's VPC links, not REST's)
 API_MAPPING = "apimapping"  # parent: domainName, id: apiMappingId (v2 view of custom domains)
 
 # Kinds whose documents make up the live (undeployed) definition of an HTTP/WebSocket API.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from frontgate import ids
 from frontgate.admin.apigateway.context import Ctx, Doc, Reader
 from frontgate.admin.apigateway.ops.common import need, store_page
 from frontgate.admin.apigateway.ops.domains import NOT_FOUND as DOMAIN_NOT_FOUND
@@ -37,6 +38,8 @@ async def _check_target(r: Reader, ctx: Ctx, doc: Doc) -> None:
 async def create_base_path_mapping(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     domain = inp["domainName"].lower()
     doc: Doc = {"basePath": inp.get("basePath") or NONE, "restApiId": inp["restApiId"]}
+    # The id apigatewayv2 knows this mapping by (GetApiMapping): one record for both services.
+    doc["apiMappingId"] = ids.short_id(7)
     if inp.get("stage"):
         doc["stage"] = inp["stage"]
     async with ctx.tx() as tx:

@@ -26,7 +26,8 @@ async def _model(r: Any, ctx: Ctx, api_id: str, name: str) -> Doc:
     return doc
 
 
-def _check_schema(schema: str | None) -> None:
+def check_schema(schema: str | None) -> None:
+    """AWS's write-time check of a model's schema (shared with apigatewayv2's models)."""
     if not schema:
         raise BadRequest("Model schema must have at least 1 property or array items defined")
     try:
@@ -49,7 +50,7 @@ async def create_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             )
         if await tx.get(ctx.region, kinds.MODEL, api_id, name) is not None:
             raise Conflict("Model name already exists for this REST API")
-        _check_schema(inp.get("schema"))
+        check_schema(inp.get("schema"))
         model = {"id": ids.short_id(), "name": name, "contentType": inp["contentType"]}
         model.update(pick(inp, "description", "schema"))
         if model.get("description") == "":
@@ -77,7 +78,7 @@ async def update_model(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         model = apply_patch(model, inp.get("patchOperations"), _RULES)
         if model.get("description") == "":
             del model["description"]  # AWS clears it rather than keep "" (recorded)
-        _check_schema(model.get("schema"))
+        check_schema(model.get("schema"))
         await tx.put(ctx.region, kinds.MODEL, api_id, model["name"], model)
     return model
 
@@ -118,6 +119,11 @@ def _template(schema: Any, root: str, depth: int = 0) -> str:
 @operation("GetModelTemplate")
 async def get_model_template(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     model = await _model(ctx.store, ctx, inp["restApiId"], inp["modelName"])
-    schema = json.loads(model.get("schema") or "{}")
-    body = _template(schema, "inputRoot")
-    return {"value": "#set($inputRoot = $input.path('$'))\n" + body}
+    return {"value": model_template(model.get("schema"))}
+
+
+def model_template(schema_text: str | None) -> str:
+    """The mapping template GetModelTemplate answers for a model's schema (shared with
+    apigatewayv2's GetModelTemplate)."""
+    body = _template(json.loads(schema_text or "{}"), "inputRoot")
+    return "#set($inputRoot = $input.path('$'))\n" + body
