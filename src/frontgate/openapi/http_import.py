@@ -32,7 +32,7 @@ from .models import ModelRegistry
 
 __all__ = ["ImportedHttpApi", "OpenApiImportError", "import_http_api"]
 
-ROUTE_SELECTION = "${request.method} ${request.path}"
+ROUTE_SELECTION = "$request.method $request.path"  # as AWS answers for HTTP APIs
 DEFAULT_PATH = "/$default"
 IMPORT_EXPORT_VERSION = "1.0"
 _OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch")
