@@ -70,9 +70,7 @@ def export_http_api(
         server[EXT + "endpoint-configuration"] = {"disableExecuteApiEndpoint": True}
     doc["servers"] = [server]
     if ext and api.get("tags"):
-        doc["tags"] = [
-            {"name": k, EXT + "tag-value": v} for k, v in sorted(api["tags"].items())
-        ]
+        doc["tags"] = [{"name": k, EXT + "tag-value": v} for k, v in sorted(api["tags"].items())]
     iam_name = _iam_scheme_name(defn)
     doc["paths"] = _paths(defn, iam_name, ext)
     components: Doc = {}

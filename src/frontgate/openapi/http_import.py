@@ -166,9 +166,7 @@ def _routes(
                     findings.warn(f"{name!r} is not a method HTTP APIs support; ignored", where)
                 continue
             if default and verb != "ANY":
-                findings.warn(
-                    f"the {DEFAULT_PATH} route takes only {EXT}any-method; ignored", at
-                )
+                findings.warn(f"the {DEFAULT_PATH} route takes only {EXT}any-method; ignored", at)
                 continue
             route_key = "$default" if default else f"{verb} {path}"
             if route_key in routes:
@@ -191,7 +189,7 @@ def _route(
 ) -> Doc:
     findings = integrations.findings
     route: Doc = {"routeId": ids.short_id(7), "routeKey": route_key, "apiKeyRequired": False}
-    security = op["security"] if "security" in op else root_security
+    security = op.get("security", root_security)
     route_security(route, security, schemes, findings, where)
     if isinstance(op.get("operationId"), str) and op["operationId"]:
         route["operationName"] = op["operationId"]

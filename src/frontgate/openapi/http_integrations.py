@@ -66,8 +66,7 @@ class IntegrationReader:
             return self._build(raw, where)
         if not isinstance(ref, str) or not ref.startswith(_COMPONENT_PREFIX):
             raise self.findings.error(
-                f"an integration $ref must point into #/components/{EXT}integrations, "
-                f"got {ref!r}",
+                f"an integration $ref must point into #/components/{EXT}integrations, got {ref!r}",
                 where,
             )
         name = ref[len(_COMPONENT_PREFIX) :]
@@ -122,9 +121,9 @@ class IntegrationReader:
             if not raw.get("connectionId"):
                 raise findings.error("connectionId is required for a VPC_LINK connection", where)
             doc["connectionId"] = str(raw["connectionId"])
-        if kind == "HTTP_PROXY" and connection == "INTERNET" and uri:
-            if not uri.startswith(("http://", "https://")):
-                raise findings.error("Invalid HTTP endpoint specified for URI", where)
+        internet_http = kind == "HTTP_PROXY" and connection == "INTERNET"
+        if internet_http and uri and not uri.startswith(("http://", "https://")):
+            raise findings.error("Invalid HTTP endpoint specified for URI", where)
         doc["payloadFormatVersion"] = self._payload_version(raw, kind, subtype, where)
         if raw.get("credentials"):
             doc["credentialsArn"] = str(raw["credentials"])
