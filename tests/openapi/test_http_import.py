@@ -438,3 +438,33 @@ def test_multiple_security_requirements_are_an_error() -> None:
 def test_not_an_openapi_document(text: str) -> None:
     with pytest.raises(OpenApiInputError):
         import_http_api(text)
+
+
+def test_rest_request_parameters_are_translated() -> None:
+    op = {
+        "x-amazon-apigateway-integration": {
+            "type": "http_proxy",
+            "httpMethod": "ANY",
+            "uri": "http://backend/{proxy}",
+            "requestParameters": {
+                "integration.request.path.proxy": "method.request.path.proxy",
+                "integration.request.header.x-user": "method.request.header.user",
+                "integration.request.querystring.v": "'2'",
+                "integration.request.header.x-id": "method.request.body.id",
+            },
+        }
+    }
+    imp = import_http_api(_doc({"/{proxy+}": {"x-amazon-apigateway-any-method": op}}))
+    assert _target(imp, "ANY /{proxy+}")["requestParameters"] == {
+        "overwrite:header.x-user": "$request.header.user",
+        "overwrite:querystring.v": "2",
+    }
+    assert imp.info == [
+        "paths./{proxy+}.x-amazon-apigateway-any-method.x-amazon-apigateway-integration."
+        "requestParameters: 'integration.request.path.proxy' is not needed by HTTP APIs; ignored"
+    ]
+    assert imp.warnings == [
+        "paths./{proxy+}.x-amazon-apigateway-any-method.x-amazon-apigateway-integration."
+        "requestParameters: request parameter 'integration.request.header.x-id' cannot be "
+        "mapped; ignored"
+    ]

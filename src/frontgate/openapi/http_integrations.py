@@ -26,6 +26,14 @@ _CONNECTION_TYPES = ("INTERNET", "VPC_LINK")
 _PAYLOAD_VERSIONS = ("1.0", "2.0")
 _METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MIN_TIMEOUT, MAX_TIMEOUT = 50, 30_000
+_REST_TARGET = "integration.request."
+_REST_SOURCES = (
+    ("method.request.header.", "$request.header."),
+    ("method.request.querystring.", "$request.querystring."),
+    ("method.request.path.", "$request.path."),
+    ("context.", "$context."),
+    ("stageVariables.", "$stageVariables."),
+)
 _KNOWN = frozenset(
     {
         "type",
@@ -130,7 +138,8 @@ class IntegrationReader:
         doc["timeoutInMillis"] = _timeout(raw.get("timeoutInMillis"), findings, where)
         if raw.get("description"):
             doc["description"] = str(raw["description"])
-        request = str_map(raw.get("requestParameters"), findings, f"{where}.requestParameters")
+        at = f"{where}.requestParameters"
+        request = self._request_parameters(str_map(raw.get("requestParameters"), findings, at), at)
         if request:
             doc["requestParameters"] = request
         response = _response_parameters(raw.get("responseParameters"), findings, where)
@@ -141,6 +150,25 @@ class IntegrationReader:
             doc["tlsConfig"] = {"serverNameToVerify": str(tls["serverNameToVerify"])}
         self.documents.append(doc)
         return doc
+
+    def _request_parameters(self, params: dict[str, str], where: str) -> dict[str, str]:
+        """HTTP API mappings as given; a REST API's (``integration.request.header.x``:
+        ``method.request.header.y``) translated, so that a REST export imports."""
+        out: dict[str, str] = {}
+        for key, value in params.items():
+            if not key.startswith(_REST_TARGET):
+                out[key] = value
+                continue
+            place, _, name = key[len(_REST_TARGET) :].partition(".")
+            source = _rest_source(value)
+            if place == "path":
+                # An HTTP API puts route path parameters into the integration URI itself.
+                self.info.append(f"{where}: {key!r} is not needed by HTTP APIs; ignored")
+            elif place in ("header", "querystring") and name and source is not None:
+                out[f"overwrite:{place}.{name}"] = source
+            else:
+                self.findings.warn(f"request parameter {key!r} cannot be mapped; ignored", where)
+        return out
 
     def _payload_version(self, raw: Doc, kind: str, subtype: Any, where: str) -> str:
         given = raw.get("payloadFormatVersion")
@@ -153,6 +181,17 @@ class IntegrationReader:
                 "payloadFormatVersion 2.0 is supported only for Lambda proxy integrations", where
             )
         return version
+
+
+def _rest_source(value: str) -> str | None:
+    """A REST mapping source as an HTTP API one (``method.request.header.x`` ->
+    ``$request.header.x``, ``'text'`` -> ``text``), or None when HTTP APIs have no equivalent."""
+    if len(value) >= 2 and value.startswith("'") and value.endswith("'"):
+        return value[1:-1]
+    for rest, http in _REST_SOURCES:
+        if value.startswith(rest) and len(value) > len(rest):
+            return http + value[len(rest) :]
+    return None
 
 
 def _timeout(raw: Any, findings: Findings, where: str) -> int:

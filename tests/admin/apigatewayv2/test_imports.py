@@ -11,7 +11,7 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 from tests.admin.apigatewayv2.conftest import aws_v2
-from tests.admin.conftest import AdminServer
+from tests.admin.conftest import AdminServer, make_client
 
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import load_http_api
@@ -203,6 +203,27 @@ def test_import_and_export_with_the_cli(admin: AdminServer, tmp_path: Path) -> N
     again = json.loads(out.stdout)
     assert again["ApiId"] != api["ApiId"]
     assert sorted(_routes(admin, again["ApiId"])) == sorted(_routes(admin, api["ApiId"]))
+
+
+def test_rest_api_export_migrates(admin: AdminServer, v2: Any) -> None:
+    """AWS's migration path: export a REST API as OpenAPI 3.0, import it as an HTTP API."""
+    rest = make_client(admin.url)
+    rest_id = rest.import_rest_api(body=(FIXTURES / "petstore-oas3.yaml").read_bytes())["id"]
+    rest.create_deployment(restApiId=rest_id, stageName="prod")
+    exported = rest.get_export(
+        restApiId=rest_id,
+        stageName="prod",
+        exportType="oas30",
+        parameters={"extensions": "apigateway"},
+        accepts="application/json",
+    )["body"].read()
+    out = v2.import_api(Body=exported.decode())
+    assert out["ProtocolType"] == "HTTP"
+    routes = _routes(admin, out["ApiId"])
+    assert routes["ANY /orders/{proxy+}"]["integrationType"] == "HTTP_PROXY"
+    assert routes["POST /hello"]["payloadFormatVersion"] == "1.0"
+    assert routes["GET /pets"] is None  # an HTTP (non-proxy) integration: warned, left out
+    assert any("integration type 'http' is not supported" in w for w in out["Warnings"])
 
 
 def test_cli_error(admin: AdminServer, tmp_path: Path) -> None:
