@@ -169,3 +169,25 @@ def test_yaml_output_is_yaml(secured: HttpApiDefinition) -> None:
     text = dump(_export(secured), "yaml")
     assert text.startswith("openapi: 3.0.1\n")
     assert yaml.safe_load(text)["info"]["title"] == "orders-api"
+
+
+def test_disabled_execute_api_endpoint_round_trips() -> None:
+    text = json.dumps(
+        {
+            "openapi": "3.0.1",
+            "info": {"title": "private", "version": "1"},
+            "servers": [
+                {
+                    "url": "https://example.com",
+                    EXT + "endpoint-configuration": {"disableExecuteApiEndpoint": True},
+                }
+            ],
+            "paths": {},
+        }
+    )
+    defn = import_http_api(text).definition
+    assert defn.api["disableExecuteApiEndpoint"] is True
+    server = _export(defn)["servers"][0]
+    assert server[EXT + "endpoint-configuration"] == {"disableExecuteApiEndpoint": True}
+    again = import_http_api(dump(_export(defn), "json")).definition
+    assert again.api["disableExecuteApiEndpoint"] is True
