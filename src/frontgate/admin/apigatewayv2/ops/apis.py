@@ -1,9 +1,5 @@
-"""Api operations: CreateApi (with quick create), GetApi, GetApis, UpdateApi, DeleteApi.
-
-Quick create (``target`` and optionally ``routeKey``, ``credentialsArn``) builds, as AWS does, an
-integration (AWS_PROXY with payload format 2.0 for a Lambda ARN, HTTP_PROXY for a URL), a route
-to it and the ``$default`` stage with ``autoDeploy``, deployed; all three are marked
-``apiGatewayManaged``."""
+"""Api operations: CreateApi (with quick create: ``quick_create.py``), GetApi, GetApis,
+UpdateApi, DeleteApi."""
 
 from __future__ import annotations
 
@@ -14,24 +10,18 @@ from frontgate.admin.apigatewayv2.context import Ctx
 from frontgate.admin.apigatewayv2.ops.common import (
     check_tags,
     get_api,
-    new_id,
     page,
     pick,
+    redeploy,
     view_api,
 )
 from frontgate.admin.apigatewayv2.ops.cors import check_cors
-from frontgate.admin.apigatewayv2.ops.integration_rules import (
-    check_integration,
-    is_http_url,
-    is_lambda_uri,
-)
-from frontgate.admin.apigatewayv2.ops.route_keys import check_route_key
+from frontgate.admin.apigatewayv2.ops.quick_create import quick_create, quick_update
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest
-from frontgate.compile.http_checks import check_http_deployable
 from frontgate.definition import kinds
-from frontgate.definition.httpapis import create_deployment, now_iso
-from frontgate.state.store import Doc, Tx
+from frontgate.definition.httpapis import now_iso
+from frontgate.state.store import Doc
 
 HTTP_ROUTE_SELECTION = "$request.method $request.path"
 _HTTP_SELECTIONS = (HTTP_ROUTE_SELECTION, "${request.method} ${request.path}")
@@ -64,71 +54,6 @@ def _check_selections(api: Doc) -> None:
             f"{' or '.join(_API_KEY_SELECTIONS)}"
         )
     api["apiKeySelectionExpression"] = key_selection
-
-
-def _quick_integration(api: Doc, target: str, credentials: str | None) -> Doc:
-    if is_lambda_uri(target):
-        doc: Doc = {
-            "integrationType": "AWS_PROXY",
-            "integrationUri": target,
-            "payloadFormatVersion": "2.0",
-        }
-    elif is_http_url(target):
-        doc = {
-            "integrationType": "HTTP_PROXY",
-            "integrationUri": target,
-            "integrationMethod": "ANY",
-        }
-    else:
-        raise BadRequest(
-            f"Invalid target {target!r}: quick create takes a Lambda function ARN or a fully "
-            "qualified http:// or https:// URL"
-        )
-    if credentials is not None:
-        doc["credentialsArn"] = credentials
-    doc = check_integration(doc, api["protocolType"])
-    doc["integrationId"] = new_id()
-    doc["apiGatewayManaged"] = True
-    return doc
-
-
-async def _quick_create(tx: Tx, ctx: Ctx, api: Doc, inp: dict[str, Any]) -> None:
-    api_id = api["apiId"]
-    integration = _quick_integration(api, inp["target"], inp.get("credentialsArn"))
-    route_key = check_route_key(inp.get("routeKey") or "$default", "HTTP")
-    route: Doc = {
-        "routeId": new_id(),
-        "routeKey": route_key,
-        "target": f"integrations/{integration['integrationId']}",
-        "authorizationType": "NONE",
-        "apiKeyRequired": False,
-        "apiGatewayManaged": True,
-    }
-    await tx.put(
-        ctx.region, kinds.V2_INTEGRATION, api_id, integration["integrationId"], integration
-    )
-    await tx.put(ctx.region, kinds.V2_ROUTE, api_id, route["routeId"], route)
-    now = now_iso()
-    stage: Doc = {
-        "stageName": "$default",
-        "autoDeploy": True,
-        "apiGatewayManaged": True,
-        "createdDate": now,
-        "lastUpdatedDate": now,
-        "defaultRouteSettings": {"detailedMetricsEnabled": False},
-        "routeSettings": {},
-        "stageVariables": {},
-        "tags": {},
-    }
-    await tx.put(ctx.region, kinds.V2_STAGE, api_id, "$default", stage)
-    deployment = await create_deployment(
-        tx, ctx.region, api_id, check=check_http_deployable, stage_name="$default", auto=True
-    )
-    stage = await tx.get(ctx.region, kinds.V2_STAGE, api_id, "$default") or stage
-    stage["lastDeploymentStatusMessage"] = (
-        f"Successfully deployed stage with deployment ID '{deployment['deploymentId']}'"
-    )
-    await tx.put(ctx.region, kinds.V2_STAGE, api_id, "$default", stage)
 
 
 @operation("CreateApi")
@@ -168,7 +93,7 @@ async def create_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         await tx.put(ctx.region, kinds.V2_API, "", api["apiId"], api)
         if quick:
-            await _quick_create(tx, ctx, api, inp)
+            await quick_create(tx, ctx, api, inp)
     return view_api(ctx, api)
 
 
@@ -180,3 +105,56 @@ async def get_api_op(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("GetApis")
 async def get_apis(ctx: Ctx, inp: dict[str, Any]) -> dict[str, Any]:
     return await page(ctx, kinds.V2_API, "", inp, lambda api: view_api(ctx, api))
+
+
+_UPDATABLE = (
+    "name",
+    "description",
+    "version",
+    "routeSelectionExpression",
+    "apiKeySelectionExpression",
+    "disableExecuteApiEndpoint",
+    "disableSchemaValidation",
+    "ipAddressType",
+)
+
+
+@operation("UpdateApi")
+async def update_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
+    async with ctx.tx() as tx:
+        api = await get_api(tx, ctx, inp["apiId"])
+        protocol = api["protocolType"]
+        for member in _UPDATABLE:
+            if member in inp:
+                api[member] = inp[member]
+        if "disableSchemaValidation" in inp and protocol == "HTTP":
+            raise BadRequest("DisableSchemaValidation is supported only for WebSocket APIs")
+        _check_selections(api)
+        if "corsConfiguration" in inp:
+            api["corsConfiguration"] = check_cors(inp["corsConfiguration"], protocol)
+        quick = [m for m in _QUICK if inp.get(m) is not None]
+        if quick:
+            if protocol != "HTTP":
+                raise BadRequest(
+                    "Quick create (target, routeKey, credentialsArn) is supported only for "
+                    "HTTP APIs"
+                )
+            await quick_update(tx, ctx, api, inp)
+        await tx.put(ctx.region, kinds.V2_API, "", api["apiId"], api)
+        await redeploy(tx, ctx, api["apiId"])
+    return view_api(ctx, api)
+
+
+@operation("DeleteApi")
+async def delete_api(ctx: Ctx, inp: dict[str, Any]) -> None:
+    """The API and everything under it: routes (and their responses), integrations (and
+    theirs), authorizers, models, stages, deployments and their frozen definitions."""
+    async with ctx.tx() as tx:
+        api = await get_api(tx, ctx, inp["apiId"])
+        api_id = api["apiId"]
+        for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
+            await tx.delete_children(ctx.region, f"{api_id}/{route['routeId']}")
+        for integration in await tx.list(ctx.region, kinds.V2_INTEGRATION, api_id):
+            await tx.delete_children(ctx.region, f"{api_id}/{integration['integrationId']}")
+        await tx.delete_children(ctx.region, api_id)
+        await tx.delete(ctx.region, kinds.V2_API, "", api_id)
