@@ -348,3 +348,14 @@ def test_export_errors(
     assert got[:2] == (status, code)
     if message is not None:
         assert got[2] == message
+
+
+def test_import_over_the_route_quota(v2: Any) -> None:
+    paths = {f"/r{i}": {"get": _lambda()} for i in range(301)}
+    with pytest.raises(ClientError) as exc:
+        v2.import_api(Body=_doc(paths))
+    assert _error(exc) == (
+        429,
+        "TooManyRequestsException",
+        "An API can have at most 300 routes (AWS's default quota)",
+    )

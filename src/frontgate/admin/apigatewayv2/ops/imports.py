@@ -15,6 +15,7 @@ from typing import Any
 
 from frontgate.admin.apigatewayv2.context import Ctx
 from frontgate.admin.apigatewayv2.ops.common import (
+    QUOTAS,
     check_tags,
     get_api,
     need,
@@ -25,7 +26,7 @@ from frontgate.admin.apigatewayv2.ops.cors import check_cors
 from frontgate.admin.apigatewayv2.ops.integration_rules import check_integration
 from frontgate.admin.apigatewayv2.ops.route_keys import check_route_key
 from frontgate.admin.apigatewayv2.registry import operation
-from frontgate.admin.errors import ApiError, BadRequest, NotFound
+from frontgate.admin.errors import ApiError, BadRequest, NotFound, TooManyRequests
 from frontgate.compile.http_checks import check_http_deployable
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import HttpApiDefinition, load_http_api, save_http_api
@@ -62,6 +63,10 @@ def _import(inp: dict[str, Any], api_id: str | None = None) -> ImportedHttpApi:
 
 def _check(defn: HttpApiDefinition) -> None:
     """The management API's own rules for each part, as if each were created one by one."""
+    for kind, docs in ((kinds.V2_ROUTE, defn.routes), (kinds.V2_INTEGRATION, defn.integrations)):
+        what, limit = QUOTAS[kind]
+        if len(docs) > limit:
+            raise TooManyRequests(f"An API can have at most {limit} {what} (AWS's default quota)")
     try:
         for route in defn.routes:
             check_route_key(str(route["routeKey"]), "HTTP")
