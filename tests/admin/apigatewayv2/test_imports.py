@@ -13,9 +13,6 @@ from botocore.exceptions import ClientError
 from tests.admin.apigatewayv2.conftest import aws_v2
 from tests.admin.conftest import AdminServer, make_client
 
-from frontgate.definition import kinds
-from frontgate.definition.httpapis import load_http_api
-
 FIXTURES = Path(__file__).parents[2] / "openapi" / "fixtures"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:orders"
 
@@ -50,12 +47,12 @@ def _lambda_get(uri: str) -> dict[str, Any]:
     return {"get": _lambda(uri)}
 
 
-def _routes(admin: AdminServer, api_id: str) -> dict[str, Any]:
-    defn = admin.call(load_http_api(admin.store, "us-east-1", api_id))
-    integrations = {i["integrationId"]: i for i in defn.integrations}
+def _routes(v2: Any, api_id: str) -> dict[str, Any]:
+    """Route key -> its integration (None without one), as GetRoutes/GetIntegrations answer."""
+    integrations = {i["IntegrationId"]: i for i in v2.get_integrations(ApiId=api_id)["Items"]}
     return {
-        r["routeKey"]: integrations.get(str(r.get("target", "")).removeprefix("integrations/"))
-        for r in defn.routes
+        r["RouteKey"]: integrations.get(str(r.get("Target", "")).removeprefix("integrations/"))
+        for r in v2.get_routes(ApiId=api_id)["Items"]
     }
 
 
@@ -81,7 +78,7 @@ def test_import_api_with_boto3(admin: AdminServer, v2: Any) -> None:
     assert out["Tags"] == {"team": "payments"}
     assert "Warnings" not in out
     assert v2.get_api(ApiId=api_id)["Name"] == "orders-api"
-    routes = _routes(admin, api_id)
+    routes = _routes(v2, api_id)
     assert sorted(routes) == [
         "$default",
         "ANY /admin/{proxy+}",
@@ -89,7 +86,7 @@ def test_import_api_with_boto3(admin: AdminServer, v2: Any) -> None:
         "GET /orders",
         "POST /orders",
     ]
-    assert routes["GET /orders"]["integrationUri"] == LAMBDA
+    assert routes["GET /orders"]["IntegrationUri"] == LAMBDA
     assert routes["GET /orders"] is not None
 
 
@@ -123,7 +120,7 @@ def test_fail_on_warnings_creates_nothing(v2: Any) -> None:
 
 def test_basepath_prepend(admin: AdminServer, v2: Any) -> None:
     out = v2.import_api(Body=_fixture("http-secured.yaml"), Basepath="prepend")
-    assert "GET /v1/orders-service/orders" in _routes(admin, out["ApiId"])
+    assert "GET /v1/orders-service/orders" in _routes(v2, out["ApiId"])
 
 
 @pytest.mark.parametrize(
@@ -170,7 +167,7 @@ def test_import_errors(v2: Any, body: str, message: str) -> None:
     assert _error(exc) == (400, "BadRequestException", message)
 
 
-def test_import_and_export_with_the_cli(admin: AdminServer, tmp_path: Path) -> None:
+def test_import_and_export_with_the_cli(admin: AdminServer, v2: Any, tmp_path: Path) -> None:
     spec = tmp_path / "api.yaml"
     spec.write_text(_fixture("http-petstore.json"))
     out = aws_v2(admin.url, "import-api", "--body", f"file://{spec}")
@@ -202,7 +199,7 @@ def test_import_and_export_with_the_cli(admin: AdminServer, tmp_path: Path) -> N
     assert out.returncode == 0, out.stderr
     again = json.loads(out.stdout)
     assert again["ApiId"] != api["ApiId"]
-    assert sorted(_routes(admin, again["ApiId"])) == sorted(_routes(admin, api["ApiId"]))
+    assert sorted(_routes(v2, again["ApiId"])) == sorted(_routes(v2, api["ApiId"]))
 
 
 def test_rest_api_export_migrates(admin: AdminServer, v2: Any) -> None:
@@ -219,9 +216,9 @@ def test_rest_api_export_migrates(admin: AdminServer, v2: Any) -> None:
     )["body"].read()
     out = v2.import_api(Body=exported.decode())
     assert out["ProtocolType"] == "HTTP"
-    routes = _routes(admin, out["ApiId"])
-    assert routes["ANY /orders/{proxy+}"]["integrationType"] == "HTTP_PROXY"
-    assert routes["POST /hello"]["payloadFormatVersion"] == "1.0"
+    routes = _routes(v2, out["ApiId"])
+    assert routes["ANY /orders/{proxy+}"]["IntegrationType"] == "HTTP_PROXY"
+    assert routes["POST /hello"]["PayloadFormatVersion"] == "1.0"
     assert routes["GET /pets"] is None  # an HTTP (non-proxy) integration: warned, left out
     assert any("integration type 'http' is not supported" in w for w in out["Warnings"])
 
@@ -243,8 +240,7 @@ def test_reimport_replaces_the_definition_and_auto_deploys(admin: AdminServer, v
     # Quick create: a route, an integration and the auto-deploying $default stage.
     api = v2.create_api(Name="quick", ProtocolType="HTTP", Target=LAMBDA, RouteKey="GET /old")
     api_id = api["ApiId"]
-    stage = admin.call(admin.store.get("us-east-1", kinds.V2_STAGE, api_id, "$default"))
-    first = stage["deploymentId"]
+    first = v2.get_stage(ApiId=api_id, StageName="$default")["DeploymentId"]
     body = _doc(
         {"/new": {"get": _lambda()}, "/new/{id}": {"delete": _lambda()}},
         title="reimported",
@@ -257,10 +253,10 @@ def test_reimport_replaces_the_definition_and_auto_deploys(admin: AdminServer, v
     assert out["CreatedDate"] == api["CreatedDate"]
     assert out["ApiEndpoint"] == api["ApiEndpoint"]
     assert out["CorsConfiguration"] == {"AllowOrigins": ["https://a.example.com"]}
-    assert sorted(_routes(admin, api_id)) == ["DELETE /new/{id}", "GET /new"]
-    stage = admin.call(admin.store.get("us-east-1", kinds.V2_STAGE, api_id, "$default"))
-    assert stage["deploymentId"] != first
-    assert stage["lastDeploymentStatusMessage"].startswith("Successfully deployed stage")
+    assert sorted(_routes(v2, api_id)) == ["DELETE /new/{id}", "GET /new"]
+    stage = v2.get_stage(ApiId=api_id, StageName="$default")
+    assert stage["DeploymentId"] != first
+    assert stage["LastDeploymentStatusMessage"].startswith("Successfully deployed stage")
     # The stage serves (and exports) the reimported definition.
     exported = _export(v2, api_id, StageName="$default")
     assert sorted(exported["paths"]) == ["/new", "/new/{id}"]
@@ -311,6 +307,22 @@ def test_export_latest_and_stage(v2: Any) -> None:
     bare = _export(v2, api_id, IncludeExtensions=False)
     assert "x-amazon-apigateway-integration" not in bare["paths"]["/b"]["get"]
     assert "x-amazon-apigateway-importexport-version" not in bare
+
+
+def test_stage_export_is_the_deployed_definition(v2: Any) -> None:
+    api_id = v2.import_api(Body=_doc({"/v1": {"get": _lambda()}}, title="staged"))["ApiId"]
+    v2.create_stage(ApiId=api_id, StageName="prod", StageVariables={"fn": "orders"})
+    v2.create_deployment(ApiId=api_id, StageName="prod")
+    v2.reimport_api(ApiId=api_id, Body=_doc({"/v2": {"get": _lambda()}}, title="staged"))
+    # prod has no autoDeploy: it still serves (and exports) what was deployed to it.
+    prod = _export(v2, api_id, StageName="prod")
+    assert list(prod["paths"]) == ["/v1"]
+    assert prod["servers"][0]["variables"] == {"basePath": {"default": "prod"}}
+    assert list(_export(v2, api_id)["paths"]) == ["/v2"]
+    v2.create_stage(ApiId=api_id, StageName="empty")
+    with pytest.raises(ClientError) as exc:
+        _export(v2, api_id, StageName="empty")
+    assert _error(exc) == (400, "BadRequestException", "Stage empty has no deployment to export")
 
 
 def test_export_yaml_headers(admin: AdminServer, v2: Any) -> None:
