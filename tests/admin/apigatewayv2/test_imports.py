@@ -133,6 +133,10 @@ def test_basepath_prepend(admin: AdminServer, v2: Any) -> None:
             "Errors found during import:\n\tswagger 2.0.0 is not supported: HTTP APIs support "
             "only OpenAPI 3.0",
         ),
+        (
+            _doc({}, title="n" * 129),
+            "Errors found during import:\n\tinfo.title: the API name is at most 128 characters",
+        ),
         # The management API's own rules: an AWS_PROXY integration invokes Lambda...
         (
             _doc({"/a": _lambda_get("https://example.com")}),

@@ -39,6 +39,8 @@ from frontgate.state.store import Doc
 _ERRORS = "Errors found during import:"
 _WARNINGS = "Warnings found during import:"
 _OUTPUT_TYPES = {"JSON": "json", "YAML": "yaml"}
+# The model's lengths of an Api's name and description.
+_MAX_NAME, _MAX_DESCRIPTION = 128, 1024
 
 
 def _import(inp: dict[str, Any], api_id: str | None = None) -> ImportedHttpApi:
@@ -67,6 +69,11 @@ def _check(defn: HttpApiDefinition) -> None:
         what, limit = QUOTAS[kind]
         if len(docs) > limit:
             raise TooManyRequests(f"An API can have at most {limit} {what} (AWS's default quota)")
+    name, description = str(defn.api["name"]), defn.api.get("description")
+    if len(name) > _MAX_NAME:
+        raise BadRequest(f"{_ERRORS}\n\tinfo.title: the API name is at most {_MAX_NAME} characters")
+    if description is not None and len(description) > _MAX_DESCRIPTION:
+        raise BadRequest(f"{_ERRORS}\n\tinfo.description: at most {_MAX_DESCRIPTION} characters")
     try:
         for route in defn.routes:
             check_route_key(str(route["routeKey"]), "HTTP")
