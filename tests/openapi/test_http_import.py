@@ -213,6 +213,13 @@ def test_basepath_modes(mode: str, expected: str) -> None:
     assert "$default" in keys  # the default route has no path to prefix
 
 
+def test_unquoted_yaml_version() -> None:
+    text = "openapi: 3.0\ninfo: {title: t, version: 1}\npaths: {/a: {get: {}}}\n"
+    imp = import_http_api(text)
+    assert [r["routeKey"] for r in imp.definition.routes] == ["GET /a"]
+    assert imp.definition.api["version"] == "1"
+
+
 def test_reimport_keeps_the_api_id() -> None:
     imp = import_http_api(_doc({"/a": {"get": _lambda_op()}}), api_id="abcdefghij")
     assert imp.definition.api_id == "abcdefghij"

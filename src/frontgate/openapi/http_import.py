@@ -97,6 +97,8 @@ def import_http_api(
 
 def _check_version(doc: Doc, findings: Findings) -> None:
     openapi = doc.get("openapi")
+    if isinstance(openapi, float) and openapi == 3.0:
+        openapi = "3.0"  # YAML reads an unquoted 3.0 as a number
     if isinstance(openapi, str) and openapi.startswith("3.0"):
         pass
     elif isinstance(openapi, str) and openapi.startswith("3."):
