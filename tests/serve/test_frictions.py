@@ -130,7 +130,7 @@ _UNIMPLEMENTED = [
     (("dynamodb", "list-tables"), "dynamodb", "UnknownOperationException"),
     (("sns", "list-topics"), "sns", "InvalidAction"),  # query protocol
     (("s3api", "list-buckets"), "s3", "NotImplemented"),  # REST-XML
-    (("apigatewayv2", "get-apis"), "apigatewayv2", "UnknownOperationException"),  # REST-JSON
+    (("kafka", "list-clusters"), "kafka", "UnknownOperationException"),  # REST-JSON
 ]
 
 
@@ -153,6 +153,7 @@ def test_unimplemented_operations_of_served_services_are_named(demo: Gateway) ->
         (("apigateway", "get-sdk", "--rest-api-id", demo.api_id, "--stage-name", "dev",
           "--sdk-type", "javascript", os.devnull), "GetSdk", "UnknownOperationException"),
         (("lambda", "list-layers"), "ListLayers", "UnknownOperationException"),
+        (("apigatewayv2", "list-portals"), "ListPortals", "UnknownOperationException"),
         (("iam", "create-role", "--role-name", "r", "--assume-role-policy-document", "{}"),
          "CreateRole", "InvalidAction"),
     ]  # fmt: skip

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from frontgate import ids
 from frontgate.admin.apigateway.invoke_method import make_test_invoke
 from frontgate.admin.authorizer_flush import make_flush_hook
+from frontgate.admin.settings import AdminSettings
 from frontgate.config import Settings
 from frontgate.http.errors import ProtocolError
 from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
@@ -55,7 +56,10 @@ def make_admin_handler(
     ``workers``: the data-plane workers and the generation each serves (for the status)."""
     if changes is None:
         changes = Changes(store, pipeline, on_change)
-    apigateway = _apigateway(store, settings, listeners, on_change, pipeline, keyring, changes)
+    admin_settings = _admin_settings(
+        store, settings, listeners, on_change, pipeline, keyring, changes
+    )
+    apigateway = _apigateway(store, admin_settings)
 
     async def status(_request: Request) -> Response:
         doc = {
@@ -80,6 +84,7 @@ def make_admin_handler(
         (lambda r: r.target.startswith("/_frontgate/status"), status),
         (_is_metrics, _metrics_handler(pipeline)),
         _iam_mount(store, settings, on_change, keyring),
+        _apigatewayv2_mount(store, admin_settings),
     ]
     if pipeline.env.functions is not None:
         from frontgate.admin.lambda_.api import is_lambda_request, make_lambda_handler
@@ -158,7 +163,6 @@ def _iam_mount(
     from frontgate.admin.iam import wire
     from frontgate.admin.iam.api import IamApi, is_query_request
     from frontgate.admin.iam.wire import auth_error
-    from frontgate.admin.settings import AdminSettings
     from frontgate.iam.identities import config_index
 
     admin = AdminSettings(admin_keys=dict(settings.admin_access_keys))
@@ -190,7 +194,7 @@ def _iam_mount(
     return is_query_request, handle
 
 
-def _apigateway(
+def _admin_settings(
     store: ConfigStore,
     settings: Settings,
     listeners: DataPlanePorts,
@@ -198,46 +202,62 @@ def _apigateway(
     pipeline: Pipeline,
     keyring: Keyring | None,
     changes: Changes,
-) -> AdminHandler:
+) -> AdminSettings:
+    """The settings both API Gateway management APIs (apigateway and apigatewayv2) run with."""
+
     async def reset_quota(region: str, plan_id: str, key_id: str) -> None:
         await changes.submit(RESET_QUOTA, region, plan_id, key_id)
 
+    return AdminSettings(
+        default_region=settings.region,
+        account_id=settings.account_id,
+        data_plane_domain=settings.domain,
+        data_plane_port=listeners.data_port,
+        admin_keys=dict(settings.admin_access_keys),
+        regions=frozenset(settings.regions),
+        on_change=on_change,
+        test_invoke=make_test_invoke(store, pipeline, settings.account_id),
+        on_flush_cache=make_flush_hook(changes),
+        keyring=keyring,
+        on_usage_update=reset_quota,
+        stage_problem=lambda api_id, stage: pipeline.snapshot.unservable.get((api_id, stage)),
+    )
+
+
+def _unavailable(name: str) -> AdminHandler:
+    async def unavailable(_request: Request) -> Response:
+        return Response(
+            503,
+            [("Content-Type", "application/json")],
+            json.dumps({"message": f"{name} not available"}).encode(),
+        )
+
+    return unavailable
+
+
+def _apigateway(store: ConfigStore, admin_settings: AdminSettings) -> AdminHandler:
     try:
         from frontgate.admin.apigateway.app import AdminApp
-        from frontgate.admin.settings import AdminSettings
 
-        app = AdminApp(
-            store,
-            AdminSettings(
-                default_region=settings.region,
-                account_id=settings.account_id,
-                data_plane_domain=settings.domain,
-                data_plane_port=listeners.data_port,
-                admin_keys=dict(settings.admin_access_keys),
-                regions=frozenset(settings.regions),
-                on_change=on_change,
-                test_invoke=make_test_invoke(store, pipeline, settings.account_id),
-                on_flush_cache=make_flush_hook(changes),
-                keyring=keyring,
-                on_usage_update=reset_quota,
-                stage_problem=lambda api_id, stage: pipeline.snapshot.unservable.get(
-                    (api_id, stage)
-                ),
-            ),
-        )
+        app = AdminApp(store, admin_settings)
     except Exception:
         # The data plane must keep serving even if the admin API cannot start.
         log.exception("admin API unavailable")
-
-        async def unavailable(_request: Request) -> Response:
-            return Response(
-                503,
-                [("Content-Type", "application/json")],
-                b'{"message": "admin API not available"}',
-            )
-
-        return unavailable
+        return _unavailable("admin API")
     return app.handle
+
+
+def _apigatewayv2_mount(store: ConfigStore, admin_settings: AdminSettings) -> Mount:
+    """apigatewayv2 (HTTP and WebSocket APIs): every request whose path starts ``/v2/``."""
+    from frontgate.admin.apigatewayv2.app import is_v2_request
+
+    try:
+        from frontgate.admin.apigatewayv2.app import AdminV2App
+
+        return is_v2_request, AdminV2App(store, admin_settings).handle
+    except Exception:
+        log.exception("apigatewayv2 API unavailable")
+        return is_v2_request, _unavailable("apigatewayv2 API")
 
 
 def admin_error_response(error: ProtocolError) -> Response:
@@ -307,7 +327,8 @@ def _operation(request: Request) -> str | None:
             )
             return found[0].name if found is not None else None
         if service == "apigateway":
-            hit = _apigateway_router().match(
+            v2 = path.startswith("/v2/")
+            hit = (_apigatewayv2_router() if v2 else _apigateway_router()).match(
                 request.method, path, parse_qs(query, keep_blank_values=True)
             )
             return hit[0].name if hit is not None else None
@@ -321,6 +342,13 @@ def _lambda_router() -> Any:
     from frontgate.admin.lambda_ import api, wire
 
     return wire.router(frozenset(api._OPS))
+
+
+@cache
+def _apigatewayv2_router() -> Any:
+    from frontgate.admin.apigatewayv2.wire import router
+
+    return router()
 
 
 @cache

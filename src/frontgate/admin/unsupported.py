@@ -36,12 +36,8 @@ def unsupported_service(request: Request) -> Response | None:
     service = signed_service(request)
     if service is None:
         return None
-    if service == "apigateway":
-        # HTTP and WebSocket APIs (apigatewayv2) sign as apigateway too; their paths are /v2/….
-        if not request.target.partition("?")[0].startswith("/v2/"):
-            return None
-        service = "apigatewayv2 (HTTP and WebSocket APIs)"
-    elif service in SERVED:
+    if service in SERVED:
+        # apigatewayv2 (HTTP and WebSocket APIs, paths /v2/…) signs as apigateway too.
         return None
     message = (
         f"Frontgate does not implement the {service} service; this endpoint serves "

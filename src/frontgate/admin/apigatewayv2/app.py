@@ -1,0 +1,123 @@
+"""``AdminV2App``: Amazon API Gateway's ``apigatewayv2`` management API (HTTP and WebSocket APIs)
+over a ``ConfigStore``. One request in, one response out; the HTTP server owns the connection.
+
+The admin listener sends it every request whose path starts ``/v2/`` (``is_v2_request``): the
+two API Gateway services share the signing name ``apigateway`` and one endpoint, and only
+apigatewayv2 has paths under ``/v2/``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+from frontgate import ids
+from frontgate.admin import auth
+from frontgate.admin.apigatewayv2 import ops
+from frontgate.admin.apigatewayv2.context import Ctx
+from frontgate.admin.apigatewayv2.registry import HANDLERS
+from frontgate.admin.apigatewayv2.wire import (
+    DIALECT,
+    check_lengths,
+    from_wire,
+    router,
+    to_wire,
+)
+from frontgate.admin.errors import ApiError, InternalFailure, ServiceUnavailable, UnknownOperation
+from frontgate.admin.settings import AdminSettings
+from frontgate.admin.wire.restjson import parse_input, serialize_output
+from frontgate.http.message import Request, Response
+from frontgate.outage import StoreRequests, store_unreachable
+from frontgate.state.store import ConfigStore
+
+log = logging.getLogger(__name__)
+
+
+def _path(target: str) -> str:
+    if not target.startswith("/"):
+        parts = urlsplit(target)  # absolute-form request-target
+        target = parts.path + ("?" + parts.query if parts.query else "")
+    return target
+
+
+def is_v2_request(request: Request) -> bool:
+    """Whether a request on the admin listener is an apigatewayv2 call (path ``/v2/...``)."""
+    path = _path(request.target).partition("?")[0]
+    return path == "/v2" or path.startswith("/v2/")
+
+
+class AdminV2App:
+    """Serve the apigatewayv2 API. ``handle`` never raises: every failure is an AWS error
+    body."""
+
+    def __init__(self, store: ConfigStore, settings: AdminSettings) -> None:
+        self.store = store
+        self.settings = settings
+        self.router = router()
+        self.outage = StoreRequests(log, "apigatewayv2 API")
+        ops.load()
+
+    @staticmethod
+    def implemented() -> list[str]:
+        ops.load()
+        return sorted(HANDLERS)
+
+    async def handle(self, request: Request) -> Response:
+        request_id = ids.request_id()
+        try:
+            resp = await self._handle(request)
+            if resp.status < 300:
+                self.outage.succeeded()
+        except ApiError as exc:
+            resp = _error(exc)
+        except Exception as exc:
+            if store_unreachable(exc):
+                self.outage.failed(exc, "503 ServiceUnavailableException")
+                resp = _error(ServiceUnavailable(_STORE_DOWN))
+            else:
+                # Never a stack trace to the client; the id ties the log line to the answer.
+                log.exception(
+                    "apigatewayv2 request %s failed: %s %s",
+                    request_id,
+                    request.method,
+                    request.target,
+                )
+                resp = _error(InternalFailure("Internal server error"))
+        resp.headers.append(("x-amzn-RequestId", request_id))
+        return resp
+
+    async def _handle(self, request: Request) -> Response:
+        raw_path, _, raw_query = _path(request.target).partition("?")
+        query = parse_qs(raw_query, keep_blank_values=True)
+        headers = {k.lower(): v for k, v in request.headers}
+        auth.verify(request, headers, self.settings)
+        found = self.router.match(request.method, raw_path, query)
+        if found is None:
+            raise UnknownOperation()  # AWS: no message for a path it has no operation at
+        route, labels = found
+        if route.name not in HANDLERS:  # an operation of AWS's that Frontgate does not serve
+            raise UnknownOperation(
+                f"Frontgate does not implement the apigatewayv2 operation {route.name}."
+            )
+        auth.check_scope(headers, "apigateway", self.settings.served_regions)
+        region = auth.region_of(headers, self.settings.default_region)
+        parsed = parse_input(route, labels, query, headers, request.body, DIALECT)
+        ctx = Ctx(self.store, self.settings, region, request)
+        # Handlers speak the wire names (the stored documents' shape): see registry.
+        inp = to_wire(route.input_shape, parsed)
+        check_lengths(route.input_shape, inp)
+        out = await HANDLERS[route.name](ctx, inp)
+        out = from_wire(route.output_shape, out)
+        if request.method != "GET" and self.settings.on_change is not None:
+            self.settings.on_change()
+        status, out_headers, body = serialize_output(route, out)
+        return Response(status, [*out_headers, *ctx.headers], body)
+
+
+_STORE_DOWN = "The state store is unreachable; try again later."
+
+
+def _error(exc: ApiError) -> Response:
+    body = json.dumps({"message": exc.message}, separators=(",", ":")).encode()
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", exc.code)]
+    return Response(exc.status, headers, body)

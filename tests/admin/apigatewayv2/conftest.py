@@ -1,0 +1,82 @@
+"""Fixtures: both API Gateway management apps (``apigateway`` and ``apigatewayv2``) served on one
+loopback port as the admin listener mounts them (``/v2/...`` to the v2 app), on SQLite and on
+PostgreSQL, with real boto3 ``apigatewayv2`` clients and the AWS CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from tests.admin.conftest import AdminServer
+from tests.support.awscli import run_aws
+
+from frontgate.admin.apigatewayv2 import AdminV2App, is_v2_request
+from frontgate.http.message import Request, Response
+from frontgate.state.store import ConfigStore
+
+
+class BothServer(AdminServer):
+    """An ``AdminServer`` whose handler sends ``/v2/`` requests to an ``AdminV2App``."""
+
+    def __init__(self, db: Path | ConfigStore, **settings: Any) -> None:
+        super().__init__(db, **settings)
+        self.v2 = AdminV2App(self.store, self.settings)
+        rest = self.state.handler
+
+        async def handle(request: Request) -> Response:
+            if is_v2_request(request):
+                return await self.v2.handle(request)
+            return await rest(request)
+
+        self.state.handler = handle
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def admin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AdminServer]:
+    import asyncio
+    import uuid
+
+    from tests.admin.conftest import _drop_schema
+
+    from frontgate.state.postgres import PostgresStore
+
+    if request.param == "sqlite":
+        server = BothServer(tmp_path_factory.mktemp("admin") / "frontgate.db")
+        yield server
+        server.stop()
+        return
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    schema = f"fg_v2_{uuid.uuid4().hex[:12]}"
+    try:
+        server = BothServer(PostgresStore(dsn, schema=schema, max_size=4))
+        yield server
+        server.stop()
+    finally:
+        asyncio.run(_drop_schema(dsn, schema))
+
+
+def make_v2_client(url: str, region: str = "us-east-1") -> Any:
+    return boto3.client(
+        "apigatewayv2",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture(scope="module")
+def v2(admin: AdminServer) -> Any:
+    return make_v2_client(admin.url)
+
+
+def aws_v2(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_aws(url, "--output", "json", "apigatewayv2", *args)
