@@ -111,7 +111,8 @@ def test_rest_api_with_key_and_plan_deploys_answers_and_updates_in_place(
     assert json.loads(body)["greeting"] == "bonjour" and json.loads(body)["language"] == "fr"
 
     # A property changed in the template itself: the plan is updated, not duplicated.
-    shop.write_text(shop.read_text().replace("{BurstLimit: 20, RateLimit: 10}", "{BurstLimit: 5, RateLimit: 2}"))
+    text = shop.read_text()
+    shop.write_text(text.replace("BurstLimit: 20, RateLimit: 10", "BurstLimit: 5, RateLimit: 2"))
     third = deploy(node, shop)
     assert "updated   AWS::ApiGateway::UsagePlan ShopPlan" in third.stderr, third.stderr
     plans = [p for p in apigw.get_usage_plans()["items"] if p["name"] == "shop-plan"]
@@ -263,7 +264,9 @@ def test_the_http_api_tutorial_snippet(tmp_path: Path, node: Gateway) -> None:
 def test_http_api_from_parts_answers_and_updates(tmp_path: Path, node: Gateway) -> None:
     with Upstream() as up:
         template = fixture(tmp_path, "hello-http.yaml")
-        out = outputs(deploy(node, template, "--parameter-overrides", f"Upstream=http://127.0.0.1:{up.port}"))
+        out = outputs(
+            deploy(node, template, "--parameter-overrides", f"Upstream=http://127.0.0.1:{up.port}")
+        )
         api_id = out["ApiEndpoint"].split("//")[1].split(".")[0]
         status, _, body = node.request("GET", "/hello", api_id=api_id)
         assert status == 200 and json.loads(body) == {"hello": "/hello"}
@@ -302,4 +305,3 @@ def test_unreachable_node_is_said(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert run.returncode == 1 and "no Frontgate node answers at http://127.0.0.1:9" in run.stderr
-

@@ -11,7 +11,6 @@ no rollback); running again after fixing the template carries on from there."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -99,20 +98,3 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
 
     return deploy(plan, args.admin_url, say, args.output)
-
-
-def print_outputs(stack: str, outputs: list[dict[str, str]], fmt: str) -> None:
-    """The Outputs as ``aws cloudformation describe-stacks`` lists them."""
-    if fmt == "json":
-        print(json.dumps({"StackName": stack, "Outputs": outputs}, indent=2))
-        return
-    if not outputs:
-        print(f"Stack {stack}: no Outputs")
-        return
-    rows = [("OutputKey", "OutputValue", "Description")] + [
-        (o["OutputKey"], o["OutputValue"], o.get("Description", "")) for o in outputs
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(2)]
-    print(f"Outputs of stack {stack}:")
-    for key, value, desc in rows:
-        print(f"  {key:<{widths[0]}}  {value:<{widths[1]}}  {desc}".rstrip())

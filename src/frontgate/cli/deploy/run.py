@@ -5,6 +5,7 @@ prints the Outputs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -134,8 +135,6 @@ def _outputs(resolver: Resolver, tpl: Template) -> list[dict[str, str]]:
 def deploy(plan: Plan, admin_url: str, say: Callable[[str], None], fmt: str) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from frontgate.cli.deploy import print_outputs
-
     tpl = plan.tpl
     ctx = Context(plan.stack, plan.region, plan.account, admin_url, tpl.path.parent.resolve(), say)
     used = {tpl.resources[n]["Type"] for n in plan.order}
@@ -183,3 +182,20 @@ def deploy(plan: Plan, admin_url: str, say: Callable[[str], None], fmt: str) -> 
         return 1
     print_outputs(plan.stack, _outputs(resolver, tpl), fmt)
     return 0
+
+
+def print_outputs(stack: str, outputs: list[dict[str, str]], fmt: str) -> None:
+    """The Outputs as ``aws cloudformation describe-stacks`` lists them."""
+    if fmt == "json":
+        print(json.dumps({"StackName": stack, "Outputs": outputs}, indent=2))
+        return
+    if not outputs:
+        print(f"Stack {stack}: no Outputs")
+        return
+    rows = [("OutputKey", "OutputValue", "Description")] + [
+        (o["OutputKey"], o["OutputValue"], o.get("Description", "")) for o in outputs
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    print(f"Outputs of stack {stack}:")
+    for key, value, desc in rows:
+        print(f"  {key:<{widths[0]}}  {value:<{widths[1]}}  {desc}".rstrip())
