@@ -145,6 +145,11 @@ def test_function_from_a_directory_and_a_separate_stage(tmp_path: Path, node: Ga
     assert json.loads(body) == {"message": "hi, ada!"}
     stage = client(node, "apigateway").get_stage(restApiId=out["ApiId"], stageName="live")
     assert stage["variables"] == {"greeting": "hi"}
+    assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 50
+    assert stage["methodSettings"]["*/*"]["metricsEnabled"] is True
+    # Nothing changed: nothing is made or updated (no new deployment either).
+    third = deploy(node, greeter, "--parameter-overrides", "Greeting=hi")
+    assert "created" not in third.stderr and "updated" not in third.stderr, third.stderr
 
 
 UNKNOWN = """

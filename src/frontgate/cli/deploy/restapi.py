@@ -21,6 +21,7 @@ from frontgate.cli.deploy.base import (
     refuse,
     register,
 )
+from frontgate.cli.deploy.method_settings import method_setting_ops
 from frontgate.cli.deploy.template import TemplateError
 
 REST_API = "AWS::ApiGateway::RestApi"
@@ -156,22 +157,34 @@ def apply_api(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
     return Made(api_id, {"RestApiId": api_id, "RootResourceId": root}, action)
 
 
-def apply_deployment(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
+def _previous_deployment(agw: Any, api_id: str, stage_name: Any) -> dict[str, Any] | None:
+    """The deployment an earlier run made: its stage's, or (no stage named) the newest."""
     from botocore.exceptions import ClientError
 
+    if not stage_name:
+        found = agw.get_deployments(restApiId=api_id, limit=500).get("items", [])
+        return max(found, key=lambda d: d["createdDate"]) if found else None
+    try:
+        stage = agw.get_stage(restApiId=api_id, stageName=str(stage_name))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NotFoundException":
+            raise
+        return None
+    if not stage.get("deploymentId"):
+        return None
+    return dict(agw.get_deployment(restApiId=api_id, deploymentId=stage["deploymentId"]))
+
+
+def apply_deployment(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
     agw = ctx.client("apigateway")
     api_id = str(props["RestApiId"])
     stage_name = props.get("StageName")
     if stage_name:
         ctx.claim(api_id, "stages", str(stage_name))
-        try:
-            stage = agw.get_stage(restApiId=api_id, stageName=str(stage_name))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "NotFoundException":
-                raise
-            stage = None
-        if stage and stage.get("deploymentId") and api_id not in ctx.touched:
-            return Made(stage["deploymentId"], {"DeploymentId": stage["deploymentId"]})
+    if api_id not in ctx.touched:
+        previous = _previous_deployment(agw, api_id, stage_name)
+        if previous and previous.get("description") == props.get("Description"):
+            return Made(previous["id"], {"DeploymentId": previous["id"]})
     args: dict[str, Any] = {"restApiId": api_id}
     if stage_name:
         args["stageName"] = str(stage_name)
@@ -212,6 +225,9 @@ def apply_stage(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
         if "TracingEnabled" in props:
             args["tracingEnabled"] = bool(props["TracingEnabled"])
         agw.create_stage(**args)
+        ops = method_setting_ops({}, props.get("MethodSettings") or [])
+        if ops:
+            agw.update_stage(restApiId=api_id, stageName=name, patchOperations=ops)
         return Made(name, {}, "created")
     wanted = {"deploymentId": str(props["DeploymentId"])}
     if "Description" in props:
@@ -227,6 +243,8 @@ def apply_stage(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
         if old.get(k) != v
     ]
     ops += [{"op": "remove", "path": f"/variables/{k}"} for k in old if k not in variables]
+    settings = props.get("MethodSettings") or []
+    ops += method_setting_ops(current.get("methodSettings") or {}, settings)
     action = "unchanged"
     if ops:
         agw.update_stage(restApiId=api_id, stageName=name, patchOperations=ops)
@@ -253,10 +271,8 @@ def _check_deployment(logical: str, props: dict[str, Any]) -> None:
 
 def _check_stage(logical: str, props: dict[str, Any]) -> None:
     need(logical, props, "RestApiId", "StageName", "DeploymentId")
-    if props.get("MethodSettings"):
-        raise TemplateError(
-            f"resource {logical}: MethodSettings is not supported by frontgate deploy yet"
-        )
+    if not isinstance(props.get("MethodSettings", []), list):
+        raise TemplateError(f"resource {logical}: MethodSettings must be a list")
 
 
 def discover(ctx: Context) -> None:

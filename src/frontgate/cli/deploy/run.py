@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 # Importing the families registers their resource types.
-from frontgate.cli.deploy import httpapi, lambda_, usage
+from frontgate.cli.deploy import httpapi, httproutes, lambda_, usage
 from frontgate.cli.deploy.base import FAMILIES, REGISTRY, Context
 from frontgate.cli.deploy.intrinsics import NO_VALUE, Pending, Resolver, references
 from frontgate.cli.deploy.order import creation_order, dependencies
 from frontgate.cli.deploy.template import Template, TemplateError, resolve_parameters
 
 _SWEEP_ORDER = ("apigatewayv2", "apigateway", "lambda")
-_MODULES = (httpapi, usage, lambda_)
+_MODULES = (httpapi, httproutes, usage, lambda_)
 
 
 @dataclass
