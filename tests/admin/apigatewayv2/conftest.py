@@ -80,3 +80,23 @@ def v2(admin: AdminServer) -> Any:
 
 def aws_v2(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return run_aws(url, "--output", "json", "apigatewayv2", *args)
+
+
+def raw(url: str, method: str, path: str, body: Any = None) -> tuple[int, str, dict[str, Any]]:
+    """An unsigned call with a body no SDK would send (the admin server takes unsigned calls
+    when no admin keys are set): (status, x-amzn-ErrorType, JSON body)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = (
+        None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    )
+    req = urllib.request.Request(url + path, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            text = resp.read()
+            return resp.status, "", json.loads(text) if text else {}
+    except urllib.error.HTTPError as err:
+        text = err.read()
+        return err.code, err.headers.get("x-amzn-ErrorType", ""), json.loads(text) if text else {}

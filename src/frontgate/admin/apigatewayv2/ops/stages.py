@@ -90,6 +90,10 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             "tags": check_tags(inp.get("tags")),
             **{m: inp[m] for m in _MEMBERS if m in inp},
         }
+        stage["defaultRouteSettings"] = {
+            "detailedMetricsEnabled": False,
+            **stage["defaultRouteSettings"],
+        }
         check_stage(stage, api["protocolType"])
         if stage["autoDeploy"] and "deploymentId" in inp:
             raise BadRequest("A deploymentId cannot be set on a stage with autoDeploy enabled")
