@@ -96,7 +96,9 @@ class ResourceType:
     apply: Create
     attributes: frozenset[str] = frozenset()
     check: Check | None = None  # static checks of resolved properties, before any call
-    required: tuple[str, ...] = ()
+    # Calls that tell whether the node serves this type (props -> [(service, method, args)]):
+    # a node that answers UnknownOperation to one is refused before anything is made.
+    probes: Callable[[dict[str, Any]], list[tuple[str, str, dict[str, Any]]]] | None = None
 
 
 REGISTRY: dict[str, ResourceType] = {}
@@ -119,6 +121,26 @@ FAMILIES: list[Family] = []
 def register(*rtypes: ResourceType) -> None:
     for rtype in rtypes:
         REGISTRY[rtype.name] = rtype
+
+
+def unserved(ctx: Context, probes: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """The operations among ``probes`` that the node does not implement. A probe names a
+    resource that does not exist: a node that serves the operation answers NotFound."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    missing = []
+    for service, method, args in probes:
+        try:
+            getattr(ctx.client(service), method)(**args)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "UnknownOperationException":
+                missing.append(f"{service} {exc.operation_name}")
+        except BotoCoreError:
+            pass  # unreachable or malformed: the real call reports it
+    return missing
+
+
+PROBE_ID = "frontgateprobe"
 
 
 def need(logical: str, props: dict[str, Any], *names: str) -> None:

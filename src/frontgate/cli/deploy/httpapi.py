@@ -11,6 +11,7 @@ from typing import Any
 
 from frontgate.cli.deploy.base import (
     FAMILIES,
+    PROBE_ID,
     Context,
     Family,
     Made,
@@ -175,7 +176,18 @@ def sweep(ctx: Context) -> None:
                     ctx.say(f"  deleted {kind[:-1]} {item[ident]} of {api_id}")
 
 
-register(ResourceType(API, apply_api, frozenset({"ApiId", "ApiEndpoint"}), _check_api))
+def _probes(props: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    probe_arn = f"arn:aws:apigateway:us-east-1::/apis/{PROBE_ID}"
+    calls: list[tuple[str, str, dict[str, Any]]] = [("apigatewayv2", "get_apis", {})]
+    if "Body" in props:
+        calls += [
+            ("apigatewayv2", "reimport_api", {"ApiId": PROBE_ID, "Body": "{}"}),
+            ("apigatewayv2", "tag_resource", {"ResourceArn": probe_arn, "Tags": {"a": "b"}}),
+        ]
+    return calls
+
+
+register(ResourceType(API, apply_api, frozenset({"ApiId", "ApiEndpoint"}), _check_api, _probes))
 FAMILIES.append(
     Family(
         "apigatewayv2",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontgate.cli.deploy.base import (
+    PROBE_ID,
     Context,
     Made,
     ResourceType,
@@ -224,6 +225,7 @@ register(
         apply_authorizer,
         frozenset({"AuthorizerId"}),
         _needs("ApiId", "AuthorizerType", "Name"),
+        lambda props: [("apigatewayv2", "get_authorizers", {"ApiId": PROBE_ID})],
     ),
     ResourceType(DEPLOYMENT, apply_deployment, frozenset({"DeploymentId"}), _needs("ApiId")),
 )

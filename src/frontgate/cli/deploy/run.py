@@ -12,7 +12,7 @@ from typing import Any
 
 # Importing the families registers their resource types.
 from frontgate.cli.deploy import httpapi, httproutes, lambda_, usage
-from frontgate.cli.deploy.base import FAMILIES, REGISTRY, Context
+from frontgate.cli.deploy.base import FAMILIES, REGISTRY, Context, unserved
 from frontgate.cli.deploy.intrinsics import NO_VALUE, Pending, Resolver, references
 from frontgate.cli.deploy.order import creation_order, dependencies
 from frontgate.cli.deploy.template import Template, TemplateError, resolve_parameters
@@ -138,6 +138,20 @@ def deploy(plan: Plan, admin_url: str, say: Callable[[str], None], fmt: str) -> 
     tpl = plan.tpl
     ctx = Context(plan.stack, plan.region, plan.account, admin_url, tpl.path.parent.resolve(), say)
     used = {tpl.resources[n]["Type"] for n in plan.order}
+    probes: list[tuple[str, str, dict[str, Any]]] = []
+    for logical in plan.order:
+        rtype = REGISTRY[tpl.resources[logical]["Type"]]
+        if rtype.probes is not None:
+            props = tpl.resources[logical].get("Properties", {})
+            probes += [p for p in rtype.probes(props) if p not in probes]
+    missing = unserved(ctx, probes)
+    if missing:
+        say(
+            f"frontgate deploy: the node at {admin_url} does not serve "
+            + ", ".join(missing)
+            + ", which this template needs; nothing was created"
+        )
+        return 2
     swept = []
     # Sweep order: the APIs before the functions they call.
     families = sorted(FAMILIES, key=lambda f: _SWEEP_ORDER.index(f.service))
