@@ -285,6 +285,7 @@ def test_http_api_children_are_updated_in_place(tmp_path: Path, node: Gateway) -
     api_id = out["ApiEndpoint"].split("//")[1].split(".")[0]
     v2 = client(node, "apigatewayv2")
     routes = {r["RouteKey"]: r["RouteId"] for r in v2.get_routes(ApiId=api_id)["Items"]}
+    proxy = v2.get_route(ApiId=api_id, RouteId=routes["ANY /up/{proxy+}"])["Target"]
     assert set(routes) == {"GET /hello", "ANY /up/{proxy+}"}
     template.write_text(
         template.read_text()
@@ -297,6 +298,7 @@ def test_http_api_children_are_updated_in_place(tmp_path: Path, node: Gateway) -
     after = {r["RouteKey"]: r for r in v2.get_routes(ApiId=api_id)["Items"]}
     assert set(after) == {"GET /hi", "ANY /up/{proxy+}"}  # the old route key is deleted
     assert after["ANY /up/{proxy+}"]["RouteId"] == routes["ANY /up/{proxy+}"]
+    assert after["ANY /up/{proxy+}"]["Target"] == proxy  # the same integration, updated
     uris = {i["IntegrationUri"] for i in v2.get_integrations(ApiId=api_id)["Items"]}
     assert "http://127.0.0.1:10/{proxy}" in uris and "http://127.0.0.1:9/{proxy}" not in uris
     assert len(uris) == 2

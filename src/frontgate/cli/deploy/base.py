@@ -50,6 +50,9 @@ class Context:
     claimed: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # APIs whose configuration changed this run: their deployments are made anew.
     touched: set[str] = field(default_factory=set)
+    # Integration logical id -> the RouteKey values (unresolved) of the routes targeting it.
+    route_keys: dict[str, list[Any]] = field(default_factory=dict)
+    resolve: Callable[[Any], Any] = lambda value: value
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:

@@ -115,19 +115,35 @@ def _integration_args(props: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _targeted(
+    ctx: Context, api_id: str, logical: str, existing: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The integration that a route the template points at this one targets now: the same
+    integration as before with other properties, updated in place as CloudFormation would."""
+    keys = {str(ctx.resolve(raw)) for raw in ctx.route_keys.get(logical, [])}
+    ids = {
+        str(r.get("Target", "")).removeprefix("integrations/")
+        for r in items(ctx, "get_routes", ApiId=api_id)
+        if r["RouteKey"] in keys
+    }
+    return [i for i in existing if i["IntegrationId"] in ids]
+
+
 def apply_integration(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
     v2 = ctx.client("apigatewayv2")
     api_id = str(props["ApiId"])
     fields = _integration_args(props)
     taken = ctx.claimed_ids(api_id, "integrations")
+    existing = [
+        i for i in items(ctx, "get_integrations", ApiId=api_id) if i["IntegrationId"] not in taken
+    ]
     same = [
         i
-        for i in items(ctx, "get_integrations", ApiId=api_id)
-        if i["IntegrationId"] not in taken
-        and i.get("IntegrationType") == fields.get("IntegrationType")
+        for i in existing
+        if i.get("IntegrationType") == fields.get("IntegrationType")
         and i.get("IntegrationUri") == fields.get("IntegrationUri")
         and i.get("IntegrationSubtype") == fields.get("IntegrationSubtype")
-    ]
+    ] or _targeted(ctx, api_id, logical, existing)
     action = "unchanged"
     if not same:
         integ = v2.create_integration(ApiId=api_id, **fields)

@@ -170,6 +170,13 @@ def deploy(plan: Plan, admin_url: str, say: Callable[[str], None], fmt: str) -> 
         return ctx.made[logical].attrs[name]
 
     resolver = Resolver(tpl, plan.parameters, refs, attrs)
+    ctx.resolve = lambda value: resolver.resolve(value, "RouteKey")
+    for logical in plan.order:
+        res = tpl.resources[logical]
+        if res["Type"] == "AWS::ApiGatewayV2::Route":
+            props = res.get("Properties") or {}
+            for target in references(props.get("Target")):
+                ctx.route_keys.setdefault(target, []).append(props.get("RouteKey"))
     say(f"Deploying stack {plan.stack} to {admin_url} ({plan.region})")
     for logical in plan.order:
         rtype = tpl.resources[logical]["Type"]
