@@ -239,3 +239,18 @@ def test_reset_authorizers_cache_reaches_the_flush_hook(tmp_path: Path) -> None:
         assert _error(exc)[:2] == (404, "NotFoundException")
     finally:
         server.stop()
+
+
+def test_stage_quota(admin: AdminServer) -> None:
+    from botocore.config import Config
+
+    # One attempt: SDKs retry a 429 (TooManyRequestsException) with back-off.
+    v2 = make_v2_client(admin.url, config=Config(retries={"total_max_attempts": 1}))
+    api_id = v2.create_api(Name="quota", ProtocolType="HTTP")["ApiId"]
+    for i in range(10):
+        v2.create_stage(ApiId=api_id, StageName=f"s{i}")
+    with pytest.raises(ClientError) as exc:
+        v2.create_stage(ApiId=api_id, StageName="s10")
+    status, code, text = _error(exc)
+    assert (status, code) == (429, "TooManyRequestsException")
+    assert "at most 10 stages" in text
