@@ -127,6 +127,14 @@ def apply_api(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
             action = "updated"
         api = v2.get_api(ApiId=api_id)
     _claim_quick_create(ctx, api_id, props)
+    if body is not None:  # what the OpenAPI document made is the API's own, not swept
+        for kind, method, ident in (
+            ("routes", "get_routes", "RouteId"),
+            ("integrations", "get_integrations", "IntegrationId"),
+            ("authorizers", "get_authorizers", "AuthorizerId"),
+        ):
+            for item in listing(ctx, method, api_id):
+                ctx.claim(api_id, kind, item[ident])
     if action != "unchanged":
         ctx.touched.add(api_id)
     return Made(api_id, {"ApiId": api_id, "ApiEndpoint": api.get("ApiEndpoint", "")}, action)
