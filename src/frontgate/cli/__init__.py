@@ -1,5 +1,6 @@
 """The ``frontgate`` command: ``serve`` runs the gateway; ``import``, ``export`` and ``status``
-talk to a running node's admin API (``admin_client``); ``logs`` prints a function's log."""
+talk to a running node's admin API (``admin_client``), as ``deploy`` does with a CloudFormation
+template (``deploy/``); ``logs`` prints a function's log."""
 
 from __future__ import annotations
 
@@ -115,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     from frontgate.cli.admin_client import add_remote_commands
 
     add_remote_commands(sub)
+    from frontgate.cli.deploy import add_deploy_command
+
+    add_deploy_command(sub)
     from frontgate.cli.logs import add_logs_command
 
     add_logs_command(sub)

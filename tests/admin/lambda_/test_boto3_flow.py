@@ -89,3 +89,21 @@ def test_lifecycle(lam: Any, apigw: Any, gateway: Gateway) -> None:
     while gateway.request("GET", "/dev/hello", api_id=api)[0] != 500:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def test_tags_given_at_creation_are_kept(lam: Any) -> None:
+    out = lam.create_function(
+        FunctionName="tagged",
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": make_zip({"app.py": V1})},
+        Tags={"team": "orders", "frontgate:stack-name": "shop"},
+    )
+    want = {"team": "orders", "frontgate:stack-name": "shop"}
+    assert lam.get_function(FunctionName="tagged")["Tags"] == want
+    assert lam.list_tags(Resource=out["FunctionArn"])["Tags"] == want
+    assert "Tags" not in lam.get_function_configuration(FunctionName="tagged")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.list_tags(Resource=out["FunctionArn"] + "-nope")
+    lam.delete_function(FunctionName="tagged")

@@ -286,6 +286,8 @@ async def create_function(api: LambdaApi, call: _Call) -> dict[str, Any]:
     }
     if inp.get("Environment") is not None:
         doc["Environment"] = {"Variables": (inp["Environment"].get("Variables") or {})}
+    if inp.get("Tags"):  # kept so that tools (frontgate deploy) find what they created
+        doc["_tags"] = dict(inp["Tags"])
     await api._put(region, doc)
     return public(doc)
 
@@ -297,9 +299,17 @@ async def get_function(api: LambdaApi, call: _Call) -> dict[str, Any]:
         "Configuration": public(doc),
         "Code": {"RepositoryType": "S3", "Location": Path(doc["_codePath"]).as_uri()},
     }
+    if doc.get("_tags"):
+        out["Tags"] = doc["_tags"]
     if doc.get("_reserved") is not None:
         out["Concurrency"] = {"ReservedConcurrentExecutions": doc["_reserved"]}
     return out
+
+
+@op("ListTags")
+async def list_tags(api: LambdaApi, call: _Call) -> dict[str, Any]:
+    sub = _Call(call.region, {"FunctionName": call.inp["Resource"]})
+    return {"Tags": dict((await api._get(sub))[1].get("_tags") or {})}
 
 
 @op("GetFunctionConfiguration")
