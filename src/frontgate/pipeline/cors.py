@@ -19,9 +19,11 @@ Rules, as AWS documents them and where it is silent as decided here:
 - ``maxAge`` becomes ``Access-Control-Max-Age``; ``allowCredentials`` becomes
   ``Access-Control-Allow-Credentials: true`` (the management API refuses it with ``*``
   origins, as AWS does);
-- who answers a preflight is the router's call: the gateway answers only when no route
-  serves the request (an ``OPTIONS`` route, an ``ANY`` route or the ``$default`` route takes it
-  instead, with its authorizer — AWS's documented reason to add ``OPTIONS /{proxy+}``)."""
+- who answers a preflight is the router's call (``pipeline.route``): the gateway answers only
+  when no route serves ``OPTIONS`` for the path; an ``OPTIONS`` route, an ``ANY`` route or the
+  ``$default`` route takes it instead, with its authorizer (AWS: "the $default route catches
+  requests for all methods ..., including OPTIONS requests", the documented reason to add an
+  ``OPTIONS /{proxy+}`` route without authorization)."""
 
 from __future__ import annotations
 
@@ -118,9 +120,27 @@ def is_preflight(ctx: Context) -> bool:
     )
 
 
-def preflight(ctx: Context, policy: CorsPolicy | None) -> Response | None:
-    """The gateway's own answer to a preflight request (204), or None when the request is not a
-    preflight or the API has no CORS configuration. Call it for a request no route serves."""
+def _policy(ctx: Context) -> CorsPolicy | None:
+    stage = ctx.stage
+    found = stage.cors if stage is not None else None
+    return found if isinstance(found, CorsPolicy) else None
+
+
+def preflight(ctx: Context) -> Response | None:
+    """Hook for ``pipeline.route``: the gateway's own answer (204) to a preflight request for
+    which no route serves ``OPTIONS``, or None when the request is not a preflight or the stage
+    (``Stage.cors``) has no CORS policy."""
+    return answer_preflight(ctx, _policy(ctx))
+
+
+def decorate(ctx: Context, resp: Response) -> None:
+    """Hook for ``pipeline.method_response``: every response of a stage with a CORS policy,
+    errors included, gets the headers the policy gives this request's origin."""
+    add_headers(ctx, resp, _policy(ctx))
+
+
+def answer_preflight(ctx: Context, policy: CorsPolicy | None) -> Response | None:
+    """``preflight`` for an explicit policy."""
     if policy is None or not is_preflight(ctx):
         return None
     origin = _header(ctx, "origin") or ""
@@ -156,11 +176,20 @@ def preflight(ctx: Context, policy: CorsPolicy | None) -> Response | None:
     return Response(204, headers)
 
 
-def decorate(ctx: Context, resp: Response, policy: CorsPolicy | None) -> Response:
+def _answered_preflight(ctx: Context) -> bool:
+    """The response is the gateway's own preflight answer (``pipeline.route`` routes it to a
+    method whose integration dispatch is ``PREFLIGHT``): its headers are complete."""
+    method = ctx.method
+    integration = method.integration if method is not None else None
+    return integration is not None and integration.dispatch == "PREFLIGHT"
+
+
+def add_headers(ctx: Context, resp: Response, policy: CorsPolicy | None) -> Response:
     """Add the CORS headers to the response of a (non-preflight) request, whatever produced it
     (integration or gateway error), after dropping the integration's own CORS headers. Changes
-    ``resp`` in place and returns it; nothing to do without a policy."""
-    if policy is None:
+    ``resp`` in place and returns it; nothing to do without a policy or for a preflight answer
+    the gateway made (it has its headers already)."""
+    if policy is None or _answered_preflight(ctx):
         return resp
     if resp.head and "access-control-" in resp.head.lower():
         resp.headers = [*header_pairs(resp.head), *resp.headers]

@@ -78,9 +78,10 @@ def iam_route_step(prefix: str, account_id: str, region: str) -> StageFn:
     ``ctx.authorizer = {"iam": {...}}`` as payload 2.0 shows it, and ``ctx.identity`` as
     REST sets it (payload 1.0's ``requestContext.identity``).
 
-    Failures keep REST's response types; the body is ``{"message":"Forbidden"}`` for a missing
-    signature or a denial (AWS's answer for HTTP APIs), and the SigV4 texts for a bad
-    signature, an unknown key or a clock skew (what a client needs to fix its signer)."""
+    A missing signature or a denial is ACCESS_DENIED; a bad signature, an unknown key or a
+    clock skew keeps REST's SigV4 response type and text (INVALID_SIGNATURE, EXPIRED_TOKEN,
+    ...). HTTP APIs answer all of them 403 ``{"message":"Forbidden"}``
+    (``gateway_errors.HTTP_API_ERRORS``); the text stays in ``$context.error.message``."""
     inner = iam_stage(None, prefix, account_id, region)
 
     def iam_authorize(ctx: Context, env: Env) -> None:
@@ -88,7 +89,8 @@ def iam_route_step(prefix: str, account_id: str, region: str) -> StageFn:
             inner(ctx, env)
         except GatewayError as exc:
             if exc.response_type in ("MISSING_AUTHENTICATION_TOKEN", "ACCESS_DENIED"):
-                raise forbidden(exc.response_type) from None
+                # ACCESS_DENIED: on HTTP APIs MISSING_AUTHENTICATION_TOKEN is a 404 (no route).
+                raise forbidden() from None
             raise GatewayError(exc.response_type, exc.message, exc.error_type) from None
         ident = ctx.identity or {}
         ctx.authorizer = {

@@ -100,7 +100,6 @@ def plan(
         found.group(1) if found else uri,
         source_arn,
         prefix,
-        str(route.get("routeKey") or "$default"),
     )
 
 
@@ -113,7 +112,6 @@ def lambda_step(
     function_arn: str,
     source_arn: str | None,
     prefix: str,
-    route_key: str,
 ) -> StageFn:
     """The Lambda authorizer stage of one route (its recipe: snapshot.recipe)."""
     getters = source_getters(sources)
@@ -139,7 +137,7 @@ def lambda_step(
         if version == "1.0":
             event = _event_v1(ctx, arn, values)
         else:
-            event = _event_v2(ctx, arn, values, route_key)
+            event = _event_v2(ctx, arn, values)
         invoker = getattr(env, "functions", None)
         if invoker is None:
             ctx.log("Execution failed due to configuration error: functions are not available")
@@ -164,7 +162,7 @@ def lambda_step(
         _apply(ctx, env, result, prefix)
 
     return recipe(lambda_authorize, lambda_step, version, simple, ttl, sources, cache_key,
-                  function_arn, source_arn, prefix, route_key)  # fmt: skip
+                  function_arn, source_arn, prefix)  # fmt: skip
 
 
 def _cache(ctx: Context, env: Env, key: tuple[str, str, str]) -> ResultCache:
@@ -197,12 +195,12 @@ def _event_v1(ctx: Context, arn: str, values: tuple[str, ...]) -> dict[str, Any]
     }
 
 
-def _event_v2(ctx: Context, arn: str, values: tuple[str, ...], route_key: str) -> dict[str, Any]:
+def _event_v2(ctx: Context, arn: str, values: tuple[str, ...]) -> dict[str, Any]:
     """Payload 2.0: the 2.0 proxy event without body, with ``type``, ``routeArn`` and the
-    identity values as a list."""
+    identity values as a list (``routeKey`` is the method's: ``Method.route_key``)."""
     from frontgate.pipeline.lambda_payload import V2
 
-    event = V2(route_key).event(ctx)
+    event = V2().event(ctx)
     event.pop("body", None)
     event.pop("isBase64Encoded", None)
     event.pop("version", None)
