@@ -1,5 +1,6 @@
 """CORS for HTTP APIs: the compiled policy (``compile_cors``), the gateway's own preflight answer
-(``preflight``) and the headers added to every response of a CORS request (``decorate``), as a
+(``answer_preflight``, behind the ``preflight`` hook) and the headers added to every response
+of a CORS request (``add_headers``, behind ``decorate``), as a
 browser would read them."""
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from typing import Any
 
 from frontgate.http.message import Request, Response
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.cors import CorsPolicy, compile_cors, decorate, is_preflight, preflight
+from frontgate.pipeline.cors import (
+    CorsPolicy,
+    add_headers,
+    answer_preflight,
+    compile_cors,
+    is_preflight,
+)
 from frontgate.snapshot.snapshot import Snapshot
 
 
@@ -30,7 +37,7 @@ def ask(
 ) -> dict[str, str]:
     """A preflight's answer headers (lower-cased names), asserting it is AWS's 204."""
     extra = {"Access_Control_Request_Headers": headers} if headers is not None else {}
-    resp = preflight(
+    resp = answer_preflight(
         ctx("OPTIONS", Origin=origin, Access_Control_Request_Method=method, **extra), p
     )
     assert resp is not None and resp.status == 204 and resp.body == b""
@@ -40,11 +47,13 @@ def ask(
 def test_no_configuration_means_no_cors() -> None:
     assert compile_cors({"apiId": "a1"}) is None
     assert (
-        preflight(ctx("OPTIONS", Origin="https://a", Access_Control_Request_Method="GET"), None)
+        answer_preflight(
+            ctx("OPTIONS", Origin="https://a", Access_Control_Request_Method="GET"), None
+        )
         is None
     )
     resp = Response(200, [("Access-Control-Allow-Origin", "https://backend")])
-    assert decorate(ctx(Origin="https://a"), resp, None).headers == [
+    assert add_headers(ctx(Origin="https://a"), resp, None).headers == [
         ("Access-Control-Allow-Origin", "https://backend")
     ]
 
@@ -100,9 +109,12 @@ def test_wildcards() -> None:
 def test_only_preflights_are_answered() -> None:
     p = policy(allowOrigins=["*"], allowMethods=["*"])
     assert is_preflight(ctx("OPTIONS", Origin="https://a", Access_Control_Request_Method="GET"))
-    assert preflight(ctx("OPTIONS", Origin="https://a"), p) is None  # no requested method
-    assert preflight(ctx("OPTIONS", Access_Control_Request_Method="GET"), p) is None
-    assert preflight(ctx("GET", Origin="https://a", Access_Control_Request_Method="GET"), p) is None
+    assert answer_preflight(ctx("OPTIONS", Origin="https://a"), p) is None  # no requested method
+    assert answer_preflight(ctx("OPTIONS", Access_Control_Request_Method="GET"), p) is None
+    assert (
+        answer_preflight(ctx("GET", Origin="https://a", Access_Control_Request_Method="GET"), p)
+        is None
+    )
 
 
 def test_decorate_every_response_and_drop_the_backends_cors_headers() -> None:
@@ -113,7 +125,7 @@ def test_decorate_every_response_and_drop_the_backends_cors_headers() -> None:
     )
     for status in (200, 401, 500):  # integration answers and gateway errors alike
         resp = Response(status, [("Content-Type", "application/json")], b"{}")
-        decorate(ctx(Origin="https://app.example.com"), resp, p)
+        add_headers(ctx(Origin="https://app.example.com"), resp, p)
         assert resp.headers == [
             ("Content-Type", "application/json"),
             ("access-control-allow-origin", "https://app.example.com"),
@@ -127,11 +139,11 @@ def test_decorate_every_response_and_drop_the_backends_cors_headers() -> None:
         [("access-control-allow-origin", "*"), ("X-Kept", "1")],
         head="Access-Control-Allow-Methods: *\r\nX-Upstream: u\r\n",
     )
-    decorate(ctx(), resp, p)  # not a CORS request (no Origin): nothing added
+    add_headers(ctx(), resp, p)  # not a CORS request (no Origin): nothing added
     assert resp.all_headers() == [("X-Upstream", "u"), ("X-Kept", "1")]
     resp = Response(200, [], head="X-Upstream: u\r\n")
-    decorate(ctx(Origin="https://evil.test"), resp, p)  # origin not allowed
+    add_headers(ctx(Origin="https://evil.test"), resp, p)  # origin not allowed
     assert resp.all_headers() == [("X-Upstream", "u")]
     star = policy(allowOrigins=["*"])
-    resp = decorate(ctx(Origin="https://x.test"), Response(200, []), star)
+    resp = add_headers(ctx(Origin="https://x.test"), Response(200, []), star)
     assert resp.headers == [("access-control-allow-origin", "*")]

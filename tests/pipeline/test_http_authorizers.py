@@ -1,7 +1,9 @@
-"""HTTP API authorizers (JWT, Lambda REQUEST, AWS_IAM) as the stages ``http_authorizers.plan``
-compiles for a route, run on requests against a real OIDC issuer on loopback, real local Lambda
-functions and botocore's SigV4 signer: what the client would get (status, message, headers) and
-what the integration is handed (``ctx.authorizer``)."""
+"""HTTP API authorizers (JWT, Lambda REQUEST, AWS_IAM): first as the stages
+``http_authorizers.plan`` compiles for a route, run on hand-built requests against a real OIDC
+issuer on loopback (the session's, tests/support/access.py), real local Lambda functions and
+botocore's SigV4 signer (the failure each path raises, what ``ctx.authorizer`` becomes); then end
+to end through the real ``frontgate serve`` of tests/support/access.py (what a client sees, what
+a Lambda integration is handed)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import inspect
 import json
 import pickle
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def make_ctx(
                       host=HOST)  # fmt: skip
     ctx = Context(request, snapshot, "req-1", "ext-1")
     ctx.api_id, ctx.stage_name, ctx.stage = API, stage_name, stage
-    ctx.method = Method(verb, "r1", path, "X", False, {}, None)
+    ctx.method = Method(verb, "r1", path, "X", False, {}, None, route_key=f"{verb} {path}")
     ctx.path, ctx.raw_query = path, query
     return ctx
 
@@ -107,13 +108,6 @@ def challenge(err: GatewayError) -> str:
 # -- JWT ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[Issuer]:
-    iss = Issuer()
-    yield iss
-    iss.close()
-
-
 def jwt_route(issuer: Issuer, scopes: tuple[str, ...] = (), **conf: Any) -> list[StageFn]:
     authorizer = {
         "authorizerId": "jw1",
@@ -131,6 +125,7 @@ def test_jwt_valid_token_sets_claims_and_is_cached(issuer: Issuer) -> None:
     async def go() -> None:
         env = Env("localhost", UpstreamPool(), auth=AuthRuntime())
         steps = jwt_route(issuer)
+        hits = issuer.jwks_hits
         claims = issuer.claims(groups=["admin", "user"], n=5, email_verified=True)
         token = issuer.token(claims)
         for prefix in ("Bearer ", "bearer ", ""):  # the Bearer prefix is optional
@@ -143,7 +138,7 @@ def test_jwt_valid_token_sets_claims_and_is_cached(issuer: Issuer) -> None:
             assert got["claims"]["n"] == "5" and got["claims"]["email_verified"] == "true"
             assert got["claims"]["exp"] == str(claims["exp"])
         # The JWKS was fetched once; the second and third requests were synchronous.
-        assert issuer.jwks_hits == 1
+        assert issuer.jwks_hits == hits + 1
         assert steps[0](make_ctx([("Authorization", token)]), env) is None
 
     asyncio.run(go())
@@ -603,3 +598,141 @@ def test_stages_are_plain_functions_or_awaitables() -> None:
     steps = plan({"routeKey": "GET /orders", "authorizationType": "AWS_IAM"}, [])
     out = steps[0](signed(), iam_env())
     assert out is None and not inspect.isawaitable(out)
+
+
+# -- end to end through ``frontgate serve`` ----------------------------------------------------
+
+E2E_API = "httpauth01"
+ECHO = """
+import json
+def handler(event, context):
+    rc = event["requestContext"]
+    return {"statusCode": 200, "headers": {"content-type": "application/json"},
+            "body": json.dumps({"authorizer": rc.get("authorizer"), "version": event["version"]})}
+"""
+E2E_AUTHORIZER = """
+import uuid
+def handler(event, context):
+    src = event["identitySource"]
+    who = src[0] if isinstance(src, list) else src
+    if who.startswith("policy-"):
+        effect = "Deny" if who == "policy-deny" else "Allow"
+        return {"principalId": who, "context": {"user": who},
+                "policyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": effect,
+                     "Resource": event["methodArn"]}]}}
+    return {"isAuthorized": who != "deny", "context": {"user": who, "nonce": uuid.uuid4().hex}}
+"""
+
+
+@pytest.fixture(scope="module")
+def served(gw: Any, issuer: Issuer) -> str:
+    from tests.support.access import authorizer_function
+    from tests.support.httpapi_store import http_route, lambda_integration, serve_http_api
+
+    echo_uri = authorizer_function(gw, "httpAuthEcho", ECHO)
+    echo = echo_uri.split("/functions/")[1].split("/invocations")[0]
+    authz = authorizer_function(gw, "httpAuthLambda", E2E_AUTHORIZER)
+    authorizers = [
+        {"authorizerId": "jw", "name": "jw", "authorizerType": "JWT",
+         "identitySource": ["$request.header.Authorization"],
+         "jwtConfiguration": {"issuer": issuer.url, "audience": ["client-1"]}},
+        {"authorizerId": "la", "name": "la", "authorizerType": "REQUEST",
+         "authorizerUri": authz, "authorizerPayloadFormatVersion": "2.0",
+         "enableSimpleResponses": True, "authorizerResultTtlInSeconds": 300,
+         "identitySource": ["$request.header.x-user"]},
+        {"authorizerId": "po", "name": "po", "authorizerType": "REQUEST",
+         "authorizerUri": authz, "authorizerPayloadFormatVersion": "1.0",
+         "authorizerResultTtlInSeconds": 0, "identitySource": ["$request.header.x-user"]},
+    ]  # fmt: skip
+    routes = [
+        http_route("GET /open", "echo2"),
+        http_route("GET /jwt", "echo2", "JWT", authorizerId="jw"),
+        http_route("GET /jwt/v1", "echo1", "JWT", authorizerId="jw"),
+        http_route("GET /scoped", "echo2", "JWT", authorizerId="jw",
+                   authorizationScopes=["orders/read"]),
+        http_route("GET /simple", "echo2", "CUSTOM", authorizerId="la"),
+        http_route("GET /policy", "echo1", "CUSTOM", authorizerId="po"),
+        http_route("GET /iam", "echo2", "AWS_IAM"),
+    ]  # fmt: skip
+    integrations = [lambda_integration("echo2", echo), lambda_integration("echo1", echo, "1.0")]
+    serve_http_api(gw, E2E_API, "/open", routes=routes, integrations=integrations,
+                   authorizers=authorizers)  # fmt: skip
+    return E2E_API
+
+
+def call(
+    gw: Any, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    status, hdrs, body = gw.request("GET", path, api_id=E2E_API, headers=headers)
+    assert hdrs.get("apigw-requestid"), "every HTTP API answer has its request id"
+    assert "x-amzn-errortype" not in hdrs
+    return status, hdrs, json.loads(body)
+
+
+def test_e2e_jwt(gw: Any, issuer: Issuer, served: str) -> None:
+    token = issuer.token(issuer.claims(groups=["a", "b"], scope="orders/read profile"))
+    status, _, body = call(gw, "/jwt", {"Authorization": "Bearer " + token})
+    assert status == 200 and body["version"] == "2.0"
+    jwt_auth = body["authorizer"]["jwt"]
+    assert jwt_auth["claims"]["sub"] == "user-1" and jwt_auth["claims"]["groups"] == "[a b]"
+    assert jwt_auth["scopes"] is None  # the route asks for no scope
+    status, _, body = call(gw, "/jwt/v1", {"Authorization": token})
+    assert status == 200 and body["version"] == "1.0"
+    assert body["authorizer"]["claims"]["sub"] == "user-1"
+    status, _, body = call(gw, "/scoped", {"Authorization": token})
+    assert status == 200 and body["authorizer"]["jwt"]["scopes"] == ["orders/read", "profile"]
+
+    status, headers, body = call(gw, "/jwt")
+    assert (status, body) == (401, {"message": "Unauthorized"})
+    assert headers["www-authenticate"] == 'Bearer scope=""'
+    wrong = issuer.token(issuer.claims(aud="nobody"))
+    status, headers, body = call(gw, "/jwt", {"Authorization": wrong})
+    assert (status, body) == (401, {"message": "Unauthorized"})
+    assert headers["www-authenticate"] == (
+        'Bearer scope="" error="invalid_token" '
+        'error_description="the token does not have a valid audience"'
+    )
+    status, headers, body = call(gw, "/scoped", {"Authorization": issuer.token()})
+    assert (status, body) == (403, {"message": "Forbidden"})
+    assert 'error="insufficient_scope"' in headers["www-authenticate"]
+
+
+def test_e2e_lambda(gw: Any, served: str) -> None:
+    status, _, first = call(gw, "/simple", {"x-user": "alice"})
+    assert status == 200 and first["authorizer"]["lambda"]["user"] == "alice"
+    status, _, again = call(gw, "/simple", {"x-user": "alice"})
+    assert status == 200
+    # Cached for 300 s: the function ran once for both requests (same per-call nonce).
+    assert again["authorizer"]["lambda"]["nonce"] == first["authorizer"]["lambda"]["nonce"]
+    assert call(gw, "/simple", {"x-user": "deny"})[::2] == (403, {"message": "Forbidden"})
+    assert call(gw, "/simple")[::2] == (401, {"message": "Unauthorized"})
+    status, _, body = call(gw, "/policy", {"x-user": "policy-allow"})
+    assert status == 200 and body["version"] == "1.0"
+    assert body["authorizer"]["user"] == "policy-allow"
+    assert body["authorizer"]["principalId"] == "policy-allow"
+    assert call(gw, "/policy", {"x-user": "policy-deny"})[::2] == (403, {"message": "Forbidden"})
+    assert call(gw, "/policy", {"x-user": "boom"})[::2] == (
+        500,
+        {"message": "Internal Server Error"},
+    )  # a simple answer to an authorizer that expects a policy
+
+
+def test_e2e_iam(gw: Any, served: str) -> None:
+    from tests.support.access import CONFIG_KEY
+
+    def sign(key: tuple[str, str]) -> dict[str, str]:
+        url = f"http://{gw.host(E2E_API)}/iam"
+        req = AWSRequest(method="GET", url=url, headers={"Host": gw.host(E2E_API)})
+        SigV4Auth(Credentials(*key), "execute-api", REGION).add_auth(req)
+        return {k: str(v) for k, v in req.headers.items() if k.lower() != "host"}
+
+    status, _, body = call(gw, "/iam", sign(CONFIG_KEY))
+    assert status == 200
+    assert body["authorizer"]["iam"]["accessKey"] == CONFIG_KEY[0]
+    assert body["authorizer"]["iam"]["userArn"].endswith(":user/carol")
+    assert call(gw, "/iam")[::2] == (403, {"message": "Forbidden"})
+    assert call(gw, "/iam", sign(("AKIAUNKNOWN000000000", "x")))[::2] == (
+        403,
+        {"message": "Forbidden"},
+    )

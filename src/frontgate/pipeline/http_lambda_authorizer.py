@@ -134,10 +134,7 @@ def lambda_step(
         ctx: Context, env: Env, values: tuple[str, ...], cache: ResultCache | None
     ) -> None:
         arn = method_arn(ctx, prefix)
-        if version == "1.0":
-            event = _event_v1(ctx, arn, values)
-        else:
-            event = _event_v2(ctx, arn, values)
+        event = _event_v1(ctx, arn, values) if version == "1.0" else _event_v2(ctx, arn, values)
         invoker = getattr(env, "functions", None)
         if invoker is None:
             ctx.log("Execution failed due to configuration error: functions are not available")
