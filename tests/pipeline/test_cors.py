@@ -1,12 +1,15 @@
 """CORS for HTTP APIs: the compiled policy (``compile_cors``), the gateway's own preflight answer
 (``answer_preflight``, behind the ``preflight`` hook) and the headers added to every response
 of a CORS request (``add_headers``, behind ``decorate``), as a
-browser would read them."""
+browser would read them; then end to end through a real ``frontgate serve``."""
 
 from __future__ import annotations
 
+import json
 import pickle
 from typing import Any
+
+import pytest
 
 from frontgate.http.message import Request, Response
 from frontgate.pipeline.context import Context
@@ -147,3 +150,127 @@ def test_decorate_every_response_and_drop_the_backends_cors_headers() -> None:
     star = policy(allowOrigins=["*"])
     resp = add_headers(ctx(Origin="https://x.test"), Response(200, []), star)
     assert resp.headers == [("access-control-allow-origin", "*")]
+
+
+# -- end to end through ``frontgate serve`` (tests/support/access.py's gateway) ---------------
+
+CORS_API = "httpcors01"
+DEFAULT_API = "httpcors02"  # a $default route: it takes every preflight
+APP = "https://app.example.com"
+ECHO = """
+import json
+def handler(event, context):
+    return {"statusCode": 200,
+            "headers": {"access-control-allow-origin": "*", "access-control-max-age": "1",
+                        "x-request-id": "r-1"},
+            "body": json.dumps({"method": event["requestContext"]["http"]["method"],
+                                "routeKey": event["routeKey"]})}
+"""
+
+
+@pytest.fixture(scope="module")
+def served(gw: Any, issuer: Any) -> None:
+    from tests.support.access import authorizer_function
+    from tests.support.httpapi_store import http_route, lambda_integration, serve_http_api
+
+    uri = authorizer_function(gw, "httpCorsEcho", ECHO)
+    echo = lambda_integration("echo", uri.split("/functions/")[1].split("/invocations")[0])
+    jwt = {
+        "authorizerId": "jw",
+        "name": "jw",
+        "authorizerType": "JWT",
+        "identitySource": ["$request.header.Authorization"],
+        "jwtConfiguration": {"issuer": issuer.url, "audience": ["client-1"]},
+    }
+    cors = {
+        "allowOrigins": [APP, "https://*.example.org"],
+        "allowMethods": ["GET", "POST"],
+        "allowHeaders": ["authorization", "content-type"],
+        "exposeHeaders": ["x-request-id"],
+        "maxAge": 600,
+        "allowCredentials": True,
+    }
+    routes = [
+        http_route("GET /orders", "echo"),
+        http_route("GET /jwt", "echo", "JWT", authorizerId="jw"),
+        http_route("OPTIONS /custom", "echo"),
+        http_route("ANY /any/{proxy+}", "echo", "JWT", authorizerId="jw"),
+    ]
+    serve_http_api(gw, CORS_API, "/orders", routes=routes, integrations=[echo],
+                   authorizers=[jwt], cors=cors)  # fmt: skip
+    serve_http_api(gw, DEFAULT_API, "/x", routes=[http_route("$default", "echo")],
+                   integrations=[echo], cors=cors)  # fmt: skip
+
+
+def send(
+    gw: Any, verb: str, path: str, api: str = CORS_API, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    status, hdrs, body = gw.request(verb, path, api_id=api, headers=headers)
+    assert hdrs.get("apigw-requestid")
+    return status, hdrs, body
+
+
+def cors_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith("access-control-")}
+
+
+def test_e2e_preflight_answered_by_the_gateway(gw: Any, served: None) -> None:
+    for path in ("/orders", "/nowhere"):  # a GET route only, or no route at all
+        status, headers, body = send(
+            gw, "OPTIONS", path, Origin=APP, **{"Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "Content-Type"}
+        )  # fmt: skip
+        assert (status, body) == (204, b"")
+        assert cors_headers(headers) == {
+            "access-control-allow-origin": APP,
+            "access-control-allow-credentials": "true",
+            "access-control-allow-methods": "GET,POST",
+            "access-control-allow-headers": "authorization,content-type",
+            "access-control-expose-headers": "x-request-id",
+            "access-control-max-age": "600",
+        }
+    status, headers, _ = send(gw, "OPTIONS", "/orders", Origin="https://shop.example.org",
+                              **{"Access-Control-Request-Method": "GET"})  # fmt: skip
+    assert status == 204 and headers["access-control-allow-origin"] == "https://shop.example.org"
+    # An origin or a method the configuration does not allow: 204 without CORS headers.
+    status, headers, _ = send(gw, "OPTIONS", "/orders", Origin="https://evil.test",
+                              **{"Access-Control-Request-Method": "GET"})  # fmt: skip
+    assert status == 204 and cors_headers(headers) == {}
+    status, headers, _ = send(gw, "OPTIONS", "/orders", Origin=APP,
+                              **{"Access-Control-Request-Method": "DELETE"})  # fmt: skip
+    assert status == 204 and cors_headers(headers) == {}
+
+
+def test_e2e_every_response_is_decorated(gw: Any, served: None) -> None:
+    status, headers, body = send(gw, "GET", "/orders", Origin=APP)
+    assert status == 200 and json.loads(body)["routeKey"] == "GET /orders"
+    # The function's own CORS headers are ignored; the configured ones are sent.
+    assert cors_headers(headers) == {
+        "access-control-allow-origin": APP,
+        "access-control-allow-credentials": "true",
+        "access-control-expose-headers": "x-request-id",
+    }
+    assert headers["x-request-id"] == "r-1"
+    status, headers, body = send(gw, "GET", "/jwt", Origin=APP)  # the authorizer's 401
+    assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+    assert headers["access-control-allow-origin"] == APP
+    status, headers, _ = send(gw, "GET", "/nowhere", Origin=APP)  # the gateway's 404
+    assert status == 404 and headers["access-control-allow-origin"] == APP
+    # Without Origin it is no CORS request: no CORS header, the backend's dropped all the same.
+    status, headers, _ = send(gw, "GET", "/orders")
+    assert status == 200 and cors_headers(headers) == {}
+
+
+def test_e2e_routes_serving_options_take_the_preflight(gw: Any, served: None) -> None:
+    preflight = {"Origin": APP, "Access-Control-Request-Method": "GET"}
+    status, headers, body = send(gw, "OPTIONS", "/custom", **preflight)
+    assert status == 200 and json.loads(body) == {"method": "OPTIONS",
+                                                  "routeKey": "OPTIONS /custom"}  # fmt: skip
+    assert headers["access-control-allow-origin"] == APP
+    # An ANY route with an authorizer catches the preflight: its 401, with CORS headers.
+    status, headers, body = send(gw, "OPTIONS", "/any/thing", **preflight)
+    assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+    assert headers["access-control-allow-origin"] == APP
+    # So does the $default route.
+    status, _, body = send(gw, "OPTIONS", "/x", api=DEFAULT_API, **preflight)
+    assert status == 200 and json.loads(body)["routeKey"] == "$default"
