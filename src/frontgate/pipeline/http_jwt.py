@@ -13,6 +13,7 @@ valid token without a required scope is 403 ``{"message":"Forbidden"}`` with
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from frontgate.auth import jwt
 from frontgate.auth.oidc import Issuer
+from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.authorize import runtime
 from frontgate.pipeline.context import Context, StageFn
 from frontgate.pipeline.http_auth_common import (
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from frontgate.pipeline.env import Env
 
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+# Tokens verified here are remembered apart from the Cognito authorizer's (which accepts more
+# algorithms): a token it verified is never taken as RSA-verified here, nor the reverse.
+_CACHE_PREFIX = "http-jwt:"
 LEEWAY = 5  # seconds of clock skew tolerated for nbf/iat (issuer and gateway clocks differ)
 
 
@@ -77,7 +82,7 @@ def jwt_step(
     audiences = frozenset(audience)
     wanted = frozenset(scopes)
 
-    def invalid(description: str) -> Exception:
+    def invalid(description: str) -> GatewayError:
         return unauthorized(_challenge(scopes, "invalid_token", description))
 
     def jwt_authorize(ctx: Context, env: Env) -> Awaitable[None] | None:
@@ -87,7 +92,7 @@ def jwt_step(
         if not token:
             raise unauthorized((("www-authenticate", f'Bearer scope="{" ".join(scopes)}"'),))
         rt = runtime(env)
-        cached = rt.verified.get(token)
+        cached = rt.verified.get(_CACHE_PREFIX + token)
         if cached is not None and cached[1] == issuer.url:
             accept(ctx, cached[0])  # signature and issuer checked before; claims again
             return None
@@ -138,7 +143,7 @@ def jwt_step(
         except jwt.JwtError:
             raise invalid("the token signature is invalid") from None
         accept(ctx, claims)
-        runtime(env).remember(token, claims, issuer.url)
+        runtime(env).remember(_CACHE_PREFIX + token, claims, issuer.url)
 
     def accept(ctx: Context, claims: dict[str, Any]) -> None:
         """The claim checks (on every use, also of a cached token); sets ``ctx.authorizer``."""
@@ -181,8 +186,10 @@ def jwt_step(
 
 
 def _alg(token: str) -> str:
+    """The ``alg`` a token's header names (for the error description), "unknown" if none."""
+    part = token.split(".", 1)[0]
     try:
-        head = json.loads(jwt._b64(token.split(".", 1)[0]))
-        return str(head.get("alg")) if isinstance(head, dict) else "unknown"
-    except (ValueError, jwt.JwtError):
+        head = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, TypeError):
         return "unknown"
+    return str(head.get("alg")) if isinstance(head, dict) else "unknown"
