@@ -76,7 +76,12 @@ class CorsPolicy:
 
 def compile_cors(api_doc: dict[str, Any]) -> CorsPolicy | None:
     """The API's CORS policy, or None when it has no ``corsConfiguration``."""
-    conf = api_doc.get("corsConfiguration")
+    return compile_policy(api_doc.get("corsConfiguration"))
+
+
+def compile_policy(conf: dict[str, Any] | None) -> CorsPolicy | None:
+    """Hook for ``compile.httpapi``: a ``corsConfiguration`` compiled for ``Stage.cors``
+    (immutable, picklable), or None when the API has none."""
     if not isinstance(conf, dict):
         return None
     origins = [str(o).strip() for o in conf.get("allowOrigins") or ()]

@@ -47,7 +47,8 @@ def resolve(ctx: Context, env: Env) -> None:
     if cached is not None and cached[0] is snap:
         _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params, http = cached
         ctx.path_params = params.copy() if params else {}
-        ctx.http_api = http
+        if http:
+            _http_ids(ctx)
         return
     _resolve(ctx, env, path, host)
     if ctx.response is not None:
@@ -125,10 +126,17 @@ _PREFLIGHT = Method(
 )  # fmt: skip
 
 
+def _http_ids(ctx: Context) -> None:
+    """An HTTP API request has one id: the 16-character one (``apigw-requestid``,
+    ``$context.requestId``, the 2.0 event's ``requestContext.requestId``)."""
+    ctx.http_api = True
+    ctx.request_id = ctx.extended_request_id
+
+
 def _resolve_http(ctx: Context, api_id: str, path: str) -> None:
     snap = ctx.snapshot
     ctx.api_id = api_id
-    ctx.http_api = True
+    _http_ids(ctx)
     if api_id in snap.disabled_execute_api:
         raise gateway_errors.not_found()
     stage_name, _, rest = path[1:].partition("/")
