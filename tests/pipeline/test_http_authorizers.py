@@ -463,6 +463,7 @@ def test_lambda_identity_sources_missing_is_401_without_invoking(tmp_path: Path)
                 "$request.header.X-User",
                 "$request.querystring.tenant",
                 "$context.requestId",
+                "$context.routeKey",  # AWS's advice for a cache per route
                 "$stageVariables.realm",
             ],
         )
@@ -480,7 +481,7 @@ def test_lambda_identity_sources_missing_is_401_without_invoking(tmp_path: Path)
         ctx = make_ctx([("X-USER", "alice")], query="tenant=t", variables={"realm": "r"})
         await run(steps, ctx, env)  # header names are case-insensitive
         (event,) = fns.events()
-        assert event["identitySource"] == ["alice", "t", "req-1", "r"]
+        assert event["identitySource"] == ["alice", "t", "req-1", "GET /orders", "r"]
         # No identity source at all: the function is called on every request.
         anyone = lambda_route(enableSimpleResponses=True, identitySource=[])
         ctx = make_ctx()
