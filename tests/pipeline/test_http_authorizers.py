@@ -446,11 +446,15 @@ def test_lambda_cache_by_identity_sources(tmp_path: Path) -> None:
         # A redeployed stage (a new Stage object) starts with an empty cache.
         await run(steps, make_ctx(user("alice"), query="tenant=t1", variables={"v": "2"}), env)
         assert len(fns.events()) == 4
+        # ResetAuthorizersCache (applied from the change channel) empties it.
+        env.runtime.flush_authorizers(API, "$default")
+        await run(steps, make_ctx(user("alice"), query="tenant=t1"), env)
+        assert len(fns.events()) == 5
         # TTL 0: no cache.
         uncached = lambda_route(enableSimpleResponses=True, authorizerResultTtlInSeconds=0)
         for _ in range(2):
             await run(uncached, make_ctx(user("bob")), env)
-        assert len(fns.events()) == 6
+        assert len(fns.events()) == 7
 
     asyncio.run(with_invoker(tmp_path, body))
 
