@@ -96,3 +96,24 @@ def test_json_layout_escapes_and_nulls() -> None:
     clf = af.compile_format("$context.identity.sourceIp $context.identity.user $context.status")
     ctx.identity = None
     assert clf.format(ctx, resp, 34) == "10.0.0.9 - 200"
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "expected"),
+    [
+        ({"jwt": {"claims": {"sub": "s-1"}, "scopes": None}}, {"claims.sub": "s-1"}),
+        ({"lambda": {"tier": 3}, "principalId": "p-2"}, {"tier": 3, "principalId": "p-2"}),
+        ({"lambda": {"tier": "gold"}}, {"tier": "gold", "principalId": None, "missing": None}),
+    ],
+)
+def test_http_api_authorizer_variables(
+    authorizer: dict[str, object], expected: dict[str, object]
+) -> None:
+    """HTTP APIs keep authorizer results in payload 2.0's shape; the variables read through it
+    (``$context.authorizer.<key>`` with its native type, reference §3.9)."""
+    ctx, resp = _context(False)
+    ctx.http_api = True
+    ctx.authorizer = authorizer
+    for name, value in expected.items():
+        fmt = af.compile_format(f"$context.authorizer.{name}")
+        assert fmt.format(ctx, resp, 1) == ("-" if value is None else str(value)), name

@@ -95,11 +95,21 @@ def _identity(c: Context, key: str) -> Any:
 
 def _auth(c: Context, key: str) -> Any:
     found = c.authorizer
-    return found.get(key) if found else None
+    if not found:
+        return None
+    if c.http_api and key not in found:
+        # HTTP APIs keep a Lambda authorizer's context under "lambda" (payload 2.0's shape);
+        # ``principalId`` (IAM-policy answers) sits beside it.
+        inner = found.get("lambda")
+        return inner.get(key) if isinstance(inner, dict) else None
+    return found.get(key)
 
 
 def _claim(c: Context, key: str) -> Any:
     claims = _auth(c, "claims")
+    if claims is None and c.http_api and c.authorizer:
+        jwt = c.authorizer.get("jwt")  # HTTP API JWT authorizers: {"jwt": {"claims", "scopes"}}
+        claims = jwt.get("claims") if isinstance(jwt, dict) else None
     return claims.get(key) if isinstance(claims, dict) else None
 
 

@@ -155,12 +155,15 @@ def _resolve_http(ctx: Context, api_id: str, path: str) -> None:
     ctx.stage = stage
     method = ctx.request.method
     found = match(stage.root, ctx.path, method)
-    # With a CORS policy the gateway answers preflight requests; an explicit OPTIONS route
-    # overrides it.
+    # With a CORS policy the gateway answers preflight requests that no route serves: an
+    # OPTIONS route, an ANY route or the $default route takes them instead, authorizer and all
+    # (AWS: "the $default route catches requests for all methods ..., including OPTIONS
+    # requests"; hence its advice to add OPTIONS /{proxy+} without authorization).
     if (
         stage.cors is not None
         and method == "OPTIONS"
-        and (found is None or found[0].http_method != "OPTIONS")
+        and found is None
+        and stage.default_route is None
     ):
         from frontgate.pipeline import cors  # only stages with a CORS policy load it
 
