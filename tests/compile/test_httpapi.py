@@ -19,7 +19,7 @@ from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.snapshot.httpapi import MapOp
 from frontgate.state.sqlite import SqliteStore
 
-REGION, ACCOUNT = "us-east-1", "000000000000"
+REGION, ACCOUNT = "us-east-1", "123456789012"
 FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"
 
 

@@ -38,7 +38,7 @@ from frontgate.snapshot.snapshot import Method, RouteNode, Snapshot, Stage
 from frontgate.upstream.pool import UpstreamPool
 
 REGION = "us-east-1"
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 API = "a1b2c3d4e5"
 HOST = f"{API}.execute-api.localhost"
 
@@ -511,7 +511,7 @@ def test_lambda_failures(tmp_path: Path) -> None:
             "Internal Server Error",
         )
         # ...unless API Gateway calls it with the authorizer's role.
-        role = "arn:aws:iam::000000000000:role/invoker"
+        role = "arn:aws:iam::123456789012:role/invoker"
         with_role = lambda_route(
             "nopolicy", enableSimpleResponses=True, authorizerCredentialsArn=role
         )

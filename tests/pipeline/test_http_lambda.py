@@ -55,12 +55,12 @@ def _function(root: Path, name: str, code: str, permissions: list[str]) -> None:
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     tmp = tmp_path_factory.mktemp("httpfn")
-    anywhere = [f"arn:aws:execute-api:us-east-1:000000000000:{API}/*"]
+    anywhere = [f"arn:aws:execute-api:us-east-1:123456789012:{API}/*"]
     for name, code in (("echo", ECHO), ("plain", PLAIN), ("v1", V1), ("broken", BROKEN)):
         _function(tmp / "fns", name, code, anywhere)
     # As the HTTP API tutorial grants it: only GET /orders on any stage.
     _function(tmp / "fns", "orders", ORDERS,
-              [f"arn:aws:execute-api:us-east-1:000000000000:{API}/*/*/orders"])  # fmt: skip
+              [f"arn:aws:execute-api:us-east-1:123456789012:{API}/*/*/orders"])  # fmt: skip
     integrations = [
         lambda_proxy("echo", "echo"),
         lambda_proxy("plain", "plain"),
@@ -133,7 +133,7 @@ def test_payload_2_event(gw: Gateway) -> None:
     assert rc["http"] == {"method": "POST", "path": "/prod/pets/7", "protocol": "HTTP/1.1",
                           "sourceIp": "127.0.0.1", "userAgent": "tester"}  # fmt: skip
     assert (rc["routeKey"], rc["stage"], rc["apiId"]) == ("POST /pets/{id}", "prod", API)
-    assert (rc["accountId"], rc["domainPrefix"]) == ("000000000000", API)
+    assert (rc["accountId"], rc["domainPrefix"]) == ("123456789012", API)
     assert isinstance(rc["timeEpoch"], int) and rc["time"].endswith("+0000")
     assert "authorizer" not in rc
 

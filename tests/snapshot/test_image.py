@@ -473,7 +473,7 @@ HTTP_DEFN = HttpApiDefinition(
          "requestParameters": {"append:header.x-a": "$request.path.id"},
          "responseParameters": {"500": {"overwrite:statuscode": "418"}}},
         {"integrationId": "i2", "integrationType": "AWS_PROXY", "payloadFormatVersion": "1.0",
-         "integrationUri": "arn:aws:lambda:us-east-1:000000000000:function:f"},
+         "integrationUri": "arn:aws:lambda:us-east-1:123456789012:function:f"},
         {"integrationId": "i3", "integrationType": "AWS_PROXY",
          "integrationSubtype": "SQS-SendMessage", "payloadFormatVersion": "1.0"},
     ],
@@ -486,12 +486,12 @@ HTTP_STAGE_DOC: dict[str, Any] = {
                              "detailedMetricsEnabled": True},
     "routeSettings": {"POST /fn": {"throttlingRateLimit": 0, "throttlingBurstLimit": 0}},
     "accessLogSettings": {"format": "$context.requestId $context.routeKey",
-                          "destinationArn": "arn:aws:logs:us-east-1:000000000000:log-group:h"},
+                          "destinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:h"},
 }  # fmt: skip
 
 
 def test_an_http_api_stage_round_trips_and_serves_the_same() -> None:
-    stage = compile_http_stage(HTTP_DEFN, HTTP_STAGE_DOC, "us-east-1", "000000000000")
+    stage = compile_http_stage(HTTP_DEFN, HTTP_STAGE_DOC, "us-east-1", "123456789012")
     loaded = load_stage(dump_stage(stage))
     assert dump_stage(loaded) == dump_stage(stage)
     assert len(dump_stage(stage, chunk=1)) > 3

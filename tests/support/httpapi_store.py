@@ -18,7 +18,7 @@ from frontgate.definition.httpapis import HttpApiDefinition, create_deployment, 
 from frontgate.state.sqlite import SqliteStore
 
 REGION = "us-east-1"
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 
 
 def lambda_integration(iid: str, function_arn: str, fmt: str = "2.0") -> dict[str, Any]:

@@ -15,7 +15,7 @@ from frontgate.definition.httpapis import HttpApiDefinition, create_deployment, 
 from frontgate.state.sqlite import SqliteStore
 
 REGION = "us-east-1"
-ACCOUNT = "000000000000"
+ACCOUNT = "123456789012"
 
 
 def route(key: str, integration: str | None, **extra: Any) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print(f"frontgate deploy: no Frontgate node answers at {args.admin_url}", file=sys.stderr)
         return 1
     region = args.region or str(info.get("region") or "us-east-1")
-    account = str(info.get("accountId") or "000000000000")
+    account = str(info.get("accountId") or "123456789012")
     try:
         plan = Plan.make(tpl, stack, region, account, overrides)
     except TemplateError as exc:
