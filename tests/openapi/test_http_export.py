@@ -191,3 +191,31 @@ def test_disabled_execute_api_endpoint_round_trips() -> None:
     assert server[EXT + "endpoint-configuration"] == {"disableExecuteApiEndpoint": True}
     again = import_http_api(dump(_export(defn), "json")).definition
     assert again.api["disableExecuteApiEndpoint"] is True
+
+
+def test_aws_service_integration_round_trips() -> None:
+    op = {
+        "x-amazon-apigateway-integration": {
+            "type": "aws_proxy",
+            "integrationSubtype": "SQS-SendMessage",
+            "credentials": "arn:aws:iam::123456789012:role/sqs",
+            "requestParameters": {
+                "QueueUrl": "$stageVariables.queue",
+                "MessageBody": "$request.body.message",
+            },
+            "payloadFormatVersion": "1.0",
+        }
+    }
+    text = json.dumps(
+        {"openapi": "3.0.1", "info": {"title": "q", "version": "1"}, "paths": {"/q": {"post": op}}}
+    )
+    defn = import_http_api(text).definition
+    (integration,) = defn.integrations
+    assert integration["integrationSubtype"] == "SQS-SendMessage"
+    assert integration["credentialsArn"] == "arn:aws:iam::123456789012:role/sqs"
+    assert "integrationUri" not in integration and "integrationMethod" not in integration
+    ext = _export(defn)["paths"]["/q"]["post"][EXT + "integration"]
+    assert ext["integrationSubtype"] == "SQS-SendMessage"
+    assert ext["credentials"] == "arn:aws:iam::123456789012:role/sqs"
+    again = import_http_api(dump(_export(defn), "yaml")).definition
+    assert _shape(again)["routes"] == _shape(defn)["routes"]
