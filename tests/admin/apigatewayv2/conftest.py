@@ -63,13 +63,14 @@ def admin(
         asyncio.run(_drop_schema(dsn, schema))
 
 
-def make_v2_client(url: str, region: str = "us-east-1") -> Any:
+def make_v2_client(url: str, region: str = "us-east-1", **kw: Any) -> Any:
     return boto3.client(
         "apigatewayv2",
         endpoint_url=url,
         region_name=region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
+        **kw,
     )
 
 

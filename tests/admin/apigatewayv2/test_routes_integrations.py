@@ -172,6 +172,9 @@ def test_route_crud(v2: Any, api: str) -> None:
     status, code, text = _error(exc)
     assert (status, code) == (409, "ConflictException")
     assert "POST /orders/{id}" in text
+    with pytest.raises(ClientError) as exc:  # the model's 1-128 characters
+        v2.update_route(ApiId=api, RouteId=rid, Target="")
+    assert _error(exc)[:2] == (400, "BadRequestException")
     v2.delete_route(ApiId=api, RouteId=rid)
     with pytest.raises(ClientError) as exc:
         v2.get_route(ApiId=api, RouteId=rid)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.admin.apigatewayv2.conftest import BothServer, make_v2_client
 from tests.admin.conftest import AdminServer
 
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:getOrders"
@@ -219,3 +221,36 @@ def test_update_and_delete_api(v2: Any, admin: AdminServer) -> None:
     for kind in (kinds.V2_ROUTE, kinds.V2_INTEGRATION, kinds.V2_STAGE, kinds.V2_DEPLOYMENT,
                  kinds.V2_SNAPSHOT):  # fmt: skip
         assert admin.call(admin.store.list("us-east-1", kind, api_id)) == []
+
+
+def test_reset_authorizers_cache_reaches_the_flush_hook(tmp_path: Path) -> None:
+    """ResetAuthorizersCache goes through the same hook as REST's FlushStageAuthorizersCache
+    (the listener's records a runtime change every worker applies)."""
+    flushed: list[tuple[str, str, str, str]] = []
+    server = BothServer(tmp_path / "f.db", on_flush_cache=lambda *args: flushed.append(args))
+    try:
+        v2 = make_v2_client(server.url)
+        api_id = v2.create_api(Name="f", ProtocolType="HTTP")["ApiId"]
+        v2.create_stage(ApiId=api_id, StageName="dev")
+        v2.reset_authorizers_cache(ApiId=api_id, StageName="dev")
+        assert flushed == [("us-east-1", api_id, "dev", "authorizers")]
+        with pytest.raises(ClientError) as exc:
+            v2.reset_authorizers_cache(ApiId=api_id, StageName="nope")
+        assert _error(exc)[:2] == (404, "NotFoundException")
+    finally:
+        server.stop()
+
+
+def test_stage_quota(admin: AdminServer) -> None:
+    from botocore.config import Config
+
+    # One attempt: SDKs retry a 429 (TooManyRequestsException) with back-off.
+    v2 = make_v2_client(admin.url, config=Config(retries={"total_max_attempts": 1}))
+    api_id = v2.create_api(Name="quota", ProtocolType="HTTP")["ApiId"]
+    for i in range(10):
+        v2.create_stage(ApiId=api_id, StageName=f"s{i}")
+    with pytest.raises(ClientError) as exc:
+        v2.create_stage(ApiId=api_id, StageName="s10")
+    status, code, text = _error(exc)
+    assert (status, code) == (429, "TooManyRequestsException")
+    assert "at most 10 stages" in text

@@ -1,6 +1,6 @@
 """The shared rest-json wire layer (``admin/wire``) on its own: routing, input checking in two
-services' dialects, output shaping, and that a service not served yet (``apigatewayv2``, the
-next management API) needs nothing from it but a model name."""
+services' dialects, output shaping, and that a further service (``apigatewayv2``) needs nothing
+from it but a model name and a dialect."""
 
 from __future__ import annotations
 

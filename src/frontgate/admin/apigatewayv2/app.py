@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from frontgate import ids
 from frontgate.admin import auth
+from frontgate.admin.apigateway.names import check_names
 from frontgate.admin.apigatewayv2 import ops
 from frontgate.admin.apigatewayv2.context import Ctx
 from frontgate.admin.apigatewayv2.registry import HANDLERS
@@ -106,6 +107,7 @@ class AdminV2App:
         # Handlers speak the wire names (the stored documents' shape): see registry.
         inp = to_wire(route.input_shape, parsed)
         check_lengths(route.input_shape, inp)
+        check_names(inp)  # no control characters in names (banner, status, logs)
         out = await HANDLERS[route.name](ctx, inp)
         out = from_wire(route.output_shape, out)
         if request.method != "GET" and self.settings.on_change is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from frontgate import ids
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.errors import BadRequest, NotFound
+from frontgate.admin.errors import BadRequest, NotFound, TooManyRequests
 from frontgate.compile.http_checks import check_http_deployable
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import auto_deploy
@@ -40,13 +40,22 @@ async def need(r: Reader, ctx: Ctx, kind: str, parent: str, id: str, what: str) 
     return doc
 
 
+WEBSOCKET_NOT_SERVED = (
+    "Frontgate stores WebSocket APIs but does not serve them yet: their endpoint answers nothing"
+)
+
+
 def view_api(ctx: Ctx, api: Doc) -> Doc:
     """An Api as answered: its endpoint from this node's data-plane settings (the stored one
-    may predate a change of port or domain)."""
-    return {
+    may predate a change of port or domain); a WebSocket API says in ``warnings`` that it is
+    not served."""
+    out = {
         **api,
         "apiEndpoint": ctx.api_endpoint(str(api["apiId"]), str(api.get("protocolType"))),
     }
+    if api.get("protocolType") == "WEBSOCKET":
+        out["warnings"] = [*api.get("warnings", []), WEBSOCKET_NOT_SERVED]
+    return out
 
 
 async def redeploy(tx: Tx, ctx: Ctx, api_id: str) -> None:
@@ -54,6 +63,19 @@ async def redeploy(tx: Tx, ctx: Ctx, api_id: str) -> None:
     change at once; a definition that does not deploy leaves them where they were, with the
     reason in ``lastDeploymentStatusMessage``)."""
     await auto_deploy(tx, ctx.region, api_id, check=check_http_deployable)
+
+
+# AWS's default quotas per HTTP API (https://docs.aws.amazon.com/apigateway/latest/developerguide/
+# http-api-quotas.html): exceeding one is 429 TooManyRequestsException, as AWS answers.
+QUOTAS = {kinds.V2_ROUTE: ("routes", 300), kinds.V2_INTEGRATION: ("integrations", 300),
+          kinds.V2_STAGE: ("stages", 10)}  # fmt: skip
+
+
+async def check_quota(tx: Tx, ctx: Ctx, kind: str, api_id: str) -> None:
+    """Before a create: ``TooManyRequestsException`` when the API has its quota of ``kind``."""
+    what, limit = QUOTAS[kind]
+    if len(await tx.list(ctx.region, kind, api_id)) >= limit:
+        raise TooManyRequests(f"An API can have at most {limit} {what} (AWS's default quota)")
 
 
 # -- paging -----------------------------------------------------------------------------------

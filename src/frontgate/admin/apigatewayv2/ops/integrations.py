@@ -8,7 +8,14 @@ import re
 from typing import Any
 
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page, redeploy
+from frontgate.admin.apigatewayv2.ops.common import (
+    check_quota,
+    get_api,
+    need,
+    new_id,
+    page,
+    redeploy,
+)
 from frontgate.admin.apigatewayv2.ops.integration_rules import check_integration
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict
@@ -42,6 +49,7 @@ async def create_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         api = await get_api(tx, ctx, inp["apiId"])
         doc: Doc = {m: inp[m] for m in _MEMBERS if m in inp}
         doc = check_integration(doc, api["protocolType"])
+        await check_quota(tx, ctx, kinds.V2_INTEGRATION, api["apiId"])
         doc = {"integrationId": new_id(), **doc}
         await tx.put(ctx.region, kinds.V2_INTEGRATION, api["apiId"], doc["integrationId"], doc)
         await redeploy(tx, ctx, api["apiId"])

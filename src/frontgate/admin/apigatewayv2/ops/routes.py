@@ -7,7 +7,14 @@ import re
 from typing import Any
 
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page, redeploy
+from frontgate.admin.apigatewayv2.ops.common import (
+    check_quota,
+    get_api,
+    need,
+    new_id,
+    page,
+    redeploy,
+)
 from frontgate.admin.apigatewayv2.ops.route_keys import check_route_key
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
@@ -88,6 +95,7 @@ async def create_route(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["apiId"])
         route: Doc = {"routeId": new_id(), **{m: inp[m] for m in _MEMBERS if m in inp}}
+        await check_quota(tx, ctx, kinds.V2_ROUTE, api["apiId"])
         await _check_route(tx, ctx, api, route)
         await tx.put(ctx.region, kinds.V2_ROUTE, api["apiId"], route["routeId"], route)
         await redeploy(tx, ctx, api["apiId"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops.common import check_tags, get_api, need, page
+from frontgate.admin.apigatewayv2.ops.common import check_quota, check_tags, get_api, need, page
 from frontgate.admin.apigatewayv2.ops.stage_rules import check_stage, check_stage_name
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict, NotFound
@@ -78,6 +78,7 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         api_id = api["apiId"]
         name = inp["stageName"]
         check_stage_name(name)
+        await check_quota(tx, ctx, kinds.V2_STAGE, api["apiId"])
         now = now_iso()
         stage: Doc = {
             "stageName": name,
