@@ -23,6 +23,7 @@ USAGE = "usage"  # parent: usagePlanId, id: "<keyId>:<YYYY-MM-DD>" -> {"used": n
 ACCOUNT = "account"  # id "account": {"throttleSettings", "features", "cloudwatchRoleArn"?}
 DOMAIN_NAME = "domainname"  # id: domainName; "_certificateBody"/"_certificatePrivateKey"
 BASE_PATH_MAPPING = "basepathmapping"  # parent: domainName, id: basePath ("(none)" = empty)
+# (apigatewayv2's API mappings are these records, each with an "apiMappingId")
 DOMAIN_ACCESS_ASSOCIATION = "domainaccessassociation"  # id: its ARN
 CLIENT_CERTIFICATE = "clientcertificate"  # "_privateKeyPem" holds the key for backend mTLS
 VPC_LINK = "vpclink"
@@ -54,7 +55,6 @@ V2_STAGE = "v2stage"  # parent: apiId, id: stageName ("$default" included)
 V2_DEPLOYMENT = "v2deployment"  # parent: apiId, id: deploymentId
 V2_SNAPSHOT = "v2snapshot"  # parent: apiId, id: deploymentId — the frozen HttpApiDefinition
 V2_VPC_LINK = "v2vpclink"  # parent "", id: vpcLinkId (apigatewayv2's VPC links, not REST's)
-API_MAPPING = "apimapping"  # parent: domainName, id: apiMappingId (v2 view of custom domains)
 
 # Kinds whose documents make up the live (undeployed) definition of an HTTP/WebSocket API.
 V2_DEFINITION_KINDS = (V2_ROUTE, V2_INTEGRATION, V2_AUTHORIZER, V2_MODEL)

@@ -113,3 +113,13 @@ def test_a_link_an_integration_uses_is_kept(admin: AdminServer, v2: Any) -> None
     )
     put_doc(admin, kinds.V2_INTEGRATION, api_id, "i1", {**integration, "connectionId": "x"})
     v2.delete_vpc_link(VpcLinkId=link_id)
+
+
+def test_pages(v2: Any) -> None:
+    made = [v2.create_vpc_link(Name=f"p{i}", SubnetIds=["subnet-1"])["VpcLinkId"] for i in range(3)]
+    first = v2.get_vpc_links(MaxResults="2")
+    second = v2.get_vpc_links(MaxResults="2", NextToken=first["NextToken"])
+    assert [i["VpcLinkId"] for i in first["Items"] + second["Items"]] == made
+    assert "NextToken" not in second
+    for link_id in made:
+        v2.delete_vpc_link(VpcLinkId=link_id)
