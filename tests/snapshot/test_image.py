@@ -514,7 +514,7 @@ def test_an_http_api_stage_round_trips_and_serves_the_same() -> None:
     assert seen == expected
     assert [(status, body) for status, _, body in seen] == [
         (500, b'{"message":"Internal Server Error"}'),
-        (404, b'{"message":"Not Found"}'),  # no SigV4 signature on an AWS_IAM route
+        (403, b'{"message":"Forbidden"}'),  # no SigV4 signature on an AWS_IAM route
         (500, b'{"message":"Internal Server Error"}'),
         (500, b'{"message":"Internal Server Error"}'),
         (404, b'{"message":"Not Found"}'),
