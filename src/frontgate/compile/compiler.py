@@ -12,6 +12,7 @@ import logging
 import re
 from typing import Any
 
+from frontgate.compile.function_urls import load_function_urls
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
@@ -286,6 +287,7 @@ class Compiler:
             unservable=unservable,
             changes=await self._changes(),
             functions=await load_functions(self.store, generation),
+            function_urls=await load_function_urls(self.store),
         )
 
     async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:

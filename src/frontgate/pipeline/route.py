@@ -1,7 +1,9 @@
 """Stage 1 — route: find API → stage → resource and method from the Host header and path.
 
 Invoke URLs are ``http://{apiId}.execute-api.{domain}:{port}/{stage}/{path}``; clients that
-cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host."""
+cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host. Lambda function
+URLs (``{urlId}.lambda-url.{region}.{domain}``, ``/_aws/lambda-url/{urlId}/...``) are routed
+by ``pipeline.function_urls`` when the snapshot holds any."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Final
 
 from frontgate import gateway_errors
 from frontgate.iam import sigv4
+from frontgate.pipeline import function_urls
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
@@ -65,9 +68,11 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
         host, slash, path = rest.partition("/")
         path = slash + path
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    snap = ctx.snapshot
+    if snap.function_urls and function_urls.route(ctx, env, host, path):
+        return  # a Lambda function URL (pipeline.function_urls)
     api_id = ""
     suffix = env.host_suffix
-    snap = ctx.snapshot
     if host.lower().endswith(suffix):
         api_id = host[: -len(suffix)].lower()
     if path.startswith(env.path_prefix) and api_id not in snap.api_ids:

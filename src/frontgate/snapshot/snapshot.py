@@ -199,6 +199,8 @@ class Snapshot:
     # Every function (Lambda API and --functions-dir): existence, code, configuration and
     # resource-based policy, as the invoker adopts them (frontgate.functions.table).
     functions: FunctionTable = field(default_factory=FunctionTable)
+    # Lambda function URLs by URL id (snapshot.function_urls.FunctionUrl; compile.function_urls).
+    function_urls: dict[str, Any] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # By field, so a field added later is carried without editing this.

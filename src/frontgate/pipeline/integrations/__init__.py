@@ -22,9 +22,10 @@ IntegrationFn = Callable[
 
 def registry() -> dict[str, IntegrationFn]:
     """Integration type → call. Imported lazily so unused backends cost nothing at start-up."""
-    from frontgate.pipeline.integrations import http, lambda_proxy, mock
+    from frontgate.pipeline.integrations import function_url, http, lambda_proxy, mock
 
     return {
+        "FUNCTION_URL": function_url.call,
         "HTTP": http.call,
         "HTTP_PROXY": http.call,
         "MOCK": mock.call,
