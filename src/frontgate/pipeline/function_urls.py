@@ -73,7 +73,17 @@ def route(ctx: Context, env: Env, host: str, path: str) -> bool:
 
 
 def forbidden() -> GatewayError:
-    return GatewayError("ACCESS_DENIED", "Forbidden", "AccessDeniedException")
+    """Lambda's 403 for function URLs: ``{"Message":"Forbidden"}`` (capitalised, as IAM-style
+    denials are), also where no URL's stage resolved."""
+    return GatewayError("ACCESS_DENIED", "Forbidden", "AccessDeniedException", capital=True)
+
+
+def unknown(host: str, path: str) -> GatewayError | None:
+    """The error for a request no API or stage serves, when it was meant for a function URL
+    (its Host or path form); None otherwise. Only on the error path: costs no request."""
+    if _MARK in host or path.startswith(PATH_PREFIX):
+        return forbidden()
+    return None
 
 
 def _lookup(ctx: Context, env: Env, auth_type: str, identity: object = None) -> Lookup:

@@ -84,7 +84,7 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     ctx.path = "/" + rest
     stage = snap.stages.get((api_id, stage_name))
     if stage is None or api_id in snap.disabled_execute_api:
-        raise gateway_errors.forbidden()
+        raise function_urls.unknown(host, ctx.request.target) or gateway_errors.forbidden()
     ctx.stage = stage
     found = match(stage.root, ctx.path, ctx.request.method)
     if found is None:
