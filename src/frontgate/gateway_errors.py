@@ -134,3 +134,30 @@ def quota_exceeded(headers: tuple[tuple[str, str], ...]) -> GatewayError:
     return GatewayError(
         "QUOTA_EXCEEDED", "Limit Exceeded", "LimitExceededException", headers=headers
     )
+
+
+# HTTP APIs (apigatewayv2) have no gateway responses to customise: every failure is one of these
+# fixed answers (reference §1.4), chosen by the failure's response type; a type not listed is a
+# 500. Bodies are written without spaces, as AWS sends them.
+HTTP_API_ERRORS: Final[dict[str, tuple[int, str]]] = {
+    "RESOURCE_NOT_FOUND": (404, "Not Found"),
+    "MISSING_AUTHENTICATION_TOKEN": (404, "Not Found"),
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "Forbidden"),
+    "INVALID_API_KEY": (403, "Forbidden"),
+    "INVALID_SIGNATURE": (403, "Forbidden"),
+    "EXPIRED_TOKEN": (403, "Forbidden"),
+    "WAF_FILTERED": (403, "Forbidden"),
+    "THROTTLED": (429, "Too Many Requests"),
+    "QUOTA_EXCEEDED": (429, "Too Many Requests"),
+    "REQUEST_TOO_LARGE": (413, "Request Entity Too Large"),
+    "BAD_REQUEST_PARAMETERS": (400, "Bad Request"),
+    "BAD_REQUEST_BODY": (400, "Bad Request"),
+    "INTEGRATION_TIMEOUT": (503, "Service Unavailable"),
+}
+HTTP_API_DEFAULT_ERROR: Final = (500, "Internal Server Error")
+
+
+def not_found() -> GatewayError:
+    """HTTP APIs: no stage (and no ``$default`` stage) or no route (and no ``$default`` route)."""
+    return GatewayError("RESOURCE_NOT_FOUND", "Not Found", "NotFoundException")

@@ -1,5 +1,6 @@
-"""Build the data-plane ``Snapshot`` from the config store: every stage of every REST API,
-compiled from the frozen definition of the deployment it points at, with its stage variables.
+"""Build the data-plane ``Snapshot`` from the config store: every stage of every REST API and
+HTTP API (``compile.httpapi``), compiled from the frozen definition of the deployment it points
+at, with its stage variables.
 
 Compiled stages are cached by the identity of their inputs, so a change to one stage recompiles
 only that stage — with 10,000 routes deployed a reload stays cheap."""
@@ -15,8 +16,12 @@ from typing import Any
 from frontgate.compile.function_urls import load_function_urls
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
+from frontgate.compile.httpapi import compile_http_stage, stage_inputs_key
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
+from frontgate.compile.tree import StageCompileError, compile_uri
+from frontgate.compile.tree import child as _child
 from frontgate.definition import kinds
+from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import ApiDefinition, Doc
 from frontgate.iam.identities import load_index
 from frontgate.observe.plan import method_plan, stage_plan
@@ -29,36 +34,12 @@ from frontgate.snapshot.snapshot import (
     RouteNode,
     Snapshot,
     Stage,
-    UriTemplate,
 )
 from frontgate.state.keyring import Keyring, SecretCache
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
 
 log = logging.getLogger("frontgate.compile")
-
-
-class StageCompileError(ValueError):
-    """A stored stage that cannot be compiled; ``str()`` names the method and the reason."""
-
-
-_HOLE = re.compile(r"\{([A-Za-z0-9._$-]+\+?)\}")
-
-
-def compile_uri(uri: str) -> UriTemplate:
-    parts: list[str] = []
-    greedy: set[str] = set()
-    pos = 0
-    for m in _HOLE.finditer(uri):
-        name = m.group(1)
-        if name.endswith("+"):
-            name = name[:-1]
-            greedy.add(name)
-        parts.append(uri[pos : m.start()])
-        parts.append(name)
-        pos = m.end()
-    parts.append(uri[pos:])
-    return UriTemplate(tuple(parts), frozenset(greedy))
 
 
 def _integration_responses(
@@ -175,23 +156,6 @@ def _method(
     )
 
 
-def _child(node: RouteNode, part: str) -> RouteNode:
-    if part.startswith("{") and part.endswith("+}"):
-        if node.greedy is None:
-            node.greedy = RouteNode()
-            node.greedy_name = part[1:-2]
-        return node.greedy
-    if part.startswith("{") and part.endswith("}"):
-        if node.param is None:
-            node.param = RouteNode()
-            node.param_name = part[1:-1]
-        return node.param
-    child = node.static.get(part)
-    if child is None:
-        child = node.static[part] = RouteNode()
-    return child
-
-
 def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str) -> Stage:
     stage_vars: dict[str, str] = dict(stage.get("variables") or {})
     api = defn.rest_api
@@ -244,34 +208,46 @@ class Compiler:
         failed: dict[tuple[str, str, str], str] = {}
         unservable: dict[tuple[str, str], str] = {}
         apis: dict[str, Doc] = {}
+        inputs: list[tuple[str, Doc, Doc, str]] = []
         for region, _parent, api in await self.store.list_all(kinds.REST_API):
             apis[str(api["id"])] = api
             for stage_doc in await self.store.list(region, kinds.STAGE, str(api["id"])):
-                key = (
-                    region,
-                    str(api["id"]),
-                    json.dumps([stage_doc, api.get("binaryMediaTypes")], sort_keys=True),
-                )
-                name = (str(api["id"]), str(stage_doc["stageName"]))
-                reason = self._failed.get(key)
-                compiled = self._cache.get(key) if reason is None else None
-                if compiled is None and reason is None:
-                    try:
-                        compiled = await self._compile(region, api, stage_doc)
-                    except Exception as exc:
-                        # One stage that cannot compile must not take the others down.
-                        reason = self._refuse(api, stage_doc, exc)
-                        if isinstance(exc, StageCompileError):  # not a passing store error
-                            failed[key] = reason
-                elif reason is not None:
-                    failed[key] = reason
-                if reason is not None:
-                    unservable[name] = reason
-                    compiled = self._previous(*name)  # its previous version, if it had one
-                if compiled is None:
-                    continue
-                cache[key] = compiled
-                stages[(compiled.api_id, compiled.stage_name)] = compiled
+                text = json.dumps([stage_doc, api.get("binaryMediaTypes")], sort_keys=True)
+                inputs.append((region, api, stage_doc, text))
+        http_ids: set[str] = set()
+        for region, _parent, v2api in await self.store.list_all(kinds.V2_API):
+            if str(v2api.get("protocolType", "HTTP")).upper() != "HTTP":
+                continue  # WebSocket APIs are not served yet
+            api_id = str(v2api["apiId"])
+            # REST's key names for what the shared code reads (id, disableExecuteApiEndpoint).
+            api = {**v2api, "id": api_id}
+            apis[api_id] = api
+            http_ids.add(api_id)
+            for stage_doc in await self.store.list(region, kinds.V2_STAGE, api_id):
+                text = json.dumps(["HTTP", stage_inputs_key(v2api, stage_doc)], sort_keys=True)
+                inputs.append((region, api, stage_doc, text))
+        for region, api, stage_doc, inputs_key in inputs:
+            key = (region, str(api["id"]), inputs_key)
+            name = (str(api["id"]), str(stage_doc["stageName"]))
+            reason = self._failed.get(key)
+            compiled = self._cache.get(key) if reason is None else None
+            if compiled is None and reason is None:
+                try:
+                    compiled = await self._compile(region, api, stage_doc)
+                except Exception as exc:
+                    # One stage that cannot compile must not take the others down.
+                    reason = self._refuse(api, stage_doc, exc)
+                    if isinstance(exc, StageCompileError):  # not a passing store error
+                        failed[key] = reason
+            elif reason is not None:
+                failed[key] = reason
+            if reason is not None:
+                unservable[name] = reason
+                compiled = self._previous(*name)  # its previous version, if it had one
+            if compiled is None:
+                continue
+            cache[key] = compiled
+            stages[(compiled.api_id, compiled.stage_name)] = compiled
         self._cache = cache
         self._failed = failed
         disabled = frozenset(i for i, a in apis.items() if a.get("disableExecuteApiEndpoint"))
@@ -288,6 +264,7 @@ class Compiler:
             changes=await self._changes(),
             functions=await load_functions(self.store, generation),
             function_urls=await load_function_urls(self.store),
+            http_api_ids=frozenset(http_ids),
         )
 
     async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -333,6 +310,8 @@ class Compiler:
         return None
 
     async def _compile(self, region: str, api: Doc, stage_doc: Doc) -> Stage | None:
+        if "apiId" in api:  # an HTTP API (apigatewayv2)
+            return await self._compile_http(region, api, stage_doc)
         snap: Any = await self.store.get(
             region, kinds.SNAPSHOT, str(api["id"]), str(stage_doc.get("deploymentId", ""))
         )
@@ -342,3 +321,13 @@ class Compiler:
         # API-level settings that AWS applies without a redeploy come from the live document.
         defn.rest_api = {**defn.rest_api, "binaryMediaTypes": api.get("binaryMediaTypes")}
         return compile_stage(defn, stage_doc, region, self.account_id)
+
+    async def _compile_http(self, region: str, api: Doc, stage_doc: Doc) -> Stage | None:
+        found: Any = await self.store.get(
+            region, kinds.V2_SNAPSHOT, str(api["apiId"]), str(stage_doc.get("deploymentId", ""))
+        )
+        if found is None:
+            return None  # a stage without a deployment serves nothing yet
+        return compile_http_stage(
+            HttpApiDefinition.from_snapshot(found), stage_doc, region, self.account_id
+        )

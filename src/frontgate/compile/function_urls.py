@@ -39,19 +39,6 @@ GATEWAY_RESPONSES = {
         "API_CONFIGURATION_ERROR", 502, (), "Internal Server Error"
     ),
 }
-# Request bodies of these types reach the function base64-encoded (isBase64Encoded true);
-# text, JSON, XML and forms as text.
-BINARY_TYPES = (
-    "application/octet-stream",
-    "application/zip",
-    "application/gzip",
-    "application/pdf",
-    "image/*",
-    "audio/*",
-    "video/*",
-    "font/*",
-    "multipart/form-data",
-)
 
 
 def _policy(statements: list[dict[str, Any]]) -> Policy | None:
@@ -93,7 +80,7 @@ def function_url(region: str, doc: dict[str, Any]) -> FunctionUrl:
     )  # fmt: skip
     policy = _policy(doc.get("_policy") or [])
     step = access_stage(policy, arn, auth, region, account, cors is not None)
-    method = Method("ANY", "", "/{proxy+}", auth, False, {}, integ, (step,))
+    method = Method("ANY", "", "/{proxy+}", auth, False, {}, integ, (step,), route_key="$default")
     stage = Stage(
         api_id=str(url["urlId"]),
         api_name=str(doc["FunctionName"]),
@@ -104,7 +91,7 @@ def function_url(region: str, doc: dict[str, Any]) -> FunctionUrl:
         variables={},
         root=RouteNode(methods={"ANY": method}),
         gateway_responses=GATEWAY_RESPONSES,
-        binary_media_types=BINARY_TYPES,
+        binary_media_types=(),
         api_key_source="HEADER",
     )
     return FunctionUrl(str(url["urlId"]), arn, auth, stage, cors)

@@ -47,6 +47,8 @@ VARIABLES: dict[str, Var] = {
     # Resource paths are limited to safe characters by CreateResource.
     "resourcePath": _v("(c.method.resource_path if c.method else None)", escape=False),
     "stage": _v("(c.stage_name or None)"),
+    # HTTP APIs: the route that served the request ("GET /pets/{id}", "$default").
+    "routeKey": _v("(c.method.route_key or None if c.method else None)"),
     "status": _v("r.status", **_SAFE),
     "responseLength": _v("len(r.body)", **_SAFE),
     "responseLatency": _v("l", **_SAFE),

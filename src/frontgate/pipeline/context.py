@@ -32,6 +32,7 @@ class Context:
         "error_response_type",  # gateway_response: $context.error.responseType
         "exec_log",  # any stage: execution-log lines (TestInvokeMethod, execution logging)
         "extended_request_id",  # Context() / method_response
+        "http_api",  # route: the API is an HTTP API (apigatewayv2): its errors and headers
         "identity",  # authorize: $context.identity.* set by AWS_IAM (accessKey, userArn, ...)
         "integration_latency",  # integration
         "integration_status",  # integration
@@ -62,6 +63,7 @@ class Context:
         self.start_wall = time.time()
         self.api_id = ""
         self.stage_name = ""
+        self.http_api = False
         self.stage: Stage | None = None
         self.method: Method | None = None
         self.path = "/"

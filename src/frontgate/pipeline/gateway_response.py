@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 import re
 
-from frontgate.gateway_errors import DEFAULT_STATUS, DEFAULT_TEMPLATE, GatewayError
+from frontgate.gateway_errors import (
+    DEFAULT_STATUS,
+    DEFAULT_TEMPLATE,
+    HTTP_API_DEFAULT_ERROR,
+    HTTP_API_ERRORS,
+    GatewayError,
+)
 from frontgate.http.message import Response
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
@@ -17,7 +23,24 @@ _CONTEXT_TOKEN = re.compile(r"\$context\.([A-Za-z0-9_.\-]+)")
 _DEFAULT = GatewayResponse("DEFAULT", 403, (), DEFAULT_TEMPLATE)
 
 
+def _http_response(response_type: str, status: int, message: str) -> GatewayResponse:
+    return GatewayResponse(
+        response_type, status, (), json.dumps({"message": message}, separators=(",", ":"))
+    )
+
+
+# HTTP APIs' fixed answers by response type (gateway_errors.HTTP_API_ERRORS); every HTTP API
+# stage is compiled with this table as its gateway responses (compile.httpapi).
+HTTP_API_RESPONSES: dict[str, GatewayResponse] = {
+    rtype: _http_response(rtype, status, message)
+    for rtype, (status, message) in HTTP_API_ERRORS.items()
+}
+_HTTP_DEFAULT = _http_response("DEFAULT_5XX", *HTTP_API_DEFAULT_ERROR)
+
+
 def render(ctx: Context, err: GatewayError) -> Response:
+    if ctx.http_api:
+        return _render_http(ctx, err)
     stage = ctx.stage
     gr = stage.gateway_responses.get(err.response_type) if stage is not None else None
     if gr is None:
@@ -42,6 +65,20 @@ def render(ctx: Context, err: GatewayError) -> Response:
     ctx.error = ctx.error or err.message
     ctx.error_response_type = err.response_type
     return Response(status, headers, body)
+
+
+def _render_http(ctx: Context, err: GatewayError) -> Response:
+    """HTTP APIs: a fixed status and ``{"message":"..."}`` per failure, no ``x-amzn-ErrorType``
+    (reference §1.4); headers a failure carries (``Retry-After``, ``WWW-Authenticate``) kept."""
+    stage = ctx.stage
+    table = stage.gateway_responses if stage is not None else HTTP_API_RESPONSES
+    gr = table.get(err.response_type) or _HTTP_DEFAULT
+    headers = [("Content-Type", "application/json")]
+    if err.headers:
+        headers.extend(err.headers)
+    ctx.error = ctx.error or err.message
+    ctx.error_response_type = err.response_type
+    return Response(gr.status, headers, (gr.template or "").encode())
 
 
 def _status_of(err: GatewayError) -> int:

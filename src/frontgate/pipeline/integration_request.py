@@ -83,7 +83,7 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
                 ctx.log(f"Execution failed due to configuration error: Illegal header {m.name}")
                 raise gateway_errors.internal_error()
             mapped_headers.append((m.name, value))
-    url = _render_uri(integ, ctx.path_params if proxy else {}, path_values)
+    url = render_uri(integ, ctx.path_params if proxy else {}, path_values)
     query_parts: list[str] = []
     if proxy and ctx.raw_query:
         query_parts.append(ctx.raw_query)
@@ -128,7 +128,7 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
     return IntegrationRequest(method, url, headers, req.body, not mapped_headers)
 
 
-def _render_uri(integ: Integration, params: dict[str, str], mapped: dict[str, str]) -> str:
+def render_uri(integ: Integration, params: dict[str, str], mapped: dict[str, str]) -> str:
     template = integ.uri_template
     if template is None or template.is_static:
         return integ.uri

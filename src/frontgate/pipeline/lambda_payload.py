@@ -58,16 +58,6 @@ def _header_pairs(ctx: Context) -> list[tuple[str, str]]:
     return pairs
 
 
-def _body(ctx: Context, content_type: str | None) -> tuple[str | None, bool]:
-    raw = ctx.request.body
-    if not raw:
-        return None, False
-    stage = ctx.stage
-    if stage is not None and media_matches(content_type, stage.binary_media_types):
-        return base64.b64encode(raw).decode(), True
-    return raw.decode("utf-8", "replace"), False
-
-
 class V1:
     """REST API Lambda proxy (payload format 1.0)."""
 
@@ -113,16 +103,16 @@ class V1:
         doc = _json_object(payload)
         if not _V1_KEYS.issuperset(doc):
             raise MalformedResponse(f"unexpected keys {sorted(set(doc) - _V1_KEYS)}")
-        return _build(ctx, doc, cookies=None)
+        return _build(ctx, doc, cookies=None, binary=ctx.http_api)
 
 
 class V2:
-    """HTTP API payload format 2.0; ``route_key`` is e.g. ``"GET /pets"`` or ``"$default"``."""
-
-    def __init__(self, route_key: str = "$default") -> None:
-        self.route_key = route_key
+    """HTTP API payload format 2.0 (reference §2.3/§2.4): lower-cased headers with repeated
+    ones comma-joined, cookies apart, ``rawPath`` with the stage segment of a named stage,
+    empty members omitted, the body base64-encoded unless its content type is text."""
 
     def event(self, ctx: Context) -> dict[str, Any]:
+        req = ctx.request
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for k, v in _header_pairs(ctx):
@@ -132,16 +122,19 @@ class V2:
                 continue
             headers[lk] = f"{headers[lk]},{v}" if lk in headers else v
         query: dict[str, str] = {}
-        for k, v in parse_qsl(ctx.raw_query, keep_blank_values=True):
-            query[k] = f"{query[k]},{v}" if k in query else v
+        if ctx.raw_query:
+            for k, v in parse_qsl(ctx.raw_query, keep_blank_values=True):
+                query[k] = f"{query[k]},{v}" if k in query else v
         stage = ctx.stage
-        assert stage is not None
+        method = ctx.method
+        assert stage is not None and method is not None
+        route_key = method.route_key or "$default"
         host = headers.get("host", "")
-        body, is_b64 = _body(ctx, headers.get("content-type"))
+        raw_path = ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"
         event: dict[str, Any] = {
             "version": "2.0",
-            "routeKey": self.route_key,
-            "rawPath": f"/{ctx.stage_name}{ctx.path}" if ctx.stage_name != "$default" else ctx.path,
+            "routeKey": route_key,
+            "rawPath": raw_path,
             "rawQueryString": ctx.raw_query,
         }
         if cookies:
@@ -152,26 +145,39 @@ class V2:
         request_context: dict[str, Any] = {
             "accountId": stage.account_id,
             "apiId": stage.api_id,
-            "domainName": host,
-            "domainPrefix": host.split(".", 1)[0],
-            "http": {
-                "method": ctx.request.method,
-                "path": event["rawPath"],
-                "protocol": f"HTTP/{ctx.request.http_version}",
-                "sourceIp": ctx.request.client_addr[0],
-                "userAgent": headers.get("user-agent", ""),
-            },
-            "requestId": ctx.extended_request_id,
-            "routeKey": self.route_key,
-            "stage": ctx.stage_name,
-            "time": request_time(ctx),
-            "timeEpoch": int(ctx.start_wall * 1000),
         }
         if ctx.authorizer is not None:
             request_context["authorizer"] = ctx.authorizer
+        request_context.update(
+            {
+                "domainName": host,
+                "domainPrefix": host.split(".", 1)[0],
+                "http": {
+                    "method": req.method,
+                    "path": raw_path,
+                    "protocol": "HTTP/1.1"
+                    if req.http_version == "1.1"
+                    else f"HTTP/{req.http_version}",
+                    "sourceIp": req.client_addr[0],
+                    "userAgent": headers.get("user-agent", ""),
+                },
+                "requestId": ctx.extended_request_id,
+                "routeKey": route_key,
+                "stage": ctx.stage_name,
+                "time": request_time(ctx),
+                "timeEpoch": int(ctx.start_wall * 1000),
+            }
+        )
         event["requestContext"] = request_context
-        if body is not None:
-            event["body"] = body
+        if req.body:
+            if text_media(headers.get("content-type")):
+                event["body"] = req.body.decode("utf-8", "replace")
+                is_b64 = False
+            else:
+                event["body"] = base64.b64encode(req.body).decode()
+                is_b64 = True
+        else:
+            is_b64 = False
         if ctx.path_params:
             event["pathParameters"] = dict(ctx.path_params)
         event["isBase64Encoded"] = is_b64
@@ -185,7 +191,8 @@ class V2:
         except ValueError:
             raise MalformedResponse("not JSON") from None
         if not isinstance(doc, dict) or "statusCode" not in doc:
-            # Inference: any valid JSON without a statusCode is a 200 application/json body.
+            # Inference: any valid JSON without a statusCode is a 200 application/json body;
+            # a JSON string is the body itself, anything else its JSON text.
             text = doc if isinstance(doc, str) else json.dumps(doc)
             return Response(200, [("Content-Type", "application/json")], text.encode())
         if not _V2_KEYS.issuperset(doc):
@@ -195,7 +202,64 @@ class V2:
             not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies)
         ):
             raise MalformedResponse("cookies must be a list of strings")
-        return _build(ctx, doc, cookies=cookies)
+        return _build(ctx, doc, cookies=cookies, binary=True)
+
+
+# Request bodies payload 2.0 delivers as text; any other content type (form posts included, as
+# on AWS) arrives base64-encoded with isBase64Encoded true.
+_TEXT_SUFFIXES = ("+json", "+xml", "/json", "/xml", "/javascript", "/yaml", "/x-yaml")
+
+
+def text_media(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # no declared type: AWS's own clients send text without one
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    return ctype.startswith("text/") or ctype.endswith(_TEXT_SUFFIXES)
+
+
+def http_v1_event(ctx: Context) -> dict[str, Any]:
+    """Payload format 1.0 on an HTTP API: REST's event with ``version`` "1.0", the route's
+    path as ``resource``, the path as the client sent it (stage segment included), the
+    16-character request id, ``routeKey``, and the authorizer's result in 1.0's shape."""
+    event = proxy_event.v1(FORMAT_V1.parts(ctx))
+    method = ctx.method
+    assert method is not None
+    route_key = method.route_key or "$default"
+    raw_path = ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"
+    event["version"] = "1.0"
+    event["resource"] = method.resource_path or ctx.path
+    event["path"] = raw_path
+    rc = event["requestContext"]
+    rc["path"] = raw_path
+    rc["requestId"] = ctx.extended_request_id
+    rc["resourceId"] = route_key
+    rc["resourcePath"] = method.resource_path or ctx.path
+    rc["routeKey"] = route_key
+    rc.pop("deploymentId", None)
+    rc["authorizer"] = v1_authorizer(ctx.authorizer)
+    return {"version": event.pop("version"), **event}
+
+
+def v1_authorizer(v2: dict[str, Any] | None) -> dict[str, Any]:
+    """An authorizer result in 2.0's shape (``{"jwt": {...}}``, ``{"lambda": {...}}``,
+    ``{"iam": {...}}``) as payload 1.0 carries it: JWT as ``claims``/``scopes``, a Lambda
+    authorizer's context with its ``principalId``, IAM's fields as they are."""
+    if not v2:
+        return {"claims": None, "scopes": None}
+    jwt = v2.get("jwt")
+    if isinstance(jwt, dict):
+        return {"claims": jwt.get("claims"), "scopes": jwt.get("scopes")}
+    found = v2.get("lambda")
+    if isinstance(found, dict):
+        out = dict(found)
+        if "principalId" in v2:
+            out["principalId"] = v2["principalId"]
+        out.setdefault("principalId", None)
+        return out
+    iam = v2.get("iam")
+    if isinstance(iam, dict):
+        return dict(iam)
+    return dict(v2)
 
 
 def _json_object(payload: bytes) -> dict[str, Any]:
@@ -234,7 +298,11 @@ def _status(value: Any) -> int:
     return status
 
 
-def _build(ctx: Context, doc: dict[str, Any], cookies: list[str] | None) -> Response:
+def _build(
+    ctx: Context, doc: dict[str, Any], cookies: list[str] | None, binary: bool = False
+) -> Response:
+    """``binary``: an HTTP API, which decodes ``isBase64Encoded`` bodies whatever the client
+    accepts (it has no binary media types)."""
     status = _status(doc.get("statusCode"))
     single = doc.get("headers")
     multi = doc.get("multiValueHeaders")
@@ -262,7 +330,7 @@ def _build(ctx: Context, doc: dict[str, Any], cookies: list[str] | None) -> Resp
     if not isinstance(is_b64, bool):
         raise MalformedResponse("isBase64Encoded must be a boolean")
     raw = (body or "").encode()
-    if is_b64 and body and _accepts_binary(ctx):
+    if is_b64 and body and (binary or _accepts_binary(ctx)):
         try:
             raw = base64.b64decode(body, validate=False)
         except ValueError:
@@ -294,3 +362,4 @@ def _accepts_binary(ctx: Context) -> bool:
 
 
 FORMAT_V1 = V1()
+FORMAT_V2 = V2()

@@ -7,10 +7,25 @@ from frontgate.pipeline.context import Context
 
 
 def finalize(ctx: Context, resp: Response) -> Response:
+    if ctx.http_api:
+        return _finalize_http(ctx, resp)
     # Pre-serialized (ids never hold CR or LF): one string build instead of two list entries
     # that the serializer would format and scan.
     resp.head = (
         f"{resp.head}x-amzn-RequestId: {ctx.request_id}\r\n"
         f"x-amz-apigw-id: {ctx.extended_request_id}\r\n"
     )
+    return resp
+
+
+def _finalize_http(ctx: Context, resp: Response) -> Response:
+    """HTTP APIs: ``apigw-requestid`` (the 16-character id, ``$context.requestId``) on every
+    response, success or error, and no REST id headers; CORS headers when the stage has a
+    CORS policy (``pipeline.cors.decorate``)."""
+    stage = ctx.stage
+    if stage is not None and stage.cors is not None:
+        from frontgate.pipeline import cors  # only stages with a CORS policy load it
+
+        cors.decorate(ctx, resp)
+    resp.head = f"{resp.head}apigw-requestid: {ctx.extended_request_id}\r\n"
     return resp

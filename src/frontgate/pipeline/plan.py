@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 # Imported once here, not inside the planners: they run once per method of every stage compiled.
 from frontgate.observe.plan import observe_stage
-from frontgate.pipeline import authorize, cognito, lambda_authorizer, throttle, validation
+from frontgate.pipeline import (
+    authorize,
+    cognito,
+    http_auth,
+    lambda_authorizer,
+    throttle,
+    validation,
+)
 
 if TYPE_CHECKING:
     from frontgate.pipeline.context import StageFn
@@ -67,3 +74,19 @@ def _authorization(method: dict[str, Any], inputs: StageInputs) -> list[StageFn]
     if policy is not None:
         return [authorize.anonymous_stage(policy, prefix)]
     return []
+
+
+def plan_route(
+    api_id: str,
+    stage: dict[str, Any],
+    route: dict[str, Any],
+    authorizers: list[dict[str, Any]],
+    region: str,
+    account_id: str,
+) -> tuple[StageFn, ...]:
+    """The checks between routing and the integration for one HTTP API route: authorization
+    (``pipeline.http_auth``), then the route's throttle and the account's."""
+    prefix = f"arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage.get('stageName')}/"
+    stages: list[StageFn] = list(http_auth.plan(route, authorizers, prefix, account_id, region))
+    stages.append(throttle.plan_http(api_id, stage, str(route.get("routeKey", ""))))
+    return tuple(stages)

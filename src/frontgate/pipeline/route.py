@@ -1,9 +1,15 @@
 """Stage 1 — route: find API → stage → resource and method from the Host header and path.
 
 Invoke URLs are ``http://{apiId}.execute-api.{domain}:{port}/{stage}/{path}``; clients that
-cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host. Lambda function
-URLs (``{urlId}.lambda-url.{region}.{domain}``, ``/_aws/lambda-url/{urlId}/...``) are routed
-by ``pipeline.function_urls`` when the snapshot holds any."""
+cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host.
+
+HTTP APIs (``Snapshot.http_api_ids``) route by their own rules: the first path segment names a
+stage of the API (the rest is the path), else the ``$default`` stage serves the whole path,
+else 404; then the most specific route (static > ``{param}`` > ``{proxy+}``, ``ANY`` for a
+verb without its own route), else the ``$default`` route, else 404 ``{"message":"Not Found"}``.
+
+Lambda function URLs (``{urlId}.lambda-url.{region}.{domain}``, ``/_aws/lambda-url/{urlId}/...``)
+are routed by ``pipeline.function_urls`` when the snapshot holds any."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
 from frontgate.snapshot.router import match
+from frontgate.snapshot.snapshot import Integration, Method, Stage
 
 
 def _host(ctx: Context) -> str:
@@ -42,10 +49,14 @@ def resolve(ctx: Context, env: Env) -> None:
     routes = env.runtime.routes
     cached = routes.get(key)
     if cached is not None and cached[0] is snap:
-        _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params = cached
+        _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params, http = cached
         ctx.path_params = params.copy() if params else {}
+        if http:
+            _http_ids(ctx)
         return
     _resolve(ctx, env, path, host)
+    if ctx.response is not None:
+        return  # a CORS preflight answer depends on the request's headers: not remembered
     if len(routes) >= _CACHE_MAX:
         routes.clear()
     params = ctx.path_params
@@ -57,6 +68,7 @@ def resolve(ctx: Context, env: Env) -> None:
         ctx.stage,
         ctx.method,
         params.copy() if params else None,
+        ctx.http_api,
     )
 
 
@@ -78,6 +90,9 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     if path.startswith(env.path_prefix) and api_id not in snap.api_ids:
         api_id, _, path = path[len(env.path_prefix) :].partition("/")
         path = "/" + path
+    if api_id in snap.http_api_ids:
+        _resolve_http(ctx, api_id, path)
+        return
     stage_name, _, rest = path[1:].partition("/")
     ctx.api_id = api_id
     ctx.stage_name = stage_name
@@ -107,3 +122,63 @@ def _not_routed(ctx: Context) -> None:
                 exc.response_type, exc.message, exc.error_type
             ) from None
     raise gateway_errors.missing_authentication_token()
+
+
+# What an answered CORS preflight routes to: no policy stages, and an integration whose call
+# does nothing (the answer is already in ctx.response).
+_PREFLIGHT = Method(
+    "OPTIONS", "", "", "NONE", False, {},
+    Integration("PREFLIGHT", "", "", None, (), {}, "", 0.0, (), dispatch="PREFLIGHT"),
+)  # fmt: skip
+
+
+def _http_ids(ctx: Context) -> None:
+    """An HTTP API request has one id: the 16-character one (``apigw-requestid``,
+    ``$context.requestId``, the 2.0 event's ``requestContext.requestId``)."""
+    ctx.http_api = True
+    ctx.request_id = ctx.extended_request_id
+
+
+def _resolve_http(ctx: Context, api_id: str, path: str) -> None:
+    snap = ctx.snapshot
+    ctx.api_id = api_id
+    _http_ids(ctx)
+    if api_id in snap.disabled_execute_api:
+        raise gateway_errors.not_found()
+    stage_name, _, rest = path[1:].partition("/")
+    stage: Stage | None = None
+    if stage_name != "$default":  # "$default" is no path segment: /$default/x is a path
+        stage = snap.stages.get((api_id, stage_name))
+    if stage is not None:
+        ctx.stage_name = stage_name
+        ctx.path = "/" + rest
+    else:
+        stage = snap.stages.get((api_id, "$default"))
+        if stage is None:
+            raise gateway_errors.not_found()
+        ctx.stage_name = "$default"
+        ctx.path = path
+    ctx.stage = stage
+    method = ctx.request.method
+    found = match(stage.root, ctx.path, method)
+    # With a CORS policy the gateway answers preflight requests; an explicit OPTIONS route
+    # overrides it.
+    if (
+        stage.cors is not None
+        and method == "OPTIONS"
+        and (found is None or found[0].http_method != "OPTIONS")
+    ):
+        from frontgate.pipeline import cors  # only stages with a CORS policy load it
+
+        answer = cors.preflight(ctx)
+        if answer is not None:
+            ctx.response = answer
+            ctx.method = _PREFLIGHT
+            return
+    if found is not None:
+        ctx.method, ctx.path_params = found
+        return
+    default = stage.default_route
+    if default is None:
+        raise gateway_errors.not_found()
+    ctx.method = default

@@ -97,7 +97,7 @@ class Pipeline:
         if integ is None:
             ctx.log("Execution failed due to configuration error: No integration defined")
             raise gateway_errors.internal_error()
-        call = self.integrations.get(integ.type)
+        call = self.integrations.get(integ.dispatch or integ.type)
         if call is None:
             ctx.error = f"{integ.type} integration not supported"
             ctx.log(

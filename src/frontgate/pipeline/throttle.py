@@ -65,3 +65,17 @@ def plan(api: dict[str, Any], stage: dict[str, Any], resource_path: str,
     # Usage plans name methods "/pets/GET"; the root resource is "//GET".
     out.append(Throttle(f"{resource_path}/{verb}", stage_bucket))
     return out
+
+
+def plan_http(api_id: str, stage: dict[str, Any], route_key: str) -> Throttle:
+    """An HTTP API route's throttle: the stage's ``routeSettings[routeKey]`` over its
+    ``defaultRouteSettings`` (each route gets its own bucket of the default's size), then the
+    account's bucket for the region, shared with REST APIs."""
+    settings = {**(stage.get("defaultRouteSettings") or {}),
+                **((stage.get("routeSettings") or {}).get(route_key) or {})}  # fmt: skip
+    limits = {
+        "rateLimit": settings.get("throttlingRateLimit"),
+        "burstLimit": settings.get("throttlingBurstLimit"),
+    }
+    name = f"h|{api_id}|{stage.get('stageName')}|{route_key}"
+    return Throttle(route_key, throttle_bucket(name, limits))

@@ -80,13 +80,25 @@ class Integration:
     credentials: str | None = None  # IAM role ARN API Gateway assumes to call AWS (AWS, AWS_PROXY)
     # MOCK with at most one static request template: its statusCode, read at compile time.
     mock_status: int | None = None
+    # The integration registry's key (pipeline.integrations.registry); "" means ``type``. HTTP
+    # APIs use their own keys ("HTTP_API_PROXY", "AWS_SERVICE", ...).
+    dispatch: str = ""
+    # Lambda proxy payload format: "1.0" (REST's event) or "2.0" (HTTP APIs only).
+    payload_format: str = "1.0"
+    # HTTP APIs: the AWS service integration's subtype ("SQS-SendMessage", ...), or None.
+    subtype: str | None = None
+    # HTTP APIs: request/response parameter mapping (snapshot.httpapi.HttpMapping), or None.
+    http_mapping: Any = None
+    # HTTP APIs: the stage serves an HTTP API (payload 1.0 differs from REST's in places).
+    http_api: bool = False
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             Integration,
             (self.type, self.http_method, self.uri, self.uri_template, self.request_mappings,
              self.request_templates, self.passthrough, self.timeout, self.responses,
-             self.content_handling, self.credentials, self.mock_status),
+             self.content_handling, self.credentials, self.mock_status, self.dispatch,
+             self.payload_format, self.subtype, self.http_mapping, self.http_api),
         )  # fmt: skip
 
 
@@ -104,6 +116,10 @@ class Method:
     # Detailed metrics / execution logging for this method (observe.plan.MethodPlan), or None.
     observe: Any = field(default=None, repr=False, compare=False)
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # HTTP APIs: the route's key ("GET /pets/{id}", "$default"); "" for REST methods. For a
+    # route, ``resource_id`` is the routeId and ``resource_path`` the route's path ("" for
+    # ``$default``).
+    route_key: str = ""
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ``doc`` (the method's definition) is left out: nothing on the data plane reads it.
@@ -111,7 +127,7 @@ class Method:
             Method,
             (self.http_method, self.resource_id, self.resource_path, self.authorization_type,
              self.api_key_required, self.request_parameters, self.integration, self.stages,
-             self.observe),
+             self.observe, {}, self.route_key),
         )  # fmt: skip
 
 
@@ -167,6 +183,12 @@ class Stage:
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     # Metrics series, access log and tracing of this stage (observe.plan.StagePlan).
     observe: Any = field(default=None, repr=False, compare=False)
+    # "REST" or "HTTP" (an apigatewayv2 HTTP API stage; its routes are ``root``'s methods).
+    kind: str = "REST"
+    # HTTP APIs: the ``$default`` route, serving what no other route matches (whole path).
+    default_route: Method | None = None
+    # HTTP APIs: the compiled CORS policy (pipeline.cors reads it), or None: no CORS handling.
+    cors: Any = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ``doc`` (the stage document) is left out: nothing on the data plane reads it.
@@ -174,7 +196,8 @@ class Stage:
             Stage,
             (self.api_id, self.api_name, self.region, self.account_id, self.stage_name,
              self.deployment_id, self.variables, self.root, self.gateway_responses,
-             self.binary_media_types, self.api_key_source, {}, self.observe),
+             self.binary_media_types, self.api_key_source, {}, self.observe, self.kind,
+             self.default_route, self.cors),
         )  # fmt: skip
 
 
@@ -199,6 +222,8 @@ class Snapshot:
     # Every function (Lambda API and --functions-dir): existence, code, configuration and
     # resource-based policy, as the invoker adopts them (frontgate.functions.table).
     functions: FunctionTable = field(default_factory=FunctionTable)
+    # HTTP APIs (apigatewayv2, protocolType HTTP) among ``api_ids``: routed by HTTP API rules.
+    http_api_ids: frozenset[str] = frozenset()
     # Lambda function URLs by URL id (snapshot.function_urls.FunctionUrl; compile.function_urls).
     function_urls: dict[str, Any] = field(default_factory=dict)
 

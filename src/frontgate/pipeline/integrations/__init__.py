@@ -21,8 +21,21 @@ IntegrationFn = Callable[
 
 
 def registry() -> dict[str, IntegrationFn]:
-    """Integration type → call. Imported lazily so unused backends cost nothing at start-up."""
-    from frontgate.pipeline.integrations import function_url, http, lambda_proxy, mock
+    """Integration dispatch key (``Integration.dispatch``, else its type) → call. Imported
+    lazily so unused backends cost nothing at start-up.
+
+    HTTP APIs: ``HTTP_API_PROXY`` (HTTP_PROXY with HTTP API parameter mapping), ``AWS_PROXY``
+    (Lambda, payload format 1.0 or 2.0 by ``Integration.payload_format``), ``AWS_SERVICE``
+    (integration subtypes: ``aws_service.SUBTYPES`` is their registry), ``PREFLIGHT`` (a CORS
+    preflight already answered by ``pipeline.route``)."""
+    from frontgate.pipeline.integrations import (
+        aws_service,
+        function_url,
+        http,
+        http_api,
+        lambda_proxy,
+        mock,
+    )
 
     return {
         "FUNCTION_URL": function_url.call,
@@ -30,4 +43,11 @@ def registry() -> dict[str, IntegrationFn]:
         "HTTP_PROXY": http.call,
         "MOCK": mock.call,
         "AWS_PROXY": lambda_proxy.call,
+        "HTTP_API_PROXY": http_api.call,
+        "AWS_SERVICE": aws_service.call,
+        "PREFLIGHT": _answered,
     }
+
+
+def _answered(ctx: Context, env: Env, integ: Integration) -> None:
+    """The response is already in ``ctx.response`` (a CORS preflight)."""

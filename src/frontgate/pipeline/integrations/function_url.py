@@ -1,18 +1,17 @@
 """The integration of a Lambda function URL (type ``FUNCTION_URL``, only ever compiled by
 ``compile.function_urls``): the payload format 2.0 event in (``pipeline.lambda_payload.V2``,
 with what function URLs put differently: ``accountId`` "anonymous" without AWS_IAM,
-``domainName`` the URL's host, ``requestId`` the request's id), the 2.0 response rules out
-(a string or an object without ``statusCode`` is a 200 JSON body; ``isBase64Encoded`` bodies
-decoded), the URL's CORS headers, and the failures as function URLs answer them (a function
-error, malformed response or timeout: 502 ``Internal Server Error``; a throttle: 429).
+``domainName`` the URL's host, ``requestId`` the request's id), the 2.0 response rules out (a
+string or an object without ``statusCode`` is a 200 JSON body; ``isBase64Encoded`` bodies are
+decoded; request bodies arrive base64-encoded unless their type is text), the URL's CORS
+headers, and the failures as function URLs answer them (a function error, malformed response
+or timeout: 502 ``Internal Server Error``; a throttle: 429).
 
 The function's resource policy is checked by the URL's access stage
 (``pipeline.function_urls``), so the invocation itself names no source ARN."""
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import time
 from typing import Any
@@ -29,7 +28,7 @@ from frontgate.snapshot.function_urls import FunctionUrl
 from frontgate.snapshot.snapshot import Integration
 
 log = logging.getLogger("frontgate.pipeline.integrations.function_url")
-_FORMAT = V2("$default")
+_FORMAT = V2()
 
 
 def bad_gateway() -> GatewayError:
@@ -49,27 +48,6 @@ def event(ctx: Context, env: Env, url: FunctionUrl) -> dict[str, Any]:
     iam = (ctx.authorizer or {}).get("iam")
     rc["accountId"] = iam["accountId"] if iam else "anonymous"
     return doc
-
-
-def response(ctx: Context, payload: bytes) -> Any:
-    """The client's response for the function's answer (MalformedResponse when it breaks the
-    2.0 rules). A base64 body is decoded whatever the client accepts: function URLs have no
-    binary media types."""
-    try:
-        doc = json.loads(payload)
-    except ValueError:
-        raise MalformedResponse("not JSON") from None
-    b64 = isinstance(doc, dict) and "statusCode" in doc and doc.get("isBase64Encoded") is True
-    if b64:
-        doc = {**doc, "isBase64Encoded": False}
-        payload = json.dumps(doc).encode()
-    resp = _FORMAT.response(ctx, payload)
-    if b64 and doc.get("body"):
-        try:
-            resp.body = base64.b64decode(str(doc["body"]), validate=False)
-        except ValueError:
-            raise MalformedResponse("body is not base64") from None
-    return resp
 
 
 class _Reply(Continuation[InvokeResult]):
@@ -96,7 +74,7 @@ class _Reply(Continuation[InvokeResult]):
             self.done.fail(bad_gateway())
             return
         try:
-            resp = response(ctx, result.payload)
+            resp = _FORMAT.response(ctx, result.payload)
         except MalformedResponse as exc:
             ctx.error = f"malformed function URL response ({exc})"
             self.done.fail(bad_gateway())

@@ -39,7 +39,7 @@ class _Call:
         ctx = self.ctx
         ctx.integration_latency = int((time.perf_counter() - self.started) * 1000)
         if resp is None:
-            self.done.fail(_gateway_error(ctx, exc))
+            self.done.fail(gateway_error(ctx, exc))
             return
         ctx.integration_status = resp.status
         ctx.upstream_body = resp.body
@@ -56,7 +56,7 @@ class _Call:
         self.done.resolve(None)
 
 
-def _gateway_error(ctx: Context, exc: UpstreamError | None) -> gateway_errors.GatewayError:
+def gateway_error(ctx: Context, exc: UpstreamError | None) -> gateway_errors.GatewayError:
     if isinstance(exc, UpstreamTimeout):
         ctx.error = "Execution failed due to a timeout error"
         ctx.log(ctx.error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from frontgate import gateway_errors
 from frontgate.deferred import Continuation, Deferred
@@ -18,7 +19,13 @@ from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.result import InvokeResult
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
-from frontgate.pipeline.lambda_payload import FORMAT_V1, MalformedResponse
+from frontgate.pipeline.lambda_payload import (
+    FORMAT_V1,
+    FORMAT_V2,
+    MalformedResponse,
+    PayloadFormat,
+    http_v1_event,
+)
 from frontgate.snapshot.snapshot import Integration
 
 log = logging.getLogger("frontgate.pipeline.integrations.lambda")
@@ -32,12 +39,15 @@ def _fail(ctx: Context, line: str) -> None:
 class _Reply(Continuation[InvokeResult]):
     """Maps the invocation's outcome onto the context (or a gateway error)."""
 
-    __slots__ = ("ctx", "done", "source_arn", "started")
+    __slots__ = ("ctx", "done", "fmt", "source_arn", "started")
 
-    def __init__(self, ctx: Context, done: Deferred[None], source_arn: str | None) -> None:
+    def __init__(
+        self, ctx: Context, done: Deferred[None], source_arn: str | None, fmt: PayloadFormat
+    ) -> None:
         self.ctx = ctx
         self.done = done
         self.source_arn = source_arn
+        self.fmt = fmt
         self.started = time.perf_counter()
 
     def settled(self, deferred: Deferred[InvokeResult]) -> None:
@@ -59,7 +69,7 @@ class _Reply(Continuation[InvokeResult]):
             self.done.fail(gateway_errors.bad_gateway())
             return
         try:
-            ctx.response = FORMAT_V1.response(ctx, result.payload)
+            ctx.response = self.fmt.response(ctx, result.payload)
         except MalformedResponse as exc:
             _fail(
                 ctx,
@@ -95,6 +105,27 @@ def _invoke_error(ctx: Context, exc: BaseException, source_arn: str | None) -> E
     return gateway_errors.internal_error()
 
 
+def _source_arn(ctx: Context, integ: Integration) -> str:
+    """The SourceArn Lambda's resource policy sees: REST's ``…/{stage}/{VERB}{resourcePath}``;
+    an HTTP API's ``…/{stage}/{VERB}{routePath}``, or ``…/{stage}/$default`` for the
+    ``$default`` route."""
+    stage, method = ctx.stage, ctx.method
+    assert stage is not None and method is not None
+    if integ.http_api and not method.resource_path:
+        return (
+            f"arn:aws:execute-api:{stage.region}:{stage.account_id}:{stage.api_id}/"
+            f"{ctx.stage_name}/$default"
+        )
+    return execute_api_arn(
+        stage.region,
+        stage.account_id,
+        stage.api_id,
+        ctx.stage_name,
+        ctx.request.method,
+        method.resource_path,
+    )
+
+
 def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     invoker = env.functions
     function = integration_function(integ.uri)
@@ -110,18 +141,19 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     # function's resource policy is not consulted.
     source_arn = None
     if integ.credentials is None:
-        source_arn = execute_api_arn(
-            stage.region,
-            stage.account_id,
-            stage.api_id,
-            ctx.stage_name,
-            ctx.request.method,
-            method.resource_path,
-        )
-    event = V1Parts(FORMAT_V1.parts(ctx))  # assembled by the worker (functions/proxy_event)
+        source_arn = _source_arn(ctx, integ)
+    fmt: PayloadFormat = FORMAT_V1
+    event: V1Parts | dict[str, Any]
+    if not integ.http_api:
+        event = V1Parts(FORMAT_V1.parts(ctx))  # assembled by the worker (functions/proxy_event)
+    elif integ.payload_format == "2.0":
+        event = FORMAT_V2.event(ctx)
+        fmt = FORMAT_V2
+    else:
+        event = http_v1_event(ctx)
     if ctx.exec_log is not None:
         ctx.log(f"Endpoint request URI: {integ.uri}")
     done: Deferred[None] = Deferred()
-    reply = _Reply(ctx, done, source_arn)
+    reply = _Reply(ctx, done, source_arn, fmt)
     invoker.begin(function, event, source_arn=source_arn, timeout=integ.timeout).then(reply)
     return done
