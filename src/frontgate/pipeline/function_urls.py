@@ -38,6 +38,7 @@ from frontgate.snapshot.recipe import recipe
 
 if TYPE_CHECKING:
     from frontgate.iam.conditions import Lookup
+    from frontgate.iam.identities import Identity
     from frontgate.pipeline.env import Env
 
 PATH_PREFIX: Final = "/_aws/lambda-url/"
@@ -86,8 +87,9 @@ def unknown(host: str, path: str) -> GatewayError | None:
     return None
 
 
-def _lookup(ctx: Context, env: Env, auth_type: str, identity: object = None) -> Lookup:
-    base = authorize.facts(ctx, env, identity)  # type: ignore[arg-type]
+def _lookup(ctx: Context, env: Env, auth_type: str, identity: Identity | None = None) -> Lookup:
+    """The request's condition keys plus Lambda's function URL keys."""
+    base = authorize.facts(ctx, env, identity)
 
     def get(key: str) -> str | list[str] | None:
         if key == "lambda:functionurlauthtype":
