@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -269,3 +271,35 @@ def test_cors(gw: Gateway, lam: Any) -> None:
     lam.update_function_url_config(FunctionName="fu-cors", Cors={})
     status, _, body, _ = send(gw, "OPTIONS", "/any", url_id=url_id, headers=preflight)
     assert status == 200 and json.loads(body)["requestContext"]["http"]["method"] == "OPTIONS"
+
+
+def test_throttled_function(gw: Gateway, lam: Any) -> None:
+    url_id, _ = _create(lam, "fu-throttle", "NONE")
+    _public(lam, "fu-throttle")
+    lam.put_function_concurrency(FunctionName="fu-throttle", ReservedConcurrentExecutions=0)
+    status, headers, body, _ = send(gw, "GET", "/object", url_id=url_id)
+    assert (status, body) == (429, b'{"Message":"Rate Exceeded."}')
+    assert headers["x-amzn-errortype"] == "TooManyRequestsException"
+    lam.delete_function_concurrency(FunctionName="fu-throttle")
+    assert send(gw, "GET", "/object", url_id=url_id)[0] == 200
+
+
+def test_declared_function_keeps_its_url_across_restart(tmp_path: Path) -> None:
+    """A ``--functions-dir`` function's URL and public permission are the Lambda API's: they
+    survive a restart that declares the directory again, at the same URL."""
+    handlers = tmp_path / "handlers"
+    (handlers / "declared").mkdir(parents=True)
+    (handlers / "declared" / "app.py").write_text(textwrap.dedent(HANDLER))
+    data = tmp_path / "data"
+    with Gateway(data, "--functions-dir", str(handlers)) as first:
+        lam = client("lambda", first.admin_port)
+        url = lam.create_function_url_config(FunctionName="declared", AuthType="NONE")
+        _public(lam, "declared")
+        url_id = url["FunctionUrl"].split("//", 1)[1].split(".", 1)[0]
+        assert send(first, "GET", "/object", url_id=url_id)[0] == 200
+    with Gateway(data, "--functions-dir", str(handlers)) as second:
+        lam = client("lambda", second.admin_port)
+        again = lam.get_function_url_config(FunctionName="declared")["FunctionUrl"]
+        assert again.split(":")[:2] == url["FunctionUrl"].split(":")[:2]  # same host
+        status, _, body, _ = send(second, "GET", "/object", url_id=url_id)
+        assert (status, json.loads(body)) == (200, {"hello": "world"})
