@@ -1,5 +1,6 @@
 """AWS_PROXY benchmark: a trivial Lambda handler behind a REST API vs the HTTP_PROXY route in the
-same run, on one gateway core, plus cold-start time. Run by hand (not in CI)::
+same run, on one gateway core, plus cold-start time; and the same handler behind an HTTP API
+route (AWS_PROXY, payload format 2.0) beside it. Run by hand (not in CI)::
 
     python bench/lambda_bench.py [--duration 5] [--connections 32] [--repeats 3]
 
@@ -36,6 +37,7 @@ from run import (
     serve_command,
     start_nginx,
     wait_for_port,
+    write_http_api,
     wrk,
 )
 
@@ -59,7 +61,7 @@ def _client(service: str, port: int) -> Any:
     )
 
 
-def setup_api(admin_port: int, upstream_port: int, concurrency: int) -> tuple[str, Any]:
+def setup_api(admin_port: int, upstream_port: int, concurrency: int) -> tuple[str, Any, str]:
     lam, apigw = _client("lambda", admin_port), _client("apigateway", admin_port)
     arn = lam.create_function(
         FunctionName="bench",
@@ -99,7 +101,7 @@ def setup_api(admin_port: int, upstream_port: int, concurrency: int) -> tuple[st
             uri=uri,
         )
     apigw.create_deployment(restApiId=api, stageName="dev")
-    return str(api), lam
+    return str(api), lam, str(arn)
 
 
 def wait_200(port: int, host: str, path: str, timeout: float = 30.0) -> float:
@@ -157,12 +159,14 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
                         "--data-dir", str(workdir / "data"), *placement)  # fmt: skip
     gw = procs.start(cmd)
     wait_for_port(admin, gw, "frontgate admin")
-    api, lam = setup_api(admin, upstream_port, args.connections)
+    api, lam, arn = setup_api(admin, upstream_port, args.connections)
+    http_host = write_http_api(workdir, workdir / "data", upstream_port, arn)
     # AWS's default account throttle (10,000 rps) would cap the HTTP_PROXY route itself.
     lift_account_throttle(admin)
     host = f"{api}.execute-api.localhost"
     wait_200(port, host, "/dev/proxy")
     first = wait_200(port, host, "/dev/fn") * 1000
+    wait_200(port, http_host, "/fn")
     colds = cold_starts(lam, port, host, args.cold)
     print(
         f"cold start: first {first:.1f} ms, median of {len(colds)} "
@@ -171,13 +175,18 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
     # Start one worker per connection before measuring (cold starts are measured above).
     wrk(f"http://127.0.0.1:{port}/dev/fn", host, connections=args.connections, duration=3.0,
         warmup=0.0, target="warm-up")  # fmt: skip
-    runs: dict[str, list[Any]] = {"HTTP_PROXY": [], "AWS_PROXY": []}
-    for _ in range(args.repeats):  # interleaved, so drift hits both alike
-        for name, path in (("HTTP_PROXY", "/dev/proxy"), ("AWS_PROXY", "/dev/fn")):
+    runs: dict[str, list[Any]] = {"HTTP_PROXY": [], "AWS_PROXY": [], "HTTP API AWS_PROXY 2.0": []}
+    cases = (
+        ("HTTP_PROXY", "/dev/proxy", host),
+        ("AWS_PROXY", "/dev/fn", host),
+        ("HTTP API AWS_PROXY 2.0", "/fn", http_host),
+    )
+    for _ in range(args.repeats):  # interleaved, so drift hits all alike
+        for name, path, on in cases:
             runs[name].append(
                 wrk(
                     f"http://127.0.0.1:{port}{path}",
-                    host,
+                    on,
                     connections=args.connections,
                     duration=args.duration,
                     warmup=1.0,
@@ -220,6 +229,7 @@ def run(procs: Processes, workdir: Path, args: argparse.Namespace) -> dict[str, 
         }
     px, fn = out["HTTP_PROXY"], out["AWS_PROXY"]
     out["ratio_rps"] = round(fn["rps"] / px["rps"], 3)
+    out["http_api_vs_rest_rps"] = round(out["HTTP API AWS_PROXY 2.0"]["rps"] / fn["rps"], 3)
     out["p50_added_ms"] = round(fn["p50_ms"] - px["p50_ms"], 3)
     out["p50_added_ms_c1"] = round(
         out["AWS_PROXY c=1"]["p50_ms"] - out["HTTP_PROXY c=1"]["p50_ms"], 3

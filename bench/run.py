@@ -19,6 +19,9 @@ Method (see /work/shared/reference/peers.md and docs/BENCHMARKS.md):
   ``taskset -c 1 wrk -t1 -c32 -d5s --latency -H 'Host: {apiId}.execute-api.localhost' URL``,
   after a warm-up run of 1-2 s. Every Frontgate figure is reported as a ratio to the nginx
   baseline measured in the same run.
+* The same gateway also serves an **HTTP API** (apigatewayv2, written to its store before it
+  starts) whose ``$default`` stage has ``GET /proxy`` (HTTP_PROXY to the same upstream),
+  measured beside the REST API's route (``frontgate HTTP API HTTP_PROXY``).
 * **Half load**: both proxies are offered 50% of Frontgate's maximum HTTP_PROXY rate and their
   p99 latencies compared. wrk2 (``-R``) is used when it is installed; Debian does not package
   it, so otherwise wrk paces itself with a Lua ``delay()`` hook (bench/templates/wrk.lua):
@@ -328,6 +331,68 @@ def openapi_document(upstream_port: int, routes: int = 0, mock: bool = True) -> 
         "info": {"title": f"frontgate-bench-{routes}", "version": "1.0"},
         "paths": paths,
     }
+
+
+HTTP_API_ID = "benchhttp1"  # an HTTP API (apigatewayv2) served beside the REST API
+_WRITE_HTTP_API = """
+import asyncio, sys
+from pathlib import Path
+from frontgate.compile.httpapi import check_compiles
+from frontgate.definition import kinds
+from frontgate.definition.httpapis import HttpApiDefinition, create_deployment, save_http_api
+from frontgate.state.sqlite import SqliteStore
+
+data_dir, api_id, upstream = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+function = sys.argv[4] if len(sys.argv) > 4 else None
+
+async def main():
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(data_dir / "frontgate.db")
+    await store.open()
+    api = {"apiId": api_id, "name": "bench", "protocolType": "HTTP",
+           "routeSelectionExpression": "$request.method $request.path"}
+    integ = {"integrationId": "proxy", "integrationType": "HTTP_PROXY", "integrationMethod": "GET",
+             "integrationUri": f"http://127.0.0.1:{upstream}/", "payloadFormatVersion": "1.0",
+             "timeoutInMillis": 30000}
+    route = {"routeId": "r1", "routeKey": "GET /proxy", "target": "integrations/proxy",
+             "authorizationType": "NONE"}
+    defn = HttpApiDefinition(api, routes=[route], integrations=[integ])
+    if function:
+        defn.integrations.append({
+            "integrationId": "fn", "integrationType": "AWS_PROXY", "integrationUri": function,
+            "payloadFormatVersion": "2.0", "timeoutInMillis": 30000})
+        defn.routes.append({"routeId": "r2", "routeKey": "GET /fn", "target": "integrations/fn",
+                            "authorizationType": "NONE"})
+    async with store.transaction() as tx:
+        await save_http_api(tx, "us-east-1", defn, replace=True)
+        await tx.put("us-east-1", kinds.V2_STAGE, api_id, "$default",
+                     {"stageName": "$default", "autoDeploy": False})
+        await create_deployment(tx, "us-east-1", api_id, stage_name="$default",
+                                check=lambda d: check_compiles(d, "us-east-1", "000000000000"))
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+def write_http_api(
+    workdir: Path, data_dir: Path, upstream_port: int, function_arn: str | None = None
+) -> str:
+    """Store an HTTP API with ``GET /proxy`` (HTTP_PROXY to the upstream; with ``function_arn``
+    also ``GET /fn``, AWS_PROXY payload 2.0) on its ``$default`` stage in ``data_dir``, with
+    the source snapshot's code when there is one; its invoke host is returned (requests go to
+    ``/proxy``, no stage segment). A running gateway picks it up at its next reload."""
+    env = dict(os.environ)
+    if (workdir / "src").is_dir():
+        env["PYTHONPATH"] = str(workdir / "src")
+    args = [
+        str(data_dir),
+        HTTP_API_ID,
+        str(upstream_port),
+        *([function_arn] if function_arn else []),
+    ]
+    subprocess.run([sys.executable, "-c", _WRITE_HTTP_API, *args], check=True, env=env, cwd=workdir)
+    return f"{HTTP_API_ID}.execute-api.localhost"
 
 
 @dataclass
@@ -920,10 +985,12 @@ def run(cfg: Config, procs: Processes, workdir: Path) -> dict[str, Any]:
     )
     api_file = workdir / "api.json"
     api_file.write_text(json.dumps(openapi_document(upstream_port), indent=1))
+    http_host = write_http_api(workdir, workdir / "data-main", upstream_port)
     # The gateway is idle while nginx is measured; only one proxy is loaded at a time.
     gw = start_gateway(procs, workdir, api_file, "main", timeout=120, stall_probe=cfg.stalls)
     expect_ok(nginx_port, gw.host, f"/{STAGE}/proxy", "nginx proxy")
     expect_ok(gw.port, gw.host, f"/{STAGE}/proxy", "frontgate HTTP_PROXY")
+    expect_ok(gw.port, http_host, "/proxy", "frontgate HTTP API HTTP_PROXY")
     expect_ok(gw.port, gw.host, f"/{STAGE}/mock", "frontgate MOCK")
     print(
         f"frontgate api {gw.api_id} on 127.0.0.1:{gw.port} (core {GATEWAY_CORE}); "
@@ -941,11 +1008,17 @@ def run(cfg: Config, procs: Processes, workdir: Path) -> dict[str, Any]:
         rate = proxy.best_rps / 2
     else:
         print("max throughput:")
-        base, proxy, mock = measure(
+        base, proxy, mock, http_api = measure(
             [
                 Case("nginx proxy_pass", nginx_url, gw.host, c),
                 Case("frontgate HTTP_PROXY", f"{gw_url}/proxy", gw.host, c, gateway=gw),
                 Case("frontgate MOCK", f"{gw_url}/mock", gw.host, c),
+                Case(
+                    "frontgate HTTP API HTTP_PROXY",
+                    f"http://127.0.0.1:{gw.port}/proxy",
+                    http_host,
+                    c,
+                ),
             ],
             cfg,
         )
@@ -955,7 +1028,7 @@ def run(cfg: Config, procs: Processes, workdir: Path) -> dict[str, Any]:
                 "ratio": round(r.rps / base.rps, 3),
                 "best_ratio": round(r.best_rps / base.best_rps, 3),
             }
-            for r in (base, proxy, mock)
+            for r in (base, proxy, mock, http_api)
         }
         rate = proxy.best_rps / 2
 

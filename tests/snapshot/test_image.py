@@ -14,8 +14,10 @@ import pytest
 from tests.snapshot.test_immutable import _state
 
 from frontgate.compile.compiler import compile_stage
+from frontgate.compile.httpapi import compile_http_stage
 from frontgate.counters import Bucket
 from frontgate.deferred import Deferred, wait
+from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.http.message import Request, Response
 from frontgate.iam.identities import IamIndex, Identity, KeyEntry
 from frontgate.iam.policy import compile_policy
@@ -304,7 +306,13 @@ def _serve(snapshot: Snapshot, calls: list[Call]) -> list[Seen]:
                 resp = await wait(answer)
             else:
                 resp = await answer
-            varying = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-trace-id", "date")
+            varying = (
+                "x-amzn-requestid",
+                "x-amz-apigw-id",
+                "x-amzn-trace-id",
+                "date",
+                "apigw-requestid",
+            )
             kept = sorted((k.lower(), v) for k, v in resp.all_headers() if k.lower() not in varying)
             seen.append((resp.status, kept, bytes(resp.body)))
         assert p.snapshot is snapshot
@@ -448,3 +456,66 @@ def test_stage_tokens_name_stage_objects() -> None:
     snapshot = Snapshot(2, {(two.api_id, "dev"): two}, frozenset({two.api_id}))
     assert tokens.tokens(snapshot) == {(two.api_id, "dev"): tokens.token(two)}
     assert StageTokens().token(one) != first  # another control process: other tokens
+
+
+HTTP_DEFN = HttpApiDefinition(
+    {"apiId": "httpapi", "name": "h", "protocolType": "HTTP"},
+    routes=[
+        {"routeId": "r1", "routeKey": "GET /items/{id}", "target": "integrations/i1"},
+        {"routeId": "r2", "routeKey": "ANY /iam", "target": "integrations/i1",
+         "authorizationType": "AWS_IAM"},
+        {"routeId": "r3", "routeKey": "POST /fn", "target": "integrations/i2"},
+        {"routeId": "r4", "routeKey": "$default", "target": "integrations/i3"},
+    ],
+    integrations=[
+        {"integrationId": "i1", "integrationType": "HTTP_PROXY",
+         "integrationUri": "http://127.0.0.1:9/{id}", "timeoutInMillis": 1000,
+         "requestParameters": {"append:header.x-a": "$request.path.id"},
+         "responseParameters": {"500": {"overwrite:statuscode": "418"}}},
+        {"integrationId": "i2", "integrationType": "AWS_PROXY", "payloadFormatVersion": "1.0",
+         "integrationUri": "arn:aws:lambda:us-east-1:000000000000:function:f"},
+        {"integrationId": "i3", "integrationType": "AWS_PROXY",
+         "integrationSubtype": "SQS-SendMessage", "payloadFormatVersion": "1.0"},
+    ],
+)  # fmt: skip
+HTTP_STAGE_DOC: dict[str, Any] = {
+    "stageName": "dev",
+    "deploymentId": "d1",
+    "stageVariables": {"v": "1"},
+    "defaultRouteSettings": {"throttlingRateLimit": 100.0, "throttlingBurstLimit": 50,
+                             "detailedMetricsEnabled": True},
+    "routeSettings": {"POST /fn": {"throttlingRateLimit": 0, "throttlingBurstLimit": 0}},
+    "accessLogSettings": {"format": "$context.requestId $context.routeKey",
+                          "destinationArn": "arn:aws:logs:us-east-1:000000000000:log-group:h"},
+}  # fmt: skip
+
+
+def test_an_http_api_stage_round_trips_and_serves_the_same() -> None:
+    stage = compile_http_stage(HTTP_DEFN, HTTP_STAGE_DOC, "us-east-1", "000000000000")
+    loaded = load_stage(dump_stage(stage))
+    assert dump_stage(loaded) == dump_stage(stage)
+    assert len(dump_stage(stage, chunk=1)) > 3
+    assert (loaded.kind, loaded.cors) == ("HTTP", None)
+    assert loaded.default_route is not None and loaded.default_route.route_key == "$default"
+    assert loaded.gateway_responses == stage.gateway_responses
+    snapshot = dataclasses.replace(
+        Snapshot(1, {(stage.api_id, "dev"): stage}, frozenset({stage.api_id})),
+        http_api_ids=frozenset({stage.api_id}),
+    )
+    calls: list[Call] = [
+        ("GET", "/dev/items/1", (), b""),  # nothing listens on port 9
+        ("GET", "/dev/iam", (), b""),
+        ("POST", "/dev/fn", (), b""),  # no functions runtime in this Env
+        ("GET", "/dev/else", (), b""),  # the $default route: an AWS service integration
+        ("GET", "/elsewhere", (), b""),  # no $default stage
+    ]
+    expected = _serve(snapshot, calls)
+    seen = _serve(dataclasses.replace(snapshot, stages={(stage.api_id, "dev"): loaded}), calls)
+    assert seen == expected
+    assert [(status, body) for status, _, body in seen] == [
+        (500, b'{"message":"Internal Server Error"}'),
+        (403, b'{"message":"Forbidden"}'),  # no SigV4 signature on an AWS_IAM route
+        (500, b'{"message":"Internal Server Error"}'),
+        (500, b'{"message":"Internal Server Error"}'),
+        (404, b'{"message":"Not Found"}'),
+    ]

@@ -18,6 +18,7 @@ from frontgate.compile.tree import StageCompileError, child, compile_uri
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import Doc
 from frontgate.observe.plan import MethodPlan, stage_plan
+from frontgate.pipeline import cors
 from frontgate.pipeline.gateway_response import HTTP_API_RESPONSES
 from frontgate.pipeline.plan import plan_route
 from frontgate.snapshot.httpapi import HttpMapping, MapOp, Piece
@@ -29,11 +30,14 @@ _VERBS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", 
 
 # ``${source}`` or ``$source`` inside a mapping value; names stop at the first character that
 # cannot belong to them, so "$request.path.id/orders" is the parameter then literal text.
-_NAME = r"[A-Za-z0-9_\-]+"
+_NAME = r"[A-Za-z0-9_\-]*[A-Za-z0-9_]"  # header and query names: a trailing dash is text
+_WORD = r"[A-Za-z0-9_]+"  # path parameters and stage variables
 _SOURCE = (
-    rf"request\.(?:header|querystring|path)\.{_NAME}|request\.path|"
-    r"request\.body(?:\.[A-Za-z0-9_.\[\]\-]+)?|context\.[A-Za-z0-9_.\-]*[A-Za-z0-9_]|"
-    rf"stageVariables\.{_NAME}|response\.header\.{_NAME}|response\.body(?:\.[A-Za-z0-9_.\[\]\-]+)?"
+    rf"request\.(?:header|querystring)\.{_NAME}|request\.path\.{_WORD}|request\.path|"
+    r"request\.body(?:\.[A-Za-z0-9_.\[\]\-]*[A-Za-z0-9_\]])?|"
+    r"context\.[A-Za-z0-9_.\-]*[A-Za-z0-9_]|"
+    rf"stageVariables\.{_WORD}|response\.header\.{_NAME}|"
+    r"response\.body(?:\.[A-Za-z0-9_.\[\]\-]*[A-Za-z0-9_\]])?"
 )
 _TOKEN = re.compile(rf"\$\{{({_SOURCE})\}}|\$({_SOURCE})")
 _REQUEST_KEY = re.compile(r"(append|overwrite|remove):(header|querystring)\.(.+)|overwrite:path")
@@ -216,7 +220,7 @@ def compile_http_stage(defn: HttpApiDefinition, stage: Doc, region: str, account
         observe=stage_plan({"id": api_id}, stage),
         kind="HTTP",
         default_route=default_route,
-        cors=None,  # pipeline.cors compiles corsConfiguration (see its module)
+        cors=cors.compile_policy(api.get("corsConfiguration")),
     )
 
 

@@ -35,6 +35,7 @@ _L: Final = 76  # ord("L")
 EVENT_JSON: Final = 0
 EVENT_OBJECT: Final = 1
 EVENT_V1_PARTS: Final = 2
+EVENT_V2_PARTS: Final = 3  # proxy_event.v2's parts (HTTP API payload 2.0)
 
 # Kinds of the other frames as the gateway sees them (results: ``result_meta``).
 READY: Final = "ready"

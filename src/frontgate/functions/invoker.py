@@ -407,9 +407,8 @@ def _invoke_body(request_id: str, arn: str, client_context: str | None, payload:
         return frames.invoke_body(request_id, arn, client_context, frames.EVENT_JSON, payload)
     try:
         if isinstance(payload, V1Parts):
-            body = frames.invoke_body(
-                request_id, arn, client_context, frames.EVENT_V1_PARTS, payload.parts
-            )
+            kind = frames.EVENT_V2_PARTS if payload.v2 else frames.EVENT_V1_PARTS
+            body = frames.invoke_body(request_id, arn, client_context, kind, payload.parts)
         else:
             body = frames.invoke_body(request_id, arn, client_context, frames.EVENT_OBJECT, payload)
     except ValueError:  # not marshallable: only JSON will do

@@ -486,6 +486,12 @@ class FunctionPool:
     def _environment(self) -> dict[str, str]:
         spec = self.spec
         env = {k: os.environ[k] for k in _BASE_ENV if k in os.environ}
+        if env.get("PYTHONPATH"):
+            # The worker starts in the function's directory: a relative entry ("src") would
+            # name another tree there, and the worker would run another Frontgate's runtime.
+            env["PYTHONPATH"] = os.pathsep.join(
+                os.path.abspath(p) if p else p for p in env["PYTHONPATH"].split(os.pathsep)
+            )
         env.update(spec.variables)
         stream = time.strftime("%Y/%m/%d/") + f"[{spec.version}]{os.urandom(16).hex()}"
         env.update(

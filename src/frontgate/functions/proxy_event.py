@@ -20,15 +20,17 @@ Parts = tuple[Any, ...]
 
 class V1Parts:
     """An invocation's event as parts, for ``FunctionInvoker.begin``: a local worker assembles
-    it; anything else gets ``event()``."""
+    it; anything else gets ``event()``. ``v2``: the parts of a payload 2.0 event (:func:`v2`)
+    rather than REST's (:func:`v1`)."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "v2")
 
-    def __init__(self, parts: Parts) -> None:
+    def __init__(self, parts: Parts, v2: bool = False) -> None:
         self.parts = parts
+        self.v2 = v2
 
     def event(self) -> dict[str, Any]:
-        return v1(self.parts)
+        return v2(self.parts) if self.v2 else v1(self.parts)
 
 
 def media_matches(content_type: str | None, binary_types: tuple[str, ...]) -> bool:
@@ -174,3 +176,109 @@ def v1(parts: Parts) -> dict[str, Any]:
         "body": body,
         "isBase64Encoded": is_b64,
     }
+
+
+# Request bodies payload 2.0 delivers as text; any other content type (form posts included, as
+# on AWS) arrives base64-encoded with isBase64Encoded true.
+_TEXT_SUFFIXES = ("+json", "+xml", "/json", "/xml", "/javascript", "/yaml", "/x-yaml")
+
+
+def text_media(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # no declared type: taken as text
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    return ctype.startswith("text/") or ctype.endswith(_TEXT_SUFFIXES)
+
+
+def v2(parts: Parts) -> dict[str, Any]:
+    """The HTTP API payload 2.0 event (reference §2.3): lower-cased headers with repeated ones
+    comma-joined, cookies apart, ``rawPath`` with the stage segment of a named stage, empty
+    members omitted, the body base64-encoded unless its content type is text. The parts are
+    ``lambda_payload.V2.parts``'s."""
+    (
+        header_pairs,
+        trace,
+        ip,
+        port,
+        scheme,
+        http_method,
+        raw_path,
+        raw_query,
+        raw_body,
+        account_id,
+        api_id,
+        stage,
+        route_key,
+        path_params,
+        variables,
+        request_id,
+        request_time,
+        epoch_ms,
+        version,
+        authorizer,
+    ) = parts
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    forwarded: str | None = None
+    for name, value in header_pairs:
+        lname = name.lower()
+        if lname == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        if lname == "x-forwarded-for":
+            forwarded = value
+            continue
+        found = headers.get(lname)
+        headers[lname] = value if found is None else f"{found},{value}"
+    if "x-amzn-trace-id" not in headers:
+        headers["x-amzn-trace-id"] = trace
+    headers["x-forwarded-for"] = f"{forwarded}, {ip}" if forwarded else ip
+    headers["x-forwarded-port"] = str(port)
+    headers["x-forwarded-proto"] = scheme
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if raw_query:
+        query: dict[str, str] = {}
+        for k, v in parse_qsl(raw_query, keep_blank_values=True):
+            found = query.get(k)
+            query[k] = v if found is None else f"{found},{v}"
+        event["queryStringParameters"] = query
+    host = headers.get("host", "")
+    request_context: dict[str, Any] = {"accountId": account_id, "apiId": api_id}
+    if authorizer is not None:
+        request_context["authorizer"] = authorizer
+    request_context["domainName"] = host
+    request_context["domainPrefix"] = host.split(".", 1)[0]
+    request_context["http"] = {
+        "method": http_method,
+        "path": raw_path,
+        "protocol": f"HTTP/{version}",
+        "sourceIp": ip,
+        "userAgent": headers.get("user-agent", ""),
+    }
+    request_context["requestId"] = request_id
+    request_context["routeKey"] = route_key
+    request_context["stage"] = stage
+    request_context["time"] = request_time
+    request_context["timeEpoch"] = epoch_ms
+    event["requestContext"] = request_context
+    is_b64 = False
+    if raw_body:
+        if text_media(headers.get("content-type")):
+            event["body"] = raw_body.decode("utf-8", "replace")
+        else:
+            event["body"] = base64.b64encode(raw_body).decode()
+            is_b64 = True
+    if path_params:
+        event["pathParameters"] = dict(path_params)
+    event["isBase64Encoded"] = is_b64
+    if variables:
+        event["stageVariables"] = dict(variables)
+    return event

@@ -99,6 +99,8 @@ def invoke(
         try:
             if kind == frames.EVENT_V1_PARTS:
                 event = proxy_event.v1(event)
+            elif kind == frames.EVENT_V2_PARTS:
+                event = proxy_event.v2(event)
             elif kind == frames.EVENT_JSON:
                 event = json.loads(event) if event else None
             started = time.perf_counter()

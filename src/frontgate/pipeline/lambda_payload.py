@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
 
 from frontgate import fastjson
 from frontgate.functions import proxy_event
@@ -107,83 +106,41 @@ class V1:
 
 
 class V2:
-    """HTTP API payload format 2.0 (reference §2.3/§2.4): lower-cased headers with repeated
-    ones comma-joined, cookies apart, ``rawPath`` with the stage segment of a named stage,
-    empty members omitted, the body base64-encoded unless its content type is text."""
+    """HTTP API payload format 2.0 (reference §2.3/§2.4); the event is assembled from
+    :meth:`parts` by ``proxy_event.v2`` (in the function's worker when the function is
+    local)."""
 
     def event(self, ctx: Context) -> dict[str, Any]:
+        return proxy_event.v2(self.parts(ctx))
+
+    def parts(self, ctx: Context) -> proxy_event.Parts:
         req = ctx.request
-        headers: dict[str, str] = {}
-        cookies: list[str] = []
-        for k, v in _header_pairs(ctx):
-            lk = k.lower()
-            if lk == "cookie":
-                cookies.extend(c.strip() for c in v.split(";") if c.strip())
-                continue
-            headers[lk] = f"{headers[lk]},{v}" if lk in headers else v
-        query: dict[str, str] = {}
-        if ctx.raw_query:
-            for k, v in parse_qsl(ctx.raw_query, keep_blank_values=True):
-                query[k] = f"{query[k]},{v}" if k in query else v
         stage = ctx.stage
         method = ctx.method
         assert stage is not None and method is not None
-        route_key = method.route_key or "$default"
-        host = headers.get("host", "")
         raw_path = ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": route_key,
-            "rawPath": raw_path,
-            "rawQueryString": ctx.raw_query,
-        }
-        if cookies:
-            event["cookies"] = cookies
-        event["headers"] = headers
-        if query:
-            event["queryStringParameters"] = query
-        request_context: dict[str, Any] = {
-            "accountId": stage.account_id,
-            "apiId": stage.api_id,
-        }
-        if ctx.authorizer is not None:
-            request_context["authorizer"] = ctx.authorizer
-        request_context.update(
-            {
-                "domainName": host,
-                "domainPrefix": host.split(".", 1)[0],
-                "http": {
-                    "method": req.method,
-                    "path": raw_path,
-                    "protocol": "HTTP/1.1"
-                    if req.http_version == "1.1"
-                    else f"HTTP/{req.http_version}",
-                    "sourceIp": req.client_addr[0],
-                    "userAgent": headers.get("user-agent", ""),
-                },
-                "requestId": ctx.extended_request_id,
-                "routeKey": route_key,
-                "stage": ctx.stage_name,
-                "time": request_time(ctx),
-                "timeEpoch": int(ctx.start_wall * 1000),
-            }
+        return (
+            req.headers,
+            trace_id(),
+            req.client_addr[0],
+            req.server_port,
+            req.scheme,
+            req.method,
+            raw_path,
+            ctx.raw_query,
+            req.body,
+            stage.account_id,
+            stage.api_id,
+            ctx.stage_name,
+            method.route_key or "$default",
+            ctx.path_params,
+            stage.variables,
+            ctx.extended_request_id,
+            request_time(ctx),
+            int(ctx.start_wall * 1000),
+            req.http_version,
+            ctx.authorizer,
         )
-        event["requestContext"] = request_context
-        if req.body:
-            if text_media(headers.get("content-type")):
-                event["body"] = req.body.decode("utf-8", "replace")
-                is_b64 = False
-            else:
-                event["body"] = base64.b64encode(req.body).decode()
-                is_b64 = True
-        else:
-            is_b64 = False
-        if ctx.path_params:
-            event["pathParameters"] = dict(ctx.path_params)
-        event["isBase64Encoded"] = is_b64
-        if stage.variables:
-            event["stageVariables"] = dict(stage.variables)
-        return event
 
     def response(self, ctx: Context, payload: bytes) -> Response:
         try:
@@ -203,18 +160,6 @@ class V2:
         ):
             raise MalformedResponse("cookies must be a list of strings")
         return _build(ctx, doc, cookies=cookies, binary=True)
-
-
-# Request bodies payload 2.0 delivers as text; any other content type (form posts included, as
-# on AWS) arrives base64-encoded with isBase64Encoded true.
-_TEXT_SUFFIXES = ("+json", "+xml", "/json", "/xml", "/javascript", "/yaml", "/x-yaml")
-
-
-def text_media(content_type: str | None) -> bool:
-    if not content_type:
-        return True  # no declared type: AWS's own clients send text without one
-    ctype = content_type.split(";", 1)[0].strip().lower()
-    return ctype.startswith("text/") or ctype.endswith(_TEXT_SUFFIXES)
 
 
 def http_v1_event(ctx: Context) -> dict[str, Any]:

@@ -147,7 +147,7 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     if not integ.http_api:
         event = V1Parts(FORMAT_V1.parts(ctx))  # assembled by the worker (functions/proxy_event)
     elif integ.payload_format == "2.0":
-        event = FORMAT_V2.event(ctx)
+        event = V1Parts(FORMAT_V2.parts(ctx), v2=True)  # assembled by the worker too
         fmt = FORMAT_V2
     else:
         event = http_v1_event(ctx)
