@@ -92,7 +92,13 @@ def make_admin_handler(
         mounts.append(
             (
                 is_lambda_request,
-                make_lambda_handler(store, pipeline.env.functions, settings, on_change),
+                make_lambda_handler(
+                    store,
+                    pipeline.env.functions,
+                    settings,
+                    on_change,
+                    data_port=lambda: listeners.data_port,
+                ),
             )
         )
 

@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Any
 
+from frontgate.compile.function_urls import load_function_urls
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.httpapi import compile_http_stage, stage_inputs_key
@@ -262,6 +263,7 @@ class Compiler:
             unservable=unservable,
             changes=await self._changes(),
             functions=await load_functions(self.store, generation),
+            function_urls=await load_function_urls(self.store),
             http_api_ids=frozenset(http_ids),
         )
 

@@ -45,6 +45,15 @@ def make_statement(resource: str, inp: dict[str, Any]) -> dict[str, Any]:
         ]
     if inp.get("SourceArn"):
         condition["ArnLike"] = {"AWS:SourceArn": inp["SourceArn"]}
+    # Function URLs: public access is a statement with this condition (AuthType NONE), and
+    # Lambda's newer two-statement form adds InvokeFunction only when invoked via the URL.
+    if inp.get("FunctionUrlAuthType"):
+        condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = inp[
+            "FunctionUrlAuthType"
+        ]
+    if inp.get("InvokedViaFunctionUrl") is not None:
+        flag = "true" if inp["InvokedViaFunctionUrl"] else "false"
+        condition["Bool"] = {"lambda:InvokedViaFunctionUrl": flag}
     if condition:
         stmt["Condition"] = condition
     return stmt

@@ -11,6 +11,8 @@ FUNCTION = "function"
 #   _codePath   the unpacked code directory
 #   _policy     the resource-policy statements (AddPermission)
 #   _reserved   reserved concurrency (PutFunctionConcurrency), absent when unreserved
+#   _url        the function URL (CreateFunctionUrlConfig): urlId, AuthType, Cors, InvokeMode,
+#               CreationTime, LastModifiedTime (admin.lambda_.urls; compile.function_urls)
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:

@@ -187,9 +187,12 @@ def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str)
     return recipe(iam_authorize, iam_stage, policy, prefix, api_account, region)
 
 
-def authenticate(ctx: Context, env: Env, regions: tuple[str, ...]) -> KeyEntry:
-    """Verify the request's SigV4 signature against a managed key: scoped to ``execute-api``
-    in the API's region (``regions``), as AWS checks it. Raises GatewayError."""
+def authenticate(
+    ctx: Context, env: Env, regions: tuple[str, ...], service: str = "execute-api"
+) -> KeyEntry:
+    """Verify the request's SigV4 signature against a managed key: scoped to ``service``
+    (``execute-api``; ``lambda`` for function URLs) in the API's region (``regions``), as AWS
+    checks it. Raises GatewayError."""
     auth = header(ctx, "authorization")
     try:
         if auth is not None:
@@ -200,7 +203,7 @@ def authenticate(ctx: Context, env: Env, regions: tuple[str, ...]) -> KeyEntry:
             signed = sigv4.parse_query(dict(parse_qsl(ctx.raw_query, keep_blank_values=True)))
         else:
             raise missing_authentication_token()
-        sigv4.check_scope(signed, regions, "execute-api")
+        sigv4.check_scope(signed, regions, service)
         now = time.time()
         sigv4.check_time(signed, now)
         entry = _key_entry(ctx, env, signed.key_id)

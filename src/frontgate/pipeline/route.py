@@ -6,7 +6,10 @@ cannot set Host use ``/_aws/execute-api/{apiId}/{stage}/{path}`` on any host.
 HTTP APIs (``Snapshot.http_api_ids``) route by their own rules: the first path segment names a
 stage of the API (the rest is the path), else the ``$default`` stage serves the whole path,
 else 404; then the most specific route (static > ``{param}`` > ``{proxy+}``, ``ANY`` for a
-verb without its own route), else the ``$default`` route, else 404 ``{"message":"Not Found"}``."""
+verb without its own route), else the ``$default`` route, else 404 ``{"message":"Not Found"}``.
+
+Lambda function URLs (``{urlId}.lambda-url.{region}.{domain}``, ``/_aws/lambda-url/{urlId}/...``)
+are routed by ``pipeline.function_urls`` when the snapshot holds any."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Final
 
 from frontgate import gateway_errors
 from frontgate.iam import sigv4
+from frontgate.pipeline import function_urls
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
@@ -76,9 +80,11 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
         host, slash, path = rest.partition("/")
         path = slash + path
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    snap = ctx.snapshot
+    if snap.function_urls and function_urls.route(ctx, env, host, path):
+        return  # a Lambda function URL (pipeline.function_urls)
     api_id = ""
     suffix = env.host_suffix
-    snap = ctx.snapshot
     if host.lower().endswith(suffix):
         api_id = host[: -len(suffix)].lower()
     if path.startswith(env.path_prefix) and api_id not in snap.api_ids:
@@ -93,7 +99,7 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     ctx.path = "/" + rest
     stage = snap.stages.get((api_id, stage_name))
     if stage is None or api_id in snap.disabled_execute_api:
-        raise gateway_errors.forbidden()
+        raise function_urls.unknown(host, ctx.request.target) or gateway_errors.forbidden()
     ctx.stage = stage
     found = match(stage.root, ctx.path, ctx.request.method)
     if found is None:

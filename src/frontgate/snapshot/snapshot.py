@@ -224,6 +224,8 @@ class Snapshot:
     functions: FunctionTable = field(default_factory=FunctionTable)
     # HTTP APIs (apigatewayv2, protocolType HTTP) among ``api_ids``: routed by HTTP API rules.
     http_api_ids: frozenset[str] = frozenset()
+    # Lambda function URLs by URL id (snapshot.function_urls.FunctionUrl; compile.function_urls).
+    function_urls: dict[str, Any] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # By field, so a field added later is carried without editing this.

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from frontgate import safejson
-from frontgate.admin.lambda_ import code, wire
+from frontgate.admin.lambda_ import code, urls, wire
 from frontgate.admin.lambda_.declared import declared_sids, refuse_if_declared
 from frontgate.admin.wire.restjson import parse_input, serialize_output
 from frontgate.admin.wire.routes import Router
@@ -95,6 +95,8 @@ class LambdaApi:
         region: str,
         verify: Callable[[Request, dict[str, str]], None] | None = None,
         on_change: Callable[[], None] = lambda: None,
+        domain: str = "localhost",
+        data_port: Callable[[], int] = lambda: 0,
     ) -> None:
         """``on_change()``: a function was written (its transaction bumped the store's
         generation); rebuild this process's snapshot now rather than at the next poll. Every
@@ -106,6 +108,8 @@ class LambdaApi:
         self.account_id = account_id
         self.region = region
         self.verify = verify
+        self.domain = domain
+        self.data_port = data_port
         self.router = wire.router(frozenset(_OPS))
         self.outage = StoreRequests(log, "lambda API")
 
@@ -159,7 +163,7 @@ class LambdaApi:
 
         out = await _OPS[route.name](self, _Call(region_of(headers, self.region), inp))
         status, out_headers, body = serialize_output(route, out)
-        if out is None and route.name in ("DeleteFunction",):
+        if out is None and route.name in ("DeleteFunction", "DeleteFunctionUrlConfig"):
             status = 204  # AWS answers 204 although the model says 200
         return Response(status, out_headers, body)
 
@@ -487,6 +491,8 @@ async def invoke(api: LambdaApi, call: _Call) -> dict[str, Any]:
     return out
 
 
+_OPS.update(urls.OPS)  # function URLs (admin.lambda_.urls)
+
 _LAMBDA_PATH = re.compile(r"/20\d\d-\d\d-\d\d/")
 
 
@@ -501,9 +507,11 @@ def make_lambda_handler(
     invoker: FunctionInvoker,
     settings: Any,
     on_change: Callable[[], None] = lambda: None,
+    data_port: Callable[[], int] = lambda: 0,
 ) -> Callable[[Request], Awaitable[Response]]:
     """The Lambda API for the admin listener, signed with the admin keys when any are set, and
-    scoped to service ``lambda`` in a region the gateway serves in any case."""
+    scoped to service ``lambda`` in a region the gateway serves in any case. ``data_port()``:
+    the data plane's port, for the function URLs it shows."""
     from frontgate.admin.auth import check_scope
     from frontgate.admin.auth import verify as verify_sigv4
     from frontgate.admin.settings import AdminSettings
@@ -519,6 +527,14 @@ def make_lambda_handler(
         verify_sigv4(request, headers, admin)
 
     api = LambdaApi(
-        store, invoker, settings.data_path, settings.account_id, settings.region, verify, on_change
+        store,
+        invoker,
+        settings.data_path,
+        settings.account_id,
+        settings.region,
+        verify,
+        on_change,
+        domain=settings.domain,
+        data_port=data_port,
     )
     return api.handle

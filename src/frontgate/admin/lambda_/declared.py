@@ -183,7 +183,7 @@ def _declaration(path: Path, region: str, account: str) -> dict[str, Any]:
 
 def _merge(doc: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
     """The declaration plus what the Lambda API added to the stored function (AddPermission
-    statements, reserved concurrency)."""
+    statements, reserved concurrency, the function URL)."""
     if stored is None:
         return doc
     own = declared_sids(stored)
@@ -192,6 +192,8 @@ def _merge(doc: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]
     doc["_policy"] = doc["_policy"] + [s for s in added if s.get("Sid") not in taken]
     if stored.get("_reserved") is not None:
         doc["_reserved"] = stored["_reserved"]
+    if stored.get("_url") is not None:  # a function URL made with CreateFunctionUrlConfig
+        doc["_url"] = stored["_url"]
     return doc
 
 

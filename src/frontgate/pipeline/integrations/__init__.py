@@ -28,9 +28,17 @@ def registry() -> dict[str, IntegrationFn]:
     (Lambda, payload format 1.0 or 2.0 by ``Integration.payload_format``), ``AWS_SERVICE``
     (integration subtypes: ``aws_service.SUBTYPES`` is their registry), ``PREFLIGHT`` (a CORS
     preflight already answered by ``pipeline.route``)."""
-    from frontgate.pipeline.integrations import aws_service, http, http_api, lambda_proxy, mock
+    from frontgate.pipeline.integrations import (
+        aws_service,
+        function_url,
+        http,
+        http_api,
+        lambda_proxy,
+        mock,
+    )
 
     return {
+        "FUNCTION_URL": function_url.call,
         "HTTP": http.call,
         "HTTP_PROXY": http.call,
         "MOCK": mock.call,

@@ -1,0 +1,220 @@
+"""Lambda function URLs on the data plane: routing, access control and CORS.
+
+**Routing** (``route``, called by ``pipeline.route`` when the snapshot holds any function URL):
+``Host: {urlId}.lambda-url.{region}.{domain}``, as on AWS, or the path form
+``/_aws/lambda-url/{urlId}/{path}`` on any host, for clients that cannot set Host (like
+``/_aws/execute-api/`` for APIs). Every method and path of a URL reach its function.
+
+**Access** (``access_stage``, the URL method's one policy stage), as Lambda decides it:
+
+- ``AuthType NONE``: the function's resource-based policy must allow the anonymous caller
+  ``lambda:InvokeFunctionUrl`` (what ``aws lambda add-permission --action
+  lambda:InvokeFunctionUrl --principal "*" --function-url-auth-type NONE`` adds), with the
+  condition key ``lambda:FunctionUrlAuthType`` = ``NONE``; otherwise 403 ``{"Message":
+  "Forbidden"}``.
+- ``AWS_IAM``: a SigV4 signature for service ``lambda`` in the function's region by a known
+  identity (``pipeline.authorize.authenticate``), and ``lambda:InvokeFunctionUrl`` on the
+  function allowed by the identity's policies or the resource policy (same account: either;
+  another account: both; an explicit deny in either wins). The caller reaches the event as
+  ``requestContext.authorizer.iam``.
+
+**CORS** (``preflight``, ``cors_headers``): with a ``Cors`` configuration the URL answers
+preflight requests itself (before access control, as browsers never sign them) and adds
+``Access-Control-Allow-Origin`` (and ``-Expose-Headers``, ``-Allow-Credentials``) to the
+function's responses for an allowed ``Origin``, replacing any the function set."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from frontgate.gateway_errors import GatewayError
+from frontgate.http.message import Response
+from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Caller, Policy
+from frontgate.pipeline import authorize
+from frontgate.pipeline.context import Context, StageFn
+from frontgate.pipeline.values import header
+from frontgate.snapshot.function_urls import FunctionUrl, UrlCors
+from frontgate.snapshot.recipe import recipe
+
+if TYPE_CHECKING:
+    from frontgate.iam.conditions import Lookup
+    from frontgate.iam.identities import Identity
+    from frontgate.pipeline.env import Env
+
+PATH_PREFIX: Final = "/_aws/lambda-url/"
+INVOKE_URL: Final = "lambda:InvokeFunctionUrl"
+_MARK: Final = ".lambda-url."
+
+
+def route(ctx: Context, env: Env, host: str, path: str) -> bool:
+    """Route a request for a function URL (True), or leave it to the APIs (False). ``host``
+    has no port; ``path`` is the request's, without the query."""
+    urls = ctx.snapshot.function_urls
+    url_id = ""
+    if _MARK in host:
+        label, _, rest = host.lower().partition(_MARK)
+        region, _, domain = rest.partition(".")
+        found = urls.get(label)
+        if found is not None and domain == env.domain and region == found.stage.region:
+            url_id = label
+    elif path.startswith(PATH_PREFIX):
+        url_id, slash, rest_path = path[len(PATH_PREFIX) :].partition("/")
+        path = slash + rest_path or "/"
+    if not url_id:
+        return False
+    url: FunctionUrl | None = urls.get(url_id)
+    if url is None:
+        raise forbidden()
+    ctx.api_id = url_id
+    ctx.stage_name = "$default"
+    ctx.path = path
+    ctx.stage = url.stage
+    ctx.method = url.method
+    return True
+
+
+def forbidden() -> GatewayError:
+    """Lambda's 403 for function URLs: ``{"Message":"Forbidden"}`` (capitalised, as IAM-style
+    denials are), also where no URL's stage resolved."""
+    return GatewayError("ACCESS_DENIED", "Forbidden", "AccessDeniedException", capital=True)
+
+
+def unknown(host: str, path: str) -> GatewayError | None:
+    """The error for a request no API or stage serves, when it was meant for a function URL
+    (its Host or path form); None otherwise. Only on the error path: costs no request."""
+    if _MARK in host or path.startswith(PATH_PREFIX):
+        return forbidden()
+    return None
+
+
+def _lookup(ctx: Context, env: Env, auth_type: str, identity: Identity | None = None) -> Lookup:
+    """The request's condition keys plus Lambda's function URL keys."""
+    base = authorize.facts(ctx, env, identity)
+
+    def get(key: str) -> str | list[str] | None:
+        if key == "lambda:functionurlauthtype":
+            return auth_type
+        if key == "lambda:invokedviafunctionurl":
+            return "true"
+        return base(key)
+
+    return get
+
+
+def access_stage(
+    policy: Policy | None, function_arn: str, auth_type: str, region: str, account: str,
+    cors: bool,
+) -> StageFn:  # fmt: skip
+    """The URL's access check (see the module). ``policy``: the function's resource-based
+    policy (None: it has none); ``cors``: the URL answers preflight requests itself."""
+    regions = (region,)
+
+    def function_url_access(ctx: Context, env: Env) -> None:
+        if cors and is_preflight(ctx):
+            return  # answered by the integration, unsigned, as browsers send it
+        if auth_type != "AWS_IAM":
+            get = _lookup(ctx, env, auth_type)
+            if policy is None or policy.evaluate(ANONYMOUS, INVOKE_URL, function_arn, get) != ALLOW:
+                raise forbidden()
+            return
+        try:
+            entry = authorize.authenticate(ctx, env, regions, "lambda")
+        except GatewayError as exc:
+            if exc.response_type in ("INVALID_SIGNATURE", "EXPIRED_TOKEN"):
+                raise
+            raise forbidden() from None
+        ident = entry.identity
+        get = _lookup(ctx, env, auth_type, ident)
+        caller = Caller(ident.account, ident.arn)
+        mine = 0
+        for p in ident.policies:
+            decision = p.evaluate(caller, INVOKE_URL, function_arn, get)
+            if decision == DENY:
+                raise forbidden()
+            mine = max(mine, decision)
+        theirs = policy.evaluate(caller, INVOKE_URL, function_arn, get) if policy else 0
+        if theirs == DENY:
+            raise forbidden()
+        if ident.account == account:
+            allowed = mine == ALLOW or theirs == ALLOW
+        else:
+            allowed = mine == ALLOW and theirs == ALLOW
+        if not allowed:
+            raise forbidden()
+        ctx.identity = {
+            "accessKey": entry.key_id,
+            "accountId": ident.account,
+            "caller": ident.user_id,
+            "user": ident.user_id,
+            "userArn": ident.arn,
+            "principalOrgId": None,
+        }
+        ctx.authorizer = {
+            "iam": {
+                "accessKey": entry.key_id,
+                "accountId": ident.account,
+                "callerId": ident.user_id,
+                "cognitoIdentity": None,
+                "principalOrgId": None,
+                "userArn": ident.arn,
+                "userId": ident.user_id,
+            }
+        }
+
+    return recipe(
+        function_url_access, access_stage, policy, function_arn, auth_type, region, account, cors
+    )
+
+
+def is_preflight(ctx: Context) -> bool:
+    return (
+        ctx.request.method == "OPTIONS"
+        and header(ctx, "origin") is not None
+        and header(ctx, "access-control-request-method") is not None
+    )
+
+
+def _allowed_origin(cors: UrlCors, origin: str | None) -> str | None:
+    """The Access-Control-Allow-Origin value for ``origin``, or None when it is not allowed."""
+    if origin is None:
+        return None
+    if "*" in cors.allow_origins:
+        return "*" if not cors.allow_credentials else origin
+    low = origin.lower()
+    return origin if any(o.lower() == low for o in cors.allow_origins) else None
+
+
+def preflight(ctx: Context, cors: UrlCors) -> Response:
+    """The URL's own answer to a preflight request: 200, with the CORS headers when the
+    origin is allowed (a browser refuses the actual request otherwise)."""
+    headers: list[tuple[str, str]] = []
+    origin = _allowed_origin(cors, header(ctx, "origin"))
+    if origin is not None:
+        headers.append(("Access-Control-Allow-Origin", origin))
+        if cors.allow_methods:
+            headers.append(("Access-Control-Allow-Methods", ",".join(cors.allow_methods)))
+        if cors.allow_headers:
+            headers.append(("Access-Control-Allow-Headers", ",".join(cors.allow_headers)))
+        if cors.max_age is not None:
+            headers.append(("Access-Control-Max-Age", str(cors.max_age)))
+        if cors.allow_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        if origin != "*":
+            headers.append(("Vary", "Origin"))
+    headers.append(("Content-Type", "application/json"))
+    return Response(200, headers, b"")
+
+
+def add_cors_headers(ctx: Context, cors: UrlCors, resp: Response) -> None:
+    """The CORS headers of an actual request from an allowed origin, replacing the function's."""
+    origin = _allowed_origin(cors, header(ctx, "origin"))
+    if origin is None:
+        return
+    resp.headers = [(k, v) for k, v in resp.headers if not k.lower().startswith("access-control-")]
+    resp.headers.append(("Access-Control-Allow-Origin", origin))
+    if cors.expose_headers:
+        resp.headers.append(("Access-Control-Expose-Headers", ",".join(cors.expose_headers)))
+    if cors.allow_credentials:
+        resp.headers.append(("Access-Control-Allow-Credentials", "true"))
+    if origin != "*":
+        resp.headers.append(("Vary", "Origin"))
