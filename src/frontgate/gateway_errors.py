@@ -141,7 +141,8 @@ def quota_exceeded(headers: tuple[tuple[str, str], ...]) -> GatewayError:
 # 500. Bodies are written without spaces, as AWS sends them.
 HTTP_API_ERRORS: Final[dict[str, tuple[int, str]]] = {
     "RESOURCE_NOT_FOUND": (404, "Not Found"),
-    "MISSING_AUTHENTICATION_TOKEN": (404, "Not Found"),
+    # An AWS_IAM route called without a signature (routing's own misses are RESOURCE_NOT_FOUND).
+    "MISSING_AUTHENTICATION_TOKEN": (403, "Forbidden"),
     "UNAUTHORIZED": (401, "Unauthorized"),
     "ACCESS_DENIED": (403, "Forbidden"),
     "INVALID_API_KEY": (403, "Forbidden"),

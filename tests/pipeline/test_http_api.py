@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.observe.conftest import scrape
 from tests.support.gateway import Gateway
 from tests.support.httpapis import http_proxy, route, stage, wait_for, write_http_api
 from tests.support.upstream import Upstream
@@ -22,7 +23,8 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{15}=")
 ACCESS_FORMAT = (
     '{"requestId":"$context.requestId","routeKey":"$context.routeKey","status":"$context.status",'
     '"method":"$context.httpMethod","stage":"$context.stage","integrationStatus":'
-    '"$context.integrationStatus","responseLength":"$context.responseLength"}'
+    '"$context.integrationStatus","responseLength":"$context.responseLength",'
+    '"path":"$context.path"}'
 )
 
 
@@ -87,7 +89,8 @@ def gw(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         stage("$default", stageVariables={"color": "blue"}),
         stage("prod", stageVariables={"color": "red"},
               routeSettings={"GET /throttled": {"throttlingBurstLimit": 1,
-                                                "throttlingRateLimit": 0.01}},
+                                                "throttlingRateLimit": 0.01},
+                             "GET /status": {"detailedMetricsEnabled": True}},
               accessLogSettings={"destinationArn": f"file://{log}", "format": ACCESS_FORMAT}),
     ])  # fmt: skip
     write_http_api(data, BARE, [route("GET /only", "fixed")], integrations[:1], [stage("dev")])
@@ -210,5 +213,23 @@ def test_access_log_line(gw: Gateway) -> None:
     assert doc == {
         "requestId": rid, "routeKey": "ANY /pets/{proxy+}", "status": "200", "method": "GET",
         "stage": "prod", "integrationStatus": "200", "responseLength": str(len(body)),
+        "path": "/prod/pets/1/2",
     }  # fmt: skip
     assert status == 200
+
+
+def test_metrics_per_stage_and_route(gw: Gateway) -> None:
+    before = scrape(gw)
+    for path in ("/prod/status", "/prod/status", "/prod/pets", "/pets"):
+        gw.request("GET", path, api_id=API)
+    now = scrape(gw)
+
+    def delta(**labels: str) -> float:
+        key = ("frontgate_count_total", tuple(sorted(labels.items())))
+        return now.get(key, 0) - before.get(key, 0)
+
+    # The route with detailed metrics has its own series (route path and verb as labels);
+    # the stage's series counts every request of the stage.
+    assert delta(api=API, stage="prod", resource="/status", method="GET") == 2
+    assert delta(api=API, stage="prod") == 3
+    assert delta(api=API, stage="$default") == 1
