@@ -28,6 +28,9 @@ VARIABLES: dict[str, Var] = {
     "apiId": _v("(c.api_id or None)", escape=False),
     "authorizer.principalId": _v("_auth(c, 'principalId')"),
     "awsEndpointRequestId": _NONE,
+    "awsEndpointRequestId2": _NONE,  # HTTP APIs: an AWS endpoint's x-amz-id-2 (none here)
+    # HTTP APIs: the bytes processed for the request, request and response bodies together.
+    "dataProcessed": _v("len(c.request.body) + len(r.body)", **_SAFE),
     "deploymentId": _v("(c.stage.deployment_id if c.stage else None)", escape=False),
     "domainName": _v("_header(c, 'host')"),
     "domainPrefix": _v("_prefix(c)"),
@@ -93,6 +96,29 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("authorizer.", "_auth(c, {key!r})"),  # a key of the Lambda authorizer's context map
 )
 
+# The variables an HTTP API's access-log format may use (reference §6.4, AWS's "Customizing HTTP
+# API access logs" table); REST-only ones (resourcePath, identity.apiKey, waf...) are refused.
+HTTP_API_VARIABLES: frozenset[str] = frozenset(
+    ("accountId", "apiId", "authorizer.error", "authorizer.principalId", "awsEndpointRequestId",
+     "awsEndpointRequestId2", "customDomain.basePathMatched", "dataProcessed", "domainName",
+     "domainPrefix", "error.message", "error.messageString", "error.responseType",
+     "extendedRequestId", "httpMethod", "identity.accountId", "identity.caller",
+     "identity.cognitoAuthenticationProvider", "identity.cognitoAuthenticationType",
+     "identity.cognitoIdentityId", "identity.cognitoIdentityPoolId", "identity.principalOrgId",
+     "identity.clientCert.clientCertPem", "identity.clientCert.subjectDN",
+     "identity.clientCert.issuerDN", "identity.clientCert.serialNumber",
+     "identity.clientCert.validity.notBefore", "identity.clientCert.validity.notAfter",
+     "identity.sourceIp", "identity.user", "identity.userAgent", "identity.userArn",
+     "integration.error", "integration.integrationStatus", "integration.latency",
+     "integration.requestId", "integration.status", "integrationErrorMessage",
+     "integrationLatency", "integrationStatus", "path", "protocol", "requestId", "requestTime",
+     "requestTimeEpoch", "responseLatency", "responseLength", "routeKey", "stage", "status")
+)  # fmt: skip
+# HTTP API families: a JWT claim, or a key of a Lambda authorizer's context.
+HTTP_API_FAMILIES = ("authorizer.claims.", "authorizer.")
+# AWS: an HTTP API's access-log format is at most 3 KB.
+HTTP_API_MAX_FORMAT = 3 * 1024
+
 # ``$context.`` then the name; a trailing dot or dash is punctuation of the format, not the name.
 TOKEN = re.compile(r"\$context\.([A-Za-z0-9_.\-]+)")
 
@@ -134,3 +160,24 @@ def format_errors(fmt: str) -> str | None:
             f"$context.extendedRequestId : '{fmt}'"
         )
     return None
+
+
+def _http_api_variable(name: str) -> bool:
+    if name in HTTP_API_VARIABLES:
+        return True
+    return any(name.startswith(p) and len(name) > len(p) for p in HTTP_API_FAMILIES)
+
+
+def http_api_format_errors(fmt: str) -> str | None:
+    """AWS's BadRequest message for an unusable HTTP API access-log format, or None: one line,
+    at most 3 KB, only HTTP API ``$context`` variables, and the request id."""
+    if len(fmt.encode()) > HTTP_API_MAX_FORMAT:
+        return (
+            f"Access Log format must be at most {HTTP_API_MAX_FORMAT} bytes long: it is "
+            f"{len(fmt.encode())}"
+        )
+    found = tokens(fmt)
+    unknown = [fmt[s:e] for s, e, name in found if not _http_api_variable(name)]
+    if unknown:
+        return f"The following context variables are not supported: [{', '.join(unknown)}]"
+    return format_errors(fmt)

@@ -148,10 +148,19 @@ async def update_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 @operation("DeleteApi")
 async def delete_api(ctx: Ctx, inp: dict[str, Any]) -> None:
     """The API and everything under it: routes (and their responses), integrations (and
-    theirs), authorizers, models, stages, deployments and their frozen definitions."""
+    theirs), authorizers, models, stages, deployments and their frozen definitions. AWS
+    refuses while a custom domain's API mapping still targets the API (400, its text)."""
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["apiId"])
         api_id = api["apiId"]
+        for domain in await tx.list(ctx.region, kinds.DOMAIN_NAME):
+            name = str(domain.get("domainName", ""))
+            for mapping in await tx.list(ctx.region, kinds.BASE_PATH_MAPPING, name):
+                if mapping.get("restApiId") == api_id:
+                    raise BadRequest(
+                        f"Deleting API {api_id} failed. Please remove all API mappings for the "
+                        "API from your custom domain names."
+                    )
         for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
             await tx.delete_children(ctx.region, f"{api_id}/{route['routeId']}")
         for integration in await tx.list(ctx.region, kinds.V2_INTEGRATION, api_id):

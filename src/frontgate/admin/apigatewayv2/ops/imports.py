@@ -2,7 +2,7 @@
 ``frontgate.openapi.http_import`` / ``http_export``).
 
 An import is checked with the same rules as the operations that write each part (route keys,
-integrations, CORS), so an imported API is one CreateRoute/CreateIntegration would have
+integrations, authorizers, CORS), so an imported API is one CreateRoute/CreateIntegration would have
 accepted; a definition that fails them creates nothing (``BadRequestException``, AWS's
 "errors" category). Warnings come back in the Api's ``warnings`` (or, with
 ``failOnWarnings``, as the error); members HTTP APIs ignore come back in ``importInfo``.
@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from frontgate.admin.apigatewayv2.context import Ctx
+from frontgate.admin.apigatewayv2.ops.authorizers import MAX_PER_API as MAX_AUTHORIZERS
+from frontgate.admin.apigatewayv2.ops.authorizers import check_authorizer
 from frontgate.admin.apigatewayv2.ops.common import (
     QUOTAS,
     check_tags,
@@ -69,11 +71,23 @@ def _check(defn: HttpApiDefinition) -> None:
         what, limit = QUOTAS[kind]
         if len(docs) > limit:
             raise TooManyRequests(f"An API can have at most {limit} {what} (AWS's default quota)")
+    if len(defn.authorizers) > MAX_AUTHORIZERS:
+        raise TooManyRequests(
+            "Maximum number of Authorizers for this API has been reached. Please contact AWS if "
+            "you need additional Authorizers."
+        )
     name, description = str(defn.api["name"]), defn.api.get("description")
     if len(name) > _MAX_NAME:
         raise BadRequest(f"{_ERRORS}\n\tinfo.title: the API name is at most {_MAX_NAME} characters")
     if description is not None and len(description) > _MAX_DESCRIPTION:
         raise BadRequest(f"{_ERRORS}\n\tinfo.description: at most {_MAX_DESCRIPTION} characters")
+    for authorizer in defn.authorizers:
+        # CreateAuthorizer's checks, on a copy: the stored document is the import's own.
+        try:
+            check_authorizer(dict(authorizer), "HTTP")
+        except ApiError as exc:
+            where = f"components.securitySchemes.{authorizer.get('name')}"
+            raise BadRequest(f"{_ERRORS}\n\t{where}: {exc.message}") from None
     try:
         for route in defn.routes:
             check_route_key(str(route["routeKey"]), "HTTP")

@@ -23,10 +23,17 @@ _LAMBDA_INVOKE = re.compile(
 _INTEGRATION_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 
 
+# AWS lets a stage variable stand for (part of) the function name or its alias/version,
+# ``function:${stageVariables.fn}``; each stage resolves it when compiled (compile/httpapi.py).
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
+
+
 def is_lambda_uri(uri: str) -> bool:
-    """A Lambda function ARN, or API Gateway's invocation URI around one."""
+    """A Lambda function ARN, or API Gateway's invocation URI around one, where stage variables
+    may stand for the function's name, version or alias."""
     m = _LAMBDA_INVOKE.fullmatch(uri)
-    return bool(_LAMBDA_ARN.fullmatch(m.group(1) if m else uri))
+    arn = _STAGE_VARIABLE.sub("v", m.group(1) if m else uri)
+    return bool(_LAMBDA_ARN.fullmatch(arn))
 
 
 def is_http_url(uri: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from frontgate.admin.apigateway.names import check_variables
 from frontgate.admin.apigatewayv2.ops.route_keys import check_route_key
 from frontgate.admin.errors import BadRequest
+from frontgate.observe.context_vars import http_api_format_errors
 from frontgate.state.store import Doc
 
 _STAGE_NAME = re.compile(r"[A-Za-z0-9_\-]{1,128}")
@@ -43,7 +44,9 @@ def check_route_settings(settings: dict[str, Any], protocol: str, where: str) ->
                 )
 
 
-def check_access_log(settings: dict[str, Any]) -> None:
+def check_access_log(settings: dict[str, Any], protocol: str = "HTTP") -> None:
+    """An HTTP API's format is checked against AWS's table of HTTP API ``$context`` variables
+    (each one the data plane renders); a WebSocket API's (not served) only for its shape."""
     arn, fmt = settings.get("destinationArn"), settings.get("format")
     if arn is None or fmt is None:
         raise BadRequest("Access log settings need both a destinationArn and a format")
@@ -51,6 +54,11 @@ def check_access_log(settings: dict[str, Any]) -> None:
         raise BadRequest(
             f"Invalid destination ARN {arn!r}: must be the ARN of a CloudWatch Logs log group"
         )
+    if protocol == "HTTP":
+        problem = http_api_format_errors(fmt)
+        if problem is not None:
+            raise BadRequest(problem)
+        return
     line = fmt[:-1] if fmt.endswith("\n") else fmt
     if "\n" in line or "\r" in line:
         raise BadRequest(
@@ -75,4 +83,4 @@ def check_stage(stage: Doc, protocol: str) -> None:
         check_route_key(key, protocol)
         check_route_settings(settings, protocol, f"routeSettings for {key}")
     if stage.get("accessLogSettings"):
-        check_access_log(stage["accessLogSettings"])
+        check_access_log(stage["accessLogSettings"], protocol)

@@ -64,6 +64,16 @@ async def _check_deployment(tx: Tx, ctx: Ctx, api_id: str, stage: Doc) -> None:
         await need(tx, ctx, kinds.V2_DEPLOYMENT, api_id, deployment_id, "Deployment")
 
 
+async def _check_route_keys(tx: Tx, ctx: Ctx, api_id: str, settings: Doc | None) -> None:
+    """Per-route settings name routes of the API (AWS answers 404 otherwise)."""
+    if not settings:
+        return
+    keys = {str(r.get("routeKey")) for r in await tx.list(ctx.region, kinds.V2_ROUTE, api_id)}
+    for key in settings:
+        if key not in keys:
+            raise NotFound(f"Unable to find Route by key {key} within the provided RouteSettings")
+
+
 async def get_stage_doc(r: Any, ctx: Ctx, api_id: str, stage_name: str) -> Doc:
     stage = await r.get(ctx.region, kinds.V2_STAGE, api_id, stage_name)
     if stage is None:
@@ -96,6 +106,7 @@ async def create_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             **stage["defaultRouteSettings"],
         }
         check_stage(stage, api["protocolType"])
+        await _check_route_keys(tx, ctx, api_id, inp.get("routeSettings"))
         if stage["autoDeploy"] and "deploymentId" in inp:
             raise BadRequest("A deploymentId cannot be set on a stage with autoDeploy enabled")
         await _check_deployment(tx, ctx, api_id, stage)
@@ -139,6 +150,7 @@ async def update_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         if "stageVariables" in inp:
             stage["stageVariables"] = {**(old.get("stageVariables") or {}), **inp["stageVariables"]}
         check_stage(stage, api["protocolType"])
+        await _check_route_keys(tx, ctx, api_id, inp.get("routeSettings"))
         if stage.get("autoDeploy") and "deploymentId" in inp:
             raise BadRequest("A deploymentId cannot be set on a stage with autoDeploy enabled")
         await _check_deployment(tx, ctx, api_id, stage)
