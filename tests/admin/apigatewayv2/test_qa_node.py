@@ -13,6 +13,8 @@ import boto3
 from tests.functions.conftest import make_zip
 from tests.support.gateway import Gateway
 
+from frontgate.observe.context_vars import HTTP_API_VARIABLES
+
 ACCOUNT_REGION = "us-east-1:123456789012"
 LOGS = f"arn:aws:logs:{ACCOUNT_REGION}:log-group:qa/http"
 HANDLER = """
@@ -63,11 +65,9 @@ def test_stage_variable_function_and_http_access_log(tmp_path: Path) -> None:
             IntegrationUri=f"arn:aws:lambda:{ACCOUNT_REGION}:function:orders-${{stageVariables.colour}}",
         )["IntegrationId"]  # fmt: skip
         v2.create_route(ApiId=api, RouteKey="GET /orders/{id}", Target=f"integrations/{iid}")
-        fmt = (
-            '{"requestId":"$context.requestId","routeKey":"$context.routeKey",'
-            '"dataProcessed":"$context.dataProcessed","id2":"$context.awsEndpointRequestId2",'
-            '"status":"$context.status","stage":"$context.stage"}'
-        )
+        # Every HTTP API variable UpdateStage accepts, each rendered by the data plane.
+        every = [*sorted(HTTP_API_VARIABLES), "authorizer.claims.sub", "authorizer.tenant"]
+        fmt = "{" + ",".join(f'"{name}":"$context.{name}"' for name in every) + "}"
         for stage, colour in (("blue", "blue"), ("green", "green")):
             v2.create_stage(
                 ApiId=api, StageName=stage, AutoDeploy=True, StageVariables={"colour": colour},
@@ -92,9 +92,13 @@ def test_stage_variable_function_and_http_access_log(tmp_path: Path) -> None:
             "access log lines",
         )
         line = lines[-1]
+        assert sorted(line) == sorted(every)
         assert line["routeKey"] == "GET /orders/{id}"
         assert line["status"] == "200"
+        assert line["httpMethod"] == "GET"
+        assert line["path"] == f"/{line['stage']}/orders/7"
         assert int(line["dataProcessed"]) > 0
-        assert line["id2"] == "-"
+        assert line["awsEndpointRequestId2"] == "-"
         assert line["stage"] in ("blue", "green")
+        assert line["requestId"] == line["extendedRequestId"] != "-"
         assert "Traceback" not in "".join(gw.lines)
