@@ -1,6 +1,6 @@
 """What a demanding user of the apigatewayv2 API found, each through boto3 against the admin
 server: HTTP API access-log formats checked against AWS's HTTP API ``$context`` table,
-DeleteApi refused while an API mapping targets the API, imported authorizers held to
+DeleteApi and DeleteStage refused while an API mapping targets them, imported authorizers held to
 CreateAuthorizer's checks, Lambda integrations naming their function by a stage variable, and
 per-route stage settings only for routes that exist."""
 
@@ -96,13 +96,23 @@ def test_websocket_access_logs_keep_their_own_variables(v2: Any) -> None:
 # --- DeleteApi and API mappings -----------------------------------------------------------------
 
 
-def test_delete_api_is_refused_while_a_mapping_targets_it(v2: Any, api: str) -> None:
+def test_delete_api_and_stage_are_refused_while_a_mapping_targets_them(v2: Any, api: str) -> None:
     v2.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
     domain = f"{api}.qa.example.com"
     v2.create_domain_name(DomainName=domain)
     mapping = v2.create_api_mapping(
         DomainName=domain, ApiId=api, Stage="$default", ApiMappingKey="orders"
     )
+    with pytest.raises(ClientError) as exc:
+        v2.delete_stage(ApiId=api, StageName="$default")
+    assert _error(exc) == (
+        400,
+        "BadRequestException",
+        "Deleting stage $default failed. Please remove all base path mappings related to the "
+        f"stage in your domains: {domain}",
+    )
+    v2.create_stage(ApiId=api, StageName="unmapped")
+    v2.delete_stage(ApiId=api, StageName="unmapped")  # a stage no mapping names goes
     with pytest.raises(ClientError) as exc:
         v2.delete_api(ApiId=api)
     assert _error(exc) == (
@@ -112,6 +122,7 @@ def test_delete_api_is_refused_while_a_mapping_targets_it(v2: Any, api: str) -> 
         "custom domain names.",
     )
     assert v2.get_api(ApiId=api)["ApiId"] == api  # nothing went
+    assert v2.get_stage(ApiId=api, StageName="$default")["StageName"] == "$default"
     assert len(v2.get_api_mappings(DomainName=domain)["Items"]) == 1
     v2.delete_api_mapping(DomainName=domain, ApiMappingId=mapping["ApiMappingId"])
     v2.delete_api(ApiId=api)

@@ -50,6 +50,19 @@ def view(record: Doc) -> Doc:
     return out
 
 
+async def domains_mapping(r: Reader, ctx: Ctx, api_id: str, stage: str | None = None) -> list[str]:
+    """The custom domains with an API mapping to the API (to one of its stages, if given):
+    what DeleteApi and DeleteStage refuse to orphan, as AWS does."""
+    found: list[str] = []
+    for domain in await r.list(ctx.region, kinds.DOMAIN_NAME):
+        name = str(domain.get("domainName", ""))
+        for record in await r.list(ctx.region, kinds.BASE_PATH_MAPPING, name):
+            if record.get("restApiId") == api_id and stage in (None, record.get("stage")):
+                found.append(name)
+                break
+    return found
+
+
 async def _find(r: Reader, ctx: Ctx, domain: str, mapping: str) -> Doc:
     for record in await r.list(ctx.region, kinds.BASE_PATH_MAPPING, domain):
         if mapping_id(record) == mapping:

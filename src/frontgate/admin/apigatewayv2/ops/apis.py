@@ -7,6 +7,7 @@ from typing import Any
 
 from frontgate import ids
 from frontgate.admin.apigatewayv2.context import Ctx
+from frontgate.admin.apigatewayv2.ops.api_mappings import domains_mapping
 from frontgate.admin.apigatewayv2.ops.common import (
     check_tags,
     get_api,
@@ -153,14 +154,11 @@ async def delete_api(ctx: Ctx, inp: dict[str, Any]) -> None:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["apiId"])
         api_id = api["apiId"]
-        for domain in await tx.list(ctx.region, kinds.DOMAIN_NAME):
-            name = str(domain.get("domainName", ""))
-            for mapping in await tx.list(ctx.region, kinds.BASE_PATH_MAPPING, name):
-                if mapping.get("restApiId") == api_id:
-                    raise BadRequest(
-                        f"Deleting API {api_id} failed. Please remove all API mappings for the "
-                        "API from your custom domain names."
-                    )
+        if await domains_mapping(tx, ctx, api_id):
+            raise BadRequest(
+                f"Deleting API {api_id} failed. Please remove all API mappings for the API from "
+                "your custom domain names."
+            )
         for route in await tx.list(ctx.region, kinds.V2_ROUTE, api_id):
             await tx.delete_children(ctx.region, f"{api_id}/{route['routeId']}")
         for integration in await tx.list(ctx.region, kinds.V2_INTEGRATION, api_id):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontgate.admin.apigatewayv2.context import Ctx
+from frontgate.admin.apigatewayv2.ops.api_mappings import domains_mapping
 from frontgate.admin.apigatewayv2.ops.common import check_quota, check_tags, get_api, need, page
 from frontgate.admin.apigatewayv2.ops.stage_rules import check_stage, check_stage_name
 from frontgate.admin.apigatewayv2.registry import operation
@@ -166,6 +167,12 @@ async def delete_stage(ctx: Ctx, inp: dict[str, Any]) -> None:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["apiId"])
         stage = await get_stage_doc(tx, ctx, api["apiId"], inp["stageName"])
+        domains = await domains_mapping(tx, ctx, api["apiId"], stage["stageName"])
+        if domains:  # AWS's text: a mapping may not point at a stage that is gone
+            raise BadRequest(
+                f"Deleting stage {stage['stageName']} failed. Please remove all base path "
+                f"mappings related to the stage in your domains: {', '.join(domains)}"
+            )
         await tx.delete(ctx.region, kinds.V2_STAGE, api["apiId"], stage["stageName"])
 
 
