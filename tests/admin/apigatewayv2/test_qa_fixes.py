@@ -1,8 +1,9 @@
 """What a demanding user of the apigatewayv2 API found, each through boto3 against the admin
 server: HTTP API access-log formats checked against AWS's HTTP API ``$context`` table,
 DeleteApi and DeleteStage refused while an API mapping targets them, imported authorizers held to
-CreateAuthorizer's checks, Lambda integrations naming their function by a stage variable, and
-per-route stage settings only for routes that exist."""
+CreateAuthorizer's checks, Lambda integrations naming their function by a stage variable,
+per-route stage settings only for routes that exist, and quick create's managed integration
+kept."""
 
 from __future__ import annotations
 
@@ -266,3 +267,24 @@ def test_route_settings_name_existing_routes(v2: Any, api: str) -> None:
         == {"GET /orders": {"DetailedMetricsEnabled": False, "ThrottlingBurstLimit": 1}}
         or stage["RouteSettings"]["GET /orders"]["ThrottlingBurstLimit"] == 1
     )
+
+
+# --- quick create's managed integration -------------------------------------------------------
+
+
+def test_the_managed_integration_is_updated_not_deleted(v2: Any) -> None:
+    api = v2.create_api(Name="quick", ProtocolType="HTTP", Target=LAMBDA)["ApiId"]
+    (route,) = v2.get_routes(ApiId=api)["Items"]
+    (integration,) = v2.get_integrations(ApiId=api)["Items"]
+    assert integration["ApiGatewayManaged"] is True
+    v2.delete_route(ApiId=api, RouteId=route["RouteId"])  # no route targets it any more
+    with pytest.raises(ClientError) as exc:
+        v2.delete_integration(ApiId=api, IntegrationId=integration["IntegrationId"])
+    status, code, text = _error(exc)
+    assert (status, code) == (400, "BadRequestException")
+    assert "managed by API Gateway" in text
+    updated = v2.update_integration(
+        ApiId=api, IntegrationId=integration["IntegrationId"], TimeoutInMillis=5000
+    )
+    assert updated["TimeoutInMillis"] == 5000
+    v2.delete_api(ApiId=api)  # the API takes it along

@@ -179,6 +179,8 @@ def sweep(ctx: Context) -> None:
             ("stages", "get_stages", "StageName", "delete_stage"),
         ):
             for item in listing(ctx, method, api_id):
+                if kind == "integrations" and item.get("ApiGatewayManaged"):
+                    continue  # quick create's integration cannot be deleted (as on AWS)
                 if item[ident] not in ctx.claimed_ids(api_id, kind):
                     getattr(v2, delete)(ApiId=api_id, **{ident: item[ident]})
                     ctx.say(f"  deleted {kind[:-1]} {item[ident]} of {api_id}")

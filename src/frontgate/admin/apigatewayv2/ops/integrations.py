@@ -96,6 +96,12 @@ async def delete_integration(ctx: Ctx, inp: dict[str, Any]) -> None:
         doc = await need(
             tx, ctx, kinds.V2_INTEGRATION, api["apiId"], inp["integrationId"], "Integration"
         )
+        if doc.get("apiGatewayManaged"):
+            # The model: "You can update a managed integration, but you can't delete it."
+            raise BadRequest(
+                f"Cannot delete integration {doc['integrationId']}: it is managed by API Gateway "
+                "(made by quick create); update it, or the API's target, instead"
+            )
         target = f"integrations/{doc['integrationId']}"
         users = [
             r["routeKey"]
