@@ -1,9 +1,9 @@
 """What a demanding user of the apigatewayv2 API found, each through boto3 against the admin
-server: HTTP API access-log formats checked against AWS's HTTP API ``$context`` table,
-DeleteApi and DeleteStage refused while an API mapping targets them, imported authorizers held to
-CreateAuthorizer's checks, Lambda integrations naming their function by a stage variable,
-per-route stage settings only for routes that exist, and quick create's managed integration
-kept."""
+server: HTTP API access-log formats checked against AWS's HTTP API ``$context`` table; DeleteApi,
+DeleteStage (and REST's DeleteRestApi) refused while an API mapping targets them; imported
+authorizers held to CreateAuthorizer's checks; Lambda integrations naming their function by a
+stage variable; per-route stage settings only for routes that exist; quick create's managed
+integration kept."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.admin.conftest import AdminServer, make_client
 
 from frontgate.observe.context_vars import HTTP_API_VARIABLES, lookup
 
@@ -129,6 +130,30 @@ def test_delete_api_and_stage_are_refused_while_a_mapping_targets_them(v2: Any, 
     v2.delete_api(ApiId=api)
     with pytest.raises(v2.exceptions.NotFoundException):
         v2.get_api(ApiId=api)
+
+
+def test_delete_rest_api_is_refused_while_a_mapping_targets_it(admin: AdminServer, v2: Any) -> None:
+    """The same record seen as a REST base path mapping: DeleteRestApi refuses too, as AWS."""
+    rest = make_client(admin.url)
+    api = rest.create_rest_api(name="mapped")["id"]
+    domain = f"{api}.rest.example.com"
+    rest.create_domain_name(
+        domainName=domain,
+        regionalCertificateArn="arn:aws:acm:us-east-1:123456789012:certificate/abc",
+        endpointConfiguration={"types": ["REGIONAL"]},
+    )
+    rest.create_base_path_mapping(domainName=domain, restApiId=api, basePath="v1")
+    with pytest.raises(ClientError) as exc:
+        rest.delete_rest_api(restApiId=api)
+    assert _error(exc) == (
+        400,
+        "BadRequestException",
+        f"Deleting RestApi {api} failed. Please remove all base path mappings related to the "
+        f"RestApi in your domains: {domain}",
+    )
+    assert v2.get_api_mappings(DomainName=domain)["Items"][0]["ApiId"] == api
+    rest.delete_base_path_mapping(domainName=domain, basePath="v1")
+    rest.delete_rest_api(restApiId=api)
 
 
 # --- imported authorizers ---------------------------------------------------------------------

@@ -244,10 +244,22 @@ async def update_rest_api(ctx: Ctx, inp: dict[str, Any]) -> Doc:
 async def delete_rest_api(ctx: Ctx, inp: dict[str, Any]) -> None:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["restApiId"])
+        # AWS refuses while a custom domain's base path mapping still targets the API.
+        mapped: list[str] = []
+        for domain in await tx.list(ctx.region, kinds.DOMAIN_NAME):
+            name = str(domain.get("domainName", ""))
+            records = await tx.list(ctx.region, kinds.BASE_PATH_MAPPING, name)
+            if any(m.get("restApiId") == api["id"] for m in records):
+                mapped.append(name)
+        if mapped:
+            raise BadRequest(
+                f"Deleting RestApi {api['id']} failed. Please remove all base path mappings "
+                f"related to the RestApi in your domains: {', '.join(mapped)}"
+            )
         await tx.delete(ctx.region, kinds.REST_API, "", api["id"])
         # Every child document (resources, stages, deployments, docs...) has the API as parent.
         await tx.delete_children(ctx.region, api["id"])
-        # References from elsewhere go too, as on AWS: usage-plan stages and base path mappings.
+        # References from elsewhere go too, as on AWS: usage-plan stages.
         for plan in await tx.list(ctx.region, kinds.USAGE_PLAN):
             stages = plan.get("apiStages") or []
             kept = [s for s in stages if s.get("apiId") != api["id"]]
@@ -255,8 +267,3 @@ async def delete_rest_api(ctx: Ctx, inp: dict[str, Any]) -> None:
                 await tx.put(
                     ctx.region, kinds.USAGE_PLAN, "", plan["id"], {**plan, "apiStages": kept}
                 )
-        for domain in await tx.list(ctx.region, kinds.DOMAIN_NAME):
-            name = str(domain.get("domainName", ""))
-            for mapping in await tx.list(ctx.region, kinds.BASE_PATH_MAPPING, name):
-                if mapping.get("restApiId") == api["id"]:
-                    await tx.delete(ctx.region, kinds.BASE_PATH_MAPPING, name, mapping["basePath"])
