@@ -3,7 +3,7 @@ server: HTTP API access-log formats checked against AWS's HTTP API ``$context`` 
 DeleteStage (and REST's DeleteRestApi) refused while an API mapping targets them; imported
 authorizers held to CreateAuthorizer's checks; Lambda integrations naming their function by a
 stage variable; per-route stage settings only for routes that exist; quick create's managed
-integration kept."""
+integration kept; private integrations only through an existing VPC link."""
 
 from __future__ import annotations
 
@@ -313,3 +313,28 @@ def test_the_managed_integration_is_updated_not_deleted(v2: Any) -> None:
     )
     assert updated["TimeoutInMillis"] == 5000
     v2.delete_api(ApiId=api)  # the API takes it along
+
+
+# --- private integrations --------------------------------------------------------------------
+
+
+def test_private_integrations_name_an_existing_vpc_link(v2: Any, api: str) -> None:
+    listener = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/my/abc/def"
+    private = {
+        "ApiId": api, "IntegrationType": "HTTP_PROXY", "ConnectionType": "VPC_LINK",
+        "IntegrationUri": listener, "IntegrationMethod": "GET",
+    }  # fmt: skip
+    with pytest.raises(ClientError) as exc:
+        v2.create_integration(ConnectionId="nolink1", **private)
+    assert _error(exc) == (
+        400,
+        "BadRequestException",
+        "Invalid connectionId 'nolink1': Invalid VpcLink identifier specified nolink1",
+    )
+    link = v2.create_vpc_link(Name="qa", SubnetIds=["subnet-1"])["VpcLinkId"]
+    iid = v2.create_integration(ConnectionId=link, **private)["IntegrationId"]
+    with pytest.raises(ClientError) as exc:
+        v2.update_integration(ApiId=api, IntegrationId=iid, ConnectionId="nolink2")
+    assert _error(exc)[:2] == (400, "BadRequestException")
+    v2.delete_integration(ApiId=api, IntegrationId=iid)
+    v2.delete_vpc_link(VpcLinkId=link)

@@ -20,7 +20,7 @@ from frontgate.admin.apigatewayv2.ops.integration_rules import check_integration
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.definition import kinds
-from frontgate.state.store import Doc
+from frontgate.state.store import Doc, Tx
 
 _MEMBERS = (
     "connectionId",
@@ -43,12 +43,25 @@ _MEMBERS = (
 )
 
 
+async def _check_vpc_link(tx: Tx, ctx: Ctx, protocol: str, doc: Doc) -> None:
+    """An HTTP API's private integration names one of apigatewayv2's VPC links (WebSocket
+    APIs use the REST API's links, which this does not check)."""
+    if protocol != "HTTP" or doc.get("connectionType") != "VPC_LINK":
+        return
+    link = str(doc.get("connectionId"))
+    if await tx.get(ctx.region, kinds.V2_VPC_LINK, "", link) is None:
+        raise BadRequest(
+            f"Invalid connectionId '{link}': Invalid VpcLink identifier specified {link}"
+        )
+
+
 @operation("CreateIntegration")
 async def create_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc:
     async with ctx.tx() as tx:
         api = await get_api(tx, ctx, inp["apiId"])
         doc: Doc = {m: inp[m] for m in _MEMBERS if m in inp}
         doc = check_integration(doc, api["protocolType"])
+        await _check_vpc_link(tx, ctx, api["protocolType"], doc)
         await check_quota(tx, ctx, kinds.V2_INTEGRATION, api["apiId"])
         doc = {"integrationId": new_id(), **doc}
         await tx.put(ctx.region, kinds.V2_INTEGRATION, api["apiId"], doc["integrationId"], doc)
@@ -84,6 +97,8 @@ async def update_integration(ctx: Ctx, inp: dict[str, Any]) -> Doc:
                 if member not in inp:
                     doc.pop(member, None)
         doc = check_integration(doc, api["protocolType"])
+        if "connectionId" in inp or "connectionType" in inp:
+            await _check_vpc_link(tx, ctx, api["protocolType"], doc)
         await tx.put(ctx.region, kinds.V2_INTEGRATION, api["apiId"], old["integrationId"], doc)
         await redeploy(tx, ctx, api["apiId"])
     return doc
