@@ -3,7 +3,8 @@ server: HTTP API access-log formats checked against AWS's HTTP API ``$context`` 
 DeleteStage (and REST's DeleteRestApi) refused while an API mapping targets them; imported
 authorizers held to CreateAuthorizer's checks; Lambda integrations naming their function by a
 stage variable; per-route stage settings only for routes that exist; quick create's managed
-integration kept; private integrations only through an existing VPC link."""
+integration kept; private integrations only through an existing VPC link; UpdateStage and
+UpdateRoute clearing members sent empty, as AWS does."""
 
 from __future__ import annotations
 
@@ -338,3 +339,43 @@ def test_private_integrations_name_an_existing_vpc_link(v2: Any, api: str) -> No
     assert _error(exc)[:2] == (400, "BadRequestException")
     v2.delete_integration(ApiId=api, IntegrationId=iid)
     v2.delete_vpc_link(VpcLinkId=link)
+
+
+# --- clearing members with UpdateStage and UpdateRoute ----------------------------------------
+
+
+def test_update_stage_removes_a_variable_sent_empty_and_ignores_empty_log_settings(
+    v2: Any, api: str
+) -> None:
+    v2.create_stage(
+        ApiId=api, StageName="vars", StageVariables={"a": "1", "b": "2"},
+        AccessLogSettings={"DestinationArn": LOGS, "Format": "$context.requestId"},
+    )  # fmt: skip
+    out = v2.update_stage(ApiId=api, StageName="vars", StageVariables={"a": "", "c": "3"})
+    assert out["StageVariables"] == {"b": "2", "c": "3"}
+    out = v2.update_stage(ApiId=api, StageName="vars", AccessLogSettings={})
+    assert out["AccessLogSettings"] == {"DestinationArn": LOGS, "Format": "$context.requestId"}
+    v2.delete_access_log_settings(ApiId=api, StageName="vars")
+    out = v2.update_stage(ApiId=api, StageName="vars", AccessLogSettings={})
+    assert "AccessLogSettings" not in out
+    assert "AccessLogSettings" not in v2.get_stage(ApiId=api, StageName="vars")
+
+
+def test_update_route_clears_members_sent_empty(v2: Any, api: str) -> None:
+    auth = v2.create_authorizer(
+        ApiId=api, AuthorizerType="JWT", Name="jwt",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Audience": ["a"], "Issuer": "https://issuer.example.com"},
+    )["AuthorizerId"]  # fmt: skip
+    route = v2.create_route(
+        ApiId=api, RouteKey="GET /secret", AuthorizationType="JWT", AuthorizerId=auth,
+        AuthorizationScopes=["read"], OperationName="getSecret",
+    )["RouteId"]  # fmt: skip
+    out = v2.update_route(
+        ApiId=api, RouteId=route, AuthorizationType="NONE", AuthorizerId="",
+        AuthorizationScopes=[], OperationName="",
+    )  # fmt: skip
+    assert out["AuthorizationType"] == "NONE"
+    for member in ("AuthorizerId", "AuthorizationScopes", "OperationName"):
+        assert member not in out, member
+    v2.delete_authorizer(ApiId=api, AuthorizerId=auth)  # no route uses it any more

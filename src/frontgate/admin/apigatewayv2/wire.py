@@ -101,9 +101,10 @@ def _rename(shape_name: str | None, value: Any, *, to_wire: bool) -> Any:
 # The apigatewayv2 model states string lengths only in its shape names
 # (``StringWithLengthBetween1And128``, ``UriWithLengthBetween1And2048``), not as ``min``/``max``.
 _LENGTH_SHAPE = re.compile(r"[A-Za-z]+WithLengthBetween(\d+)And(\d+)")
-# Members whose documented limit is not their shape name's: an access-log format may be 3 KB
-# (AWS's HTTP API quota "access log template size"), though its shape says 1024.
-_DOCUMENTED_LENGTHS = {"accessLogSettings.format": (1, 3 * 1024)}
+# Members whose limit is not their shape name's: an access-log format may be 3 KB (AWS's HTTP
+# API quota "access log template size"), though its shape says 1024; an empty operationName
+# clears a route's (UpdateRoute).
+_DOCUMENTED_LENGTHS = {"accessLogSettings.format": (1, 3 * 1024), "operationName": (0, 64)}
 
 
 def check_lengths(shape_name: str | None, value: Any, where: str = "") -> None:

@@ -132,6 +132,13 @@ async def update_route(ctx: Ctx, inp: dict[str, Any]) -> Doc:
             updated.pop("authorizerId", None)  # switching away from an authorizer drops it
         if inp.get("authorizationType") not in (None, "JWT") and "authorizationScopes" not in inp:
             updated.pop("authorizationScopes", None)
+        # An empty value clears the member, as AWS takes it (tools reset a route this way:
+        # authorizationType NONE, authorizerId "", authorizationScopes [], operationName "").
+        for member in ("authorizerId", "operationName"):
+            if updated.get(member) == "":
+                updated.pop(member)
+        if updated.get("authorizationScopes") == []:
+            updated.pop("authorizationScopes")
         await _check_route(tx, ctx, api, updated)
         await tx.put(ctx.region, kinds.V2_ROUTE, api["apiId"], route["routeId"], updated)
         await redeploy(tx, ctx, api["apiId"])

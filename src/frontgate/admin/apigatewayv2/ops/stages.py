@@ -149,7 +149,17 @@ async def update_stage(ctx: Ctx, inp: dict[str, Any]) -> Doc:
                 **inp["defaultRouteSettings"],
             }
         if "stageVariables" in inp:
-            stage["stageVariables"] = {**(old.get("stageVariables") or {}), **inp["stageVariables"]}
+            # AWS merges the map; a variable sent with an empty value is removed.
+            merged_vars = {**(old.get("stageVariables") or {}), **inp["stageVariables"]}
+            stage["stageVariables"] = {k: v for k, v in merged_vars.items() if v != ""}
+        if "accessLogSettings" in inp and not any(
+            v is not None for v in (inp["accessLogSettings"] or {}).values()
+        ):
+            # An empty object changes nothing (DeleteAccessLogSettings is how logs stop).
+            if old.get("accessLogSettings"):
+                stage["accessLogSettings"] = old["accessLogSettings"]
+            else:
+                stage.pop("accessLogSettings", None)
         check_stage(stage, api["protocolType"])
         await _check_route_keys(tx, ctx, api_id, inp.get("routeSettings"))
         if stage.get("autoDeploy") and "deploymentId" in inp:
