@@ -64,6 +64,8 @@ def _prefix(c: Context) -> str | None:
 
 
 def _path(c: Context) -> str:
+    if c.domain_path is not None:
+        return c.domain_path  # a custom domain name: the path as sent, base path kept
     if c.http_api and c.stage_name == "$default":
         return c.path  # an HTTP API's $default stage has no segment in the path
     return "/" + c.stage_name + c.path if c.stage_name else c.request.target.partition("?")[0]
