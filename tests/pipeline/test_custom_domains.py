@@ -16,6 +16,13 @@ from tests.support.upstream import Upstream
 
 DOMAIN = "api.example.test"
 HTTP_ONLY = "http.example.test"  # only an HTTP API mapped: unmapped paths answer 404
+ECHO = """
+import json
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event)}
+"""
+FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +63,29 @@ def _rest_api(rest: Any, name: str, path: str, target: str) -> str:
 
 @pytest.fixture(scope="module")
 def gw(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    with Gateway(tmp_path_factory.mktemp("domains")) as gw:
+    tmp = tmp_path_factory.mktemp("domains")
+    fn = tmp / "fns" / "echo"
+    fn.mkdir(parents=True)
+    (fn / "app.py").write_text(ECHO)
+    grant = ["arn:aws:execute-api:us-east-1:123456789012:*"]
+    (fn / "function.json").write_text(json.dumps({"Permissions": grant}))
+    with Gateway(tmp / "data", "--functions-dir", str(tmp / "fns")) as gw:
         yield gw
+
+
+def _lambda_rest_api(rest: Any) -> str:
+    """A REST API whose ``ANY /{proxy+}`` is a Lambda proxy to the echo function."""
+    api = rest.create_rest_api(name="fn")["id"]
+    root = rest.get_resources(restApiId=api)["items"][0]["id"]
+    res = rest.create_resource(restApiId=api, parentId=root, pathPart="{proxy+}")["id"]
+    rest.put_method(restApiId=api, resourceId=res, httpMethod="ANY", authorizationType="NONE")
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FN_ARN}/invocations"
+    rest.put_integration(
+        restApiId=api, resourceId=res, httpMethod="ANY", type="AWS_PROXY",
+        integrationHttpMethod="POST", uri=uri,
+    )  # fmt: skip
+    rest.create_deployment(restApiId=api, stageName="live")
+    return str(api)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +109,13 @@ def setup(gw: Gateway, upstream: Upstream) -> dict[str, str]:
     v2.create_api_mapping(
         DomainName=HTTP_ONLY, ApiId=http_api, Stage="$default", ApiMappingKey="v1"
     )
-    return {"shop": shop, "items": items, "http": http_api}
+    fn_api = _lambda_rest_api(rest)
+    rest.create_base_path_mapping(
+        domainName=DOMAIN, basePath="lambda/v1", restApiId=fn_api, stage="live"
+    )
+    fn_http = v2.create_api(Name="fh", ProtocolType="HTTP", Target=FN_ARN)["ApiId"]
+    v2.create_api_mapping(DomainName=DOMAIN, ApiId=fn_http, Stage="$default", ApiMappingKey="fn2")
+    return {"shop": shop, "items": items, "http": http_api, "fn": fn_api, "fn_http": fn_http}
 
 
 def _get(gw: Gateway, host: str, path: str) -> tuple[int, Any]:
@@ -181,3 +215,25 @@ def test_deleting_a_mapping_stops_serving_it(gw: Gateway, setup: dict[str, str])
     assert _get(gw, "gone.example.test", "/shop/orders") == (403, {"message": "Forbidden"})
     rest.delete_domain_name(domainName="gone.example.test")
     assert _get(gw, "gone.example.test", "/shop/orders") == (403, {"message": "Forbidden"})
+
+
+def test_lambda_proxy_event_shows_the_custom_domain(gw: Gateway, setup: dict[str, str]) -> None:
+    status, event = _get(gw, DOMAIN, "/lambda/v1/pets/7?x=1")
+    assert status == 200, event
+    # REST (1.0): ``path`` and ``requestContext.path`` are the path as sent, base path kept;
+    # ``resource`` the resource; the domain is the custom one.
+    assert event["resource"] == "/{proxy+}"
+    assert event["path"] == "/lambda/v1/pets/7"
+    assert event["pathParameters"] == {"proxy": "pets/7"}
+    rc = event["requestContext"]
+    assert rc["path"] == "/lambda/v1/pets/7"
+    assert rc["stage"] == "live"
+    assert rc["domainName"] == DOMAIN
+    assert rc["domainPrefix"] == "api"
+    # HTTP API (2.0): rawPath keeps the mapping key.
+    status, event = _get(gw, DOMAIN, "/fn2/a/b")
+    assert status == 200, event
+    assert event["rawPath"] == "/fn2/a/b"
+    assert event["requestContext"]["http"]["path"] == "/fn2/a/b"
+    assert event["requestContext"]["domainName"] == DOMAIN
+    assert event["requestContext"]["stage"] == "$default"
