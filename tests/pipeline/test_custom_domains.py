@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+import trustme
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
 
@@ -69,7 +72,7 @@ def gw(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     (fn / "app.py").write_text(ECHO)
     grant = ["arn:aws:execute-api:us-east-1:123456789012:*"]
     (fn / "function.json").write_text(json.dumps({"Permissions": grant}))
-    with Gateway(tmp / "data", "--functions-dir", str(tmp / "fns")) as gw:
+    with Gateway(tmp / "data", "--functions-dir", str(tmp / "fns"), "--tls-port", "0") as gw:
         yield gw
 
 
@@ -237,3 +240,42 @@ def test_lambda_proxy_event_shows_the_custom_domain(gw: Gateway, setup: dict[str
     assert event["requestContext"]["http"]["path"] == "/fn2/a/b"
     assert event["requestContext"]["domainName"] == DOMAIN
     assert event["requestContext"]["stage"] == "$default"
+
+
+def _tls_get(gw: Gateway, ca: trustme.CA, name: str, path: str) -> bytes:
+    ctx = ssl.create_default_context()
+    ca.configure_trust(ctx)
+    raw = socket.create_connection(("127.0.0.1", gw.tls_port), timeout=10)
+    with ctx.wrap_socket(raw, server_hostname=name) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def test_uploaded_certificate_is_served_for_its_name(gw: Gateway, setup: dict[str, str]) -> None:
+    ca = trustme.CA()
+    # Issued by an intermediate: the uploaded chain must reach the client too.
+    leaf = ca.create_child_ca().issue_cert("tls.example.test")
+    pems = [p.bytes().decode() for p in leaf.cert_chain_pems]
+    rest = _client(gw, "apigateway")
+    rest.create_domain_name(
+        domainName="tls.example.test", certificateName="uploaded",
+        certificateBody=pems[0], certificateChain="".join(pems[1:]),
+        certificatePrivateKey=leaf.private_key_pem.bytes().decode(),
+    )  # fmt: skip
+    # The private key is stored encrypted and never echoed.
+    assert "certificatePrivateKey" not in rest.get_domain_name(domainName="tls.example.test")
+    rest.create_base_path_mapping(
+        domainName="tls.example.test", basePath="shop", restApiId=setup["shop"], stage="prod"
+    )
+    data = _tls_get(gw, ca, "tls.example.test", "/shop/orders")
+    assert data.startswith(b"HTTP/1.1 200"), data[:200]
+    # Another name gets the listener's own certificate, which this CA did not sign.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _tls_get(gw, ca, DOMAIN, "/orders")
+    # Deleted: the name is served the listener's certificate again.
+    rest.delete_domain_name(domainName="tls.example.test")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _tls_get(gw, ca, "tls.example.test", "/shop/orders")

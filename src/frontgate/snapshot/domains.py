@@ -5,7 +5,7 @@ mappings); ``Snapshot.domains`` holds them; ``pipeline.custom_domains`` routes b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -29,14 +29,17 @@ class DomainMapping:
 class CustomDomain:
     """A custom domain name and its mappings, longest key first (so the first whose key
     prefixes the path is the longest match). ``http_only``: every mapping is an HTTP API's,
-    so an unmapped path answers as HTTP APIs do (404), not REST's 403."""
+    so an unmapped path answers as HTTP APIs do (404), not REST's 403. ``certificate``: the
+    uploaded (certificate chain PEM, private key PEM) the TLS listener serves for this name
+    (``tls.sni``), None when the domain has none."""
 
     name: str
     mappings: tuple[DomainMapping, ...]
     http_only: bool
+    certificate: tuple[str, str] | None = field(default=None, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (CustomDomain, (self.name, self.mappings, self.http_only))
+        return (CustomDomain, (self.name, self.mappings, self.http_only, self.certificate))
 
     def match(self, segments: tuple[str, ...]) -> DomainMapping | None:
         """The mapping of the longest key that is a prefix of ``segments``, or None."""
