@@ -58,6 +58,7 @@ def _rest_api(rest: Any, name: str, path: str, target: str) -> str:
             "integration.request.header.x-context-path": "context.path",
             "integration.request.header.x-domain": "context.domainName",
             "integration.request.header.x-stage": "context.stage",
+            "integration.request.header.x-base": "context.customDomain.basePathMatched",
         },
     )  # fmt: skip
     rest.create_deployment(restApiId=api, stageName="prod")
@@ -147,6 +148,7 @@ def test_empty_key_serves_the_whole_path(gw: Gateway, setup: dict[str, str]) -> 
     assert _header(echo, "x-context-path") == "/orders"
     assert _header(echo, "x-domain") == f"{DOMAIN}:{gw.port}"
     assert _header(echo, "x-stage") == "prod"
+    assert _header(echo, "x-base") == "(none)"
 
 
 def test_host_is_case_insensitive_and_port_free(gw: Gateway, setup: dict[str, str]) -> None:
@@ -158,6 +160,7 @@ def test_multi_level_key_wins_as_the_longest_prefix(gw: Gateway, setup: dict[str
     assert status == 200
     assert echo["path"] == "/items"
     assert _header(echo, "x-context-path") == "/orders/v2/items"
+    assert _header(echo, "x-base") == "orders/v2"
     # Keys match whole segments: "orders/v2x" is no "orders/v2"; the empty key takes it.
     status, body = _get(gw, DOMAIN, "/orders/v2x/items")
     assert status == 403
