@@ -64,9 +64,23 @@ def _prefix(c: Context) -> str | None:
 
 
 def _path(c: Context) -> str:
+    if c.domain_path is not None:
+        return c.domain_path  # a custom domain name: the path as sent, base path kept
     if c.http_api and c.stage_name == "$default":
         return c.path  # an HTTP API's $default stage has no segment in the path
     return "/" + c.stage_name + c.path if c.stage_name else c.request.target.partition("?")[0]
+
+
+def _base_path(c: Context) -> str | None:
+    """``$context.customDomain.basePathMatched``: the key of the custom domain's mapping that
+    served the request (``(none)`` for the empty key); None off a custom domain. Looked up
+    again from the snapshot: only a format that names it pays."""
+    if c.domain_path is None:
+        return None
+    host = (_header(c, "host") or "").rsplit(":", 1)[0].lower()
+    domain = c.snapshot.domains.get(host)
+    found = domain.match(tuple(c.domain_path[1:].split("/"))) if domain is not None else None
+    return None if found is None else str(found.base_path)
 
 
 def _protocol(c: Context) -> str:

@@ -63,7 +63,7 @@ VARIABLES: dict[str, Var] = {
     "wafResponseCode": _NONE,
     "webaclArn": _NONE,
     "xrayTraceId": _v("_xray(c)", escape=False),
-    "customDomain.basePathMatched": _NONE,
+    "customDomain.basePathMatched": _v("_base_path(c)"),
     "identity.sourceIp": _v("c.request.client_addr[0]", escape=False),
     "identity.userAgent": _v("_header(c, 'user-agent')"),
     "identity.apiKey": _v("(c.api_key.key_value if c.api_key else None)"),
