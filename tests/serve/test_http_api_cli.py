@@ -106,6 +106,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             )  # fmt: skip
         (tmp / "req.json").write_text(json.dumps({
             "overwrite:header.x-rid": "$context.requestId",
+            "overwrite:header.x-admin": "$context.authorizer.admin",
             "append:querystring.who": "$request.body.name",
             "overwrite:path": "/new/$request.path.proxy",
             "remove:header.x-drop": "''",
@@ -139,7 +140,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
              target, "--authorization-type", "JWT", "--authorizer-id", jwt["AuthorizerId"],
              "--authorization-scopes", "orders/read"),
             ("create-route", "--api-id", api_id, "--route-key", "POST /up/{proxy+}", "--target",
-             f"integrations/{proxy_int['IntegrationId']}"),
+             f"integrations/{proxy_int['IntegrationId']}", "--authorization-type", "CUSTOM",
+             "--authorizer-id", la["AuthorizerId"]),
             ("create-route", "--api-id", api_id, "--route-key", "GET /secure", "--target",
              target, "--authorization-type", "CUSTOM", "--authorizer-id", la["AuthorizerId"]),
             ("create-route", "--api-id", api_id, "--route-key", "GET /limited", "--target",
@@ -204,7 +206,8 @@ def test_jwt_authorizer_scopes_and_cors(served: dict[str, Any]) -> None:
 def test_http_proxy_parameter_mapping(served: dict[str, Any]) -> None:
     gw, api = served["gw"], served["api"]
     status, headers, body = _send(
-        gw, api, "POST", "/prod/up/a/b?x=1", {"x-drop": "1", "Content-Type": "application/json"},
+        gw, api, "POST", "/prod/up/a/b?x=1",
+        {"x-drop": "1", "Content-Type": "application/json", "x-token": "good"},
         b'{"name":"bob"}',
     )  # fmt: skip
     assert status == 201, body  # overwrite:statuscode
@@ -213,6 +216,7 @@ def test_http_proxy_parameter_mapping(served: dict[str, Any]) -> None:
     assert seen["path"] == "/new/a/b" and seen["query"] == "x=1&who=bob"
     sent = {k.lower(): v for k, v in seen["headers"]}
     assert sent["x-rid"] == headers["apigw-requestid"] and "x-drop" not in sent
+    assert sent["x-admin"] == "true"  # the Lambda authorizer's boolean context, as AWS maps it
     # Over 10 MB (as announced by Content-Length): refused before routing, and before the body
     # is read, in HTTP API's shape since the Host names an HTTP API.
     status, headers, body = _too_large(gw, api, "/prod/up/x")
