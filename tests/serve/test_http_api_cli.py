@@ -150,7 +150,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         log_format = json.dumps({
             "requestId": "$context.requestId", "routeKey": "$context.routeKey",
             "status": "$context.status", "admin": "$context.authorizer.admin",
-            "user": "$context.authorizer.user",
+            "user": "$context.authorizer.user", "bytes": "$context.dataProcessed",
         })  # fmt: skip
         (tmp / "logs.json").write_text(json.dumps({
             "DestinationArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:cli-api",
@@ -256,6 +256,7 @@ def test_lambda_authorizer_throttling_and_access_log(served: dict[str, Any]) -> 
     line = _wait_line(log_file, rid)
     assert line["admin"] == "true" and line["user"] == "alice"
     assert line["routeKey"] == "GET /secure" and line["status"] == "200"
+    assert int(line["bytes"]) > 0  # an HTTP API variable REST does not have
 
 
 def _wait_line(path: Path, rid: str) -> dict[str, Any]:
