@@ -25,7 +25,8 @@ function's responses for an allowed ``Origin``, replacing any the function set.
 
 **Headers**: a URL's responses carry Lambda's ``x-amzn-RequestId`` (the invocation's id, also
 the event's ``requestContext.requestId``) and none of API Gateway's (``x-amz-apigw-id``):
-``route`` clears ``ctx.extended_request_id``, which ``method_response`` reads."""
+``route`` (and, for a remembered routing, ``access_stage``) clears ``ctx.extended_request_id``,
+which ``method_response`` reads."""
 
 from __future__ import annotations
 
@@ -115,6 +116,9 @@ def access_stage(
     regions = (region,)
 
     def function_url_access(ctx: Context, env: Env) -> None:
+        # Lambda's answer carries no API Gateway id (see the module); cleared here too, as a
+        # routing remembered by pipeline.route skips ``route`` above.
+        ctx.extended_request_id = ""
         if cors and is_preflight(ctx):
             return  # answered by the integration, unsigned, as browsers send it
         if auth_type != "AWS_IAM":
