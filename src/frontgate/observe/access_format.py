@@ -131,18 +131,30 @@ def _dash(v: Any) -> Any:
     return "-" if v is None else v
 
 
+def _text(v: Any) -> str:
+    """A non-string value as AWS prints it: booleans (a Lambda authorizer's context values)
+    as ``true``/``false``, not Python's ``True``."""
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    return str(v)
+
+
 def _in_json_string(v: Any) -> str:
-    return "-" if v is None else _json_str(v if isinstance(v, str) else str(v))[1:-1]
+    return "-" if v is None else _json_str(v if isinstance(v, str) else _text(v))[1:-1]
 
 
 def _json_literal(v: Any) -> str:
     if v is None:
         return "null"
+    if isinstance(v, bool):
+        return _text(v)
     return str(v) if isinstance(v, int) else _json_str(str(v))
 
 
 def _in_xml(v: Any) -> str:
-    return "-" if v is None else _xml_escape(str(v), {'"': "&quot;"})
+    return "-" if v is None else _xml_escape(_text(v), {'"': "&quot;"})
 
 
 _HELPERS: dict[str, Any] = {
@@ -320,7 +332,7 @@ class AccessFormat:
             elif v is None and mode == _DASH:
                 text = "-"
             else:
-                text = str(v)
+                text = _text(v)
             parts.append(text)
             parts.append(literals[i + 1])
         return "".join(parts)

@@ -28,6 +28,9 @@ VARIABLES: dict[str, Var] = {
     "apiId": _v("(c.api_id or None)", escape=False),
     "authorizer.principalId": _v("_auth(c, 'principalId')"),
     "awsEndpointRequestId": _NONE,
+    "awsEndpointRequestId2": _NONE,  # HTTP APIs: x-amz-id-2 of an AWS service integration
+    # HTTP APIs: the bytes processed for the request (its body and the response's).
+    "dataProcessed": _v("len(c.request.body) + len(r.body)", **_SAFE),
     "deploymentId": _v("(c.stage.deployment_id if c.stage else None)", escape=False),
     "domainName": _v("_header(c, 'host')"),
     "domainPrefix": _v("_prefix(c)"),

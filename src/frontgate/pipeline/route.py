@@ -24,7 +24,7 @@ from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
 from frontgate.snapshot.domains import CustomDomain
 from frontgate.snapshot.router import match
-from frontgate.snapshot.snapshot import Integration, Method, Stage
+from frontgate.snapshot.snapshot import Integration, Method, Snapshot, Stage
 
 
 def _host(ctx: Context) -> str:
@@ -146,6 +146,18 @@ def _route_rest(ctx: Context, stage: Stage) -> None:
         _not_routed(ctx)
     else:
         ctx.method, ctx.path_params = found
+
+
+def names_http_api(snap: Snapshot, env: Env, host: str, target: str) -> bool:
+    """Whether a request (its Host and target) is for an HTTP API of ``snap``: for errors
+    answered before routing (``Pipeline.render_protocol_error``), never on the request path."""
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    api_id = ""
+    if host.lower().endswith(env.host_suffix):
+        api_id = host[: -len(env.host_suffix)].lower()
+    if target.startswith(env.path_prefix) and api_id not in snap.api_ids:
+        api_id = target[len(env.path_prefix) :].partition("/")[0].partition("?")[0]
+    return api_id in snap.http_api_ids
 
 
 def _not_routed(ctx: Context) -> None:

@@ -97,11 +97,13 @@ async def run_worker(
         )
 
     if not stop.is_set():
-        await listen(listeners.data, ServerState(pipeline.handle, limits, "http", budget))
+        render = pipeline.render_protocol_error
+        state = ServerState(pipeline.handle, limits, "http", budget, render)
+        await listen(listeners.data, state)
         if listeners.tls is not None and tls_context is not None:
             # Custom domains with an uploaded certificate are served it (SNI, tls.sni).
             tls_context.sni_callback = SniContexts(_domain_certificates(pipeline)).callback
-            state = ServerState(pipeline.handle, limits, "https", budget)
+            state = ServerState(pipeline.handle, limits, "https", budget, render)
             await listen(listeners.tls, state, tls_context)
 
     freeze_long_lived()  # modules and the first snapshot: out of every later GC pass
