@@ -73,3 +73,28 @@ def test_pure_mode_is_reported(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.startswith("interpreted (FRONTGATE_PURE is set)")
     assert out.stdout.strip().endswith("server.py")
+
+
+def test_no_interpreted_class_inherits_from_a_compiled_one() -> None:
+    """mypyc refuses at run time a class in an interpreted module whose base was compiled
+    ("interpreted classes cannot inherit from compiled"): a failure the interpreted test run
+    never sees. Every such subclass must live in a compiled module too."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import frontgate
+
+    compiled = set(native.COMPILED)
+    found = []
+    for info in pkgutil.walk_packages(frontgate.__path__, "frontgate."):
+        if info.name.startswith("frontgate.demo") or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != info.name or info.name in compiled:
+                continue
+            bases = [b for b in cls.__mro__[1:] if b.__module__ in compiled]
+            if bases:
+                found.append(f"{info.name}.{cls.__name__} <- {bases[0].__module__}")
+    assert found == []

@@ -63,6 +63,7 @@ COMPILED = (
     "frontgate.pipeline.http_mapping",
     "frontgate.pipeline.integration_request",
     "frontgate.pipeline.integration_response",
+    "frontgate.pipeline.integrations.function_url",
     "frontgate.pipeline.integrations.http",
     "frontgate.pipeline.integrations.http_api",
     "frontgate.pipeline.integrations.lambda_proxy",

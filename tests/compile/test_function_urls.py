@@ -57,7 +57,7 @@ def test_compiled_shape() -> None:
     assert method.integration is not None and method.integration.type == "FUNCTION_URL"
     assert method.integration.timeout == 8.0  # the function's own timeout bounds the call
     assert url.stage.account_id == "111122223333" and url.stage.stage_name == "$default"
-    assert url.cors is not None and url.cors.allow_origins == ("*",) and url.cors.max_age == 5
+    assert url.cors is not None and url.cors.any_origin and url.cors.max_age == 5
     assert url.stage.gateway_responses["ACCESS_DENIED"].status == 403
 
 

@@ -171,10 +171,10 @@ def handler(event, context):
 @pytest.fixture(scope="module")
 def served(gw: Any, issuer: Any) -> None:
     from tests.support.access import authorizer_function
-    from tests.support.httpapi_store import http_route, lambda_integration, serve_http_api
+    from tests.support.httpapis import lambda_proxy, route, serve_http_api
 
     uri = authorizer_function(gw, "httpCorsEcho", ECHO)
-    echo = lambda_integration("echo", uri.split("/functions/")[1].split("/invocations")[0])
+    echo = lambda_proxy("echo", uri.split("/functions/")[1].split("/invocations")[0])
     jwt = {
         "authorizerId": "jw",
         "name": "jw",
@@ -191,14 +191,14 @@ def served(gw: Any, issuer: Any) -> None:
         "allowCredentials": True,
     }
     routes = [
-        http_route("GET /orders", "echo"),
-        http_route("GET /jwt", "echo", "JWT", authorizerId="jw"),
-        http_route("OPTIONS /custom", "echo"),
-        http_route("ANY /any/{proxy+}", "echo", "JWT", authorizerId="jw"),
+        route("GET /orders", "echo"),
+        route("GET /jwt", "echo", "JWT", authorizerId="jw"),
+        route("OPTIONS /custom", "echo"),
+        route("ANY /any/{proxy+}", "echo", "JWT", authorizerId="jw"),
     ]
     serve_http_api(gw, CORS_API, "/orders", routes=routes, integrations=[echo],
                    authorizers=[jwt], cors=cors)  # fmt: skip
-    serve_http_api(gw, DEFAULT_API, "/x", routes=[http_route("$default", "echo")],
+    serve_http_api(gw, DEFAULT_API, "/x", routes=[route("$default", "echo")],
                    integrations=[echo], cors=cors)  # fmt: skip
 
 

@@ -101,9 +101,15 @@ def test_public_url_needs_the_permission(gw: Gateway, lam: Any) -> None:
     assert (status, body) == (403, FORBIDDEN)
     assert headers["x-amzn-errortype"] == "AccessDeniedException"
     assert "x-amzn-requestid" in headers
+    assert "x-amz-apigw-id" not in headers and "apigw-requestid" not in headers
     _public(lam, "fu-public")
     status, headers, body, _ = send(gw, "GET", "/object", url_id=url_id)
     assert (status, json.loads(body)) == (200, {"hello": "world"})
+    # Lambda's own request id, as on AWS; none of API Gateway's ids (also once the gateway
+    # remembers the routing).
+    assert len(headers["x-amzn-requestid"]) == 36 and "x-amz-apigw-id" not in headers
+    headers = send(gw, "GET", "/object", url_id=url_id)[1]
+    assert len(headers["x-amzn-requestid"]) == 36 and "x-amz-apigw-id" not in headers
     assert headers["content-type"] == "application/json"
     # A permission for another auth type does not open the URL.
     lam.remove_permission(FunctionName="fu-public", StatementId="public")
@@ -266,7 +272,16 @@ def test_cors(gw: Gateway, lam: Any) -> None:
     ]
     assert headers["access-control-expose-headers"] == "x-trace"
     status, headers, _, _ = send(gw, "GET", "/x", url_id=url_id)
-    assert headers["access-control-allow-origin"] == "https://evil.example"  # no Origin: as is
+    # No Origin: not a CORS request; the URL's configuration still owns the CORS headers, so the
+    # function's are dropped (pipeline.cors, as HTTP APIs do).
+    assert "access-control-allow-origin" not in headers
+    # Wildcard origin patterns follow the same rules as HTTP APIs' CORS.
+    lam.update_function_url_config(
+        FunctionName="fu-cors", Cors={**cors, "AllowOrigins": ["https://*.example"]}
+    )
+    wild = {**preflight, "Origin": "https://www.example"}
+    status, headers, _, _ = send(gw, "OPTIONS", "/any", url_id=url_id, headers=wild)
+    assert status == 200 and headers["access-control-allow-origin"] == "https://www.example"
     # Without a Cors configuration an OPTIONS request reaches the function.
     lam.update_function_url_config(FunctionName="fu-cors", Cors={})
     status, _, body, _ = send(gw, "OPTIONS", "/any", url_id=url_id, headers=preflight)

@@ -633,7 +633,7 @@ def handler(event, context):
 @pytest.fixture(scope="module")
 def served(gw: Any, issuer: Issuer) -> str:
     from tests.support.access import authorizer_function
-    from tests.support.httpapi_store import http_route, lambda_integration, serve_http_api
+    from tests.support.httpapis import lambda_proxy, route, serve_http_api
 
     echo_uri = authorizer_function(gw, "httpAuthEcho", ECHO)
     echo = echo_uri.split("/functions/")[1].split("/invocations")[0]
@@ -651,16 +651,16 @@ def served(gw: Any, issuer: Issuer) -> str:
          "authorizerResultTtlInSeconds": 0, "identitySource": ["$request.header.x-user"]},
     ]  # fmt: skip
     routes = [
-        http_route("GET /open", "echo2"),
-        http_route("GET /jwt", "echo2", "JWT", authorizerId="jw"),
-        http_route("GET /jwt/v1", "echo1", "JWT", authorizerId="jw"),
-        http_route("GET /scoped", "echo2", "JWT", authorizerId="jw",
+        route("GET /open", "echo2"),
+        route("GET /jwt", "echo2", "JWT", authorizerId="jw"),
+        route("GET /jwt/v1", "echo1", "JWT", authorizerId="jw"),
+        route("GET /scoped", "echo2", "JWT", authorizerId="jw",
                    authorizationScopes=["orders/read"]),
-        http_route("GET /simple", "echo2", "CUSTOM", authorizerId="la"),
-        http_route("GET /policy", "echo1", "CUSTOM", authorizerId="po"),
-        http_route("GET /iam", "echo2", "AWS_IAM"),
+        route("GET /simple", "echo2", "CUSTOM", authorizerId="la"),
+        route("GET /policy", "echo1", "CUSTOM", authorizerId="po"),
+        route("GET /iam", "echo2", "AWS_IAM"),
     ]  # fmt: skip
-    integrations = [lambda_integration("echo2", echo), lambda_integration("echo1", echo, "1.0")]
+    integrations = [lambda_proxy("echo2", echo), lambda_proxy("echo1", echo, "1.0")]
     serve_http_api(gw, E2E_API, "/open", routes=routes, integrations=integrations,
                    authorizers=authorizers)  # fmt: skip
     return E2E_API

@@ -69,7 +69,8 @@ class Gateway:
                 self.api_ids.append(m.group(1))
             if "(without Host" in line and len(self.api_ids) >= self._expected_apis():
                 break
-            if self.port and self._expected_apis() == 0 and self.admin_port:
+            tls_known = self.tls_port or "--tls-port" not in self.args  # its line comes next
+            if self.port and self._expected_apis() == 0 and self.admin_port and tls_known:
                 break
             if self.port and self._expected_apis() == 0 and "no admin API" in line:
                 break

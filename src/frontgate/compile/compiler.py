@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Any
 
+from frontgate.compile.domains import load_domains
 from frontgate.compile.function_urls import load_function_urls
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
@@ -199,6 +200,7 @@ class Compiler:
         # Decrypt each API key and IAM secret once, not at every rebuild.
         self._key_values = SecretCache()
         self._iam_secrets = SecretCache()
+        self._domain_keys = SecretCache()  # custom domains' private keys (tls.sni)
         # Inputs that did not compile -> why: not retried (nor logged again) until they change.
         self._failed: dict[tuple[str, str, str], str] = {}
 
@@ -265,6 +267,7 @@ class Compiler:
             functions=await load_functions(self.store, generation),
             function_urls=await load_function_urls(self.store),
             http_api_ids=frozenset(http_ids),
+            domains=await load_domains(self.store, apis, http_ids, self.keyring, self._domain_keys),
         )
 
     async def _changes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:

@@ -14,8 +14,9 @@ from typing import Any
 
 from frontgate.functions.registry import FUNCTION
 from frontgate.iam.policy import Policy, PolicyError, compile_policy
+from frontgate.pipeline import cors
 from frontgate.pipeline.function_urls import access_stage
-from frontgate.snapshot.function_urls import FunctionUrl, UrlCors
+from frontgate.snapshot.function_urls import FunctionUrl
 from frontgate.snapshot.snapshot import GatewayResponse, Integration, Method, RouteNode, Stage
 from frontgate.state.store import ConfigStore
 
@@ -53,17 +54,18 @@ def _policy(statements: list[dict[str, Any]]) -> Policy | None:
         return Policy(())
 
 
-def _cors(raw: dict[str, Any] | None) -> UrlCors | None:
+def _cors(raw: dict[str, Any] | None) -> cors.CorsPolicy | None:
+    """Lambda's ``Cors`` (PascalCase) compiled by the rules HTTP APIs' CORS follows."""
     if not raw:
         return None
-    return UrlCors(
-        tuple(str(o) for o in raw.get("AllowOrigins") or ()),
-        tuple(str(m) for m in raw.get("AllowMethods") or ()),
-        tuple(str(h) for h in raw.get("AllowHeaders") or ()),
-        tuple(str(h) for h in raw.get("ExposeHeaders") or ()),
-        None if raw.get("MaxAge") is None else int(raw["MaxAge"]),
-        bool(raw.get("AllowCredentials")),
-    )
+    return cors.compile_policy({
+        "allowOrigins": raw.get("AllowOrigins"),
+        "allowMethods": raw.get("AllowMethods"),
+        "allowHeaders": raw.get("AllowHeaders"),
+        "exposeHeaders": raw.get("ExposeHeaders"),
+        "maxAge": raw.get("MaxAge"),
+        "allowCredentials": raw.get("AllowCredentials"),
+    })  # fmt: skip
 
 
 def function_url(region: str, doc: dict[str, Any]) -> FunctionUrl:
@@ -72,14 +74,14 @@ def function_url(region: str, doc: dict[str, Any]) -> FunctionUrl:
     arn = str(doc["FunctionArn"])
     account = arn.split(":")[4]
     auth = str(url["AuthType"])
-    cors = _cors(url.get("Cors"))
+    url_cors = _cors(url.get("Cors"))
     # The function's own timeout bounds the invocation (no API Gateway 29 s limit here).
     integ = Integration(
         "FUNCTION_URL", "POST", arn, None, (), {}, "WHEN_NO_MATCH",
         float(doc.get("Timeout") or 3) + 1.0, (),
     )  # fmt: skip
     policy = _policy(doc.get("_policy") or [])
-    step = access_stage(policy, arn, auth, region, account, cors is not None)
+    step = access_stage(policy, arn, auth, region, account, url_cors is not None)
     method = Method("ANY", "", "/{proxy+}", auth, False, {}, integ, (step,), route_key="$default")
     stage = Stage(
         api_id=str(url["urlId"]),
@@ -94,7 +96,7 @@ def function_url(region: str, doc: dict[str, Any]) -> FunctionUrl:
         binary_media_types=(),
         api_key_source="HEADER",
     )
-    return FunctionUrl(str(url["urlId"]), arn, auth, stage, cors)
+    return FunctionUrl(str(url["urlId"]), arn, auth, stage, url_cors)
 
 
 async def load_function_urls(store: ConfigStore) -> dict[str, FunctionUrl]:

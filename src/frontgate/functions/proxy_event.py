@@ -84,7 +84,10 @@ def v1(parts: Parts) -> dict[str, Any]:
         version,
         caller_identity,
         authorizer,
-    ) = parts
+    ) = parts[:25]
+    # A 26th part: the path as sent to a custom domain name (its base path kept), which both
+    # ``path`` and ``requestContext.path`` then show, as on AWS.
+    domain_path: str | None = parts[25] if len(parts) > 25 else None
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     forwarded: str | None = None
@@ -149,7 +152,7 @@ def v1(parts: Parts) -> dict[str, Any]:
         "extendedRequestId": extended_request_id,
         "httpMethod": http_method,
         "identity": identity,
-        "path": f"/{stage}{path}",
+        "path": f"/{stage}{path}" if domain_path is None else domain_path,
         "protocol": "HTTP/1.1" if version == "1.1" else f"HTTP/{version}",
         "requestId": request_id,
         "requestTime": request_time,
@@ -162,6 +165,8 @@ def v1(parts: Parts) -> dict[str, Any]:
         request_context["authorizer"] = authorizer
     if path.startswith("//"):
         path = "/" + path.lstrip("/")  # "/stage//x" is delivered as path "/x"
+    if domain_path is not None:
+        path = domain_path
     return {
         "resource": resource_path,
         "path": path,

@@ -64,9 +64,23 @@ def _prefix(c: Context) -> str | None:
 
 
 def _path(c: Context) -> str:
+    if c.domain_path is not None:
+        return c.domain_path  # a custom domain name: the path as sent, base path kept
     if c.http_api and c.stage_name == "$default":
         return c.path  # an HTTP API's $default stage has no segment in the path
     return "/" + c.stage_name + c.path if c.stage_name else c.request.target.partition("?")[0]
+
+
+def _base_path(c: Context) -> str | None:
+    """``$context.customDomain.basePathMatched``: the key of the custom domain's mapping that
+    served the request (``(none)`` for the empty key); None off a custom domain. Looked up
+    again from the snapshot: only a format that names it pays."""
+    if c.domain_path is None:
+        return None
+    host = (_header(c, "host") or "").rsplit(":", 1)[0].lower()
+    domain = c.snapshot.domains.get(host)
+    found = domain.match(tuple(c.domain_path[1:].split("/"))) if domain is not None else None
+    return None if found is None else str(found.base_path)
 
 
 def _protocol(c: Context) -> str:
@@ -117,18 +131,30 @@ def _dash(v: Any) -> Any:
     return "-" if v is None else v
 
 
+def _text(v: Any) -> str:
+    """A non-string value as AWS prints it: booleans (a Lambda authorizer's context values)
+    as ``true``/``false``, not Python's ``True``."""
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    return str(v)
+
+
 def _in_json_string(v: Any) -> str:
-    return "-" if v is None else _json_str(v if isinstance(v, str) else str(v))[1:-1]
+    return "-" if v is None else _json_str(v if isinstance(v, str) else _text(v))[1:-1]
 
 
 def _json_literal(v: Any) -> str:
     if v is None:
         return "null"
+    if isinstance(v, bool):
+        return _text(v)
     return str(v) if isinstance(v, int) else _json_str(str(v))
 
 
 def _in_xml(v: Any) -> str:
-    return "-" if v is None else _xml_escape(str(v), {'"': "&quot;"})
+    return "-" if v is None else _xml_escape(_text(v), {'"': "&quot;"})
 
 
 _HELPERS: dict[str, Any] = {
@@ -306,7 +332,7 @@ class AccessFormat:
             elif v is None and mode == _DASH:
                 text = "-"
             else:
-                text = str(v)
+                text = _text(v)
             parts.append(text)
             parts.append(literals[i + 1])
         return "".join(parts)

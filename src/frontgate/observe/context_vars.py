@@ -28,8 +28,8 @@ VARIABLES: dict[str, Var] = {
     "apiId": _v("(c.api_id or None)", escape=False),
     "authorizer.principalId": _v("_auth(c, 'principalId')"),
     "awsEndpointRequestId": _NONE,
-    "awsEndpointRequestId2": _NONE,  # HTTP APIs: an AWS endpoint's x-amz-id-2 (none here)
-    # HTTP APIs: the bytes processed for the request, request and response bodies together.
+    "awsEndpointRequestId2": _NONE,  # HTTP APIs: x-amz-id-2 of an AWS service integration
+    # HTTP APIs: the bytes processed for the request (its body and the response's).
     "dataProcessed": _v("len(c.request.body) + len(r.body)", **_SAFE),
     "deploymentId": _v("(c.stage.deployment_id if c.stage else None)", escape=False),
     "domainName": _v("_header(c, 'host')"),
@@ -66,7 +66,7 @@ VARIABLES: dict[str, Var] = {
     "wafResponseCode": _NONE,
     "webaclArn": _NONE,
     "xrayTraceId": _v("_xray(c)", escape=False),
-    "customDomain.basePathMatched": _NONE,
+    "customDomain.basePathMatched": _v("_base_path(c)"),
     "identity.sourceIp": _v("c.request.client_addr[0]", escape=False),
     "identity.userAgent": _v("_header(c, 'user-agent')"),
     "identity.apiKey": _v("(c.api_key.key_value if c.api_key else None)"),

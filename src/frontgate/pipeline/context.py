@@ -28,6 +28,7 @@ class Context:
         "api_key",  # api_key: the caller's key and usage plan (traffic.keys.PlanBinding)
         "authorizer",  # authorize: $context.authorizer.* (principalId, claims, context keys)
         "authorizer_usage_key",  # authorize: a Lambda authorizer's usageIdentifierKey
+        "domain_path",  # route: the path as sent to a custom domain (base path kept); else None
         "error",  # gateway_response
         "error_response_type",  # gateway_response: $context.error.responseType
         "exec_log",  # any stage: execution-log lines (TestInvokeMethod, execution logging)
@@ -65,6 +66,7 @@ class Context:
         self.stage_name = ""
         self.http_api = False
         self.stage: Stage | None = None
+        self.domain_path: str | None = None
         self.method: Method | None = None
         self.path = "/"
         self.raw_query = ""
@@ -89,3 +91,12 @@ class Context:
         """Record an execution-log line when execution logging is on for this request."""
         if self.exec_log is not None:
             self.exec_log.append(line)
+
+
+def client_path(ctx: Context) -> str:
+    """An HTTP API request's path as the client sent it: the stage segment of a named stage
+    kept, or, on a custom domain name, the whole path with the mapping's key (the 2.0 event's
+    ``rawPath``; the 1.0 event's ``path``)."""
+    if ctx.domain_path is not None:
+        return ctx.domain_path
+    return ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"

@@ -18,22 +18,26 @@
   another account: both; an explicit deny in either wins). The caller reaches the event as
   ``requestContext.authorizer.iam``.
 
-**CORS** (``preflight``, ``cors_headers``): with a ``Cors`` configuration the URL answers
-preflight requests itself (before access control, as browsers never sign them) and adds
-``Access-Control-Allow-Origin`` (and ``-Expose-Headers``, ``-Allow-Credentials``) to the
-function's responses for an allowed ``Origin``, replacing any the function set."""
+**CORS**: a ``Cors`` configuration is compiled by ``pipeline.cors.compile_policy`` (the rules
+HTTP APIs follow); the URL answers preflight requests itself (before access control, as
+browsers never sign them; ``integrations.function_url``) and adds the headers to the
+function's responses for an allowed ``Origin``, replacing any the function set.
+
+**Headers**: a URL's responses carry Lambda's ``x-amzn-RequestId`` (the invocation's id, also
+the event's ``requestContext.requestId``) and none of API Gateway's (``x-amz-apigw-id``):
+``route`` (and, for a remembered routing, ``access_stage``) clears ``ctx.extended_request_id``,
+which ``method_response`` reads."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
 from frontgate.gateway_errors import GatewayError
-from frontgate.http.message import Response
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Caller, Policy
 from frontgate.pipeline import authorize
 from frontgate.pipeline.context import Context, StageFn
-from frontgate.pipeline.values import header
-from frontgate.snapshot.function_urls import FunctionUrl, UrlCors
+from frontgate.pipeline.cors import is_preflight
+from frontgate.snapshot.function_urls import FunctionUrl
 from frontgate.snapshot.recipe import recipe
 
 if TYPE_CHECKING:
@@ -52,12 +56,14 @@ def route(ctx: Context, env: Env, host: str, path: str) -> bool:
     urls = ctx.snapshot.function_urls
     url_id = ""
     if _MARK in host:
+        ctx.extended_request_id = ""  # Lambda's answer: no API Gateway id (see the module)
         label, _, rest = host.lower().partition(_MARK)
         region, _, domain = rest.partition(".")
         found = urls.get(label)
         if found is not None and domain == env.domain and region == found.stage.region:
             url_id = label
     elif path.startswith(PATH_PREFIX):
+        ctx.extended_request_id = ""
         url_id, slash, rest_path = path[len(PATH_PREFIX) :].partition("/")
         path = slash + rest_path or "/"
     if not url_id:
@@ -110,6 +116,9 @@ def access_stage(
     regions = (region,)
 
     def function_url_access(ctx: Context, env: Env) -> None:
+        # Lambda's answer carries no API Gateway id (see the module); cleared here too, as a
+        # routing remembered by pipeline.route skips ``route`` above.
+        ctx.extended_request_id = ""
         if cors and is_preflight(ctx):
             return  # answered by the integration, unsigned, as browsers send it
         if auth_type != "AWS_IAM":
@@ -164,57 +173,3 @@ def access_stage(
     return recipe(
         function_url_access, access_stage, policy, function_arn, auth_type, region, account, cors
     )
-
-
-def is_preflight(ctx: Context) -> bool:
-    return (
-        ctx.request.method == "OPTIONS"
-        and header(ctx, "origin") is not None
-        and header(ctx, "access-control-request-method") is not None
-    )
-
-
-def _allowed_origin(cors: UrlCors, origin: str | None) -> str | None:
-    """The Access-Control-Allow-Origin value for ``origin``, or None when it is not allowed."""
-    if origin is None:
-        return None
-    if "*" in cors.allow_origins:
-        return "*" if not cors.allow_credentials else origin
-    low = origin.lower()
-    return origin if any(o.lower() == low for o in cors.allow_origins) else None
-
-
-def preflight(ctx: Context, cors: UrlCors) -> Response:
-    """The URL's own answer to a preflight request: 200, with the CORS headers when the
-    origin is allowed (a browser refuses the actual request otherwise)."""
-    headers: list[tuple[str, str]] = []
-    origin = _allowed_origin(cors, header(ctx, "origin"))
-    if origin is not None:
-        headers.append(("Access-Control-Allow-Origin", origin))
-        if cors.allow_methods:
-            headers.append(("Access-Control-Allow-Methods", ",".join(cors.allow_methods)))
-        if cors.allow_headers:
-            headers.append(("Access-Control-Allow-Headers", ",".join(cors.allow_headers)))
-        if cors.max_age is not None:
-            headers.append(("Access-Control-Max-Age", str(cors.max_age)))
-        if cors.allow_credentials:
-            headers.append(("Access-Control-Allow-Credentials", "true"))
-        if origin != "*":
-            headers.append(("Vary", "Origin"))
-    headers.append(("Content-Type", "application/json"))
-    return Response(200, headers, b"")
-
-
-def add_cors_headers(ctx: Context, cors: UrlCors, resp: Response) -> None:
-    """The CORS headers of an actual request from an allowed origin, replacing the function's."""
-    origin = _allowed_origin(cors, header(ctx, "origin"))
-    if origin is None:
-        return
-    resp.headers = [(k, v) for k, v in resp.headers if not k.lower().startswith("access-control-")]
-    resp.headers.append(("Access-Control-Allow-Origin", origin))
-    if cors.expose_headers:
-        resp.headers.append(("Access-Control-Expose-Headers", ",".join(cors.expose_headers)))
-    if cors.allow_credentials:
-        resp.headers.append(("Access-Control-Allow-Credentials", "true"))
-    if origin != "*":
-        resp.headers.append(("Vary", "Origin"))

@@ -9,14 +9,14 @@ import json
 from urllib.parse import parse_qsl, quote
 
 from frontgate.http.message import Response
-from frontgate.pipeline.context import Context
+from frontgate.pipeline.context import Context, client_path
 from frontgate.pipeline.values import context_var, header_all
 from frontgate.snapshot.httpapi import MapOp, Piece
 
 
 def raw_path(ctx: Context) -> str:
     """The request's path as the client sent it (with the stage segment of a named stage)."""
-    return ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"
+    return client_path(ctx)
 
 
 def _json_path(body: bytes, path: str) -> str | None:

@@ -16,7 +16,7 @@ from frontgate.functions.proxy_event import media_matches
 from frontgate.http.message import Response
 from frontgate.ids import trace_id
 from frontgate.observe.access_format import request_time
-from frontgate.pipeline.context import Context
+from frontgate.pipeline.context import Context, client_path
 
 _V1_KEYS = frozenset(("statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"))
 _V2_KEYS = frozenset(
@@ -96,6 +96,7 @@ class V1:
             req.http_version,
             ctx.identity,
             ctx.authorizer,
+            ctx.domain_path,
         )
 
     def response(self, ctx: Context, payload: bytes) -> Response:
@@ -118,7 +119,7 @@ class V2:
         stage = ctx.stage
         method = ctx.method
         assert stage is not None and method is not None
-        raw_path = ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"
+        raw_path = client_path(ctx)
         return (
             req.headers,
             trace_id(),
@@ -170,7 +171,7 @@ def http_v1_event(ctx: Context) -> dict[str, Any]:
     method = ctx.method
     assert method is not None
     route_key = method.route_key or "$default"
-    raw_path = ctx.path if ctx.stage_name == "$default" else f"/{ctx.stage_name}{ctx.path}"
+    raw_path = client_path(ctx)
     event["version"] = "1.0"
     event["resource"] = method.resource_path or ctx.path
     event["path"] = raw_path

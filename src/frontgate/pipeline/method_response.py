@@ -11,10 +11,13 @@ def finalize(ctx: Context, resp: Response) -> Response:
         return _finalize_http(ctx, resp)
     # Pre-serialized (ids never hold CR or LF): one string build instead of two list entries
     # that the serializer would format and scan.
-    resp.head = (
-        f"{resp.head}x-amzn-RequestId: {ctx.request_id}\r\n"
-        f"x-amz-apigw-id: {ctx.extended_request_id}\r\n"
-    )
+    ext = ctx.extended_request_id
+    if ext:
+        resp.head = f"{resp.head}x-amzn-RequestId: {ctx.request_id}\r\nx-amz-apigw-id: {ext}\r\n"
+    else:
+        # A Lambda function URL (pipeline.function_urls clears the API Gateway id): Lambda
+        # answers with its own request id only.
+        resp.head = f"{resp.head}x-amzn-RequestId: {ctx.request_id}\r\n"
     return resp
 
 

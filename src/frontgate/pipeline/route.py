@@ -9,7 +9,8 @@ else 404; then the most specific route (static > ``{param}`` > ``{proxy+}``, ``A
 verb without its own route), else the ``$default`` route, else 404 ``{"message":"Not Found"}``.
 
 Lambda function URLs (``{urlId}.lambda-url.{region}.{domain}``, ``/_aws/lambda-url/{urlId}/...``)
-are routed by ``pipeline.function_urls`` when the snapshot holds any."""
+are routed by ``pipeline.function_urls`` when the snapshot holds any; custom domain names (a
+Host that is one) by ``pipeline.custom_domains`` when it holds any."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from typing import Final
 
 from frontgate import gateway_errors
 from frontgate.iam import sigv4
-from frontgate.pipeline import function_urls
+from frontgate.pipeline import custom_domains, function_urls
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.values import header
+from frontgate.snapshot.domains import CustomDomain
 from frontgate.snapshot.router import match
-from frontgate.snapshot.snapshot import Integration, Method, Stage
+from frontgate.snapshot.snapshot import Integration, Method, Snapshot, Stage
 
 
 def _host(ctx: Context) -> str:
@@ -49,7 +51,8 @@ def resolve(ctx: Context, env: Env) -> None:
     routes = env.runtime.routes
     cached = routes.get(key)
     if cached is not None and cached[0] is snap:
-        _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params, http = cached
+        _, ctx.api_id, ctx.stage_name, ctx.path, ctx.stage, ctx.method, params, http, dp = cached
+        ctx.domain_path = dp
         ctx.path_params = params.copy() if params else {}
         if http:
             _http_ids(ctx)
@@ -69,6 +72,7 @@ def resolve(ctx: Context, env: Env) -> None:
         ctx.method,
         params.copy() if params else None,
         ctx.http_api,
+        ctx.domain_path,
     )
 
 
@@ -83,6 +87,11 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     snap = ctx.snapshot
     if snap.function_urls and function_urls.route(ctx, env, host, path):
         return  # a Lambda function URL (pipeline.function_urls)
+    if snap.domains:
+        domain = snap.domains.get(host.lower())
+        if domain is not None:
+            _resolve_domain(ctx, domain, path)
+            return
     api_id = ""
     suffix = env.host_suffix
     if host.lower().endswith(suffix):
@@ -100,12 +109,55 @@ def _resolve(ctx: Context, env: Env, path: str, host: str) -> None:
     stage = snap.stages.get((api_id, stage_name))
     if stage is None or api_id in snap.disabled_execute_api:
         raise function_urls.unknown(host, ctx.request.target) or gateway_errors.forbidden()
+    _route_rest(ctx, stage)
+
+
+def _resolve_domain(ctx: Context, domain: CustomDomain, path: str) -> None:
+    """A request to a custom domain name: its mapping's API and stage, the key stripped."""
+    mapping, rest = custom_domains.mapped(domain, path)
+    ctx.domain_path = path
+    api_id = mapping.api_id
+    ctx.api_id = api_id
+    if mapping.http:
+        _http_ids(ctx)
+        stage = ctx.snapshot.stages.get((api_id, mapping.stage))
+        if stage is None:
+            raise gateway_errors.not_found()
+        ctx.stage_name = mapping.stage
+        ctx.path = rest
+        _route_http(ctx, stage)
+        return
+    stage_name = mapping.stage
+    if not stage_name:  # no stage in the mapping: the next segment names it
+        stage_name, _, tail = rest[1:].partition("/")
+        rest = "/" + tail
+    ctx.stage_name = stage_name
+    ctx.path = rest
+    stage = ctx.snapshot.stages.get((api_id, stage_name))
+    if stage is None:
+        raise gateway_errors.forbidden()
+    _route_rest(ctx, stage)
+
+
+def _route_rest(ctx: Context, stage: Stage) -> None:
     ctx.stage = stage
     found = match(stage.root, ctx.path, ctx.request.method)
     if found is None:
         _not_routed(ctx)
     else:
         ctx.method, ctx.path_params = found
+
+
+def names_http_api(snap: Snapshot, env: Env, host: str, target: str) -> bool:
+    """Whether a request (its Host and target) is for an HTTP API of ``snap``: for errors
+    answered before routing (``Pipeline.render_protocol_error``), never on the request path."""
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    api_id = ""
+    if host.lower().endswith(env.host_suffix):
+        api_id = host[: -len(env.host_suffix)].lower()
+    if target.startswith(env.path_prefix) and api_id not in snap.api_ids:
+        api_id = target[len(env.path_prefix) :].partition("/")[0].partition("?")[0]
+    return api_id in snap.http_api_ids
 
 
 def _not_routed(ctx: Context) -> None:
@@ -158,6 +210,11 @@ def _resolve_http(ctx: Context, api_id: str, path: str) -> None:
             raise gateway_errors.not_found()
         ctx.stage_name = "$default"
         ctx.path = path
+    _route_http(ctx, stage)
+
+
+def _route_http(ctx: Context, stage: Stage) -> None:
+    """An HTTP API's route on ``stage`` for ``ctx.path`` (the stage known)."""
     ctx.stage = stage
     method = ctx.request.method
     found = match(stage.root, ctx.path, method)

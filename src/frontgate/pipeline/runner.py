@@ -9,12 +9,14 @@ started on one deployment finishes on it even if a new one is swapped in meanwhi
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable
 
-from frontgate import gateway_errors, gc_policy
+from frontgate import gateway_errors, gc_policy, ids
 from frontgate.deferred import Continuation, Deferred, wait
 from frontgate.gateway_errors import GatewayError
+from frontgate.http.errors import ProtocolError, error_response
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
 from frontgate.pipeline import integration_response, method_response, route
@@ -53,6 +55,24 @@ class Pipeline:
             self.env.functions.adopt(snapshot.functions)
         self.snapshot = snapshot
         gc_policy.after_swap()  # the new snapshot: out of later GC passes, in a worker
+
+    def render_protocol_error(self, error: ProtocolError) -> Response:
+        """The data plane's answer to a request refused before routing: the HTTP layer's
+        (REST's shape), except a 413 for an HTTP API, which answers in HTTP API's shape
+        (``{"message":"Request Entity Too Large"}``, ``apigw-requestid``)."""
+        head = error.request
+        if (
+            error.status == 413
+            and head is not None
+            and route.names_http_api(self.snapshot, self.env, head.host, head.target)
+        ):
+            status, message = gateway_errors.HTTP_API_ERRORS["REQUEST_TOO_LARGE"]
+            body = json.dumps({"message": message}, separators=(",", ":")).encode()
+            rid = ids.request_ids()[1]
+            return Response(
+                status, [("Content-Type", "application/json"), ("apigw-requestid", rid)], body
+            )
+        return error_response(error)
 
     def handle(self, request: Request) -> Response | Deferred[Response] | Awaitable[Response]:
         rid, ext = request_ids()

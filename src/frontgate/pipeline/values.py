@@ -44,7 +44,11 @@ def context_var(ctx: Context, name: str) -> str | None:
     """The ``$context.<name>`` value as text, or None when AWS would give null."""
     getter = context_getter(name)
     value = None if getter is None else getter(ctx)
-    return None if value is None else str(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"  # a Lambda authorizer's boolean, as AWS prints it
+    return str(value)
 
 
 def source_value(ctx: Context, source: Source) -> str | None:

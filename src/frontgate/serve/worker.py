@@ -17,13 +17,26 @@ from frontgate.http.budget import ConnectionBudget
 from frontgate.http.limits import Limits
 from frontgate.http.server import HttpProtocol, ServerState
 from frontgate.observe.metrics import Shard
+from frontgate.pipeline.runner import Pipeline
 from frontgate.pipeline.runtime_changes import Changes
 from frontgate.serve.listeners import Listeners, default_max_connections, raise_fd_limit
 from frontgate.serve.plane import open_plane, stop_on_signals
 from frontgate.serve.subscriber import Subscriber
 from frontgate.snapshot.snapshot import Snapshot
+from frontgate.tls.sni import Lookup, SniContexts
 
 log = logging.getLogger("frontgate.worker")
+
+
+def _domain_certificates(pipeline: Pipeline) -> Lookup:
+    """The uploaded certificate of a custom domain name in the current snapshot."""
+
+    def lookup(name: str) -> tuple[str, str] | None:
+        domains = pipeline.snapshot.domains
+        found = domains.get(name) if domains else None
+        return None if found is None else found.certificate
+
+    return lookup
 
 
 async def run_worker(
@@ -84,9 +97,13 @@ async def run_worker(
         )
 
     if not stop.is_set():
-        await listen(listeners.data, ServerState(pipeline.handle, limits, "http", budget))
+        render = pipeline.render_protocol_error
+        state = ServerState(pipeline.handle, limits, "http", budget, render)
+        await listen(listeners.data, state)
         if listeners.tls is not None and tls_context is not None:
-            state = ServerState(pipeline.handle, limits, "https", budget)
+            # Custom domains with an uploaded certificate are served it (SNI, tls.sni).
+            tls_context.sni_callback = SniContexts(_domain_certificates(pipeline)).callback
+            state = ServerState(pipeline.handle, limits, "https", budget, render)
             await listen(listeners.tls, state, tls_context)
 
     freeze_long_lived()  # modules and the first snapshot: out of every later GC pass

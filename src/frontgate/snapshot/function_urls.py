@@ -1,7 +1,8 @@
 """What the data plane serves a Lambda function URL from: per URL id, an HTTP-API-like stage
 (``$default``, one ``ANY`` method on every path, whose integration invokes the function with
-the payload format 2.0 event) and the URL's CORS rules. Built by ``compile.function_urls``;
-``Snapshot.function_urls`` holds them by URL id; ``pipeline.function_urls`` routes to them."""
+the payload format 2.0 event) and the URL's CORS policy (``pipeline.cors``, as HTTP APIs).
+Built by ``compile.function_urls``; ``Snapshot.function_urls`` holds them by URL id;
+``pipeline.function_urls`` routes to them."""
 
 from __future__ import annotations
 
@@ -9,25 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from frontgate.snapshot.snapshot import Method, Stage
-
-
-@dataclass(frozen=True, slots=True)
-class UrlCors:
-    """A function URL's ``Cors`` configuration, names lower-cased where HTTP compares them so."""
-
-    allow_origins: tuple[str, ...]
-    allow_methods: tuple[str, ...]
-    allow_headers: tuple[str, ...]
-    expose_headers: tuple[str, ...]
-    max_age: int | None
-    allow_credentials: bool
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            UrlCors,
-            (self.allow_origins, self.allow_methods, self.allow_headers, self.expose_headers,
-             self.max_age, self.allow_credentials),
-        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +21,7 @@ class FunctionUrl:
     function_arn: str
     auth_type: str  # NONE | AWS_IAM
     stage: Stage
-    cors: UrlCors | None = None
+    cors: Any = None  # pipeline.cors.CorsPolicy, or None: no CORS handling
 
     @property
     def method(self) -> Method:

@@ -226,6 +226,9 @@ class Snapshot:
     http_api_ids: frozenset[str] = frozenset()
     # Lambda function URLs by URL id (snapshot.function_urls.FunctionUrl; compile.function_urls).
     function_urls: dict[str, Any] = field(default_factory=dict)
+    # Custom domain names by lower-case name (snapshot.domains.CustomDomain; compile.domains);
+    # empty when none is configured, so routing tests it once and pays nothing more.
+    domains: dict[str, Any] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # By field, so a field added later is carried without editing this.

@@ -20,7 +20,7 @@ from frontgate.deferred import Continuation, Deferred
 from frontgate.functions import errors as lambda_errors
 from frontgate.functions.result import InvokeResult
 from frontgate.gateway_errors import GatewayError
-from frontgate.pipeline import function_urls
+from frontgate.pipeline import cors
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.lambda_payload import V2, MalformedResponse
@@ -80,7 +80,7 @@ class _Reply(Continuation[InvokeResult]):
             self.done.fail(bad_gateway())
             return
         if self.url.cors is not None:
-            function_urls.add_cors_headers(ctx, self.url.cors, resp)
+            cors.add_headers(ctx, resp, self.url.cors)
         ctx.response = resp
         self.done.resolve(None)
 
@@ -103,9 +103,12 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None] | None:
     invoker = env.functions
     if url is None or invoker is None:
         raise bad_gateway()
-    if url.cors is not None and function_urls.is_preflight(ctx):
-        ctx.response = function_urls.preflight(ctx, url.cors)
-        return None
+    if url.cors is not None:
+        answer = cors.answer_preflight(ctx, url.cors)
+        if answer is not None:
+            answer.status = 200  # Lambda answers a preflight 200 (API Gateway: 204)
+            ctx.response = answer
+            return None
     done: Deferred[None] = Deferred()
     invoker.begin(
         url.function_arn, event(ctx, env, url), source_arn=None, timeout=integ.timeout
