@@ -150,6 +150,19 @@ def refuse(logical: str, props: dict[str, Any], name: str, why: str) -> None:
         raise TemplateError(f"resource {logical}: {name} is not supported: {why}")
 
 
+def found(get: Callable[..., Any], missing: str = "NotFoundException", **args: Any) -> Any:
+    """What a ``Get*`` call answers, or ``None`` when the node says there is no such resource
+    (the error code ``missing``); any other error propagates."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return get(**args)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != missing:
+            raise
+        return None
+
+
 def changed(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
     """The members of ``wanted`` whose value differs from ``current``'s."""
     return {k: v for k, v in wanted.items() if current.get(k) != v}
