@@ -14,9 +14,7 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
@@ -43,16 +41,6 @@ def outputs(run: subprocess.CompletedProcess[str]) -> dict[str, str]:
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     return {o["OutputKey"]: o["OutputValue"] for o in doc["Outputs"]}
-
-
-def client(gw: Gateway, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{gw.admin_port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def fixture(tmp_path: Path, name: str) -> Path:
@@ -88,7 +76,7 @@ def test_rest_api_with_key_and_plan_deploys_answers_and_updates_in_place(
     assert status == 200, body
     assert json.loads(body) == {"greeting": "hello", "language": "en", "path": "/hello"}
     assert node.request("GET", "/prod/hello", api_id=api_id)[0] == 403  # no key: refused
-    apigw = client(node, "apigateway")
+    apigw = node.admin_client("apigateway")
     plans = [p for p in apigw.get_usage_plans()["items"] if p["name"] == "shop-plan"]
     assert [s["stage"] for s in plans[0]["apiStages"]] == ["prod"]
     assert plans[0]["throttle"] == {"burstLimit": 20, "rateLimit": 10.0}
@@ -143,7 +131,7 @@ def test_function_from_a_directory_and_a_separate_stage(tmp_path: Path, node: Ga
     assert "updated   AWS::Lambda::Function Greeter" in second.stderr
     status, _, body = node.request("GET", "/live/greet/ada", api_id=out["ApiId"])
     assert json.loads(body) == {"message": "hi, ada!"}
-    stage = client(node, "apigateway").get_stage(restApiId=out["ApiId"], stageName="live")
+    stage = node.admin_client("apigateway").get_stage(restApiId=out["ApiId"], stageName="live")
     assert stage["variables"] == {"greeting": "hi"}
     assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 50
     assert stage["methodSettings"]["*/*"]["metricsEnabled"] is True
@@ -173,7 +161,7 @@ def test_unknown_resource_types_are_listed_and_nothing_is_created(
     assert run.returncode == 2
     assert "AWS::S3::Bucket, AWS::SQS::Queue" in run.stderr
     assert "nothing was created" in run.stderr
-    names = [f["FunctionName"] for f in client(node, "lambda").list_functions()["Functions"]]
+    names = [f["FunctionName"] for f in node.admin_client("lambda").list_functions()["Functions"]]
     assert "unknown-Fn" not in names
 
 
@@ -222,7 +210,7 @@ def test_bad_templates_fail_clearly_before_anything_is_made(
     assert run.returncode == 2, run.stderr
     assert message in run.stderr
     assert "Traceback" not in run.stderr
-    keys = client(node, "apigateway").get_api_keys()["items"]
+    keys = node.admin_client("apigateway").get_api_keys()["items"]
     assert not [k for k in keys if k["name"] == f"{case}-fine"]
 
 
@@ -241,7 +229,7 @@ def test_the_http_api_tutorial_snippet(tmp_path: Path, node: Gateway) -> None:
     out = outputs(first)
     api_id = out["ApiId"]
     assert out["ApiEndpoint"] == f"http://{api_id}.execute-api.localhost:{node.port}"
-    v2 = client(node, "apigatewayv2")
+    v2 = node.admin_client("apigatewayv2")
     api = v2.get_api(ApiId=api_id)
     assert api["Name"] == "orders-api" and api["ProtocolType"] == "HTTP"
     assert [r["RouteKey"] for r in v2.get_routes(ApiId=api_id)["Items"]] == ["$default"]
@@ -283,7 +271,7 @@ def test_http_api_children_are_updated_in_place(tmp_path: Path, node: Gateway) -
     template = fixture(tmp_path, "hello-http.yaml")
     out = outputs(deploy(node, template, "--parameter-overrides", "Upstream=http://127.0.0.1:9"))
     api_id = out["ApiEndpoint"].split("//")[1].split(".")[0]
-    v2 = client(node, "apigatewayv2")
+    v2 = node.admin_client("apigatewayv2")
     routes = {r["RouteKey"]: r["RouteId"] for r in v2.get_routes(ApiId=api_id)["Items"]}
     proxy = v2.get_route(ApiId=api_id, RouteId=routes["ANY /up/{proxy+}"])["Target"]
     assert set(routes) == {"GET /hello", "ANY /up/{proxy+}"}
@@ -328,11 +316,11 @@ def test_http_api_jwt_authorizer(tmp_path: Path, node: Gateway) -> None:
     issuer = "https://issuer.example/one"
     run = deploy(node, template, "--parameter-overrides", f"Issuer={issuer}")
     if run.returncode == 2:  # refused before anything was made
-        names = [a["Name"] for a in client(node, "apigatewayv2").get_apis()["Items"]]
+        names = [a["Name"] for a in node.admin_client("apigatewayv2").get_apis()["Items"]]
         assert "jwt-http" not in names
     _skip_if_not_served(run)
     out = outputs(run)
-    v2 = client(node, "apigatewayv2")
+    v2 = node.admin_client("apigatewayv2")
     auth = v2.get_authorizer(ApiId=out["ApiId"], AuthorizerId=out["AuthorizerId"])
     assert auth["JwtConfiguration"] == {"Issuer": issuer, "Audience": ["orders-client"]}
     route = v2.get_routes(ApiId=out["ApiId"])["Items"][0]
@@ -352,7 +340,7 @@ def test_http_api_from_an_openapi_body(tmp_path: Path, node: Gateway) -> None:
     run = deploy(node, template)
     _skip_if_not_served(run)
     api_id = outputs(run)["ApiId"]
-    v2 = client(node, "apigatewayv2")
+    v2 = node.admin_client("apigatewayv2")
     api = v2.get_api(ApiId=api_id)
     assert api["Name"] == "imported-http" and api["Tags"]["team"] == "orders"
     template.write_text(template.read_text().replace("/echo:", "/echoes:"))

@@ -11,7 +11,6 @@ import ssl
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import trustme
 from tests.support.gateway import Gateway
@@ -32,16 +31,6 @@ FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:echo"
 def upstream() -> Iterator[Upstream]:
     with Upstream() as up:
         yield up
-
-
-def _client(gw: Gateway, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{gw.admin_port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def _rest_api(rest: Any, name: str, path: str, target: str) -> str:
@@ -95,7 +84,7 @@ def _lambda_rest_api(rest: Any) -> str:
 @pytest.fixture(scope="module")
 def setup(gw: Gateway, upstream: Upstream) -> dict[str, str]:
     base = f"http://127.0.0.1:{upstream.port}"
-    rest, v2 = _client(gw, "apigateway"), _client(gw, "apigatewayv2")
+    rest, v2 = gw.admin_client("apigateway"), gw.admin_client("apigatewayv2")
     shop = _rest_api(rest, "shop", "orders", f"{base}/shop/orders")
     items = _rest_api(rest, "items", "items", f"{base}/items")
     http_api = v2.create_api(Name="h", ProtocolType="HTTP", Target=f"{base}/http")["ApiId"]
@@ -190,7 +179,7 @@ def test_unmapped_paths(gw: Gateway, setup: dict[str, str]) -> None:
 
 
 def test_disable_execute_api_endpoint_keeps_the_domain(gw: Gateway, setup: dict[str, str]) -> None:
-    rest = _client(gw, "apigateway")
+    rest = gw.admin_client("apigateway")
     items = setup["items"]
     assert gw.request("GET", "/prod/items", api_id=items)[0] == 200
     rest.update_rest_api(
@@ -210,7 +199,7 @@ def test_disable_execute_api_endpoint_keeps_the_domain(gw: Gateway, setup: dict[
 
 
 def test_deleting_a_mapping_stops_serving_it(gw: Gateway, setup: dict[str, str]) -> None:
-    rest = _client(gw, "apigateway")
+    rest = gw.admin_client("apigateway")
     rest.create_domain_name(domainName="gone.example.test", regionalCertificateArn="arn:x")
     rest.create_base_path_mapping(
         domainName="gone.example.test", basePath="shop", restApiId=setup["shop"], stage="prod"
@@ -262,7 +251,7 @@ def test_uploaded_certificate_is_served_for_its_name(gw: Gateway, setup: dict[st
     # Issued by an intermediate: the uploaded chain must reach the client too.
     leaf = ca.create_child_ca().issue_cert("tls.example.test")
     pems = [p.bytes().decode() for p in leaf.cert_chain_pems]
-    rest = _client(gw, "apigateway")
+    rest = gw.admin_client("apigateway")
     rest.create_domain_name(
         domainName="tls.example.test", certificateName="uploaded",
         certificateBody=pems[0], certificateChain="".join(pems[1:]),

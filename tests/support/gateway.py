@@ -99,12 +99,13 @@ class Gateway:
     def host(self, api_id: str | None = None) -> str:
         return f"{api_id or self.api_id}.execute-api.localhost:{self.port}"
 
-    def admin_client(self) -> Any:
-        """A boto3 ``apigateway`` client for this gateway's admin API (test credentials)."""
+    def admin_client(self, service: str = "apigateway") -> Any:
+        """A boto3 client of ``service`` (``apigateway``, ``apigatewayv2``, ``lambda``...) for
+        this gateway's admin API (test credentials)."""
         import boto3  # only the tests that drive the admin API pay for the import
 
         return boto3.client(
-            "apigateway",
+            service,
             endpoint_url=f"http://127.0.0.1:{self.admin_port}",
             region_name="us-east-1",
             aws_access_key_id="test",

@@ -14,23 +14,31 @@ from typing import Any
 DEFAULT_ADMIN = "http://127.0.0.1:9090"
 
 
-def _client(args: argparse.Namespace) -> Any:
+def node_client(service: str, admin_url: str, region: str, config: Any = None) -> Any:
+    """A botocore client for one service of the node's admin API (credentials from the
+    environment, else placeholders)."""
     import botocore.session
 
-    if not args.region:  # the node's own region: another one would be refused (403)
-        info = _node_info(args.admin_url)
-        args.region = str(info.get("region") or "us-east-1") if info else "us-east-1"
     session = botocore.session.get_session()
     return session.create_client(
-        "apigateway",
-        endpoint_url=args.admin_url,
-        region_name=args.region,
+        service,
+        endpoint_url=admin_url,
+        region_name=region,
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "frontgate"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "frontgate"),
+        config=config,
     )
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _client(args: argparse.Namespace) -> Any:
+    if not args.region:  # the node's own region: another one would be refused (403)
+        info = _node_info(args.admin_url)
+        args.region = str(info.get("region") or "us-east-1") if info else "us-east-1"
+    return node_client("apigateway", args.admin_url, args.region)
+
+
+def node_options(p: argparse.ArgumentParser, region_help: str = "region of the APIs") -> None:
+    """``--admin-url`` and ``--region``, the options of every command that drives a node."""
     p.add_argument(
         "--admin-url",
         default=os.environ.get("FRONTGATE_ADMIN_URL", DEFAULT_ADMIN),
@@ -39,7 +47,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--region",
         default=os.environ.get("AWS_DEFAULT_REGION"),
-        help="region of the APIs (default: AWS_DEFAULT_REGION, else the node's --region)",
+        help=f"{region_help} (default: AWS_DEFAULT_REGION, else the node's --region)",
     )
 
 
@@ -47,7 +55,7 @@ def add_remote_commands(sub: Any) -> None:
     p = sub.add_parser("import", help="import an OpenAPI file as a new REST API and deploy it")
     p.add_argument("file")
     p.add_argument("--stage", default="dev", help="stage to deploy to (default dev)")
-    _common(p)
+    node_options(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export a deployed stage as OpenAPI")
@@ -56,11 +64,11 @@ def add_remote_commands(sub: Any) -> None:
     p.add_argument("--type", default="oas30", choices=["oas30", "swagger"])
     p.add_argument("--format", default="yaml", choices=["yaml", "json"])
     p.add_argument("--output", "-o", help="file to write (default stdout)")
-    _common(p)
+    node_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", help="list APIs, stages and invoke URLs of a node")
-    _common(p)
+    node_options(p)
     p.set_defaults(func=cmd_status)
 
 

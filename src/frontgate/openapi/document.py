@@ -148,6 +148,23 @@ def obj_at(value: Any, findings: Findings, where: str) -> Doc:
     return value
 
 
+_OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch")
+_PATH_ITEM_IGNORED = ("parameters", "summary", "description", "servers")
+
+
+def operation_verb(name: str, findings: Findings, where: str, supported_by: str) -> str | None:
+    """The method a path item's member ``name`` declares (``ANY`` for
+    ``x-amazon-apigateway-any-method``), or None for a member that is no operation (with a
+    warning "not a method {supported_by}", unless OpenAPI or an ``x-`` extension defines it)."""
+    if name == EXT + "any-method":
+        return "ANY"
+    if name in _OPERATION_KEYS:
+        return name.upper()
+    if name not in _PATH_ITEM_IGNORED and not name.startswith("x-"):
+        findings.warn(f"{name!r} is not a method {supported_by}; ignored", where)
+    return None
+
+
 def str_map(value: Any, findings: Findings, where: str) -> dict[str, str]:
     """A string-to-string map such as requestParameters or requestTemplates."""
     out: dict[str, str] = {}

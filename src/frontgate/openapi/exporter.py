@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
 import yaml
@@ -41,7 +42,7 @@ def export_openapi(
     host = host or f"{rest['id']}.execute-api.localhost"
 
     doc: Doc = {"swagger": "2.0"} if swagger else {"openapi": "3.0.1"}
-    doc["info"] = _info(rest)
+    doc["info"] = api_info(rest, _created)
     endpoint = _endpoint_extension(rest) if full else {}
     if swagger:
         doc["host"] = host
@@ -58,7 +59,7 @@ def export_openapi(
     doc["paths"] = export_paths(ctx)
 
     schemes = _security_schemes(ctx, bool(extensions & _AUTHORIZER_FLAGS))
-    schemas = _schemas(defn, swagger)
+    schemas = model_schemas(defn.models, "#/definitions/" if swagger else "#/components/schemas/")
     if swagger:
         if schemes:
             doc["securityDefinitions"] = schemes
@@ -76,16 +77,19 @@ def export_openapi(
     return doc
 
 
-def _info(rest: Doc) -> Doc:
-    info: Doc = {"title": rest.get("name", "")}
-    if rest.get("description"):
-        info["description"] = rest["description"]
-    version = rest.get("version")
-    if not version:
-        # AWS falls back to the creation timestamp when the API has no version.
-        created = datetime.datetime.fromtimestamp(rest.get("createdDate", 0), datetime.UTC)
-        version = created.strftime("%Y-%m-%dT%H:%M:%SZ")
-    info["version"] = str(version)
+def _created(rest: Doc) -> str:
+    # AWS falls back to the creation timestamp when the API has no version.
+    created = datetime.datetime.fromtimestamp(rest.get("createdDate", 0), datetime.UTC)
+    return created.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def api_info(api: Doc, unversioned: Callable[[Doc], str]) -> Doc:
+    """The ``info`` object of an API's export (REST or HTTP): its name, description and
+    version; ``unversioned(api)`` when it has none."""
+    info: Doc = {"title": api.get("name", "")}
+    if api.get("description"):
+        info["description"] = api["description"]
+    info["version"] = str(api.get("version") or unversioned(api))
     return info
 
 
@@ -102,22 +106,23 @@ def _endpoint_extension(rest: Doc) -> Doc:
     return out
 
 
-def _schemas(defn: ApiDefinition, swagger: bool) -> Doc:
-    prefix = "#/definitions/" if swagger else "#/components/schemas/"
+def model_schemas(models: list[Doc], prefix: str) -> Doc:
+    """Models (REST or HTTP API) as schemas by name, their references to other models (AWS's
+    model URLs) made local: ``prefix`` + name."""
 
     def local(ref: str) -> str:
         match = AWS_MODEL_URL_RE.match(ref)
         return prefix + match.group(1) if match else ref
 
     out: Doc = {}
-    for model in sorted(defn.models, key=lambda m: str(m["name"])):
+    for model in sorted(models, key=lambda m: str(m["name"])):
         try:
             schema = json.loads(model.get("schema") or "{}")
         except json.JSONDecodeError:
             schema = {}
         if isinstance(schema, dict):
             schema.pop("$schema", None)  # not a keyword OpenAPI schema objects allow
-        out[model["name"]] = rewrite_refs(schema, local)
+        out[str(model["name"])] = rewrite_refs(schema, local)
     return out
 
 

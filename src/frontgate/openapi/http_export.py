@@ -18,14 +18,14 @@ CORS configuration and models."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import Doc
 
-from .document import AWS_MODEL_URL_RE, EXT, rewrite_refs
+from .document import EXT
+from .exporter import api_info, model_schemas
 
 IMPORT_EXPORT_VERSION = "1.0"
 EXPORT_VERSIONS = ("1.0",)
@@ -60,7 +60,7 @@ def export_http_api(
     the stage ``stage_name``), served at ``endpoint`` (the API's ``apiEndpoint``)."""
     api = defn.api
     ext = include_extensions
-    doc: Doc = {"openapi": "3.0.1", "info": _info(api)}
+    doc: Doc = {"openapi": "3.0.1", "info": api_info(api, _created)}
     base = "" if stage_name in (None, "$default") else stage_name
     server: Doc = {
         "url": endpoint.rstrip("/") + "/{basePath}",
@@ -74,7 +74,7 @@ def export_http_api(
     iam_name = _iam_scheme_name(defn)
     doc["paths"] = _paths(defn, iam_name, ext)
     components: Doc = {}
-    schemas = _schemas(defn)
+    schemas = model_schemas(defn.models, "#/components/schemas/")
     if schemas:
         components["schemas"] = schemas
     schemes = _security_schemes(defn, iam_name, ext)
@@ -89,17 +89,10 @@ def export_http_api(
     return doc
 
 
-def _info(api: Doc) -> Doc:
-    info: Doc = {"title": api.get("name", "")}
-    if api.get("description"):
-        info["description"] = api["description"]
-    version = api.get("version")
-    if not version:
-        # AWS falls back to the creation time when the API has no version.
-        match = _ISO_RE.match(str(api.get("createdDate", "")))
-        version = f"{match.group(1)} {match.group(2)}UTC" if match else ""
-    info["version"] = str(version)
-    return info
+def _created(api: Doc) -> str:
+    # AWS falls back to the creation time when the API has no version.
+    match = _ISO_RE.match(str(api.get("createdDate", "")))
+    return f"{match.group(1)} {match.group(2)}UTC" if match else ""
 
 
 def _iam_scheme_name(defn: HttpApiDefinition) -> str:
@@ -229,20 +222,3 @@ def _authorizer_scheme(auth: Doc, ext: bool) -> Doc:
         body["type"] = "request"
         scheme[EXT + "authorizer"] = body
     return scheme
-
-
-def _schemas(defn: HttpApiDefinition) -> Doc:
-    def local(ref: str) -> str:
-        match = AWS_MODEL_URL_RE.match(ref)
-        return "#/components/schemas/" + match.group(1) if match else ref
-
-    out: Doc = {}
-    for model in sorted(defn.models, key=lambda m: str(m["name"])):
-        try:
-            schema = json.loads(model.get("schema") or "{}")
-        except json.JSONDecodeError:
-            schema = {}
-        if isinstance(schema, dict):
-            schema.pop("$schema", None)  # not a keyword OpenAPI schema objects allow
-        out[str(model["name"])] = rewrite_refs(schema, local)
-    return out

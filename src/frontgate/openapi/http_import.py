@@ -24,7 +24,7 @@ from frontgate import ids
 from frontgate.definition.httpapis import HttpApiDefinition, now_iso
 from frontgate.definition.model import Doc
 
-from .document import EXT, base_path_of, obj_at, parse, resolve
+from .document import EXT, base_path_of, obj_at, operation_verb, parse, resolve
 from .errors import Findings, OpenApiImportError
 from .http_integrations import IntegrationReader
 from .http_security import HttpSchemes, read_http_schemes, route_security
@@ -35,8 +35,6 @@ __all__ = ["ImportedHttpApi", "OpenApiImportError", "import_http_api"]
 ROUTE_SELECTION = "$request.method $request.path"  # as AWS answers for HTTP APIs
 DEFAULT_PATH = "/$default"
 IMPORT_EXPORT_VERSION = "1.0"
-_OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch")
-_PATH_ITEM_IGNORED = ("parameters", "summary", "description", "servers")
 # Operation members HTTP APIs do not use; AWS reports them as info, not warnings.
 _INFO_MEMBERS = ("requestBody", EXT + "request-validator")
 _BASE_PATH_MODES = ("ignore", "prepend", "split")
@@ -159,13 +157,8 @@ def _routes(
         path = "" if default else _route_path(key, prefix, findings, where)
         for name, raw_op in item.items():
             at = f"{where}.{name}"
-            if name == EXT + "any-method":
-                verb = "ANY"
-            elif name in _OPERATION_KEYS:
-                verb = name.upper()
-            else:
-                if name not in _PATH_ITEM_IGNORED and not name.startswith("x-"):
-                    findings.warn(f"{name!r} is not a method HTTP APIs support; ignored", where)
+            verb = operation_verb(name, findings, where, "HTTP APIs support")
+            if verb is None:
                 continue
             if default and verb != "ANY":
                 findings.warn(f"the {DEFAULT_PATH} route takes only {EXT}any-method; ignored", at)

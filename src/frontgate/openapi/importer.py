@@ -14,7 +14,16 @@ from frontgate.compile.checks import (
 )
 from frontgate.definition.model import ApiDefinition, Doc
 
-from .document import EXT, base_path_of, detect_version, obj_at, parse, resolve, str_map
+from .document import (
+    EXT,
+    base_path_of,
+    detect_version,
+    obj_at,
+    operation_verb,
+    parse,
+    resolve,
+    str_map,
+)
 from .errors import Findings, OpenApiImportError
 from .merge import merge_definitions
 from .models import ModelRegistry
@@ -51,8 +60,6 @@ GATEWAY_RESPONSE_TYPES = frozenset(
 )
 ENDPOINT_TYPES = ("EDGE", "REGIONAL", "PRIVATE")
 MAX_COMPRESSION_SIZE = 10_485_760  # AWS: "must be between 0 and 10485760".
-_OPERATION_KEYS = ("get", "put", "post", "delete", "options", "head", "patch")
-_PATH_ITEM_IGNORED = ("parameters", "summary", "description", "servers")
 _BASE_PATH_MODES = ("ignore", "prepend", "split")
 
 
@@ -155,13 +162,8 @@ def _import_paths(doc: Doc, ctx: OpContext, tree: ResourceTree, prefix: list[str
             raise findings.error("parameters must be a list", where)
         methods: dict[str, Doc] = {}
         for name, op in item.items():
-            if name == EXT + "any-method":
-                verb = "ANY"
-            elif name in _OPERATION_KEYS:
-                verb = name.upper()
-            else:
-                if name not in _PATH_ITEM_IGNORED and not name.startswith("x-"):
-                    findings.warn(f"{name!r} is not a method API Gateway supports; ignored", where)
+            verb = operation_verb(name, findings, where, "API Gateway supports")
+            if verb is None:
                 continue
             op_doc = obj_at(op, findings, f"{where}.{name}")
             methods[verb] = build_method(ctx, verb, op_doc, shared, resource["id"], key)

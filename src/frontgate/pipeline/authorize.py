@@ -151,6 +151,42 @@ def _key_entry(ctx: Context, env: Env, key_id: str) -> KeyEntry | None:
     return entry if entry is not None else runtime(env).static_iam.key(key_id)
 
 
+def decide(
+    ident: Identity, policy: Policy | None, action: str, arn: str, get: Lookup, same_account: bool
+) -> int:
+    """The identity's own policies with the resource policy: DENY when either denies
+    explicitly; ALLOW when either allows within the account (``same_account``), or both allow
+    across accounts; NONE otherwise."""
+    caller = Caller(ident.account, ident.arn)
+    mine = NONE
+    for p in ident.policies:
+        d = p.evaluate(caller, action, arn, get)
+        if d == DENY:
+            return DENY
+        mine = max(mine, d)
+    theirs = policy.evaluate(caller, action, arn, get) if policy is not None else NONE
+    if theirs == DENY:
+        return DENY
+    if same_account:
+        allowed = mine == ALLOW or theirs == ALLOW
+    else:
+        allowed = mine == ALLOW and theirs == ALLOW
+    return ALLOW if allowed else NONE
+
+
+def caller_identity(entry: KeyEntry) -> dict[str, str | None]:
+    """``$context.identity`` of a SigV4 caller."""
+    ident = entry.identity
+    return {
+        "accessKey": entry.key_id,
+        "accountId": ident.account,
+        "caller": ident.user_id,
+        "user": ident.user_id,
+        "userArn": ident.arn,
+        "principalOrgId": None,
+    }
+
+
 def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str) -> StageFn:
     regions = (region,)
 
@@ -159,30 +195,12 @@ def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str)
         ident = entry.identity
         arn = method_arn(ctx, prefix)
         get = facts(ctx, env, ident)
-        caller = Caller(ident.account, ident.arn)
-        mine = 0
-        for p in ident.policies:
-            d = p.evaluate(caller, INVOKE, arn, get)
-            if d == DENY:
-                raise access_denied(ident.arn, arn, True)
-            mine = max(mine, d)
-        theirs = policy.evaluate(caller, INVOKE, arn, get) if policy is not None else 0
-        if theirs == DENY:
-            raise access_denied(ident.arn, arn, True)
-        if policy is None or ident.account == api_account:
-            allowed = mine == ALLOW or theirs == ALLOW  # outcome table A (same account)
-        else:
-            allowed = mine == ALLOW and theirs == ALLOW  # table B: cross-account needs both
-        if not allowed:
-            raise access_denied(ident.arn, arn, False)
-        ctx.identity = {
-            "accessKey": entry.key_id,
-            "accountId": ident.account,
-            "caller": ident.user_id,
-            "user": ident.user_id,
-            "userArn": ident.arn,
-            "principalOrgId": None,
-        }
+        # Outcome table A (same account, or no resource policy) or B (cross-account).
+        same_account = policy is None or ident.account == api_account
+        decision = decide(ident, policy, INVOKE, arn, get, same_account)
+        if decision != ALLOW:
+            raise access_denied(ident.arn, arn, decision == DENY)
+        ctx.identity = caller_identity(entry)
 
     return recipe(iam_authorize, iam_stage, policy, prefix, api_account, region)
 

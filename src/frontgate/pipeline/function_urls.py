@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from frontgate.gateway_errors import GatewayError
-from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Caller, Policy
+from frontgate.iam.policy import ALLOW, ANONYMOUS, Policy
 from frontgate.pipeline import authorize
 from frontgate.pipeline.context import Context, StageFn
 from frontgate.pipeline.cors import is_preflight
@@ -134,30 +134,10 @@ def access_stage(
             raise forbidden() from None
         ident = entry.identity
         get = _lookup(ctx, env, auth_type, ident)
-        caller = Caller(ident.account, ident.arn)
-        mine = 0
-        for p in ident.policies:
-            decision = p.evaluate(caller, INVOKE_URL, function_arn, get)
-            if decision == DENY:
-                raise forbidden()
-            mine = max(mine, decision)
-        theirs = policy.evaluate(caller, INVOKE_URL, function_arn, get) if policy else 0
-        if theirs == DENY:
+        same_account = ident.account == account
+        if authorize.decide(ident, policy, INVOKE_URL, function_arn, get, same_account) != ALLOW:
             raise forbidden()
-        if ident.account == account:
-            allowed = mine == ALLOW or theirs == ALLOW
-        else:
-            allowed = mine == ALLOW and theirs == ALLOW
-        if not allowed:
-            raise forbidden()
-        ctx.identity = {
-            "accessKey": entry.key_id,
-            "accountId": ident.account,
-            "caller": ident.user_id,
-            "user": ident.user_id,
-            "userArn": ident.arn,
-            "principalOrgId": None,
-        }
+        ctx.identity = authorize.caller_identity(entry)
         ctx.authorizer = {
             "iam": {
                 "accessKey": entry.key_id,

@@ -14,15 +14,12 @@ function error, a timeout (10 s), an invocation refused or a malformed answer â†
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from frontgate.gateway_errors import GatewayError
 from frontgate.iam.policy import ALLOW, ANONYMOUS, Policy, PolicyError, compile_policy
-from frontgate.observe.tracing import record_span
 from frontgate.pipeline.authorize import INVOKE, facts, method_arn
 from frontgate.pipeline.context import Context, StageFn
 from frontgate.pipeline.http_auth_common import (
@@ -32,16 +29,19 @@ from frontgate.pipeline.http_auth_common import (
     source_getters,
     unauthorized,
 )
+from frontgate.pipeline.lambda_authorizer_call import (
+    Failures,
+    ResultCache,
+    call,
+    function_arn,
+    stage_cache,
+)
 from frontgate.snapshot.recipe import recipe
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
     from frontgate.pipeline.env import Env
-
-TIMEOUT = 10.0  # seconds: API Gateway's limit for a Lambda authorizer
-MAX_ENTRIES = 10_000  # per authorizer and stage; oldest entries are dropped first
-_FUNCTION = re.compile(r"/functions/(.+?)/invocations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +54,11 @@ class Result:
     expires: float
 
 
-class ResultCache:
-    def __init__(self) -> None:
-        self.entries: OrderedDict[tuple[str, ...], Result] = OrderedDict()
+def _function_error() -> GatewayError:
+    return internal("AUTHORIZER_FAILURE")
 
-    def get(self, key: tuple[str, ...], now: float) -> Result | None:
-        found = self.entries.get(key)
-        if found is not None and found.expires <= now:
-            del self.entries[key]
-            return None
-        return found
 
-    def put(self, key: tuple[str, ...], result: Result) -> None:
-        self.entries[key] = result
-        if len(self.entries) > MAX_ENTRIES:
-            self.entries.popitem(last=False)
+FAILURES = Failures(unauthorized, internal, _function_error, _function_error)
 
 
 def plan(
@@ -82,8 +72,6 @@ def plan(
     stage_name: str,
 ) -> StageFn:
     authorizer_id = str(authorizer.get("authorizerId") or "")
-    uri = str(authorizer.get("authorizerUri") or "")
-    found = _FUNCTION.search(uri)
     # With authorizerCredentialsArn API Gateway calls the function as that role: no
     # resource-policy check; otherwise the function must allow the authorizer's ARN.
     source_arn = None
@@ -97,7 +85,7 @@ def plan(
         int(authorizer.get("authorizerResultTtlInSeconds") or 0),
         tuple(identity_sources(authorizer)),
         (api_id, stage_name, authorizer_id),
-        found.group(1) if found else uri,
+        function_arn(str(authorizer.get("authorizerUri") or "")),
         source_arn,
         prefix,
     )
@@ -109,7 +97,7 @@ def lambda_step(
     ttl: int,
     sources: tuple[str, ...],
     cache_key: tuple[str, str, str],
-    function_arn: str,
+    function: str,
     source_arn: str | None,
     prefix: str,
 ) -> StageFn:
@@ -122,7 +110,7 @@ def lambda_step(
         if any(v == "" for v in values):
             raise unauthorized()  # a missing identity source: 401 without invoking
         # Caching needs a TTL and at least one identity source (the key).
-        cache = _cache(ctx, env, cache_key) if ttl > 0 and values else None
+        cache = stage_cache(ctx, env, cache_key) if ttl > 0 and values else None
         if cache is not None:
             cached = cache.get(values, time.monotonic())
             if cached is not None:
@@ -131,47 +119,18 @@ def lambda_step(
         return _invoke(ctx, env, values, cache)
 
     async def _invoke(
-        ctx: Context, env: Env, values: tuple[str, ...], cache: ResultCache | None
+        ctx: Context, env: Env, values: tuple[str, ...], cache: ResultCache[Result] | None
     ) -> None:
         arn = method_arn(ctx, prefix)
         event = _event_v1(ctx, arn, values) if version == "1.0" else _event_v2(ctx, arn, values)
-        invoker = getattr(env, "functions", None)
-        if invoker is None:
-            ctx.log("Execution failed due to configuration error: functions are not available")
-            raise internal()
-        started = time.perf_counter()
-        try:
-            out = await invoker.invoke(function_arn, event, source_arn=source_arn, timeout=TIMEOUT)
-        except TimeoutError:
-            ctx.log("Execution failed due to an authorizer timeout")
-            raise internal("AUTHORIZER_FAILURE") from None
-        except Exception as exc:
-            ctx.log(f"Execution failed due to configuration error: {exc}")
-            raise internal() from None
-        attrs = {
-            "aws.lambda.invoked_arn": function_arn,
-            "aws.api_gateway.authorizer.type": "REQUEST",
-        }
-        record_span(ctx, "Lambda authorizer", started, time.perf_counter(), **attrs)
-        result = _parse(ctx, out.payload, out.function_error, simple, version, ttl)
+        doc, _ = await call(ctx, env, function, event, source_arn, "REQUEST", FAILURES)
+        result = _parse(ctx, doc, simple, version, ttl)
         if cache is not None:
             cache.put(values, result)
         _apply(ctx, env, result, prefix)
 
     return recipe(lambda_authorize, lambda_step, version, simple, ttl, sources, cache_key,
-                  function_arn, source_arn, prefix)  # fmt: skip
-
-
-def _cache(ctx: Context, env: Env, key: tuple[str, str, str]) -> ResultCache:
-    """This stage's result cache for one authorizer (made on first use after a deployment or
-    a flush); shared by every route of the stage that uses the authorizer, as on AWS."""
-    authorizers = env.runtime.authorizers
-    found = authorizers.get(key)
-    if found is not None and found[0] is ctx.stage and isinstance(found[1], ResultCache):
-        return found[1]
-    cache = ResultCache()
-    authorizers[key] = (ctx.stage, cache)
-    return cache
+                  function, source_arn, prefix)  # fmt: skip
 
 
 def _event_v1(ctx: Context, arn: str, values: tuple[str, ...]) -> dict[str, Any]:
@@ -217,24 +176,7 @@ def _scalar(value: Any) -> Any:
     raise ValueError("context values must be strings, numbers or booleans")
 
 
-def _parse(
-    ctx: Context,
-    payload: bytes,
-    function_error: str | None,
-    simple: bool,
-    version: str,
-    ttl: int,
-) -> Result:
-    try:
-        doc = json.loads(payload or b"null")
-    except (ValueError, RecursionError):
-        doc = None
-    if function_error:
-        message = doc.get("errorMessage") if isinstance(doc, dict) else None
-        if message == "Unauthorized":
-            raise unauthorized()
-        ctx.log(f"Execution failed due to an authorizer error: {message}")
-        raise internal("AUTHORIZER_FAILURE")
+def _parse(ctx: Context, doc: Any, simple: bool, version: str, ttl: int) -> Result:
     expires = time.monotonic() + ttl
     try:
         if not isinstance(doc, dict):

@@ -4,20 +4,24 @@ identity source for ``authorizerResultTtlInSeconds``. A cache hit finishes synch
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from frontgate.gateway_errors import GatewayError
 from frontgate.iam.policy import ALLOW, ANONYMOUS, DENY, Policy, PolicyError, compile_policy
-from frontgate.observe.tracing import record_span
 from frontgate.pipeline.authorize import INVOKE, facts, method_arn, precheck, unauthorized
 from frontgate.pipeline.context import Context, StageFn
+from frontgate.pipeline.lambda_authorizer_call import (
+    Failures,
+    ResultCache,
+    call,
+    function_arn,
+    stage_cache,
+)
 from frontgate.pipeline.values import header, query
 from frontgate.snapshot.recipe import recipe
 
@@ -26,10 +30,6 @@ if TYPE_CHECKING:
     from frontgate.pipeline.stage_inputs import StageInputs
 
 log = logging.getLogger("frontgate.authorizer")
-
-TIMEOUT = 10.0  # seconds: API Gateway's limit for a Lambda authorizer
-MAX_ENTRIES = 10_000  # per authorizer and stage; oldest entries are dropped first
-_FUNCTION = re.compile(r"/functions/(.+?)/invocations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,33 +42,19 @@ class Result:
     expires: float
 
 
-class ResultCache:
-    """Authorizer results by identity-source values; FlushStageAuthorizersCache drops the whole
-    cache (``Runtime.flush_authorizers``)."""
-
-    def __init__(self, ttl: int) -> None:
-        self.ttl = ttl
-        self.entries: OrderedDict[tuple[str, ...], Result] = OrderedDict()
-
-    def get(self, key: tuple[str, ...], now: float) -> Result | None:
-        found = self.entries.get(key)
-        if found is not None and found.expires <= now:
-            del self.entries[key]
-            return None
-        return found
-
-    def put(self, key: tuple[str, ...], result: Result) -> None:
-        self.entries[key] = result
-        if len(self.entries) > MAX_ENTRIES:
-            self.entries.popitem(last=False)
-
-
 def failure(response_type: str = "AUTHORIZER_CONFIGURATION_ERROR") -> GatewayError:
     error = "AuthorizerConfigurationException"
     if response_type == "AUTHORIZER_FAILURE":
         error = "AuthorizerFailureException"
     # AWS answers authorizer failures with {"message": null}.
     return GatewayError(response_type, None, error, spaced=True)
+
+
+def _timeout() -> GatewayError:
+    return failure("AUTHORIZER_FAILURE")
+
+
+FAILURES = Failures(unauthorized, failure, _timeout, failure)
 
 
 def _bind(read: Callable[[Context, str], str | None], name: str) -> Callable[[Context], str | None]:
@@ -105,15 +91,13 @@ def plan(
     # The result cache is runtime state (env.runtime.authorizers), shared by the stage's methods
     # and valid for this compiled stage only; the snapshot holds none of it.
     cache_key = (inputs.api_id, inputs.stage_name, str(authorizer["id"]))
-    uri = str(authorizer.get("authorizerUri") or "")
-    found = _FUNCTION.search(uri)
-    function_arn = found.group(1) if found else uri
+    function = function_arn(str(authorizer.get("authorizerUri") or ""))
     source_arn = (
         f"arn:aws:execute-api:{inputs.region}:{inputs.account_id}:{inputs.api_id}/authorizers/"
         f"{authorizer['id']}"
     )
     identity_source = str(authorizer.get("identitySource") or "")
-    step = lambda_step(kind, ttl, identity_source, expression or None, cache_key, function_arn,
+    step = lambda_step(kind, ttl, identity_source, expression or None, cache_key, function,
                        source_arn, policy, prefix)  # fmt: skip
     return [step]
 
@@ -124,7 +108,7 @@ def lambda_step(
     identity_source: str,
     expression: str | None,
     cache_key: tuple[str, str, str],
-    function_arn: str,
+    function: str,
     source_arn: str,
     policy: Policy | None,
     prefix: str,
@@ -145,7 +129,7 @@ def lambda_step(
         if token_re is not None and not token_re.fullmatch(values[0]):
             raise unauthorized()
         # With caching off (TTL 0) no result cache is looked up or made.
-        cache = _cache(ctx, env, cache_key, ttl) if ttl > 0 and values else None
+        cache = stage_cache(ctx, env, cache_key) if ttl > 0 and values else None
         if cache is not None:
             cached = cache.get(values, time.monotonic())
             if cached is not None:
@@ -159,7 +143,7 @@ def lambda_step(
         kind: str,
         values: tuple[str, ...],
         rp: int,
-        cache: ResultCache | None,
+        cache: ResultCache[Result] | None,
     ) -> None:
         arn = method_arn(ctx, prefix)
         if kind == "TOKEN":
@@ -170,43 +154,14 @@ def lambda_step(
             }
         else:
             event = _request_event(ctx, arn)
-        invoker = getattr(env, "functions", None)
-        if invoker is None:
-            ctx.log("Execution failed due to configuration error: functions are not available")
-            raise failure()
-        started = time.perf_counter()
-        try:
-            out = await invoker.invoke(function_arn, event, source_arn=source_arn, timeout=TIMEOUT)
-        except TimeoutError:
-            ctx.log("Execution failed due to an authorizer timeout")
-            raise failure("AUTHORIZER_FAILURE") from None
-        except Exception as exc:
-            ctx.log(f"Execution failed due to configuration error: {exc}")
-            raise failure() from None
-        latency = int((time.perf_counter() - started) * 1000)
-        # Traced stages get an authorizer span (observe.tracing; nothing when tracing is off).
-        attrs = {"aws.lambda.invoked_arn": function_arn, "aws.api_gateway.authorizer.type": kind}
-        record_span(ctx, "Lambda authorizer", started, time.perf_counter(), **attrs)
-        result = _parse(ctx, out.payload, out.function_error, ttl, latency)
+        doc, latency = await call(ctx, env, function, event, source_arn, kind, FAILURES)
+        result = _parse(ctx, doc, ttl, latency)
         if cache is not None:
             cache.put(values, result)
         _apply(ctx, env, result, rp, prefix)
 
     return recipe(lambda_authorize, lambda_step, kind, ttl, identity_source, expression,
-                  cache_key, function_arn, source_arn, policy, prefix)  # fmt: skip
-
-
-def _cache(ctx: Context, env: Env, key: tuple[str, str, str], ttl: int) -> ResultCache:
-    """This stage's result cache for one authorizer, made on first use after a (re)deployment
-    or a flush."""
-    authorizers = env.runtime.authorizers
-    found = authorizers.get(key)
-    if found is not None and found[0] is ctx.stage:
-        cache: ResultCache = found[1]
-        return cache
-    cache = ResultCache(ttl)
-    authorizers[key] = (ctx.stage, cache)
-    return cache
+                  cache_key, function, source_arn, policy, prefix)  # fmt: skip
 
 
 def _request_event(ctx: Context, arn: str) -> dict[str, Any]:
@@ -226,19 +181,7 @@ def _scalar(value: Any) -> str:
     raise ValueError("context values must be strings, numbers or booleans")
 
 
-def _parse(
-    ctx: Context, payload: bytes, function_error: str | None, ttl: int, latency: int
-) -> Result:
-    try:
-        doc = json.loads(payload or b"null")
-    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
-        doc = None
-    if function_error:
-        message = doc.get("errorMessage") if isinstance(doc, dict) else None
-        if message == "Unauthorized":
-            raise unauthorized()
-        ctx.log(f"Execution failed due to an authorizer error: {message}")
-        raise failure()
+def _parse(ctx: Context, doc: Any, ttl: int, latency: int) -> Result:
     try:
         if not isinstance(doc, dict) or "principalId" not in doc:
             raise ValueError("the response has no principalId")

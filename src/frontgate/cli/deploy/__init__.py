@@ -11,15 +11,13 @@ no rollback); running again after fixing the template carries on from there."""
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from frontgate.cli.admin_client import node_options
 from frontgate.cli.deploy.template import TemplateError
-
-DEFAULT_ADMIN = "http://127.0.0.1:9090"
 
 
 def add_deploy_command(sub: Any) -> None:
@@ -38,16 +36,7 @@ def add_deploy_command(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="template parameter values",
     )
-    p.add_argument(
-        "--admin-url",
-        default=os.environ.get("FRONTGATE_ADMIN_URL", DEFAULT_ADMIN),
-        help=f"admin API of the node (default {DEFAULT_ADMIN})",
-    )
-    p.add_argument(
-        "--region",
-        default=os.environ.get("AWS_DEFAULT_REGION"),
-        help="region (default: AWS_DEFAULT_REGION, else the node's --region)",
-    )
+    node_options(p, "region")
     p.add_argument("--output", choices=("text", "json"), default="text", help="Outputs format")
     p.set_defaults(func=cmd_deploy)
 

@@ -11,7 +11,6 @@ key's id."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,18 +56,12 @@ class Context:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            import botocore.session
             from botocore.config import Config
 
-            session = botocore.session.get_session()
-            self._clients[service] = session.create_client(
-                service,
-                endpoint_url=self.admin_url,
-                region_name=self.region,
-                aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "frontgate"),
-                aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "frontgate"),
-                config=Config(retries={"max_attempts": 2}),
-            )
+            from frontgate.cli.admin_client import node_client
+
+            retries = Config(retries={"max_attempts": 2})
+            self._clients[service] = node_client(service, self.admin_url, self.region, retries)
         return self._clients[service]
 
     def tags(self, logical: str) -> dict[str, str]:
@@ -155,6 +148,19 @@ def need(logical: str, props: dict[str, Any], *names: str) -> None:
 def refuse(logical: str, props: dict[str, Any], name: str, why: str) -> None:
     if name in props:
         raise TemplateError(f"resource {logical}: {name} is not supported: {why}")
+
+
+def found(get: Callable[..., Any], missing: str = "NotFoundException", **args: Any) -> Any:
+    """What a ``Get*`` call answers, or ``None`` when the node says there is no such resource
+    (the error code ``missing``); any other error propagates."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return get(**args)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != missing:
+            raise
+        return None
 
 
 def changed(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:

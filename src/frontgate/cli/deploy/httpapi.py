@@ -16,6 +16,7 @@ from frontgate.cli.deploy.base import (
     Family,
     Made,
     ResourceType,
+    changed,
     need,
     refuse,
     register,
@@ -29,7 +30,6 @@ from frontgate.cli.deploy.v2common import (
     ROUTE,
     STAGE,
     arn,
-    diff,
     items,
     listing,
     pick,
@@ -96,7 +96,7 @@ def apply_api(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
             api = v2.import_api(Body=data, **import_args)
             api_id = api["ApiId"]
             v2.tag_resource(ResourceArn=arn(ctx, f"/apis/{api_id}"), Tags=tags)
-            extra = diff(api, fields)
+            extra = changed(api, fields)
             if extra:
                 v2.update_api(ApiId=api_id, **extra)
         else:
@@ -114,7 +114,7 @@ def apply_api(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
             v2.reimport_api(ApiId=api_id, Body=data, **import_args)
             action = "updated"
             current = v2.get_api(ApiId=api_id)
-        wanted = diff(current, fields)
+        wanted = changed(current, fields)
         if "CorsConfiguration" in current and "CorsConfiguration" not in props:
             v2.delete_cors_configuration(ApiId=api_id)
             action = "updated"

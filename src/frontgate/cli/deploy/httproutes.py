@@ -11,6 +11,8 @@ from frontgate.cli.deploy.base import (
     Context,
     Made,
     ResourceType,
+    changed,
+    found,
     need,
     register,
 )
@@ -21,7 +23,6 @@ from frontgate.cli.deploy.v2common import (
     ROUTE,
     STAGE,
     arn,
-    diff,
     items,
     pick,
     sync_tags,
@@ -80,25 +81,42 @@ _AUTHORIZER_FIELDS = (
 )
 
 
-def apply_route(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
+def _put(
+    ctx: Context,
+    api_id: str,
+    kind: str,
+    same: list[dict[str, Any]],
+    fields: dict[str, Any],
+    **key: Any,
+) -> tuple[str, str]:
+    """Create an API's child of ``kind`` (``route``, ``integration``, ``authorizer``) with
+    ``key`` and ``fields``, or bring the first of ``same`` (those it may be) up to date; the
+    child is claimed, and the API marked touched when it changed. Its id and the action."""
     v2 = ctx.client("apigatewayv2")
-    api_id, key = str(props["ApiId"]), str(props["RouteKey"])
-    fields = pick(props, _ROUTE_FIELDS)
-    found = [r for r in items(ctx, "get_routes", ApiId=api_id) if r["RouteKey"] == key]
+    id_name = f"{kind.capitalize()}Id"
     action = "unchanged"
-    if not found:
-        route = v2.create_route(ApiId=api_id, RouteKey=key, **fields)
+    if not same:
+        child = getattr(v2, f"create_{kind}")(ApiId=api_id, **key, **fields)
         action = "created"
     else:
-        route = found[0]
-        wanted = diff(route, fields)
+        child = same[0]
+        wanted = changed(child, fields)
         if wanted:
-            route = v2.update_route(ApiId=api_id, RouteId=route["RouteId"], **wanted)
+            update = getattr(v2, f"update_{kind}")
+            child = update(ApiId=api_id, **{id_name: child[id_name]}, **wanted)
             action = "updated"
-    ctx.claim(api_id, "routes", route["RouteId"])
+    ctx.claim(api_id, f"{kind}s", child[id_name])
     if action != "unchanged":
         ctx.touched.add(api_id)
-    return Made(route["RouteId"], {}, action)
+    return str(child[id_name]), action
+
+
+def apply_route(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
+    api_id, key = str(props["ApiId"]), str(props["RouteKey"])
+    fields = pick(props, _ROUTE_FIELDS)
+    same = [r for r in items(ctx, "get_routes", ApiId=api_id) if r["RouteKey"] == key]
+    route_id, action = _put(ctx, api_id, "route", same, fields, RouteKey=key)
+    return Made(route_id, {}, action)
 
 
 def _integration_args(props: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +148,6 @@ def _targeted(
 
 
 def apply_integration(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    v2 = ctx.client("apigatewayv2")
     api_id = str(props["ApiId"])
     fields = _integration_args(props)
     taken = ctx.claimed_ids(api_id, "integrations")
@@ -144,64 +161,30 @@ def apply_integration(ctx: Context, logical: str, props: dict[str, Any]) -> Made
         and i.get("IntegrationUri") == fields.get("IntegrationUri")
         and i.get("IntegrationSubtype") == fields.get("IntegrationSubtype")
     ] or _targeted(ctx, api_id, logical, existing)
-    action = "unchanged"
-    if not same:
-        integ = v2.create_integration(ApiId=api_id, **fields)
-        action = "created"
-    else:
-        integ = same[0]
-        wanted = diff(integ, fields)
-        if wanted:
-            integ = v2.update_integration(
-                ApiId=api_id, IntegrationId=integ["IntegrationId"], **wanted
-            )
-            action = "updated"
-    ctx.claim(api_id, "integrations", integ["IntegrationId"])
-    if action != "unchanged":
-        ctx.touched.add(api_id)
-    return Made(integ["IntegrationId"], {}, action)
+    integration_id, action = _put(ctx, api_id, "integration", same, fields)
+    return Made(integration_id, {}, action)
 
 
 def apply_authorizer(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    v2 = ctx.client("apigatewayv2")
     api_id, name = str(props["ApiId"]), str(props["Name"])
     fields = pick(props, _AUTHORIZER_FIELDS)
-    found = [a for a in items(ctx, "get_authorizers", ApiId=api_id) if a["Name"] == name]
-    action = "unchanged"
-    if not found:
-        auth = v2.create_authorizer(ApiId=api_id, Name=name, **fields)
-        action = "created"
-    else:
-        auth = found[0]
-        wanted = diff(auth, fields)
-        if wanted:
-            auth = v2.update_authorizer(ApiId=api_id, AuthorizerId=auth["AuthorizerId"], **wanted)
-            action = "updated"
-    ctx.claim(api_id, "authorizers", auth["AuthorizerId"])
-    if action != "unchanged":
-        ctx.touched.add(api_id)
-    return Made(auth["AuthorizerId"], {"AuthorizerId": auth["AuthorizerId"]}, action)
+    same = [a for a in items(ctx, "get_authorizers", ApiId=api_id) if a["Name"] == name]
+    authorizer_id, action = _put(ctx, api_id, "authorizer", same, fields, Name=name)
+    return Made(authorizer_id, {"AuthorizerId": authorizer_id}, action)
 
 
 def apply_stage(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    from botocore.exceptions import ClientError
-
     v2 = ctx.client("apigatewayv2")
     api_id, name = str(props["ApiId"]), str(props["StageName"])
     ctx.claim(api_id, "stages", name)
     fields = pick(props, _STAGE_FIELDS)
     tags = {**{str(k): str(v) for k, v in (props.get("Tags") or {}).items()}, **ctx.tags(logical)}
-    try:
-        current = v2.get_stage(ApiId=api_id, StageName=name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NotFoundException":
-            raise
-        current = None
+    current = found(v2.get_stage, ApiId=api_id, StageName=name)
     if current is None:
         v2.create_stage(ApiId=api_id, StageName=name, **fields, Tags=tags)
         return Made(name, {}, "created")
     action = "unchanged"
-    wanted = diff(current, fields)
+    wanted = changed(current, fields)
     if wanted:
         v2.update_stage(ApiId=api_id, StageName=name, **wanted)
         action = "updated"
@@ -211,19 +194,13 @@ def apply_stage(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
 
 
 def apply_deployment(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    from botocore.exceptions import ClientError
-
     v2 = ctx.client("apigatewayv2")
     api_id = str(props["ApiId"])
     stage = props.get("StageName")
     if stage and api_id not in ctx.touched:
-        try:
-            current = v2.get_stage(ApiId=api_id, StageName=str(stage))
-            if current.get("DeploymentId"):
-                return Made(current["DeploymentId"], {"DeploymentId": current["DeploymentId"]})
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "NotFoundException":
-                raise
+        current = found(v2.get_stage, ApiId=api_id, StageName=str(stage))
+        if current is not None and current.get("DeploymentId"):
+            return Made(current["DeploymentId"], {"DeploymentId": current["DeploymentId"]})
     dep = v2.create_deployment(ApiId=api_id, **pick(props, ("StageName", "Description")))
     return Made(dep["DeploymentId"], {"DeploymentId": dep["DeploymentId"]}, "created")
 

@@ -21,6 +21,7 @@ from frontgate.cli.deploy.base import (
     Family,
     Made,
     ResourceType,
+    found,
     need,
     register,
 )
@@ -82,8 +83,6 @@ def function_name(ctx: Context, logical: str, props: dict[str, Any]) -> str:
 
 
 def apply_function(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    from botocore.exceptions import ClientError
-
     lam = ctx.client("lambda")
     name = function_name(ctx, logical, props)
     data = _code_zip(ctx, logical, props)
@@ -93,12 +92,7 @@ def apply_function(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
     config["Environment"] = {
         "Variables": dict((props.get("Environment") or {}).get("Variables") or {})
     }
-    try:
-        current = lam.get_function(FunctionName=name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
-        current = None
+    current = found(lam.get_function, "ResourceNotFoundException", FunctionName=name)
     if current is None:
         out = lam.create_function(
             FunctionName=name, Code={"ZipFile": data}, Tags=ctx.tags(logical), **config

@@ -17,6 +17,7 @@ from frontgate.cli.deploy.base import (
     Context,
     Made,
     ResourceType,
+    found,
     need,
     refuse,
     register,
@@ -159,18 +160,11 @@ def apply_api(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
 
 def _previous_deployment(agw: Any, api_id: str, stage_name: Any) -> dict[str, Any] | None:
     """The deployment an earlier run made: its stage's, or (no stage named) the newest."""
-    from botocore.exceptions import ClientError
-
     if not stage_name:
-        found = agw.get_deployments(restApiId=api_id, limit=500).get("items", [])
-        return max(found, key=lambda d: d["createdDate"]) if found else None
-    try:
-        stage = agw.get_stage(restApiId=api_id, stageName=str(stage_name))
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NotFoundException":
-            raise
-        return None
-    if not stage.get("deploymentId"):
+        made = agw.get_deployments(restApiId=api_id, limit=500).get("items", [])
+        return max(made, key=lambda d: d["createdDate"]) if made else None
+    stage = found(agw.get_stage, restApiId=api_id, stageName=str(stage_name))
+    if stage is None or not stage.get("deploymentId"):
         return None
     return dict(agw.get_deployment(restApiId=api_id, deploymentId=stage["deploymentId"]))
 
@@ -202,19 +196,12 @@ def apply_deployment(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
 
 
 def apply_stage(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    from botocore.exceptions import ClientError
-
     agw = ctx.client("apigateway")
     api_id, name = str(props["RestApiId"]), str(props["StageName"])
     ctx.claim(api_id, "stages", name)
     tags = {**cfn_tags(props), **ctx.tags(logical)}
     variables = {str(k): str(v) for k, v in (props.get("Variables") or {}).items()}
-    try:
-        current = agw.get_stage(restApiId=api_id, stageName=name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NotFoundException":
-            raise
-        current = None
+    current = found(agw.get_stage, restApiId=api_id, stageName=name)
     if current is None:
         args: dict[str, Any] = {"restApiId": api_id, "stageName": name, "tags": tags}
         args["deploymentId"] = str(props["DeploymentId"])

@@ -12,6 +12,7 @@ from frontgate.cli.deploy.base import (
     Family,
     Made,
     ResourceType,
+    found,
     need,
     register,
 )
@@ -137,17 +138,11 @@ def apply_plan(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
 
 
 def apply_plan_key(ctx: Context, logical: str, props: dict[str, Any]) -> Made:
-    from botocore.exceptions import ClientError
-
     agw = ctx.client("apigateway")
     plan_id, key_id = str(props["UsagePlanId"]), str(props["KeyId"])
     ctx.claim(plan_id, "keys", key_id)
-    try:
-        agw.get_usage_plan_key(usagePlanId=plan_id, keyId=key_id)
+    if found(agw.get_usage_plan_key, usagePlanId=plan_id, keyId=key_id) is not None:
         return Made(key_id, {"Id": key_id})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NotFoundException":
-            raise
     agw.create_usage_plan_key(
         usagePlanId=plan_id, keyId=key_id, keyType=str(props.get("KeyType", "API_KEY"))
     )

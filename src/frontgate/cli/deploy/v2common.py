@@ -20,10 +20,6 @@ def pick(props: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: props[k] for k in names if k in props}
 
 
-def diff(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in wanted.items() if current.get(k) != v}
-
-
 def arn(ctx: Context, path: str) -> str:
     return f"arn:aws:apigateway:{ctx.region}::{path}"
 
