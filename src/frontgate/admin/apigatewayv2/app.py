@@ -7,12 +7,11 @@ apigatewayv2 has paths under ``/v2/``."""
 
 from __future__ import annotations
 
-import json
 import logging
 from urllib.parse import parse_qs, urlsplit
 
-from frontgate import ids
 from frontgate.admin import auth
+from frontgate.admin.answer import answer
 from frontgate.admin.apigateway.names import check_names
 from frontgate.admin.apigatewayv2 import ops
 from frontgate.admin.apigatewayv2.context import Ctx
@@ -24,11 +23,11 @@ from frontgate.admin.apigatewayv2.wire import (
     router,
     to_wire,
 )
-from frontgate.admin.errors import ApiError, InternalFailure, ServiceUnavailable, UnknownOperation
+from frontgate.admin.errors import UnknownOperation
 from frontgate.admin.settings import AdminSettings
 from frontgate.admin.wire.restjson import parse_input, serialize_output
 from frontgate.http.message import Request, Response
-from frontgate.outage import StoreRequests, store_unreachable
+from frontgate.outage import StoreRequests
 from frontgate.state.store import ConfigStore
 
 log = logging.getLogger(__name__)
@@ -64,28 +63,7 @@ class AdminV2App:
         return sorted(HANDLERS)
 
     async def handle(self, request: Request) -> Response:
-        request_id = ids.request_id()
-        try:
-            resp = await self._handle(request)
-            if resp.status < 300:
-                self.outage.succeeded()
-        except ApiError as exc:
-            resp = _error(exc)
-        except Exception as exc:
-            if store_unreachable(exc):
-                self.outage.failed(exc, "503 ServiceUnavailableException")
-                resp = _error(ServiceUnavailable(_STORE_DOWN))
-            else:
-                # Never a stack trace to the client; the id ties the log line to the answer.
-                log.exception(
-                    "apigatewayv2 request %s failed: %s %s",
-                    request_id,
-                    request.method,
-                    request.target,
-                )
-                resp = _error(InternalFailure("Internal server error"))
-        resp.headers.append(("x-amzn-RequestId", request_id))
-        return resp
+        return await answer(self._handle, request, self.outage, log, "apigatewayv2")
 
     async def _handle(self, request: Request) -> Response:
         raw_path, _, raw_query = _path(request.target).partition("?")
@@ -114,12 +92,3 @@ class AdminV2App:
             self.settings.on_change()
         status, out_headers, body = serialize_output(route, out)
         return Response(status, [*out_headers, *ctx.headers], body)
-
-
-_STORE_DOWN = "The state store is unreachable; try again later."
-
-
-def _error(exc: ApiError) -> Response:
-    body = json.dumps({"message": exc.message}, separators=(",", ":")).encode()
-    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", exc.code)]
-    return Response(exc.status, headers, body)
