@@ -59,10 +59,13 @@ class IntegrationResponse:
     header_mappings: tuple[ParamMapping, ...]  # location "header" targets method.response.header
     templates: dict[str, str]
     content_handling: str | None = None
+    # The templates compiled (content type -> vtl.engine.Template, or None for one that does
+    # not parse: a 500 when selected); None when there are no templates.
+    compiled: dict[str, Any] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.status_code, self.pattern, self.header_mappings, self.templates)
-        return (IntegrationResponse, (*args, self.content_handling))
+        return (IntegrationResponse, (*args, self.content_handling, self.compiled))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,9 @@ class Integration:
     http_mapping: Any = None
     # HTTP APIs: the stage serves an HTTP API (payload 1.0 differs from REST's in places).
     http_api: bool = False
+    # REST non-proxy: the request templates compiled (content type -> vtl.engine.Template, or
+    # None for one that does not parse); None when there are none.
+    request_compiled: dict[str, Any] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
@@ -98,7 +104,8 @@ class Integration:
             (self.type, self.http_method, self.uri, self.uri_template, self.request_mappings,
              self.request_templates, self.passthrough, self.timeout, self.responses,
              self.content_handling, self.credentials, self.mock_status, self.dispatch,
-             self.payload_format, self.subtype, self.http_mapping, self.http_api),
+             self.payload_format, self.subtype, self.http_mapping, self.http_api,
+             self.request_compiled),
         )  # fmt: skip
 
 

@@ -1,0 +1,71 @@
+"""``$util``: AWS's helper functions for mapping templates."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import quote_plus, unquote_plus
+
+from frontgate.vtl.values import wrap
+
+# Java's StringEscapeUtils.escapeJavaScript (what AWS runs): these get a backslash, other
+# control characters and everything past ASCII become \uXXXX (upper-case hex).
+_ESCAPES = {
+    '"': '\\"',
+    "'": "\\'",
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def escape_javascript(value: Any) -> str:
+    text = "" if value is None else str(value)
+    out: list[str] = []
+    for ch in text:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ch < " " or ch > "~":
+            code = ord(ch)
+            if code > 0xFFFF:  # Java strings are UTF-16: a surrogate pair, each escaped
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}")
+            else:
+                out.append(f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class Util:
+    """One shared instance: it holds no state."""
+
+    __slots__ = ()
+
+    def escapeJavaScript(self, value: Any) -> str:
+        return escape_javascript(value)
+
+    def parseJson(self, value: Any) -> Any:
+        return wrap(json.loads(str(value)))
+
+    def urlEncode(self, value: Any) -> str:
+        # Java's URLEncoder: form encoding (space is "+"); "*" stays, "~" is escaped.
+        return quote_plus(str(value), safe="*").replace("~", "%7E")
+
+    def urlDecode(self, value: Any) -> str:
+        return unquote_plus(str(value))
+
+    def base64Encode(self, value: Any) -> str:
+        return base64.b64encode(str(value).encode()).decode()
+
+    def base64Decode(self, value: Any) -> str:
+        return base64.b64decode(str(value), validate=True).decode("utf-8", "replace")
+
+
+UTIL = Util()
