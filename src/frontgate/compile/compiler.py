@@ -39,7 +39,7 @@ from frontgate.snapshot.snapshot import (
 from frontgate.state.keyring import Keyring, SecretCache
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
-from frontgate.vtl.engine import VtlSyntaxError, compile_template
+from frontgate.vtl.engine import compile_templates
 
 log = logging.getLogger("frontgate.compile")
 
@@ -92,21 +92,6 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
             else None
         ),
     )
-
-
-def compile_templates(templates: dict[str, str] | None) -> dict[str, Any] | None:
-    """Mapping templates parsed once per deployment. One that does not parse (an imported
-    definition can hold one; the Put calls refuse them) compiles to None: AWS's 500 when a
-    request selects it."""
-    if not templates:
-        return None
-    out: dict[str, Any] = {}
-    for content_type, text in templates.items():
-        try:
-            out[content_type] = compile_template(str(text))
-        except VtlSyntaxError:
-            out[content_type] = None
-    return out
 
 
 def _static_mock_status(itype: str, doc: Doc) -> int | None:

@@ -156,3 +156,18 @@ def render(template: Template, namespace: dict[str, Any]) -> str:
     except Exception as exc:
         raise VtlRenderError(f"{type(exc).__name__}: {exc}") from exc
     return out
+
+
+def compile_templates(templates: dict[str, str] | None) -> dict[str, Template | None] | None:
+    """A templates map (content type -> text) compiled; one that does not parse compiles to
+    None (AWS's 500 when a request selects it: an imported definition can hold one, the Put
+    calls refuse them). None when there are no templates."""
+    if not templates:
+        return None
+    out: dict[str, Template | None] = {}
+    for content_type, text in templates.items():
+        try:
+            out[content_type] = compile_template(str(text))
+        except VtlSyntaxError:
+            out[content_type] = None
+    return out
