@@ -133,7 +133,9 @@ def _integration(*args: Any) -> Integration:
     last argument says whether it had any compiled)."""
     *values, compiled = args
     templates = compile_templates(values[5]) if compiled else None  # request_templates
-    return Integration(*values, templates)
+    make: Any = Integration  # the field list in __reduce__'s order, then request_compiled
+    integ: Integration = make(*values, templates)
+    return integ
 
 
 @dataclass(frozen=True, slots=True)
