@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
 
@@ -134,6 +133,15 @@ def call(
         time.sleep(0.05)
 
 
+# The issue's example: AWS answers {"echo":"foobar"} for ?data=foobar.
+ECHO = '{"echo":"$input.params(\'data\')"}'
+REQUEST_BODY = (
+    '{"sent": $input.json(\'$\'), "msg": "$util.escapeJavaScript($input.path(\'$.msg\'))"}'
+)
+RESPONSE_BODY = (
+    '{"got": $input.json(\'$.body\'), "query": "$input.path(\'$.query\')", '
+    "\"headers\": $input.json('$.headers')}"
+)
 MOCK = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
 
 
@@ -143,7 +151,7 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
     api.method(
         "echo",
         integration=MOCK,
-        responses={"200": {"responseTemplates": {"application/json": '{"echo": "$input.params(\'data\')"}'}}},
+        responses={"200": {"responseTemplates": {"application/json": ECHO}}},
     )
     # The pet store list, rendered over a MOCK's response (the body comes from a parameter).
     api.method(
@@ -153,7 +161,8 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
             "200": {
                 "responseTemplates": {
                     "application/json": "#set($input = $util.parseJson($input.params('pets')))"
-                    + "\n" + PET_TEMPLATE.replace("$input.path('$')", "$input"),
+                    + "\n"
+                    + PET_TEMPLATE.replace("$input.path('$')", "$input"),
                 }
             }
         },
@@ -189,7 +198,7 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
             "200": {
                 "responseTemplates": {
                     "application/json": "#set($context.responseOverride.status = 444)\n"
-                    "#set($context.responseOverride.header.X-Custom = \"over\")\n"
+                    '#set($context.responseOverride.header.X-Custom = "over")\n'
                     '{"stage": "$stageVariables.color", "rid": "$context.resourcePath"}'
                 }
             }
@@ -206,22 +215,15 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
             "passthroughBehavior": "NEVER",
             "requestTemplates": {
                 "application/json": "#set($context.requestOverride.header.X-Over = 'yes')\n"
-                "#set($context.requestOverride.querystring.q = 'from-template')\n"
-                '{"sent": $input.json(\'$\'), "msg": "$util.escapeJavaScript($input.path(\'$.msg\'))"}'
+                "#set($context.requestOverride.querystring.q = 'from-template')\n" + REQUEST_BODY
             },
         },
-        responses={
-            "200": {
-                "responseTemplates": {
-                    "application/json": '{"got": $input.json(\'$.body\'), "query": "$input.path(\'$.query\')"}'
-                }
-            }
-        },
+        responses={"200": {"responseTemplates": {"application/json": RESPONSE_BODY}}},
     )
     api.deploy()
 
     status, headers, body = call(gw, api, "GET", "/dev/echo?data=foobar")
-    assert (status, body) == (200, b'{"echo": "foobar"}')
+    assert (status, body) == (200, b'{"echo":"foobar"}')
     assert headers["content-type"] == "application/json"
 
     pets = json.dumps(PETS)
@@ -233,7 +235,7 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
     assert json.loads(body) == json.loads(PET_OUTPUT)
     assert json.loads(body)[2] == {"description": "Item 3 is a fish.", "askingPrice": 0.99}
 
-    status, _, body = call(gw, api, "GET", "/dev/params?q=it%27s", headers={"X-Thing": "a\"b"})
+    status, _, body = call(gw, api, "GET", "/dev/params?q=it%27s", headers={"X-Thing": 'a"b'})
     assert status == 200
     text = body.decode()
     assert '"path" : {' in text
@@ -248,7 +250,7 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
     assert headers["x-custom"] == "over"
     assert json.loads(body) == {"stage": "blue", "rid": "/override"}
 
-    sent = {"msg": "say \"hi\"/bye", "n": 1}
+    sent = {"msg": 'say "hi"/bye', "n": 1}
     status, _, body = call(
         gw, api, "POST", "/dev/http", body=json.dumps(sent).encode(),
         headers={"Content-Type": "application/json"},
@@ -259,6 +261,7 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
     assert got["sent"] == sent
     assert got["msg"] == 'say "hi"/bye'  # escaped in the template, read back as JSON
     assert doc["query"] == "q=from-template"
+    assert ["X-Over", "yes"] in doc["headers"]
     # passthroughBehavior NEVER: no template for text/plain -> AWS's 415.
     status, headers, body = call(
         gw, api, "POST", "/dev/http", body=b"x", headers={"Content-Type": "text/plain"}

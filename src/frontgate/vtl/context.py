@@ -42,12 +42,23 @@ class ContextMap(JavaMap):
         return len(self) > 0
 
 
+class OverrideMap(JavaMap):
+    """A section of ``requestOverride`` / ``responseOverride``. AWS: "Overrides are final. An
+    override may only be applied to each parameter once"; a second one is a 5XX (raised here,
+    it fails the render)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if self.get(name) is not None:
+            raise ValueError(f"{name} is overridden more than once")
+        super().__setitem__(name, value)
+
+
 def new_request_override() -> JavaMap:
-    return JavaMap(header=JavaMap(), querystring=JavaMap(), path=JavaMap())
+    return JavaMap(header=OverrideMap(), querystring=OverrideMap(), path=OverrideMap())
 
 
 def new_response_override() -> JavaMap:
-    return JavaMap(header=JavaMap(), status=None)
+    return OverrideMap(header=OverrideMap(), status=None)
 
 
 def build(lookup: Lookup, request_override: JavaMap, response_override: JavaMap) -> ContextMap:

@@ -91,6 +91,20 @@ def _install() -> None:
         operators.ForeachDirective = _Foreach
     if _BreakDirective not in operators.UserDefinedDirective.DIRECTIVES:
         operators.UserDefinedDirective.DIRECTIVES.append(_BreakDirective)
+    # Java's Map methods on map literals (``#set($m = {})``); JSON maps are values.JavaMap.
+    methods = operators.__additional_methods__.setdefault(dict, {})
+    for name, fn in _MAP_METHODS.items():
+        methods.setdefault(name, fn)
+
+
+_MAP_METHODS: dict[str, Any] = {
+    "size": len,
+    "isEmpty": lambda m: not m,
+    "containsKey": lambda m, k: k in m,
+    "get": lambda m, k: m.get(k),
+    "remove": lambda m, k: m.pop(k, None),
+    "values": lambda m: list(m.values()),
+}
 
 
 _install()

@@ -41,18 +41,23 @@ class Input:
             try:
                 self._doc = json.loads(self._text)
             except ValueError:
-                # Not JSON: "$" is the text itself; any deeper path finds nothing.
-                self._doc = self._text
+                # Not JSON: every path finds nothing (LocalStack's reading of AWS).
+                self._doc = None
         return self._doc
 
-    def path(self, path: str) -> Any:
-        """The value at the JSONPath, as a template object (a map prints as ``{a=b}``)."""
-        return wrap(jsonpath.evaluate(self._parsed(), str(path)))
+    def path(self, path: Any = "$") -> Any:
+        """The value at the JSONPath, as a template object (a map prints as ``{a=b}``); null
+        when nothing matches."""
+        doc = self._parsed()
+        if doc is None:
+            return None
+        return wrap(jsonpath.evaluate(doc, str(path or "$")))
 
-    def json(self, path: str) -> str:
-        """The value at the JSONPath, serialised as JSON (null renders as nothing)."""
-        value = jsonpath.evaluate(self._parsed(), str(path))
-        return "" if value is None else to_json(value)
+    def json(self, path: Any = "$") -> str:
+        """The value at the JSONPath, serialised as JSON; ``""`` when nothing matches."""
+        doc = self._parsed()
+        value = None if doc is None else jsonpath.evaluate(doc, str(path or "$"))
+        return to_json("" if value is None else value)
 
     def params(self, name: Any = None) -> Any:
         """No name: every parameter, ``{path, querystring, header}``. A name: its value in the

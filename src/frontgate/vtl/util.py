@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from frontgate.vtl.values import wrap
+from frontgate.vtl.values import to_text, wrap
 
 # Java's StringEscapeUtils.escapeJavaScript (what AWS runs): these get a backslash, other
 # control characters and everything past ASCII become \uXXXX (upper-case hex).
@@ -25,7 +25,7 @@ _ESCAPES = {
 
 
 def escape_javascript(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = _text(value)
     out: list[str] = []
     for ch in text:
         esc = _ESCAPES.get(ch)
@@ -44,7 +44,7 @@ def escape_javascript(value: Any) -> str:
 
 
 class Util:
-    """One shared instance: it holds no state."""
+    """One shared instance: it holds no state. Method names are AWS's."""
 
     __slots__ = ()
 
@@ -52,20 +52,29 @@ class Util:
         return escape_javascript(value)
 
     def parseJson(self, value: Any) -> Any:
-        return wrap(json.loads(str(value)))
+        return wrap(json.loads(_text(value)))
 
     def urlEncode(self, value: Any) -> str:
         # Java's URLEncoder: form encoding (space is "+"); "*" stays, "~" is escaped.
-        return quote_plus(str(value), safe="*").replace("~", "%7E")
+        return quote_plus(_text(value), safe="*").replace("~", "%7E")
 
     def urlDecode(self, value: Any) -> str:
-        return unquote_plus(str(value))
+        return unquote_plus(_text(value))
 
     def base64Encode(self, value: Any) -> str:
-        return base64.b64encode(str(value).encode()).decode()
+        return base64.b64encode(_text(value).encode()).decode()
 
     def base64Decode(self, value: Any) -> str:
-        return base64.b64decode(str(value), validate=True).decode("utf-8", "replace")
+        # Java's decoder refuses what is not base64 (a run-time failure: AWS's 500).
+        return base64.b64decode(_text(value), validate=True).decode("utf-8", "replace")
+
+
+def _text(value: Any) -> str:
+    """A template value as the text a Java method receives: null as "" (a missing
+    reference), booleans in lower case, maps and lists as they print."""
+    if value is None:
+        return ""
+    return to_text(value)
 
 
 UTIL = Util()
