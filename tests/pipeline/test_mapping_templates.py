@@ -330,3 +330,37 @@ def test_a_template_that_does_not_parse_is_refused_at_put(apigw: Any) -> None:
             responseTemplates={"application/json": "#foreach($a)#end"},
         )  # fmt: skip
     assert info.value.response["Error"]["Code"] == "BadRequestException"
+
+
+# The developer guide's override example 1: the status (and a header) from the integration body.
+OVERRIDE_EXAMPLE = """#set($inputRoot = $input.path('$'))
+$input.json("$")
+#if($inputRoot.toString().contains("error"))
+#set($context.responseOverride.status = 400)
+#set($context.responseOverride.header.headerName = "headerValue")
+#end"""
+
+
+def test_developer_guide_override_example(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
+    api = Api(apigw, "override-example")
+    api.method(
+        "pets",
+        "POST",
+        integration={
+            "type": "HTTP",
+            "integrationHttpMethod": "POST",
+            "uri": f"http://127.0.0.1:{upstream.port}/echo",
+        },
+        responses={"200": {"responseTemplates": {"application/json": OVERRIDE_EXAMPLE}}},
+    )
+    api.deploy()
+    json_type = {"Content-Type": "application/json"}
+    bad = json.dumps({"errors": [{"message": "The value is out of range."}]}).encode()
+    status, headers, body = call(gw, api, "POST", "/dev/pets", body=bad, headers=json_type)
+    assert status == 400
+    assert headers["headername"] == "headerValue"
+    assert json.loads(body)["body"] == bad.decode()  # $input.json("$"): the backend's answer
+    status, headers, body = call(gw, api, "POST", "/dev/pets", body=b'{"ok": 1}', headers=json_type)
+    assert status == 200
+    assert "headername" not in headers
+    assert json.loads(body)["body"] == '{"ok": 1}'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
@@ -24,23 +25,27 @@ _ESCAPES = {
 }
 
 
+# The ASCII part as one str.translate table; what is past ASCII is rare and done by a regex.
+_TABLE: dict[int, str] = {
+    **{c: f"\\u{c:04X}" for c in range(0x20)},
+    **{ord(k): v for k, v in _ESCAPES.items()},
+}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _unicode_escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code > 0xFFFF:  # Java strings are UTF-16: a surrogate pair, each escaped
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
+    return f"\\u{code:04X}"
+
+
 def escape_javascript(value: Any) -> str:
-    text = _text(value)
-    out: list[str] = []
-    for ch in text:
-        esc = _ESCAPES.get(ch)
-        if esc is not None:
-            out.append(esc)
-        elif ch < " " or ch > "~":
-            code = ord(ch)
-            if code > 0xFFFF:  # Java strings are UTF-16: a surrogate pair, each escaped
-                code -= 0x10000
-                out.append(f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}")
-            else:
-                out.append(f"\\u{code:04X}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    text = _text(value).translate(_TABLE)
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_unicode_escape, text)
 
 
 class Util:
