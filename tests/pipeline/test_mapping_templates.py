@@ -300,17 +300,33 @@ def test_passthrough_behaviours(gw: Gateway, apigw: Any, upstream: Upstream) -> 
     assert status == 200 and json.loads(body)["body"] == "<x/>"
 
 
-def test_run_time_failure_is_a_500(gw: Gateway, apigw: Any) -> None:
-    api = Api(apigw, "broken")
-    api.method(
-        "bad",
+def test_run_time_failure_is_a_500_and_one_log_line(tmp_path: Path) -> None:
+    with Gateway(tmp_path) as own:
+        api = Api(own.admin_client(), "broken")
+        bad = {"application/json": "$util.base64Decode('!!!')"}
+        api.method("bad", integration=MOCK, responses={"200": {"responseTemplates": bad}})
+        api.deploy()
+        status, _, body = call(own, api, "GET", "/dev/bad")
+        assert status == 500
+        assert json.loads(body) == {"message": "Internal server error"}
+    logged = [line for line in own.lines if "mapping template failed" in line]
+    assert len(logged) == 1, own.lines
+    assert "Traceback" not in "".join(own.lines)
+
+
+def test_test_invoke_method_renders_templates(apigw: Any, gw: Gateway) -> None:
+    api = Api(apigw, "invoke")
+    rid = api.method(
+        "echo",
         integration=MOCK,
-        responses={"200": {"responseTemplates": {"application/json": "$util.base64Decode('!!!')"}}},
+        responses={"200": {"responseTemplates": {"application/json": ECHO}}},
     )
-    api.deploy()
-    status, _, body = call(gw, api, "GET", "/dev/bad")
-    assert status == 500
-    assert json.loads(body) == {"message": "Internal server error"}
+    out = apigw.test_invoke_method(
+        restApiId=api.id, resourceId=rid, httpMethod="GET", pathWithQueryString="/echo?data=foobar"
+    )
+    assert out["status"] == 200
+    assert out["body"] == '{"echo":"foobar"}'
+    assert 'Method response body after transformations: {"echo":"foobar"}' in out["log"]
 
 
 def test_a_template_that_does_not_parse_is_refused_at_put(apigw: Any) -> None:
@@ -330,6 +346,17 @@ def test_a_template_that_does_not_parse_is_refused_at_put(apigw: Any) -> None:
             responseTemplates={"application/json": "#foreach($a)#end"},
         )  # fmt: skip
     assert info.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as info:
+        apigw.update_integration(
+            restApiId=api.id, resourceId=rid, httpMethod="GET",
+            patchOperations=[
+                {"op": "add", "path": "/requestTemplates/text~1plain", "value": "#foreach("}
+            ],
+        )  # fmt: skip
+    assert info.value.response["Error"]["Code"] == "BadRequestException"
+    # Nothing was stored by the refused calls.
+    integ = apigw.get_integration(restApiId=api.id, resourceId=rid, httpMethod="GET")
+    assert integ["requestTemplates"] == MOCK["requestTemplates"]
 
 
 # The developer guide's override example 1: the status (and a header) from the integration body.

@@ -116,8 +116,8 @@ def mapped_response(ctx: Context, integ: Integration) -> Response:
         content_type, tpl = _pick_template(ctx, compiled)
         if tpl is None:
             # Did not parse at deployment (an imported definition): AWS's 500.
-            templates.render_failed(ctx, "the mapping template does not parse")
-        rendered = templates.render_template(ctx, tpl, body)
+            templates.render_failed(ctx, "the mapping template does not parse", "response")
+        rendered = templates.render_template(ctx, tpl, body, "response")
         body = rendered.text.encode()
         status = _apply_response_override(rendered, status, headers)
     if not any(n.lower() == "content-type" for n, _ in headers):

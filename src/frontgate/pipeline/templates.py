@@ -74,7 +74,7 @@ def _usable(ctx: Context, tpl: Template | None) -> Template:
     return tpl
 
 
-def render_template(ctx: Context, tpl: Template, body: bytes) -> Rendered:
+def render_template(ctx: Context, tpl: Template, body: bytes, what: str = "request") -> Rendered:
     """Render ``tpl`` with ``$input`` over ``body`` (the request's, or the integration's
     response in a response template); a failure is AWS's 500 and one log line."""
     req_ov = vcontext.new_request_override()
@@ -91,13 +91,13 @@ def render_template(ctx: Context, tpl: Template, body: bytes) -> Rendered:
     try:
         text = render(tpl, namespace)
     except VtlRenderError as exc:
-        render_failed(ctx, str(exc))
+        render_failed(ctx, str(exc), what)
     return Rendered(text, req_ov, resp_ov)
 
 
-def render_failed(ctx: Context, why: str) -> NoReturn:
+def render_failed(ctx: Context, why: str, what: str = "request") -> NoReturn:
     """AWS's 500 for a template that cannot run, with one execution-log and one log line."""
-    message = f"Execution failed due to configuration error: Unable to transform request: {why}"
+    message = f"Execution failed due to configuration error: Unable to transform {what}: {why}"
     ctx.error = message
     ctx.log(message)
     log.warning("request %s: mapping template failed: %s", ctx.request_id, why)
