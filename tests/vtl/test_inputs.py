@@ -44,14 +44,27 @@ def test_path_prints_maps_the_java_way_and_lists_as_json(
     assert run(template, {"json": json_value}) == expected
 
 
-def test_a_path_that_matches_nothing_is_null() -> None:
-    text = (
-        '#set($result = $input.path("$.nonExisting")){"body": $result, "nested": '
-        '$result.nested, "isNull": #if( $result == $null )"true"#else"false"#end}'
-    )
-    assert run(text, b"") == '{"body": , "nested": , "isNull": "true"}'
-    listed = text.replace("$.nonExisting", "$.json.listValue")
-    assert run(listed, {"json": {"listValue": []}}) == '{"body": [], "nested": , "isNull": "false"}'
+# AWS's recording: a path matching nothing is null, prints as nothing, equals both $null and "".
+NULL_TEMPLATE = (
+    '#set($result = $input.path("$.nonExisting")){"body": $result, "nested": $result.nested, '
+    '"isNull": #if( $result == $null )"true"#else"false"#end, '
+    '"isEmptyString": #if( $result == "" )"true"#else"false"#end}'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        ("$.nonExisting", b"",
+         '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}'),
+        ("$.json.listValue", {"json": {"listValue": []}},
+         '{"body": [], "nested": , "isNull": "false", "isEmptyString": "false"}'),
+        ("$.json.listValue", {"json": {"listValue": None}},
+         '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}'),
+    ],
+)  # fmt: skip
+def test_a_path_that_matches_nothing_is_null(path: str, body: Any, expected: str) -> None:
+    assert run(NULL_TEMPLATE.replace("$.nonExisting", path), body) == expected
 
 
 @pytest.mark.parametrize(

@@ -91,10 +91,26 @@ def _install() -> None:
         operators.ForeachDirective = _Foreach
     if _BreakDirective not in operators.UserDefinedDirective.DIRECTIVES:
         operators.UserDefinedDirective.DIRECTIVES.append(_BreakDirective)
+    # AWS compares a null reference as the empty string (recorded: `$missing == ""` is true).
+    ops = operators.BinaryOperator.OPERATORS
+    for name in ("==", "eq"):
+        ops[name] = _equal
+    for name in ("!=", "ne"):
+        ops[name] = _not_equal
     # Java's Map methods on map literals (``#set($m = {})``); JSON maps are values.JavaMap.
     methods = operators.__additional_methods__.setdefault(dict, {})
     for name, fn in _MAP_METHODS.items():
         methods.setdefault(name, fn)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if (a is None and b == "") or (a == "" and b is None):
+        return True
+    return bool(a == b)
+
+
+def _not_equal(a: Any, b: Any) -> bool:
+    return not _equal(a, b)
 
 
 _MAP_METHODS: dict[str, Any] = {
