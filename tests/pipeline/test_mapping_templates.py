@@ -262,6 +262,10 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
     assert got["msg"] == 'say "hi"/bye'  # escaped in the template, read back as JSON
     assert doc["query"] == "q=from-template"
     assert ["X-Over", "yes"] in doc["headers"]
+    # No Content-Type reads as application/json, and the backend is told so.
+    status, _, body = call(gw, api, "POST", "/dev/http", body=b'{"msg": "x"}')
+    assert status == 200
+    assert ["Content-Type", "application/json"] in json.loads(body)["headers"]
     # passthroughBehavior NEVER: no template for text/plain -> AWS's 415.
     status, headers, body = call(
         gw, api, "POST", "/dev/http", body=b"x", headers={"Content-Type": "text/plain"}

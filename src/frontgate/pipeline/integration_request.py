@@ -125,6 +125,8 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
         for name, value in req.headers:
             if name.lower() == "content-type":
                 content_type = value
+        if content_type is None and rendered is not None:
+            content_type = templates.DEFAULT_TYPE  # the template it was rendered with
         if content_type is not None and req.method not in ("GET", "HEAD", "OPTIONS"):
             headers.append(("Content-Type", content_type))
         headers.append(("Accept", "application/json"))
