@@ -80,7 +80,7 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
             doc.get("requestParameters"), "integration.request.", stage_vars
         ),
         request_templates=dict(doc.get("requestTemplates") or {}),
-        passthrough=str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH"),
+        passthrough=str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH").upper(),
         timeout=timeout_ms / 1000.0,
         responses=_integration_responses(doc.get("integrationResponses"), stage_vars),
         content_handling=doc.get("contentHandling"),
@@ -100,7 +100,7 @@ def _static_mock_status(itype: str, doc: Doc) -> int | None:
     if itype != "MOCK" or len(templates) > 1:
         return None
     # Only WHEN_NO_MATCH answers every content type alike; the others can refuse one (415).
-    if str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH") != "WHEN_NO_MATCH":
+    if str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH").upper() != "WHEN_NO_MATCH":
         return None
     if not templates:
         return 200
