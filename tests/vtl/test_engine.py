@@ -106,3 +106,9 @@ def test_run_time_failures_are_render_errors() -> None:
 
     with pytest.raises(VtlRenderError, match="no"):
         run("$b.go()", b=Boom())
+
+
+def test_a_directive_ending_its_line_takes_the_line_break() -> None:
+    # Velocity 1.x: the line break after #set(...), #if(...), #foreach(...) and #end is theirs.
+    text = "#set($a = 1)\n[\n#foreach($x in [1,2])\n$x\n#end\n]"
+    assert run(text) == "[\n1\n2\n]"

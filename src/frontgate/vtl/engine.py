@@ -53,6 +53,19 @@ class _Foreach(operators.ForeachDirective):  # type: ignore[misc]
     """``#foreach`` with ``$foreach.count/index/hasNext/first/last`` (and Velocity's
     ``$velocityCount``), ``#break``, and AWS's iteration limit."""
 
+    def parse(self) -> None:
+        self.identity_match(self.START)
+        self.require_match(self.OPEN_PAREN, "(")
+        (self.loop_var_name,) = self.require_match(self.LOOP_VAR_NAME, "loop var name")
+        self.require_match(self.IN, "in")
+        self.value = self.next_element(operators.Value)
+        self.require_match(self.CLOSE_PAREN, ")")
+        # As after #if(...), #set(...) and #end: the line break ending the directive's line is
+        # the directive's (AWS's pet store output has no blank line after "#foreach(...)").
+        self.optional_match(operators.WHITESPACE_TO_END_OF_LINE)
+        self.block = self.next_element(operators.Block)
+        self.require_next_element(operators.End, "#end")
+
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
         iterable = self.value.calculate(namespace, loader)
         if iterable is None:
