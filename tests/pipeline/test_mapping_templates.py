@@ -135,7 +135,8 @@ def call(
 # The example: AWS answers {"echo":"foobar"} for ?data=foobar.
 ECHO = '{"echo":"$input.params(\'data\')"}'
 REQUEST_BODY = (
-    '{"sent": $input.json(\'$\'), "msg": "$util.escapeJavaScript($input.path(\'$.msg\'))"}'
+    '{"sent": $input.json(\'$\'), "msg": "$util.escapeJavaScript($input.path(\'$.msg\'))", '
+    '"raw": "$util.escapeJavaScript($input.body)"}'
 )
 RESPONSE_BODY = (
     '{"got": $input.json(\'$.body\'), "query": "$input.path(\'$.query\')", '
@@ -261,6 +262,7 @@ def test_templates(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
     got = json.loads(doc["got"])
     assert got["sent"] == sent
     assert got["msg"] == 'say "hi"/bye'  # escaped in the template, read back as JSON
+    assert got["raw"] == json.dumps(sent)  # the whole body as a JSON string
     assert doc["query"] == "q=from-template"
     assert ["X-Over", "yes"] in doc["headers"]
     # No Content-Type reads as application/json, and the backend is told so.
