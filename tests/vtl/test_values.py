@@ -7,7 +7,7 @@ from frontgate.vtl.values import JavaList, JavaMap, to_json, wrap
 
 def test_maps_print_the_java_way_lists_as_json() -> None:
     doc = wrap({"a": 1, "b": [1, {"c": True}], "d": {"e": None}})
-    assert str(doc) == '{a=1, b=[1,{"c":true}], d={e=None}}'.replace("None", "None")
+    assert str(doc) == '{a=1, b=[1,{"c":true}], d={e=null}}'
     assert isinstance(doc["b"], JavaList)
     assert isinstance(doc["d"], JavaMap)
     assert str(JavaList(["x", 1])) == '["x",1]'

@@ -11,8 +11,10 @@ _COMPACT = (",", ":")
 
 
 def to_text(value: Any) -> str:
-    """How Velocity prints a value: null as "" is the engine's job; here maps, lists and
-    booleans the Java way."""
+    """How Java prints a value inside a map: booleans in lower case, null as "null" (a null
+    reference printed on its own renders as nothing: the engine's job)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -38,9 +40,6 @@ class JavaMap(dict[str, Any]):
 
     def keySet(self) -> list[str]:
         return JavaList(self.keys())
-
-    def values_(self) -> list[Any]:
-        return JavaList(self.values())
 
     def put(self, key: str, value: Any) -> Any:
         old = self.get(key)
