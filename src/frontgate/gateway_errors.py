@@ -108,6 +108,16 @@ def internal_error() -> GatewayError:
     )
 
 
+def unsupported_media_type() -> GatewayError:
+    """A non-proxy integration's passthroughBehavior refuses the request's content type."""
+    return GatewayError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Unsupported Media Type",
+        "UnsupportedMediaTypeException",
+        spaced=True,
+    )
+
+
 def bad_gateway() -> GatewayError:
     """Malformed Lambda proxy response or function error: 502 with AWS's 500-style body."""
     return GatewayError(

@@ -23,6 +23,7 @@ from frontgate.compile.mappings import (
     parse_response_parameter,
 )
 from frontgate.definition.model import ApiDefinition, Doc
+from frontgate.vtl.engine import VtlSyntaxError, compile_template
 
 NO_INTEGRATION = "No integration defined for method"
 
@@ -48,18 +49,34 @@ def check_method(method: Doc) -> None:
 
 def check_integration(integration: Doc) -> None:
     _mapping(check_mappings, integration.get("requestParameters"), "integration.request.")
+    check_templates(integration.get("requestTemplates"))
     for resp in (integration.get("integrationResponses") or {}).values():
         check_integration_response(resp)
 
 
 def check_integration_response(resp: Doc) -> None:
     _mapping(check_mappings, resp.get("responseParameters"), "method.response.")
+    check_templates(resp.get("responseTemplates"))
     pattern = resp.get("selectionPattern")
     if pattern:
         try:
             re.compile(pattern)
         except re.error:
             raise DefinitionError(f"Invalid selection pattern specified: {pattern}") from None
+
+
+def check_templates(templates: Doc | None) -> None:
+    """Every mapping template parses (AWS refuses one that does not at the Put)."""
+    for text in (templates or {}).values():
+        if not isinstance(text, str):
+            continue
+        try:
+            compile_template(text)
+        except VtlSyntaxError as exc:
+            raise DefinitionError(
+                "Invalid mapping expression specified: Validation Result: warnings : [], "
+                f"errors : [Invalid template: {exc}]"
+            ) from None
 
 
 # Where a method request parameter read by an integration mapping must be declared.

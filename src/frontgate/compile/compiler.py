@@ -39,6 +39,7 @@ from frontgate.snapshot.snapshot import (
 from frontgate.state.keyring import Keyring, SecretCache
 from frontgate.state.store import ConfigStore
 from frontgate.traffic.keys import build_key_index
+from frontgate.vtl.engine import compile_templates
 
 log = logging.getLogger("frontgate.compile")
 
@@ -59,6 +60,7 @@ def _integration_responses(
             ),
             templates=dict(doc.get("responseTemplates") or {}),
             content_handling=doc.get("contentHandling"),
+            compiled=compile_templates(doc.get("responseTemplates")),
         )
         (patterned if pattern else default).append(entry)
     return (*patterned, *default)
@@ -78,17 +80,27 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
             doc.get("requestParameters"), "integration.request.", stage_vars
         ),
         request_templates=dict(doc.get("requestTemplates") or {}),
-        passthrough=str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH"),
+        passthrough=str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH").upper(),
         timeout=timeout_ms / 1000.0,
         responses=_integration_responses(doc.get("integrationResponses"), stage_vars),
         content_handling=doc.get("contentHandling"),
-        mock_status=_static_mock_status(itype, doc.get("requestTemplates") or {}),
+        mock_status=_static_mock_status(itype, doc),
         credentials=doc.get("credentials") or None,
+        request_compiled=(
+            compile_templates(doc.get("requestTemplates"))
+            if itype in ("HTTP", "MOCK", "AWS")
+            else None
+        ),
     )
 
 
-def _static_mock_status(itype: str, templates: dict[str, str]) -> int | None:
+def _static_mock_status(itype: str, doc: Doc) -> int | None:
+    """The status a MOCK answers without rendering anything (its fast path), or None."""
+    templates: dict[str, str] = doc.get("requestTemplates") or {}
     if itype != "MOCK" or len(templates) > 1:
+        return None
+    # Only WHEN_NO_MATCH answers every content type alike; the others can refuse one (415).
+    if str(doc.get("passthroughBehavior") or "WHEN_NO_MATCH").upper() != "WHEN_NO_MATCH":
         return None
     if not templates:
         return 200

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from frontgate import gateway_errors
+from frontgate.pipeline import templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import source_value
 from frontgate.snapshot.snapshot import Integration
@@ -70,6 +71,15 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
     path_values: dict[str, str] = {}
     extra_query: list[tuple[str, str]] = []
     mapped_headers: list[tuple[str, str]] = []
+    body = req.body
+    rendered = None
+    if not proxy and (integ.request_compiled or integ.passthrough != "WHEN_NO_MATCH"):
+        _found, tpl = templates.pick_request_template(
+            ctx, integ.request_compiled, integ.passthrough
+        )
+        if tpl is not None:
+            rendered = templates.render_template(ctx, tpl, body)
+            body = rendered.text.encode()
     for m in integ.request_mappings:
         value = source_value(ctx, m.source)
         if value is None:
@@ -83,6 +93,8 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
                 ctx.log(f"Execution failed due to configuration error: Illegal header {m.name}")
                 raise gateway_errors.internal_error()
             mapped_headers.append((m.name, value))
+    if rendered is not None:  # requestOverride: what the template set wins over the mappings
+        _apply_overrides(ctx, rendered, path_values, extra_query, mapped_headers)
     url = render_uri(integ, ctx.path_params if proxy else {}, path_values)
     query_parts: list[str] = []
     if proxy and ctx.raw_query:
@@ -113,6 +125,8 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
         for name, value in req.headers:
             if name.lower() == "content-type":
                 content_type = value
+        if content_type is None and rendered is not None:
+            content_type = templates.DEFAULT_TYPE  # the template it was rendered with
         if content_type is not None and req.method not in ("GET", "HEAD", "OPTIONS"):
             headers.append(("Content-Type", content_type))
         headers.append(("Accept", "application/json"))
@@ -125,7 +139,32 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
     method = integ.http_method or req.method
     if method == "ANY":
         method = req.method
-    return IntegrationRequest(method, url, headers, req.body, not mapped_headers)
+    return IntegrationRequest(method, url, headers, body, not mapped_headers)
+
+
+def _apply_overrides(
+    ctx: Context,
+    rendered: templates.Rendered,
+    path_values: dict[str, str],
+    extra_query: list[tuple[str, str]],
+    mapped_headers: list[tuple[str, str]],
+) -> None:
+    ov = rendered.request_override
+    for name, value in templates.overrides(ov.get("path")):
+        path_values[name] = value
+    for name, value in templates.overrides(ov.get("querystring")):
+        extra_query[:] = [(n, v) for n, v in extra_query if n != name]
+        extra_query.append((name, value))
+    for name, value in templates.overrides(ov.get("header")):
+        if name.lower() in ILLEGAL_MAPPED_HEADERS:
+            ctx.log(f"Execution failed due to configuration error: Illegal header {name}")
+            raise gateway_errors.internal_error()
+        if "\r" in value or "\n" in value:
+            ctx.log(f"Execution failed due to configuration error: Invalid header value {name}")
+            raise gateway_errors.internal_error()
+        lname = name.lower()
+        mapped_headers[:] = [(n, v) for n, v in mapped_headers if n.lower() != lname]
+        mapped_headers.append((name, value))
 
 
 def render_uri(integ: Integration, params: dict[str, str], mapped: dict[str, str]) -> str:

@@ -2,14 +2,17 @@
 
 Proxy integrations pass status, headers and body through (with AWS's header remapping);
 non-proxy integrations select an integration response by ``selectionPattern`` against the
-status code, then apply its header mappings and template."""
+status code, then apply its header mappings and render its mapping template (pipeline.templates)
+chosen by the first media type of ``Accept``; the template's ``$context.responseOverride`` sets
+the status and headers last."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from frontgate import gateway_errors
 from frontgate.http.message import Response
+from frontgate.pipeline import templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import context_var, source_value
 from frontgate.snapshot.snapshot import Integration, IntegrationResponse
@@ -107,16 +110,45 @@ def mapped_response(ctx: Context, integ: Integration) -> Response:
             headers.append((m.name, value))
     content_type = "application/json"
     body = ctx.upstream_body
-    if entry.templates:
-        content_type, template = _pick_template(ctx, entry.templates)
-        # Static templates render as themselves; VTL rendering arrives with mapping templates.
-        body = template.encode()
+    status = int(entry.status_code)
+    compiled = entry.compiled
+    if compiled:
+        content_type, tpl = _pick_template(ctx, compiled)
+        if tpl is None:
+            # Did not parse at deployment (an imported definition): AWS's 500.
+            templates.render_failed(ctx, "the mapping template does not parse", "response")
+        rendered = templates.render_template(ctx, tpl, body, "response")
+        body = rendered.text.encode()
+        status = _apply_response_override(rendered, status, headers)
     if not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", content_type))
-    return Response(int(entry.status_code), headers, body)
+    return Response(status, headers, body)
 
 
-def _pick_template(ctx: Context, templates: dict[str, str]) -> tuple[str, str]:
+def _apply_response_override(
+    rendered: templates.Rendered, status: int, headers: list[tuple[str, str]]
+) -> int:
+    """``$context.responseOverride``: its status replaces the integration response's, its
+    headers replace (or add to) the mapped ones."""
+    ov = rendered.response_override
+    for name, value in templates.overrides(ov.get("header")):
+        if "\r" in value or "\n" in value:
+            continue  # a header value cannot hold a line break; AWS drops it
+        lname = name.lower()
+        headers[:] = [(n, v) for n, v in headers if n.lower() != lname]
+        headers.append((name, value))
+    wanted = ov.get("status")
+    if wanted is not None:
+        try:
+            code = int(str(wanted))
+        except ValueError:
+            return status
+        if 100 <= code <= 599:
+            return code
+    return status
+
+
+def _pick_template(ctx: Context, templates: dict[str, Any]) -> tuple[str, Any]:
     accept = None
     for k, v in ctx.request.headers:
         if k.lower() == "accept":

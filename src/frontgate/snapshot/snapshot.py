@@ -16,6 +16,7 @@ from typing import Any
 
 from frontgate.functions.table import FunctionTable
 from frontgate.traffic.keys import KeyIndex
+from frontgate.vtl.engine import compile_templates
 
 # A mapping source, resolved at compile time: (kind, name). Kinds: "static", "path", "query",
 # "multiquery", "header", "multiheader", "body", "stage", "context", "intheader", "intbody".
@@ -59,10 +60,15 @@ class IntegrationResponse:
     header_mappings: tuple[ParamMapping, ...]  # location "header" targets method.response.header
     templates: dict[str, str]
     content_handling: str | None = None
+    # The templates compiled (content type -> vtl.engine.Template, or None for one that does
+    # not parse: a 500 when selected); None when there are no templates.
+    compiled: dict[str, Any] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.status_code, self.pattern, self.header_mappings, self.templates)
-        return (IntegrationResponse, (*args, self.content_handling))
+        # The compiled templates travel as their text (see _integration_response).
+        flag = self.compiled is not None
+        return (_integration_response, (*args, self.content_handling, flag))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +97,45 @@ class Integration:
     http_mapping: Any = None
     # HTTP APIs: the stage serves an HTTP API (payload 1.0 differs from REST's in places).
     http_api: bool = False
+    # REST non-proxy: the request templates compiled (content type -> vtl.engine.Template, or
+    # None for one that does not parse); None when there are none.
+    request_compiled: dict[str, Any] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
-            Integration,
+            _integration,
             (self.type, self.http_method, self.uri, self.uri_template, self.request_mappings,
              self.request_templates, self.passthrough, self.timeout, self.responses,
              self.content_handling, self.credentials, self.mock_status, self.dispatch,
-             self.payload_format, self.subtype, self.http_mapping, self.http_api),
+             self.payload_format, self.subtype, self.http_mapping, self.http_api,
+             self.request_compiled is not None),
         )  # fmt: skip
+
+
+def _integration_response(
+    status_code: str,
+    pattern: Any,
+    header_mappings: tuple[ParamMapping, ...],
+    templates: dict[str, str],
+    content_handling: str | None,
+    compiled: bool,
+) -> IntegrationResponse:
+    """Unpickling: mapping templates are compiled again from their text, once per worker per
+    distinct text (vtl.engine.compile_template is cached by text)."""
+    return IntegrationResponse(
+        status_code, pattern, header_mappings, templates, content_handling,
+        compile_templates(templates) if compiled else None,
+    )  # fmt: skip
+
+
+def _integration(*args: Any) -> Integration:
+    """Unpickling an Integration: its request templates compiled again from their text (the
+    last argument says whether it had any compiled)."""
+    *values, compiled = args
+    templates = compile_templates(values[5]) if compiled else None  # request_templates
+    make: Any = Integration  # the field list in __reduce__'s order, then request_compiled
+    integ: Integration = make(*values, templates)
+    return integ
 
 
 @dataclass(frozen=True, slots=True)

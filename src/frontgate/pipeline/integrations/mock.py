@@ -1,35 +1,35 @@
 """MOCK integration: the request template names the status code that selects an integration
-response; nothing leaves the gateway."""
+response; nothing leaves the gateway.
+
+A MOCK whose only template is static JSON (or that has none) answers from the status read at
+compile time (``Integration.mock_status``); the rest render their request template."""
 
 from __future__ import annotations
 
 import json
-import re
 
 from frontgate import gateway_errors
+from frontgate.pipeline import templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.snapshot.snapshot import Integration
 
-_STATUS = re.compile(r'"?statusCode"?\s*:\s*"?(\d{3})')
 
-
-def status_from_template(integ: Integration, content_type: str | None) -> int:
-    templates = integ.request_templates
-    if not templates:
+def status_from_template(ctx: Context, integ: Integration) -> int:
+    """The ``statusCode`` of the rendered request template (200 when a passthrough leaves no
+    template); anything else is AWS's 500."""
+    found, tpl = templates.pick_request_template(
+        ctx, integ.request_compiled, integ.passthrough, fallback=True
+    )
+    if not found or tpl is None:
         return 200
-    template = templates.get(content_type or "application/json")
-    if template is None:
-        template = templates.get("application/json") or next(iter(templates.values()))
+    text = templates.render_template(ctx, tpl, ctx.request.body).text
     try:
-        doc = json.loads(template)
-        return int(doc["statusCode"])
+        return int(json.loads(text)["statusCode"])
     except (ValueError, KeyError, TypeError):
-        # A VTL template: until templates are rendered, read a literal statusCode from it.
-        m = _STATUS.search(template)
-        if m is None:
-            raise gateway_errors.internal_error() from None
-        return int(m.group(1))
+        ctx.error = "Execution failed due to configuration error: statusCode should be an integer"
+        ctx.log(ctx.error)
+        raise gateway_errors.internal_error() from None
 
 
 def call(ctx: Context, env: Env, integ: Integration) -> None:
@@ -37,9 +37,4 @@ def call(ctx: Context, env: Env, integ: Integration) -> None:
     if integ.mock_status is not None:
         ctx.integration_status = integ.mock_status
         return
-    content_type = None
-    for k, v in ctx.request.headers:
-        if k.lower() == "content-type":
-            content_type = v.split(";", 1)[0].strip()
-    ctx.integration_status = status_from_template(integ, content_type)
-    ctx.integration_latency = 0
+    ctx.integration_status = status_from_template(ctx, integ)

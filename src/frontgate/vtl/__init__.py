@@ -1,0 +1,7 @@
+"""Mapping templates (VTL) as Amazon API Gateway runs them on REST non-proxy integrations.
+
+``engine`` compiles template text once per deployment (airspeed-ext underneath, see
+docs/ARCHITECTURE.md "Mapping templates") and renders it per request; ``inputs`` is ``$input``,
+``util`` is ``$util``, ``context`` builds ``$context`` with its writable overrides, and
+``values`` gives JSON values the Java-like behaviour AWS's Velocity shows (``{a=b}`` maps).
+Nothing here imports the pipeline: the caller hands in plain request data."""
