@@ -208,6 +208,22 @@ def test_get_and_post_with_bodies() -> None:
     run(main())
 
 
+def test_localhost_names_reach_loopback() -> None:
+    """A name under ``localhost`` (an invoke URL such as ``{apiId}.execute-api.localhost``)
+    connects to 127.0.0.1, which the system resolver does not do; the Host header keeps it."""
+
+    async def main() -> None:
+        async with Upstream() as up:
+            pool = UpstreamPool()
+            url = f"http://abc123.execute-api.LOCALHOST:{up.port}/x"
+            r = await pool.request("GET", url, [], b"", 2)
+            assert (r.status, r.body) == (200, b"GET /x ")
+            assert up.seen[0].header("host") == f"abc123.execute-api.localhost:{up.port}"
+            await pool.close()
+
+    run(main())
+
+
 def test_chunked_response_is_decoded() -> None:
     async def handler(req: Seen, writer: asyncio.StreamWriter) -> bool:
         writer.write(response(headers=[("Transfer-Encoding", "chunked"), ("X-Up", "1")]))

@@ -51,6 +51,18 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _COARSE_TIMEOUT: Final = 1.0
 _SWEEP_INTERVAL: Final = 0.05
 
+
+def connect_host(host: str) -> str:
+    """Where to connect for ``host``: ``localhost`` and every name under it are loopback
+    (RFC 6761 §6.3), as curl and browsers treat them, so an integration URI naming an invoke URL
+    such as ``http://{apiId}.execute-api.localhost:8080/`` reaches this machine; the resolver
+    would not know those names. The Host header and TLS server name stay the name."""
+    lowered = host.lower()
+    if lowered == "localhost" or lowered.endswith(".localhost"):
+        return "127.0.0.1"
+    return host
+
+
 OriginKey = tuple[str, str, int, str]  # (scheme, host, port, server_hostname)
 
 
@@ -304,7 +316,7 @@ class _Origin:
         connecting = asyncio.ensure_future(
             loop.create_connection(
                 lambda: conn,
-                self.host,
+                connect_host(self.host),
                 self.port,
                 ssl=self.ssl,
                 server_hostname=self.server_hostname if self.ssl is not None else None,
