@@ -10,7 +10,7 @@ import asyncio
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +89,26 @@ async def _drop_schema(dsn: str, schema: str) -> None:
 def admin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AdminServer]:
+    yield from serve_admin(request, tmp_path_factory, AdminServer, "fg_admin")
+
+
+def serve_admin(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    make: Callable[[Path | ConfigStore], AdminServer],
+    prefix: str,
+) -> Iterator[AdminServer]:
+    """The ``admin`` fixtures' body: a server made by ``make`` on SQLite, or on PostgreSQL in a
+    fresh schema (named ``prefix_…``) dropped afterwards, as ``request.param`` says."""
     if request.param == "sqlite":
-        server = AdminServer(tmp_path_factory.mktemp("admin") / "frontgate.db")
+        server = make(tmp_path_factory.mktemp("admin") / "frontgate.db")
         yield server
         server.stop()
         return
     dsn: str = request.getfixturevalue("postgres_dsn")
-    schema = f"fg_admin_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
-        server = AdminServer(PostgresStore(dsn, schema=schema, max_size=4))
+        server = make(PostgresStore(dsn, schema=schema, max_size=4))
         yield server
         server.stop()
     finally:

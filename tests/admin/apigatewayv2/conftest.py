@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.admin.conftest import AdminServer
+from tests.admin.conftest import AdminServer, serve_admin
 from tests.support.awscli import run_aws
 
 from frontgate.admin.apigatewayv2 import AdminV2App, is_v2_request
@@ -41,26 +41,7 @@ class BothServer(AdminServer):
 def admin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AdminServer]:
-    import asyncio
-    import uuid
-
-    from tests.admin.conftest import _drop_schema
-
-    from frontgate.state.postgres import PostgresStore
-
-    if request.param == "sqlite":
-        server = BothServer(tmp_path_factory.mktemp("admin") / "frontgate.db")
-        yield server
-        server.stop()
-        return
-    dsn: str = request.getfixturevalue("postgres_dsn")
-    schema = f"fg_v2_{uuid.uuid4().hex[:12]}"
-    try:
-        server = BothServer(PostgresStore(dsn, schema=schema, max_size=4))
-        yield server
-        server.stop()
-    finally:
-        asyncio.run(_drop_schema(dsn, schema))
+    yield from serve_admin(request, tmp_path_factory, BothServer, "fg_v2")
 
 
 def make_v2_client(url: str, region: str = "us-east-1", **kw: Any) -> Any:
