@@ -9,12 +9,13 @@ import os
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from frontgate import ids
 from frontgate.admin.apigateway.invoke_method import make_test_invoke
 from frontgate.admin.authorizer_flush import make_flush_hook
 from frontgate.admin.settings import AdminSettings
+from frontgate.admin.wire.routes import origin_form
 from frontgate.config import Settings
 from frontgate.http.errors import ProtocolError
 from frontgate.http.limits import ADMIN_MAX_BODY_BYTES
@@ -320,10 +321,7 @@ def _service(request: Request) -> str:
 
 def _operation(request: Request) -> str | None:
     """The operation a refused request called, when its method and path tell."""
-    target = request.target
-    if not target.startswith("/"):
-        parts = urlsplit(target)
-        target = parts.path + ("?" + parts.query if parts.query else "")
+    target = origin_form(request.target)
     path, _, query = target.partition("?")
     try:
         service = _service(request)

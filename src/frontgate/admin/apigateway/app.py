@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from frontgate.admin import auth
 from frontgate.admin.answer import answer
@@ -16,6 +16,7 @@ from frontgate.admin.apigateway.wire import DIALECT, router
 from frontgate.admin.errors import UnknownOperation
 from frontgate.admin.settings import AdminSettings
 from frontgate.admin.wire.restjson import parse_input, serialize_output
+from frontgate.admin.wire.routes import origin_form
 from frontgate.http.message import Request, Response
 from frontgate.outage import StoreRequests
 from frontgate.state.store import ConfigStore
@@ -42,10 +43,7 @@ class AdminApp:
         return await answer(self._handle, request, self.outage, log, "admin")
 
     async def _handle(self, request: Request) -> Response:
-        target = request.target
-        if not target.startswith("/"):
-            parts = urlsplit(target)  # absolute-form request-target
-            target = parts.path + ("?" + parts.query if parts.query else "")
+        target = origin_form(request.target)
         raw_path, _, raw_query = target.partition("?")
         query = parse_qs(raw_query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers}

@@ -8,7 +8,7 @@ apigatewayv2 has paths under ``/v2/``."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from frontgate.admin import auth
 from frontgate.admin.answer import answer
@@ -26,6 +26,7 @@ from frontgate.admin.apigatewayv2.wire import (
 from frontgate.admin.errors import UnknownOperation
 from frontgate.admin.settings import AdminSettings
 from frontgate.admin.wire.restjson import parse_input, serialize_output
+from frontgate.admin.wire.routes import origin_form
 from frontgate.http.message import Request, Response
 from frontgate.outage import StoreRequests
 from frontgate.state.store import ConfigStore
@@ -33,16 +34,9 @@ from frontgate.state.store import ConfigStore
 log = logging.getLogger(__name__)
 
 
-def _path(target: str) -> str:
-    if not target.startswith("/"):
-        parts = urlsplit(target)  # absolute-form request-target
-        target = parts.path + ("?" + parts.query if parts.query else "")
-    return target
-
-
 def is_v2_request(request: Request) -> bool:
     """Whether a request on the admin listener is an apigatewayv2 call (path ``/v2/...``)."""
-    path = _path(request.target).partition("?")[0]
+    path = origin_form(request.target).partition("?")[0]
     return path == "/v2" or path.startswith("/v2/")
 
 
@@ -66,7 +60,7 @@ class AdminV2App:
         return await answer(self._handle, request, self.outage, log, "apigatewayv2")
 
     async def _handle(self, request: Request) -> Response:
-        raw_path, _, raw_query = _path(request.target).partition("?")
+        raw_path, _, raw_query = origin_form(request.target).partition("?")
         query = parse_qs(raw_query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in request.headers}
         auth.verify(request, headers, self.settings)

@@ -3,29 +3,15 @@ the settings, and the API endpoint of this node's data plane."""
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from frontgate.admin.settings import AdminSettings
-from frontgate.http.message import Request
-from frontgate.state.store import ConfigStore, Tx
+from frontgate.admin.apigateway.context import Ctx as RestCtx
 
 
 @dataclass(slots=True)
-class Ctx:
-    store: ConfigStore
-    settings: AdminSettings
-    region: str
-    request: Request
-    # Response headers an operation adds (beyond its modelled output).
-    headers: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def account_id(self) -> str:
-        return self.settings.account_id
-
-    def tx(self) -> AbstractAsyncContextManager[Tx]:
-        return self.store.transaction()
+class Ctx(RestCtx):
+    """The REST API's handler context (store, settings, region, request, extra headers, ARNs)
+    plus this node's API endpoint."""
 
     def api_endpoint(self, api_id: str, protocol: str = "HTTP") -> str:
         """The invoke URL of an API on this node's plain-HTTP data-plane listener, in the form
@@ -36,7 +22,3 @@ class Ctx:
         if self.settings.data_plane_port != 80:
             host += f":{self.settings.data_plane_port}"
         return f"{scheme}://{host}"
-
-    def arn(self, path: str) -> str:
-        """The ARN of an apigatewayv2 resource (``/apis/{apiId}``), as TagResource takes it."""
-        return f"arn:aws:apigateway:{self.region}::{path}"

@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from frontgate import safejson
 from frontgate.admin.lambda_ import code, urls, wire
 from frontgate.admin.lambda_.declared import declared_sids, refuse_if_declared
 from frontgate.admin.wire.restjson import parse_input, serialize_output
-from frontgate.admin.wire.routes import Router
+from frontgate.admin.wire.routes import Router, origin_form
 from frontgate.functions import errors, permissions
 from frontgate.functions.arns import function_arn, parse_function
 from frontgate.functions.invoker import FunctionInvoker
@@ -140,10 +140,7 @@ class LambdaApi:
         return resp
 
     async def _handle(self, request: Request) -> Response:
-        target = request.target
-        if not target.startswith("/"):
-            parts = urlsplit(target)
-            target = parts.path + ("?" + parts.query if parts.query else "")
+        target = origin_form(request.target)
         raw_path, _, raw_query = target.partition("?")
         headers = {k.lower(): v for k, v in request.headers}
         if self.verify is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from frontgate.admin.wire.model import operations
 
@@ -98,3 +98,12 @@ class Router:
             else:
                 return route, dict(zip(route.labels, values, strict=True))
         return None
+
+
+def origin_form(target: str) -> str:
+    """A request-target as path and query: an absolute-form target (``http://host/path?q``,
+    which a client may send to a proxy-style endpoint) loses its scheme and authority."""
+    if target.startswith("/"):
+        return target
+    parts = urlsplit(target)
+    return parts.path + ("?" + parts.query if parts.query else "")
