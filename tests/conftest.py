@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Iterator
 from typing import NoReturn
 
 import pytest
@@ -99,3 +100,12 @@ def redis_url(_redis_probe: str) -> str:
     if _redis_probe:
         service_unavailable(f"{REDIS_HINT} ({_redis_probe})")
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """URL of an AWS-compatible server (moto) on loopback, shared by the session; skip/fail as
+    the other services when moto's server mode is missing (tests/support/moto.py)."""
+    from tests.support.moto import serve
+
+    yield from serve(service_unavailable)

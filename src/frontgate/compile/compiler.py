@@ -86,12 +86,26 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str]) -> Integration:
         content_handling=doc.get("contentHandling"),
         mock_status=_static_mock_status(itype, doc),
         credentials=doc.get("credentials") or None,
+        dispatch=_dispatch(itype, uri),
         request_compiled=(
             compile_templates(doc.get("requestTemplates"))
             if itype in ("HTTP", "MOCK", "AWS")
             else None
         ),
     )
+
+
+# arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations
+_LAMBDA_URI = re.compile(
+    r"arn:aws[a-z-]*:apigateway:[^:]+:lambda:path/[^/]+/functions/.+/invocations"
+)
+
+
+def _dispatch(itype: str, uri: str) -> str:
+    """The integration registry key: an ``AWS`` integration to Lambda is not one to a service."""
+    if itype != "AWS":
+        return ""
+    return "AWS_LAMBDA" if _LAMBDA_URI.fullmatch(uri) else "AWS"
 
 
 def _static_mock_status(itype: str, doc: Doc) -> int | None:

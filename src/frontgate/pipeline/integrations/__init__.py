@@ -24,15 +24,20 @@ def registry() -> dict[str, IntegrationFn]:
     """Integration dispatch key (``Integration.dispatch``, else its type) → call. Imported
     lazily so unused backends cost nothing at start-up.
 
+    REST ``AWS`` integrations: ``AWS_LAMBDA`` (a Lambda function's invocations path, non-proxy)
+    and ``AWS`` (any other service, by action or path); the compiler picks (compile.compiler).
+
     HTTP APIs: ``HTTP_API_PROXY`` (HTTP_PROXY with HTTP API parameter mapping), ``AWS_PROXY``
     (Lambda, payload format 1.0 or 2.0 by ``Integration.payload_format``), ``AWS_SERVICE``
     (integration subtypes: ``aws_service.SUBTYPES`` is their registry), ``PREFLIGHT`` (a CORS
     preflight already answered by ``pipeline.route``)."""
     from frontgate.pipeline.integrations import (
+        aws_integration,
         aws_service,
         function_url,
         http,
         http_api,
+        lambda_nonproxy,
         lambda_proxy,
         mock,
     )
@@ -43,6 +48,8 @@ def registry() -> dict[str, IntegrationFn]:
         "HTTP_PROXY": http.call,
         "MOCK": mock.call,
         "AWS_PROXY": lambda_proxy.call,
+        "AWS": aws_integration.call,
+        "AWS_LAMBDA": lambda_nonproxy.call,
         "HTTP_API_PROXY": http_api.call,
         "AWS_SERVICE": aws_service.call,
         "PREFLIGHT": _answered,
