@@ -13,7 +13,7 @@ from typing import Any, Final
 
 # Endpoint prefix → botocore service name where they differ (the common ones; anything else is
 # found by reading every model's metadata once).
-_ALIASES: Final = {
+ALIASES: Final = {
     "states": "stepfunctions",
     "monitoring": "cloudwatch",
     "email": "ses",
@@ -86,15 +86,14 @@ def _load(name: str) -> ServiceInfo:
     found = _infos.get(name)
     if found is not None:
         return found
-    session = _session()
-    model_name = _ALIASES.get(name, name)
+    model_name = ALIASES.get(name, name)
     try:
-        model = session.get_service_model(model_name)
+        model = _model(model_name)
     except Exception:
         model_name = _by_prefix().get(name, "")
         if not model_name:
             raise UnknownService(name) from None
-        model = session.get_service_model(model_name)
+        model = _model(model_name)
     meta = model.metadata
     protocol = "query" if name in _QUERY else str(meta.get("protocol", "json"))
     info = ServiceInfo(
@@ -113,20 +112,27 @@ def _load(name: str) -> ServiceInfo:
 
 
 @functools.lru_cache(maxsize=1)
-def _session() -> Any:
-    import botocore.session
+def loader() -> Any:
+    """botocore's data loader (no session: no profile or config file is read)."""
+    from botocore.loaders import create_loader
 
-    return botocore.session.get_session()
+    return create_loader()
+
+
+def _model(name: str) -> Any:
+    from botocore.model import ServiceModel
+
+    return ServiceModel(loader().load_service_model(name, "service-2"), service_name=name)
 
 
 @functools.lru_cache(maxsize=1)
 def _by_prefix() -> dict[str, str]:
     """Endpoint prefix → service name over every model botocore has (slow: once)."""
-    loader = _session().get_component("data_loader")
+    data = loader()
     out: dict[str, str] = {}
-    for service in loader.list_available_services("service-2"):
+    for service in data.list_available_services("service-2"):
         try:
-            meta = loader.load_service_model(service, "service-2").get("metadata", {})
+            meta = data.load_service_model(service, "service-2").get("metadata", {})
         except Exception:
             continue
         out.setdefault(str(meta.get("endpointPrefix", service)), service)
