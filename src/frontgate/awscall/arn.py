@@ -15,8 +15,9 @@ _ARN: Final = re.compile(r"arn:aws[a-z-]*:apigateway:([^:]*):([^:]+):(action|pat
 @dataclass(frozen=True, slots=True)
 class ServiceUri:
     region: str
-    service: str  # the endpoint prefix: sqs, dynamodb, states, s3...
-    subdomain: str  # "" or the part before the service (an S3 bucket: {bucket}.s3)
+    # The endpoint prefix (sqs, dynamodb, states, runtime.sagemaker), maybe after a subdomain
+    # ({bucket}.s3): models.resolve tells them apart.
+    service: str
     kind: str  # action | path
     target: str  # the Action, or the path after "path/" (may hold {name} placeholders)
 
@@ -28,7 +29,4 @@ def parse(uri: str) -> ServiceUri | None:
     if m is None:
         return None
     region, service, kind, target = m.groups()
-    from frontgate.awscall.models import ALIASES
-
-    subdomain, _, name = ("", "", service) if service in ALIASES else service.rpartition(".")
-    return ServiceUri(region, name, subdomain, kind, target)
+    return ServiceUri(region, service, kind, target)

@@ -7,6 +7,9 @@ version, and each operation's HTTP binding. Looked up by the name an integration
 from __future__ import annotations
 
 import functools
+import gzip
+import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -75,6 +78,38 @@ def cached_info(name: str) -> ServiceInfo | None:
     return _cached(name)
 
 
+def resolve(name: str) -> tuple[ServiceInfo, str]:
+    """The service an integration URI's ``{service}`` part names, and the subdomain written
+    before it ("" when none): ``my.bucket.s3`` is S3 with subdomain ``my.bucket``, while
+    ``runtime.sagemaker`` is a service of its own. Off the event loop the first time."""
+    found = _resolved.get(name)
+    if found is not None:
+        return found
+    try:
+        found = (service_info(name), "")
+    except UnknownService:
+        for i, ch in enumerate(name):
+            if ch != ".":
+                continue
+            try:
+                found = (service_info(name[i + 1 :]), name[:i])
+                break
+            except UnknownService:
+                continue
+        else:
+            raise
+    _resolved[name] = found
+    return found
+
+
+def cached_resolve(name: str) -> tuple[ServiceInfo, str] | None:
+    """``resolve(name)`` if already done, else None (never touches the disk)."""
+    return _resolved.get(name)
+
+
+_resolved: dict[str, tuple[ServiceInfo, str]] = {}
+
+
 _infos: dict[str, ServiceInfo] = {}
 
 
@@ -127,13 +162,32 @@ def _model(name: str) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _by_prefix() -> dict[str, str]:
-    """Endpoint prefix → service name over every model botocore has (slow: once)."""
-    data = loader()
+    """Endpoint prefix → service name over every model botocore has. Reads only the head of
+    each model file (its metadata comes first), so the scan takes a fraction of a second."""
     out: dict[str, str] = {}
-    for service in data.list_available_services("service-2"):
-        try:
-            meta = data.load_service_model(service, "service-2").get("metadata", {})
-        except Exception:
+    for root in loader().search_paths:
+        if not os.path.isdir(root):
             continue
-        out.setdefault(str(meta.get("endpointPrefix", service)), service)
+        for service in sorted(os.listdir(root)):
+            prefix = _prefix_of(os.path.join(root, service))
+            if prefix is not None:
+                out.setdefault(prefix, service)
     return out
+
+
+_ENDPOINT_PREFIX: Final = re.compile(rb'"endpointPrefix"\s*:\s*"([^"]+)"')
+
+
+def _prefix_of(directory: str) -> str | None:
+    try:
+        versions = sorted(os.listdir(directory), reverse=True)
+    except OSError:
+        return None
+    for version in versions:
+        for name, opener in (("service-2.json.gz", gzip.open), ("service-2.json", open)):
+            path = os.path.join(directory, version, name)
+            if os.path.exists(path):
+                with opener(path, "rb") as fh:
+                    m = _ENDPOINT_PREFIX.search(fh.read(4096))
+                return m.group(1).decode() if m else None
+    return None

@@ -57,25 +57,30 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None] | Awaitab
     uri = arn.parse(integ.uri)
     if uri is None or not uri.region:
         raise config_error(ctx, f"Invalid AWS integration URI {integ.uri}")
-    info = models.cached_info(uri.service)
-    if info is None:  # the first call to this service in this worker: read its model off-loop
+    found = models.cached_resolve(uri.service)
+    if found is None:  # the first call to this service in this worker: read its model off-loop
         return _first(ctx, env, integ, uri)
-    return _send(ctx, env, integ, uri, info)
+    return _send(ctx, env, integ, uri, *found)
 
 
 async def _first(ctx: Context, env: Env, integ: Integration, uri: arn.ServiceUri) -> None:
     try:
-        info = await asyncio.to_thread(models.service_info, uri.service)
+        info, subdomain = await asyncio.to_thread(models.resolve, uri.service)
     except models.UnknownService:
         raise config_error(ctx, f"AWS service {uri.service} is not known") from None
     except Exception as exc:  # botocore's data files unreadable: the operator's to fix
         log.warning("AWS service model %s: %s", uri.service, type(exc).__name__)
         raise config_error(ctx, f"AWS service {uri.service} model unavailable") from None
-    await wait(_send(ctx, env, integ, uri, info))
+    await wait(_send(ctx, env, integ, uri, info, subdomain))
 
 
 def _send(
-    ctx: Context, env: Env, integ: Integration, uri: arn.ServiceUri, info: models.ServiceInfo
+    ctx: Context,
+    env: Env,
+    integ: Integration,
+    uri: arn.ServiceUri,
+    info: models.ServiceInfo,
+    subdomain: str,
 ) -> Deferred[None]:
     mapped = _map(ctx, integ)
     method = integ.http_method or "POST"
@@ -87,8 +92,8 @@ def _send(
         method, path, query, headers = _action(ctx, info, uri.target, method, mapped)
     else:
         path = _fill(uri.target, mapped.path_values)
-        if uri.subdomain and info.signing_name == "s3":  # {bucket}.s3: path-style
-            path = f"{uri.subdomain}/{path}"
+        if subdomain and info.signing_name == "s3":  # {bucket}.s3: path-style
+            path = f"{subdomain}/{path}"
         path = "/" + path
     path, _, fixed_query = path.partition("?")
     query_text = "&".join(
@@ -96,7 +101,7 @@ def _send(
         + [quote(k, safe="-_.~") + "=" + quote(v, safe="-_.~") for k, v in query]
     )
     sent = env.aws.send(
-        ctx, uri.service, uri.region, method, quote(path, safe=_PATH_SAFE), query_text,
+        ctx, info.name, uri.region, method, quote(path, safe=_PATH_SAFE), query_text,
         headers, mapped.body, integ.credentials, integ.timeout,
     )  # fmt: skip
     done: Deferred[None] = Deferred()
