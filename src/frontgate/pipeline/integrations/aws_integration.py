@@ -100,12 +100,13 @@ def _send(
         [fixed_query] * bool(fixed_query)
         + [quote(k, safe="-_.~") + "=" + quote(v, safe="-_.~") for k, v in query]
     )
+    done: Deferred[None] = Deferred()
+    received = _Received(ctx, done)  # the integration latency counts from here
     sent = env.aws.send(
         ctx, info.name, uri.region, method, quote(path, safe=_PATH_SAFE), query_text,
         headers, mapped.body, integ.credentials, integ.timeout,
     )  # fmt: skip
-    done: Deferred[None] = Deferred()
-    sent.then(_Received(ctx, done))
+    sent.then(received)
     if not done.settled:
         done.on_cancel(sent.cancel)
     return done
