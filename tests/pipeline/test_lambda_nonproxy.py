@@ -264,7 +264,8 @@ def test_remote_function(tmp_path: Path) -> None:
     """A function that is not on this gateway is invoked on the configured Lambda endpoint,
     errors and Event invocations included."""
     keys = {"AWS_ACCESS_KEY_ID": "AKIDREMOTE", "AWS_SECRET_ACCESS_KEY": "remote-secret"}
-    with Gateway(tmp_path / "b", env={"FRONTGATE_ADMIN_ACCESS_KEYS": "AKIDREMOTE:remote-secret"}) as b:
+    admin_keys = {"FRONTGATE_ADMIN_ACCESS_KEYS": "AKIDREMOTE:remote-secret"}
+    with Gateway(tmp_path / "b", env=admin_keys) as b:
         arn = create_function(client("lambda", b.admin_port, *keys.values()), "far", permit=False)
         endpoint = f"http://127.0.0.1:{b.admin_port}"
         with Gateway(tmp_path / "a", "--lambda-endpoint", endpoint, env=keys) as a:
