@@ -18,7 +18,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from frontgate import fastjson, gateway_errors
-from frontgate.deferred import Continuation, Deferred
+from frontgate.deferred import Deferred
 from frontgate.functions import errors as lambda_errors
 from frontgate.functions.arns import execute_api_arn, integration_function
 from frontgate.functions.invoker import FunctionInvoker
@@ -55,8 +55,9 @@ class _Event:
         self.source_arn = source_arn
 
 
-class _Reply(Continuation[InvokeResult]):
-    """Maps a synchronous invocation's outcome onto the method response."""
+class _Reply:
+    """Maps a synchronous invocation's outcome onto the method response (a plain callable:
+    this module is interpreted, so it may not subclass the compiled ``Continuation``)."""
 
     __slots__ = ("ctx", "done", "integ", "source_arn", "started")
 
@@ -69,7 +70,7 @@ class _Reply(Continuation[InvokeResult]):
         self.source_arn = source_arn
         self.started = time.perf_counter()
 
-    def settled(self, deferred: Deferred[InvokeResult]) -> None:
+    def __call__(self, deferred: Deferred[InvokeResult]) -> None:
         ctx = self.ctx
         ctx.integration_latency = int((time.perf_counter() - self.started) * 1000)
         error = deferred.error
