@@ -66,12 +66,16 @@ def add_method(
     path: str,
     arn: str,
     responses: list[tuple[str, str | None, dict[str, str] | None]],
+    method_parameters: dict[str, bool] | None = None,
     **integration: Any,
 ) -> str:
     """``POST /{path}`` → the function (non-proxy), with (status, selectionPattern, templates)
     integration responses."""
     res = apigw.create_resource(restApiId=api, parentId=parent, pathPart=path)["id"]
-    apigw.put_method(restApiId=api, resourceId=res, httpMethod="POST", authorizationType="NONE")
+    apigw.put_method(
+        restApiId=api, resourceId=res, httpMethod="POST", authorizationType="NONE",
+        requestParameters=method_parameters or {},
+    )  # fmt: skip
     apigw.put_integration(
         restApiId=api, resourceId=res, httpMethod="POST", type="AWS",
         integrationHttpMethod="POST", uri=lambda_uri(arn), **integration,
@@ -131,6 +135,14 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
                 apigw, api_id, root, "async", arn,
                 [("200", None, {"application/json": '{"queued": true}'})],
                 requestParameters={"integration.request.header.X-Amz-Invocation-Type": "'Event'"},
+            ),
+            "either": add_method(
+                apigw, api_id, root, "either", arn, [("200", None, None)],
+                {"method.request.header.InvocationType": False},
+                requestParameters={
+                    "integration.request.header.X-Amz-Invocation-Type":
+                        "method.request.header.InvocationType",
+                },
             ),
             "closed": add_method(apigw, api_id, root, "closed", closed, [("200", None, None)]),
             "slow": add_method(
@@ -195,6 +207,19 @@ def test_event_invocation_answers_at_once(api: Api) -> None:
         time.sleep(0.05)
     time.sleep(0.1)
     assert json.loads(target.read_text()) == {"action": "record", "file": str(target)}
+
+
+def test_invocation_type_mapped_from_a_method_header(api: Api) -> None:
+    target = api.tmp / "either.json"
+    doc = {"action": "record", "file": str(target)}
+    status, _, body = api.post("either", doc, {"InvocationType": "Event"})
+    assert (status, body) == (200, None)  # 202 from Lambda, empty body, default response
+    deadline = time.monotonic() + 15
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert target.exists()
+    status, _, body = api.post("either", {"name": "sync"})  # no header: RequestResponse
+    assert (status, body["greeting"]) == (200, "hello sync")
 
 
 def test_missing_permission_is_a_500(api: Api) -> None:
