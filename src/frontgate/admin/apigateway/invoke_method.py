@@ -115,10 +115,15 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
 
 
 def _called(ctx: Context) -> bool:
-    """An integration that calls a backend answered (MOCK calls none)."""
+    """An integration whose backend's answer the context holds answered (MOCK calls none;
+    AWS_PROXY keeps only the response it built)."""
     method = ctx.method
     integ = method.integration if method is not None else None
-    return ctx.integration_status is not None and integ is not None and integ.type != "MOCK"
+    return (
+        ctx.integration_status is not None
+        and integ is not None
+        and integ.type not in ("MOCK", "AWS_PROXY")
+    )
 
 
 def _strip_stages(node: Any) -> None:
