@@ -295,13 +295,7 @@ class FunctionInvoker:
         request_id: str | None = None,
     ) -> None:
         if source_arn is not None and not entry.allows(source_arn):
-            raise errors.AccessDenied(
-                f"The resource policy of {entry.spec.arn} does not allow principal "
-                f"{permissions.APIGATEWAY} to perform lambda:InvokeFunction with source ARN "
-                f"{source_arn} (add one with: aws lambda add-permission --function-name "
-                f"{entry.spec.name} --principal {permissions.APIGATEWAY} --action "
-                f"lambda:InvokeFunction --statement-id <id> --source-arn <pattern>)"
-            )
+            raise _denied(entry, source_arn)
         pool = entry.pool
         if pool is None or pool.retired:
             pool = entry.pool = FunctionPool(
@@ -344,9 +338,14 @@ class FunctionInvoker:
             )
         )
 
-    async def invoke_event(self, function_arn: str, payload: bytes) -> None:
-        """InvocationType=Event: checks now, runs in the background (202 to the caller)."""
+    async def invoke_event(
+        self, function_arn: str, payload: bytes, *, source_arn: str | None = None
+    ) -> None:
+        """InvocationType=Event: checks now, runs in the background (202 to the caller).
+        ``source_arn`` as for ``begin`` (API Gateway's ``X-Amz-Invocation-Type: Event``)."""
         entry, region, arn = self._known(function_arn)
+        if entry is not None and source_arn is not None and not entry.allows(source_arn):
+            raise _denied(entry, source_arn)
         if len(payload) > MAX_ASYNC_REQUEST:
             raise errors.RequestTooLarge(
                 f"Request must be smaller than {MAX_ASYNC_REQUEST} bytes for the "
@@ -397,6 +396,16 @@ class FunctionInvoker:
             "asynchronous invocation %s of %s failed %d times (%s); dropped",
             request_id, arn, ASYNC_RETRIES + 1, why,
         )  # fmt: skip
+
+
+def _denied(entry: _Entry, source_arn: str) -> errors.AccessDenied:
+    return errors.AccessDenied(
+        f"The resource policy of {entry.spec.arn} does not allow principal "
+        f"{permissions.APIGATEWAY} to perform lambda:InvokeFunction with source ARN "
+        f"{source_arn} (add one with: aws lambda add-permission --function-name "
+        f"{entry.spec.name} --principal {permissions.APIGATEWAY} --action "
+        f"lambda:InvokeFunction --statement-id <id> --source-arn <pattern>)"
+    )
 
 
 def _invoke_body(request_id: str, arn: str, client_context: str | None, payload: Payload) -> bytes:

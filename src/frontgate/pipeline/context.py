@@ -53,6 +53,7 @@ class Context:
         "upstream_body",  # integration
         "upstream_headers",  # integration
         "validation_error",  # validation: $context.error.validationErrorString
+        "xray",  # integration (AWS, AWS_PROXY): X-Amzn-Trace-Id answered on success (xray)
     )
 
     def __init__(self, request: Request, snapshot: Snapshot, request_id: str, ext_id: str) -> None:
@@ -86,6 +87,7 @@ class Context:
         self.api_key: PlanBinding | None = None
         self.identity: dict[str, str | None] | None = None
         self.validation_error: str | None = None
+        self.xray: str | None = None
 
     def log(self, line: str) -> None:
         """Record an execution-log line when execution logging is on for this request."""

@@ -88,9 +88,11 @@ def select(integ: Integration, key: str) -> IntegrationResponse | None:
     return default
 
 
-def mapped_response(ctx: Context, integ: Integration) -> Response:
+def mapped_response(ctx: Context, integ: Integration, key: str | None = None) -> Response:
+    """The method response of a non-proxy integration. ``key``: what ``selectionPattern`` is
+    matched against when not the integration's status code (Lambda: the ``errorMessage``)."""
     status = ctx.integration_status or 200
-    entry = select(integ, str(status))
+    entry = select(integ, str(status) if key is None else key)
     if entry is None:  # AWS's 500, and its execution-log line saying why
         ctx.error = _NO_MATCH
         ctx.log(_NO_MATCH)

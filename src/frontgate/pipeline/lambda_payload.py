@@ -63,16 +63,17 @@ class V1:
     def event(self, ctx: Context) -> dict[str, Any]:
         return proxy_event.v1(self.parts(ctx))
 
-    def parts(self, ctx: Context) -> proxy_event.Parts:
+    def parts(self, ctx: Context, trace: str | None = None) -> proxy_event.Parts:
         """What the event is made of (``proxy_event.v1`` assembles it, in a function's worker
-        when the function is local). Only built-in types, so marshal carries it."""
+        when the function is local). Only built-in types, so marshal carries it. ``trace``: the
+        X-Amzn-Trace-Id the request goes on with (``pipeline.xray``), else a new one."""
         req = ctx.request
         stage = ctx.stage
         method = ctx.method
         assert stage is not None and method is not None
         return (
             req.headers,
-            trace_id(),
+            trace or trace_id(),
             req.client_addr[0],
             req.server_port,
             req.scheme,

@@ -18,6 +18,9 @@ def finalize(ctx: Context, resp: Response) -> Response:
         # A Lambda function URL (pipeline.function_urls clears the API Gateway id): Lambda
         # answers with its own request id only.
         resp.head = f"{resp.head}x-amzn-RequestId: {ctx.request_id}\r\n"
+    xray = ctx.xray
+    if xray is not None and ctx.error is None:  # AWS and AWS_PROXY integrations (pipeline.xray)
+        resp.head = f"{resp.head}X-Amzn-Trace-Id: {xray}\r\n"
     return resp
 
 

@@ -16,6 +16,7 @@ from frontgate.deferred import Deferred, wait
 from frontgate.definition.restapis import load_api
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
+from frontgate.observe.exec_log import ExecLog, body_text, headers_text
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.runner import Pipeline
 from frontgate.snapshot.snapshot import Snapshot
@@ -66,8 +67,8 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         )
         rid, ext = request_ids()
         ctx = Context(request, snapshot, rid, ext)
-        log: list[str] = []
-        ctx.exec_log = log
+        # With data tracing on: integrations log the endpoint request they send (as on AWS).
+        log = ctx.exec_log = ExecLog(data_trace=True, errors_only=False)
         started = time.perf_counter()
         ctx.log(f"Starting execution for request: {rid}")
         ctx.log(f"HTTP Method: {request.method}, Resource Path: {path.split('?')[0]}")
@@ -85,6 +86,10 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         else:
             resp = await result
         latency = int((time.perf_counter() - started) * 1000)
+        if _called(ctx):
+            ctx.log("Endpoint response headers: " + headers_text(ctx.upstream_headers))
+            ctx.log("Endpoint response body before transformations: "
+                    + body_text(ctx.upstream_body))  # fmt: skip
         ctx.log(
             f"Method response body after transformations: {resp.body.decode('utf-8', 'replace')}"
         )
@@ -107,6 +112,18 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         }
 
     return test_invoke
+
+
+def _called(ctx: Context) -> bool:
+    """An integration whose backend's answer the context holds answered (MOCK calls none;
+    AWS_PROXY keeps only the response it built)."""
+    method = ctx.method
+    integ = method.integration if method is not None else None
+    return (
+        ctx.integration_status is not None
+        and integ is not None
+        and integ.type not in ("MOCK", "AWS_PROXY")
+    )
 
 
 def _strip_stages(node: Any) -> None:

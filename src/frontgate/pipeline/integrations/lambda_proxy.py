@@ -17,6 +17,7 @@ from frontgate.functions import errors as lambda_errors
 from frontgate.functions.arns import execute_api_arn, integration_function
 from frontgate.functions.proxy_event import V1Parts
 from frontgate.functions.result import InvokeResult
+from frontgate.pipeline import xray
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.lambda_payload import (
@@ -55,7 +56,7 @@ class _Reply(Continuation[InvokeResult]):
         ctx.integration_latency = int((time.perf_counter() - self.started) * 1000)
         error = deferred.error
         if error is not None:
-            self.done.fail(_invoke_error(ctx, error, self.source_arn))
+            self.done.fail(invoke_error(ctx, error, self.source_arn))
             return
         result = deferred.value
         assert result is not None
@@ -85,7 +86,9 @@ class _Reply(Continuation[InvokeResult]):
         self.done.resolve(None)
 
 
-def _invoke_error(ctx: Context, exc: BaseException, source_arn: str | None) -> Exception:
+def invoke_error(ctx: Context, exc: BaseException, source_arn: str | None) -> Exception:
+    """The gateway error (and execution-log line) for an invocation that did not run: timeout
+    504, a permission, throttle or Lambda service error 500. Shared with non-proxy Lambda."""
     if isinstance(exc, TimeoutError):
         _fail(ctx, "Execution failed due to a timeout error")
         return gateway_errors.integration_timeout()
@@ -145,7 +148,8 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     fmt: PayloadFormat = FORMAT_V1
     event: V1Parts | dict[str, Any]
     if not integ.http_api:
-        event = V1Parts(FORMAT_V1.parts(ctx))  # assembled by the worker (functions/proxy_event)
+        # Assembled by the worker (functions/proxy_event); the trace is answered on success.
+        event = V1Parts(FORMAT_V1.parts(ctx, xray.begin(ctx)))
     elif integ.payload_format == "2.0":
         event = V1Parts(FORMAT_V2.parts(ctx), v2=True)  # assembled by the worker too
         fmt = FORMAT_V2
