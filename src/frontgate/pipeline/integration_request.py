@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from frontgate import gateway_errors
-from frontgate.pipeline import templates
+from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import source_value
 from frontgate.snapshot.snapshot import Integration
@@ -73,13 +73,22 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
     mapped_headers: list[tuple[str, str]] = []
     body = req.body
     rendered = None
+    # binaryMediaTypes / contentHandling (pipeline.content_handling): off unless configured.
+    converting = not proxy and content_handling.active(ctx, integ.content_handling)
     if not proxy and (integ.request_compiled or integ.passthrough != "WHEN_NO_MATCH"):
         _found, tpl = templates.pick_request_template(
             ctx, integ.request_compiled, integ.passthrough
         )
         if tpl is not None:
+            if converting:  # $input.body of a binary payload: its base64 text
+                binary = content_handling.request_is_binary(ctx)
+                body = content_handling.template_input(body, binary)
             rendered = templates.render_template(ctx, tpl, body)
             body = rendered.text.encode()
+    if converting:
+        body = content_handling.request_body(
+            ctx, integ.content_handling, body if rendered is not None else None
+        )
     for m in integ.request_mappings:
         value = source_value(ctx, m.source)
         if value is None:
