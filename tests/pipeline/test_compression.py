@@ -20,6 +20,7 @@ from tests.support.upstream import Upstream
 
 Result = tuple[int, dict[str, str], bytes]
 MINIMUM = 1000
+CODING_MAPPING = "integration.response.header.Content-Encoding"
 PAD = "x" * 1500  # the echoed request is over MINIMUM with this, under it without
 
 
@@ -35,12 +36,20 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         yield g
 
 
+def http_echo(base: str) -> dict[str, Any]:
+    return {"type": "HTTP", "integrationHttpMethod": "POST", "uri": f"{base}/echo"}
+
+
 def _method(c: Any, api_id: str, parent: str, path: str, integ: dict[str, Any], **kw: Any) -> None:
     rid = c.create_resource(restApiId=api_id, parentId=parent, pathPart=path)["id"]
     c.put_method(restApiId=api_id, resourceId=rid, httpMethod="ANY", authorizationType="NONE")
     c.put_integration(restApiId=api_id, resourceId=rid, httpMethod="ANY", **integ)
     if integ["type"] in ("HTTP", "MOCK"):
-        c.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="ANY", statusCode="200")
+        declared = {k: False for k in kw.get("responseParameters", {})}
+        c.put_method_response(
+            restApiId=api_id, resourceId=rid, httpMethod="ANY", statusCode="200",
+            responseParameters=declared,
+        )  # fmt: skip
         c.put_integration_response(
             restApiId=api_id, resourceId=rid, httpMethod="ANY", statusCode="200", **kw
         )
@@ -57,6 +66,12 @@ def api(gw: Gateway, upstream: Upstream) -> str:
     # The integration compressed its answer itself (it says so): left alone.
     encoded = {**proxy, "uri": f"{base}/headers?Content-Encoding=br"}
     _method(c, api_id, root, "encoded", encoded)
+    # The same through a non-proxy integration, its Content-Encoding mapped to the client.
+    coded = {**http_echo(base), "uri": f"{base}/headers?Content-Encoding=br"}
+    _method(
+        c, api_id, root, "encodedhttp", coded,
+        responseParameters={"method.response.header.Content-Encoding": CODING_MAPPING},
+    )  # fmt: skip
     mock = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
     echo = {"application/json": '{"pad": "$input.params(\'pad\')"}'}
     _method(c, api_id, root, "mock", mock, responseTemplates=echo)
@@ -146,8 +161,11 @@ def test_non_proxy_and_precompressed_responses(gw: Gateway, api: str) -> None:
     )
     assert status == 200 and headers["content-encoding"] == "gzip"
     assert json.loads(gzip.decompress(body)) == {"pad": PAD}
-    # An integration response with its own Content-Encoding is passed as it came.
+    # An integration response with its own Content-Encoding is not compressed again.
     _, headers, body = post(gw, api, "/encoded", PAD.encode(), **{"Accept-Encoding": "gzip"})
+    assert headers.get("content-encoding") != "gzip"
+    assert echoed(body)["body"] == PAD
+    _, headers, body = post(gw, api, "/encodedhttp", PAD.encode(), **{"Accept-Encoding": "gzip"})
     assert headers["content-encoding"] == "br"
     assert echoed(body)["body"] == PAD
 

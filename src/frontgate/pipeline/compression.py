@@ -127,6 +127,10 @@ def compress_response(ctx: Context, resp: Response, minimum: int) -> None:
         return
     if any(n.lower() == "content-encoding" for n, _ in resp.headers):
         return
+    # A non-proxy integration's own answer was compressed (its headers are not the method
+    # response's): compressing what it sent again would only hide that.
+    if any(n.lower() == "content-encoding" for n, _ in ctx.upstream_headers):
+        return
     encoder = zlib.compressobj(6, zlib.DEFLATED, _GZIP_BITS if coding == "gzip" else _ZLIB_BITS)
     resp.body = encoder.compress(body) + encoder.flush()
     resp.headers.append(("Content-Encoding", coding))
