@@ -274,3 +274,45 @@ def test_the_setting_changed_with_the_cli(gw: Gateway, upstream: Upstream) -> No
     set_minimum("")  # off again
     status, headers, body = until(call, lambda r: "content-encoding" not in r[1])
     assert status == 200 and "content-encoding" not in headers
+
+
+def test_a_signed_compressed_body_is_verified_as_sent(gw: Gateway, upstream: Upstream) -> None:
+    """SigV4 signs the body as sent (compressed) and its Content-Encoding: decoding comes after
+    authorization, so the signature still verifies, and the backend gets the decoded body."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    c = gw.admin_client()
+    api = str(c.create_rest_api(name="gzip-iam", minimumCompressionSize=0)["id"])
+    root = c.get_resources(restApiId=api)["items"][0]["id"]
+    rid = c.create_resource(restApiId=api, parentId=root, pathPart="iam")["id"]
+    c.put_method(restApiId=api, resourceId=rid, httpMethod="POST", authorizationType="AWS_IAM")
+    c.put_integration(
+        restApiId=api, resourceId=rid, httpMethod="POST", type="HTTP_PROXY",
+        integrationHttpMethod="POST", uri=f"http://127.0.0.1:{upstream.port}/echo",
+    )  # fmt: skip
+    c.create_deployment(restApiId=api, stageName="dev")
+    iam = gw.admin_client("iam")
+    iam.create_user(UserName="zipper")
+    allow = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}  # fmt: skip
+    iam.put_user_policy(UserName="zipper", PolicyName="invoke", PolicyDocument=json.dumps(allow))
+    key = iam.create_access_key(UserName="zipper")["AccessKey"]
+    host = gw.host(api)
+    coded = gzip.compress(b'{"signed": true}')
+
+    def call() -> Result:
+        req = AWSRequest(
+            method="POST", url=f"http://{host}/dev/iam", data=coded,
+            headers={"Host": host, "Content-Encoding": "gzip"},
+        )  # fmt: skip
+        creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+        SigV4Auth(creds, "execute-api", "us-east-1").add_auth(req)
+        return gw.request(
+            "POST", "/dev/iam", body=coded, headers=dict(req.headers.items()), api_id=api
+        )
+
+    status, _, body = until(call, lambda r: r[0] == 200)
+    assert status == 200, body
+    assert echoed(body)["body"] == '{"signed": true}'

@@ -1,7 +1,8 @@
 """Payload compression for REST APIs with ``minimumCompressionSize`` (``Stage.min_compression``).
 
-Only stages that set it reach this module (the runner tests the compiled field once per
-request). As AWS documents it:
+Only stages that set it reach this module: methods of such APIs get ``decode_stage`` in their
+compiled policy stages (``pipeline.plan``: after authorization, before validation), and the runner
+tests ``Stage.min_compression`` once per response. As AWS documents it:
 
 * a request body sent with ``Content-Encoding`` gzip, deflate or identity is decoded before
   mapping templates and integrations see it; any other coding, or a body that does not decode,
@@ -16,12 +17,15 @@ request). As AWS documents it:
 from __future__ import annotations
 
 import zlib
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from frontgate.gateway_errors import GatewayError, unsupported_media_type
 from frontgate.http.limits import MAX_BODY_BYTES
 from frontgate.http.message import Request, Response, header_pairs
 from frontgate.pipeline.context import Context
+
+if TYPE_CHECKING:
+    from frontgate.pipeline.env import Env
 
 SUPPORTED: Final = frozenset(("gzip", "deflate", "identity"))
 # zlib's wbits: 31 a gzip wrapper, 15 a zlib wrapper (HTTP's "deflate"), -15 raw deflate.
@@ -34,6 +38,11 @@ def request_too_large() -> GatewayError:
     return GatewayError(
         "REQUEST_TOO_LARGE", "Request Entity Too Large", "RequestTooLargeException", spaced=True
     )
+
+
+def decode_stage(ctx: Context, env: Env) -> None:
+    """The policy stage (``pipeline.plan``) of every method of an API with compression on."""
+    decode_request(ctx)
 
 
 def decode_request(ctx: Context) -> None:

@@ -85,9 +85,6 @@ class Pipeline:
             route.resolve(ctx, self.env)
             method = ctx.method
             assert method is not None
-            stage = ctx.stage
-            if stage is not None and stage.min_compression is not None:
-                compression.decode_request(ctx)  # before validation, templates, integrations
             stages = method.stages
             for i, stage in enumerate(stages):
                 waiting = stage(ctx, self.env)
