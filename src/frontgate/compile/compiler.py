@@ -201,7 +201,20 @@ def compile_stage(defn: ApiDefinition, stage: Doc, region: str, account_id: str)
         api_key_source=str(api.get("apiKeySource", "HEADER")),
         doc=stage,
         observe=stage_plan(api, stage),
+        min_compression=_min_compression(api),
     )
+
+
+def _min_compression(api: Doc) -> int | None:
+    """The API's ``minimumCompressionSize``: None (unset, or an empty value) turns compression
+    off; the admin API stored only integers in 0..10485760."""
+    size = api.get("minimumCompressionSize")
+    if size is None or size == "":
+        return None
+    try:
+        return max(0, int(size))
+    except (TypeError, ValueError):
+        return None
 
 
 def _gateway_responses(docs: list[Doc], stage_vars: dict[str, str]) -> dict[str, Any]:

@@ -5,10 +5,11 @@ parameter mappings name, as AWS does. Hop-by-hop and AWS-dropped headers never c
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from frontgate import gateway_errors
-from frontgate.pipeline import templates
+from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import source_value
 from frontgate.snapshot.snapshot import Integration
@@ -73,13 +74,22 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
     mapped_headers: list[tuple[str, str]] = []
     body = req.body
     rendered = None
+    # binaryMediaTypes / contentHandling (pipeline.content_handling): off unless configured.
+    converting = not proxy and content_handling.active(ctx, integ.content_handling)
     if not proxy and (integ.request_compiled or integ.passthrough != "WHEN_NO_MATCH"):
         _found, tpl = templates.pick_request_template(
             ctx, integ.request_compiled, integ.passthrough
         )
         if tpl is not None:
+            if converting:  # $input.body of a binary payload: its base64 text
+                binary = content_handling.request_is_binary(ctx)
+                body = content_handling.template_input(body, binary)
             rendered = templates.render_template(ctx, tpl, body)
             body = rendered.text.encode()
+    if converting:
+        body = content_handling.request_body(
+            ctx, integ.content_handling, body if rendered is not None else None
+        )
     for m in integ.request_mappings:
         value = source_value(ctx, m.source)
         if value is None:
@@ -151,11 +161,17 @@ def _apply_overrides(
 ) -> None:
     ov = rendered.request_override
     for name, value in templates.overrides(ov.get("path")):
-        path_values[name] = value
-    for name, value in templates.overrides(ov.get("querystring")):
-        extra_query[:] = [(n, v) for n, v in extra_query if n != name]
+        # One path segment of the integration URI: what a URI cannot hold is percent-encoded
+        # ("%" kept, so a value that is already encoded is not encoded twice).
+        path_values[name] = quote(value, safe="!$&'()*+,;=:@%")
+    replaced: set[str] = set()
+    for name, value in override_pairs(ov.get("querystring")):
+        if name not in replaced:  # the override replaces the mapped values of that name
+            replaced.add(name)
+            extra_query[:] = [(n, v) for n, v in extra_query if n != name]
         extra_query.append((name, value))
-    for name, value in templates.overrides(ov.get("header")):
+    replaced.clear()
+    for name, value in override_pairs(ov.get("header")):
         if name.lower() in ILLEGAL_MAPPED_HEADERS:
             ctx.log(f"Execution failed due to configuration error: Illegal header {name}")
             raise gateway_errors.internal_error()
@@ -163,8 +179,28 @@ def _apply_overrides(
             ctx.log(f"Execution failed due to configuration error: Invalid header value {name}")
             raise gateway_errors.internal_error()
         lname = name.lower()
-        mapped_headers[:] = [(n, v) for n, v in mapped_headers if n.lower() != lname]
+        if lname not in replaced:
+            replaced.add(lname)
+            mapped_headers[:] = [(n, v) for n, v in mapped_headers if n.lower() != lname]
         mapped_headers.append((name, value))
+
+
+def override_pairs(section: Any) -> list[tuple[str, str]]:
+    """The name/value pairs of a ``requestOverride`` section; a list value (AWS's example sets
+    ``requestOverride.header.multivalueheader = [$a, $b]``) gives one pair per element."""
+    if not isinstance(section, dict):
+        return []
+    out: list[tuple[str, str]] = []
+    for name, value in section.items():
+        if isinstance(value, list):
+            out.extend(pair for item in value for pair in _one(str(name), item))
+        else:
+            out.extend(_one(str(name), value))
+    return out
+
+
+def _one(name: str, value: Any) -> list[tuple[str, str]]:
+    return [(name, v) for _, v in templates.overrides({name: value})]
 
 
 def render_uri(integ: Integration, params: dict[str, str], mapped: dict[str, str]) -> str:

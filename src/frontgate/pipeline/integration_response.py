@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from frontgate import gateway_errors
 from frontgate.http.message import Response
-from frontgate.pipeline import templates
+from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.values import context_var, source_value
 from frontgate.snapshot.snapshot import Integration, IntegrationResponse
@@ -114,14 +114,25 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
     body = ctx.upstream_body
     status = int(entry.status_code)
     compiled = entry.compiled
+    # binaryMediaTypes / contentHandling (pipeline.content_handling): off unless configured.
+    converting = content_handling.active(ctx, entry.content_handling)
+    binary = converting and content_handling.response_is_binary(
+        ctx, _upstream_header(ctx, "content-type")
+    )
     if compiled:
         content_type, tpl = _pick_template(ctx, compiled)
         if tpl is None:
             # Did not parse at deployment (an imported definition): AWS's 500.
             templates.render_failed(ctx, "the mapping template does not parse", "response")
+        if binary:  # $input.body of a binary payload: its base64 text
+            body = content_handling.template_input(body, True)
         rendered = templates.render_template(ctx, tpl, body, "response")
         body = rendered.text.encode()
         status = _apply_response_override(rendered, status, headers)
+    if converting:
+        body = content_handling.response_body(
+            ctx, body, entry.content_handling, binary, bool(compiled)
+        )
     if not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", content_type))
     return Response(status, headers, body)

@@ -45,6 +45,12 @@ def plan_method(
     # authorizer (its usageIdentifierKey can be the key), before validation. The account
     # limit applies to every method, so every method has a throttle stage.
     stages += throttle.plan(api, stage, resource_path, method)
+    if api.get("minimumCompressionSize") not in (None, ""):
+        # Compression on: a coded request body is decoded here, after authorization (a SigV4
+        # signature covers the body as sent) and before validation, templates, integrations.
+        from frontgate.pipeline import compression  # only APIs with compression load it
+
+        stages.append(compression.decode_stage)
     if inputs is not None:
         # Request validation runs last, after authorization and throttling, as on AWS.
         stages += validation.plan(method, inputs)

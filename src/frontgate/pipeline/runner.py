@@ -19,7 +19,7 @@ from frontgate.gateway_errors import GatewayError
 from frontgate.http.errors import ProtocolError, error_response
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
-from frontgate.pipeline import integration_response, method_response, route
+from frontgate.pipeline import compression, integration_response, method_response, route
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.gateway_response import render
@@ -177,6 +177,9 @@ class Pipeline:
 
     def _respond(self, ctx: Context, resp: Response) -> Response:
         method_response.finalize(ctx, resp)
+        stage = ctx.stage
+        if stage is not None and stage.min_compression is not None:
+            compression.compress_response(ctx, resp, stage.min_compression)
         # Metrics, access/execution logs and traces, as the compiled stage asks (observe).
         self.env.observer.finish(ctx, resp, self.env)
         return resp

@@ -225,6 +225,9 @@ class Stage:
     default_route: Method | None = None
     # HTTP APIs: the compiled CORS policy (pipeline.cors reads it), or None: no CORS handling.
     cors: Any = None
+    # REST APIs: ``minimumCompressionSize`` (bytes), or None: no payload compression and no
+    # request decompression (pipeline.compression), read once per request.
+    min_compression: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ``doc`` (the stage document) is left out: nothing on the data plane reads it.
@@ -233,7 +236,7 @@ class Stage:
             (self.api_id, self.api_name, self.region, self.account_id, self.stage_name,
              self.deployment_id, self.variables, self.root, self.gateway_responses,
              self.binary_media_types, self.api_key_source, {}, self.observe, self.kind,
-             self.default_route, self.cors),
+             self.default_route, self.cors, self.min_compression),
         )  # fmt: skip
 
 

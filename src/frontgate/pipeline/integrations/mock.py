@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from frontgate import gateway_errors
-from frontgate.pipeline import templates
+from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.snapshot.snapshot import Integration
@@ -23,7 +23,10 @@ def status_from_template(ctx: Context, integ: Integration) -> int:
     )
     if not found or tpl is None:
         return 200
-    text = templates.render_template(ctx, tpl, ctx.request.body).text
+    body = ctx.request.body
+    if content_handling.active(ctx, integ.content_handling):  # a binary payload: base64 text
+        body = content_handling.template_input(body, content_handling.request_is_binary(ctx))
+    text = templates.render_template(ctx, tpl, body).text
     try:
         return int(json.loads(text)["statusCode"])
     except (ValueError, KeyError, TypeError):
