@@ -1,0 +1,269 @@
+"""Statements (nodes.py) to the source of one Python function per template,
+``def render(ns, w)``: ``ns`` holds the template's variables, ``w`` appends to the output. The
+engine compiles that source once per distinct template text; rendering is then a plain
+Python call with no tree to walk.
+
+Every name and text from the template enters the source as a ``repr()`` literal, never as code."""
+
+from __future__ import annotations
+
+from frontgate.vtl.nodes import (
+    Binary,
+    Break,
+    Define,
+    Foreach,
+    If,
+    Interpolated,
+    ListLiteral,
+    Literal,
+    Macro,
+    MacroCall,
+    MapLiteral,
+    Node,
+    Output,
+    RangeLiteral,
+    Ref,
+    Set,
+    Stop,
+    Text,
+    Unary,
+)
+
+# The runtime's functions, bound as globals of the generated module (engine.py).
+_BINARY = {
+    "+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod",
+}  # fmt: skip
+_LOOP_NAMES = frozenset({"foreach", "velocityCount", "velocityHasNext"})
+
+
+class Generator:
+    def __init__(self, macros: dict[str, Macro]) -> None:
+        self.macros = macros
+        self.lines: list[str] = []
+        self.helpers: list[str] = []
+        self.counter = 0
+        self.names: set[str] = set()
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # ---- functions -------------------------------------------------------------------------
+
+    def function(self, name: str, body: list[Node], params: list[str] | None = None) -> None:
+        """Appends ``def name(ns, w, *params)`` to the helpers (macros bind their parameters
+        in ``ns`` for the call and restore what was there)."""
+        saved, self.lines = self.lines, []
+        args = "".join(f", _a{i}" for i in range(len(params or [])))
+        self.lines.append(f"def {name}(ns, w{args}):")
+        if params:
+            self.lines.append(f"    _old = [ns.get(n) for n in {params!r}]")
+            for i, p in enumerate(params):
+                self.lines.append(f"    ns[{p!r}] = _a{i}")
+            self.lines.append("    try:")
+            self.block(body, 2, in_loop=False)
+            self.lines.append("    finally:")
+            self.lines.append(f"        for n, v in zip({params!r}, _old):")
+            self.lines.append("            ns[n] = v")
+        else:
+            self.block(body, 1, in_loop=False)
+        self.helpers.extend(self.lines)
+        self.lines = saved
+
+    def module(self, body: list[Node]) -> str:
+        for macro in self.macros.values():
+            self.names.update(macro.params)
+            self.function(_macro_name(macro.name), macro.body, macro.params)
+        self.function("render", body)
+        return "\n".join(self.helpers) + "\n"
+
+    # ---- statements ------------------------------------------------------------------------
+
+    def block(self, body: list[Node], depth: int, *, in_loop: bool) -> None:
+        start = len(self.lines)
+        for node in body:
+            self.statement(node, depth, in_loop)
+        if len(self.lines) == start:
+            self.emit(depth, "pass")
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def statement(self, node: Node, depth: int, in_loop: bool) -> None:
+        if isinstance(node, Text):
+            self.emit(depth, f"w({node.text!r})")
+        elif isinstance(node, Output):
+            v = self.fresh("_v")
+            self.emit(depth, f"{v} = {self.expr(node.ref)}")
+            self.emit(depth, f"w({v} if {v}.__class__ is str else _out({v}))")
+        elif isinstance(node, Set):
+            self.set(node, depth)
+        elif isinstance(node, If):
+            for i, (cond, body) in enumerate(node.branches):
+                kw = "if" if i == 0 else "elif"
+                self.emit(depth, f"{kw} _cond({self.expr(cond)}):")
+                self.block(body, depth + 1, in_loop=in_loop)
+            if node.otherwise:
+                self.emit(depth, "else:")
+                self.block(node.otherwise, depth + 1, in_loop=in_loop)
+        elif isinstance(node, Foreach):
+            self.foreach(node, depth)
+        elif isinstance(node, Break):
+            self.emit(depth, "break" if in_loop else "raise _BreakLoop")
+        elif isinstance(node, Stop):
+            self.emit(depth, "raise _Stop")
+        elif isinstance(node, MacroCall):
+            macro = self.macros.get(node.name)
+            if macro is None:  # no such macro: Velocity prints the call as text
+                self.emit(depth, f"w({node.source!r})")
+                return
+            args = [self.expr(a) for a in node.args[: len(macro.params)]]
+            args += ["None"] * (len(macro.params) - len(args))
+            call = ", ".join(["ns", "w", *args])
+            self.emit(depth, f"{_macro_name(macro.name)}({call})")
+        elif isinstance(node, Define):
+            fn = self.fresh("_define")
+            self.function(fn, node.body)
+            self.names.add(node.name)
+            self.emit(depth, f"ns[{node.name!r}] = _Deferred({fn}, ns)")
+        else:  # pragma: no cover - the parser makes no other statement
+            raise TypeError(node)
+
+    def set(self, node: Set, depth: int) -> None:
+        target = node.target
+        value = self.expr(node.value)
+        self.names.add(target.root)
+        if not target.steps:
+            self.emit(depth, f"ns[{target.root!r}] = {value}")
+            return
+        owner = self.expr(Ref(target.root, target.steps[:-1]))
+        last = target.steps[-1]
+        key = repr(last.name) if last.kind == "prop" else self.expr(last.args[0])
+        self.emit(depth, f"_assign({owner}, {key}, {value})")
+
+    def foreach(self, node: Foreach, depth: int) -> None:
+        it, n, i, x, old = (self.fresh(p) for p in ("_it", "_n", "_i", "_x", "_old"))
+        var = node.var
+        self.names.add(var)
+        watched = [var]
+        counts = _uses(node.body, _LOOP_NAMES) or any(
+            isinstance(s, MacroCall) for s in _walk(node.body)
+        )
+        if counts:
+            watched += sorted(_LOOP_NAMES)
+        catch = any(isinstance(s, MacroCall) for s in _walk(node.body))
+        self.emit(depth, f"{it} = _items({self.expr(node.iterable)}, {var!r})")
+        self.emit(depth, f"{n} = len({it})")
+        self.emit(depth, f"{old} = [ns.get(k) for k in {watched!r}]")
+        d = depth
+        if catch:
+            self.emit(d, "try:")
+            d += 1
+        self.emit(d, f"for {i}, {x} in enumerate({it}, 1):")
+        self.emit(d + 1, f"ns[{var!r}] = {x}")
+        if counts:
+            self.emit(
+                d + 1,
+                f"ns['foreach'] = _JavaMap(count={i}, index={i} - 1, hasNext={i} < {n}, "
+                f"first={i} == 1, last={i} == {n})",
+            )
+            self.emit(d + 1, f"ns['velocityCount'] = {i}")
+            self.emit(d + 1, f"ns['velocityHasNext'] = {i} < {n}")
+        self.block(node.body, d + 1, in_loop=True)
+        if catch:
+            self.emit(depth, "except _BreakLoop:")
+            self.emit(depth + 1, "pass")
+        # Velocity restores the loop variable (and $foreach) after the loop.
+        self.emit(depth, f"for k, v in zip({watched!r}, {old}):")
+        self.emit(depth + 1, "ns[k] = v")
+
+    # ---- expressions -----------------------------------------------------------------------
+
+    def expr(self, node: Node) -> str:
+        if isinstance(node, Ref):
+            self.names.add(node.root)
+            code = f"ns.get({node.root!r})"
+            for step in node.steps:
+                if step.kind == "prop":
+                    code = f"_prop({code}, {step.name!r})"
+                elif step.kind == "call":
+                    args = "".join(", " + self.expr(a) for a in step.args)
+                    code = f"_call({code}, {step.name!r}{args})"
+                else:
+                    code = f"_index({code}, {self.expr(step.args[0])})"
+            return code
+        if isinstance(node, Literal):
+            return repr(node.value)
+        if isinstance(node, Interpolated):
+            return self.interpolated(node)
+        if isinstance(node, Binary):
+            a, b = self.expr(node.left), self.expr(node.right)
+            op = node.op
+            if op == "&&":
+                return f"(_truth({a}) and _truth({b}))"
+            if op == "||":
+                return f"(_truth({a}) or _truth({b}))"
+            if op == "==":
+                return f"_eq({a}, {b})"
+            if op == "!=":
+                return f"(not _eq({a}, {b}))"
+            if op in _BINARY:
+                return f"{_BINARY[op]}({a}, {b})"
+            return f"_compare({op!r}, {a}, {b})"
+        if isinstance(node, Unary):
+            fn = "_negate" if node.op == "!" else "_neg"
+            return f"{fn}({self.expr(node.operand)})"
+        if isinstance(node, ListLiteral):
+            return "_VList([" + ", ".join(self.expr(i) for i in node.items) + "])"
+        if isinstance(node, RangeLiteral):
+            return f"_range({self.expr(node.first)}, {self.expr(node.last)})"
+        if isinstance(node, MapLiteral):
+            pairs = ", ".join(f"({self.expr(k)}, {self.expr(v)})" for k, v in node.pairs)
+            return f"_JavaMap([{pairs}])"
+        raise TypeError(node)  # pragma: no cover
+
+    def interpolated(self, node: Interpolated) -> str:
+        parts: list[str] = []
+        for s in node.body:
+            if isinstance(s, Text):
+                parts.append(repr(s.text))
+            elif isinstance(s, Output):
+                parts.append(f"_out({self.expr(s.ref)})")
+            else:  # a directive inside a string: render it through a helper
+                fn = self.fresh("_string")
+                self.function(fn, node.body)
+                return f"_collect({fn}, ns)"
+        return "''.join((" + "".join(p + ", " for p in parts) + "))"
+
+
+def _macro_name(name: str) -> str:
+    # Macro names are identifiers ([a-zA-Z_][a-zA-Z0-9_-]*); "-" is not valid in Python.
+    return "_macro_" + name.replace("-", "_h_")
+
+
+def _walk(body: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, If):
+            for _cond, b in node.branches:
+                out.extend(_walk(b))
+            out.extend(_walk(node.otherwise))
+        elif isinstance(node, (Foreach, Define)):
+            out.extend(_walk(node.body))
+    return out
+
+
+def _uses(body: list[Node], names: frozenset[str]) -> bool:
+    """Whether ``body`` reads or sets any of ``names`` (generated into a scratch generator)."""
+    scratch = Generator({})
+    scratch.block(body, 0, in_loop=True)
+    return bool(scratch.names & names)
+
+
+def generate(body: list[Node], macros: dict[str, Macro]) -> tuple[str, frozenset[str]]:
+    """The module source (defining ``render(ns, w)``) and the root names the template reads
+    or sets (the caller builds only those: ``$context`` costs nothing unless used)."""
+    gen = Generator(macros)
+    source = gen.module(body)
+    return source, frozenset(gen.names)
