@@ -7,6 +7,7 @@ Every name and text from the template enters the source as a ``repr()`` literal,
 
 from __future__ import annotations
 
+from frontgate.vtl.inputs import Input
 from frontgate.vtl.nodes import (
     Binary,
     Break,
@@ -28,12 +29,26 @@ from frontgate.vtl.nodes import (
     Text,
     Unary,
 )
+from frontgate.vtl.util import Util
 
 # The runtime's functions, bound as globals of the generated module (engine.py).
 _BINARY = {
     "+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod",
 }  # fmt: skip
 _LOOP_NAMES = frozenset({"foreach", "velocityCount", "velocityHasNext"})
+
+
+def _public_methods(cls: type) -> frozenset[str]:
+    return frozenset(
+        n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n, None))
+    )
+
+
+# Variables the gateway fills with objects of a known class: method calls on them go direct.
+_KNOWN: dict[str, tuple[str, frozenset[str]]] = {
+    "input": ("_Input", _public_methods(Input)),
+    "util": ("_Util", _public_methods(Util)),
+}
 
 
 class Generator:
@@ -43,6 +58,10 @@ class Generator:
         self.helpers: list[str] = []
         self.counter = 0
         self.names: set[str] = set()
+        # The innermost #foreach's counter and length variables, for $foreach.* inline.
+        self.loops: list[tuple[str, str]] = []
+        # Loop variables held in Python locals (name -> local), see foreach().
+        self.locals: dict[str, str] = {}
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -54,6 +73,8 @@ class Generator:
         """Appends ``def name(ns, w, *params)`` to the helpers (macros bind their parameters
         in ``ns`` for the call and restore what was there)."""
         saved, self.lines = self.lines, []
+        saved_loops, self.loops = self.loops, []
+        saved_locals, self.locals = self.locals, {}
         args = "".join(f", _a{i}" for i in range(len(params or [])))
         self.lines.append(f"def {name}(ns, w{args}):")
         if params:
@@ -69,6 +90,8 @@ class Generator:
             self.block(body, 1, in_loop=False)
         self.helpers.extend(self.lines)
         self.lines = saved
+        self.loops = saved_loops
+        self.locals = saved_locals
 
     def module(self, body: list[Node]) -> str:
         for macro in self.macros.values():
@@ -101,7 +124,7 @@ class Generator:
         elif isinstance(node, If):
             for i, (cond, body) in enumerate(node.branches):
                 kw = "if" if i == 0 else "elif"
-                self.emit(depth, f"{kw} _cond({self.expr(cond)}):")
+                self.emit(depth, f"{kw} {self.condition(cond)}:")
                 self.block(body, depth + 1, in_loop=in_loop)
             if node.otherwise:
                 self.emit(depth, "else:")
@@ -144,23 +167,29 @@ class Generator:
     def foreach(self, node: Foreach, depth: int) -> None:
         it, n, i, x, old = (self.fresh(p) for p in ("_it", "_n", "_i", "_x", "_old"))
         var = node.var
-        self.names.add(var)
-        watched = [var]
-        counts = _uses(node.body, _LOOP_NAMES) or any(
-            isinstance(s, MacroCall) for s in _walk(node.body)
+        nested = _walk(node.body)
+        calls = any(isinstance(s, MacroCall) for s in nested)
+        # The loop variable lives in a Python local unless something could read it from the
+        # namespace (a macro, a #define, a string with directives) or #set replaces it.
+        local = not calls and not _helpers(node.body) and not any(
+            isinstance(s, (Set, Define)) and (isinstance(s, Define) or not s.target.steps)
+            and (s.name if isinstance(s, Define) else s.target.root) == var
+            for s in nested
         )
-        if counts:
-            watched += sorted(_LOOP_NAMES)
-        catch = any(isinstance(s, MacroCall) for s in _walk(node.body))
+        counts = calls or _uses(node.body, _LOOP_NAMES)
+        watched = ([] if local else [var]) + (sorted(_LOOP_NAMES) if counts else [])
         self.emit(depth, f"{it} = _items({self.expr(node.iterable)}, {var!r})")
         self.emit(depth, f"{n} = len({it})")
-        self.emit(depth, f"{old} = [ns.get(k) for k in {watched!r}]")
+        if watched:
+            self.emit(depth, f"{old} = [ns.get(k) for k in {watched!r}]")
         d = depth
-        if catch:
+        if calls:
             self.emit(d, "try:")
             d += 1
         self.emit(d, f"for {i}, {x} in enumerate({it}, 1):")
-        self.emit(d + 1, f"ns[{var!r}] = {x}")
+        if not local:
+            self.names.add(var)
+            self.emit(d + 1, f"ns[{var!r}] = {x}")
         if counts:
             self.emit(
                 d + 1,
@@ -169,24 +198,91 @@ class Generator:
             )
             self.emit(d + 1, f"ns['velocityCount'] = {i}")
             self.emit(d + 1, f"ns['velocityHasNext'] = {i} < {n}")
+        self.loops.append((i, n))
+        saved = self.locals
+        if local:
+            self.locals = {**saved, var: x}
+        elif var in saved:
+            self.locals = {k: v for k, v in saved.items() if k != var}
         self.block(node.body, d + 1, in_loop=True)
-        if catch:
+        self.locals = saved
+        self.loops.pop()
+        if calls:
             self.emit(depth, "except _BreakLoop:")
             self.emit(depth + 1, "pass")
-        # Velocity restores the loop variable (and $foreach) after the loop.
-        self.emit(depth, f"for k, v in zip({watched!r}, {old}):")
-        self.emit(depth + 1, "ns[k] = v")
+        if watched:
+            # Velocity restores the loop variable (and $foreach) after the loop.
+            self.emit(depth, f"for k, v in zip({watched!r}, {old}):")
+            self.emit(depth + 1, "ns[k] = v")
 
     # ---- expressions -----------------------------------------------------------------------
 
+    def condition(self, node: Node) -> str:
+        """``node`` as a Python truth value under ``#if``'s rule (a null is true)."""
+        if isinstance(node, Binary) or (isinstance(node, Unary) and node.op == "!"):
+            return self.expr(node)  # already a bool
+        if isinstance(node, Ref):
+            inline = self.loop_value(node)
+            if inline is not None and inline[1] == len(node.steps) and inline[0][0] == "(":
+                return inline[0]  # $foreach.hasNext and the like: a bool
+        return f"_cond({self.expr(node)})"
+
+    def loop_value(self, node: Ref) -> tuple[str, int] | None:
+        """``$foreach.hasNext`` and friends, ``$velocityCount``, as expressions on the innermost
+        loop's counter (no map built per iteration); with how many steps they consume."""
+        if not self.loops:
+            return None
+        i, n = self.loops[-1]
+        if node.root == "velocityCount":
+            return i, 0
+        if node.root == "velocityHasNext":
+            return f"({i} < {n})", 0
+        if node.root == "foreach" and node.steps and node.steps[0].kind == "prop":
+            inline = {
+                "hasNext": f"({i} < {n})",
+                "count": i,
+                "index": f"({i} - 1)",
+                "first": f"({i} == 1)",
+                "last": f"({i} == {n})",
+            }.get(node.steps[0].name)
+            if inline is not None:
+                return inline, 1
+        return None
+
     def expr(self, node: Node) -> str:
         if isinstance(node, Ref):
-            self.names.add(node.root)
-            code = f"ns.get({node.root!r})"
-            for step in node.steps:
+            inline = self.loop_value(node)
+            steps = node.steps
+            if inline is not None:
+                code, used = inline
+                steps = steps[used:]
+            elif node.root in self.locals:
+                code = self.locals[node.root]
+            else:
+                self.names.add(node.root)
+                code = f"ns.get({node.root!r})"
+                fast = _KNOWN.get(node.root)
+                if fast is not None and steps and steps[0].kind == "call":
+                    cls, methods = fast
+                    first = steps[0]
+                    if first.name in methods:
+                        # $input.json(...), $util.escapeJavaScript(...): a direct call when the
+                        # variable holds what the gateway put there.
+                        t = self.fresh("_t")
+                        args = ", ".join(self.expr(a) for a in first.args)
+                        sep = ", " if args else ""
+                        code = (
+                            f"({t}.{first.name}({args}) if ({t} := {code}).__class__ is {cls}"
+                            f" else _call({t}, {first.name!r}{sep}{args}))"
+                        )
+                        steps = steps[1:]
+            for step in steps:
                 if step.kind == "prop":
                     code = f"_prop({code}, {step.name!r})"
                 elif step.kind == "call":
+                    if step.name == "get" and len(step.args) == 1:
+                        code = f"_get({code}, {self.expr(step.args[0])})"
+                        continue
                     args = "".join(", " + self.expr(a) for a in step.args)
                     code = f"_call({code}, {step.name!r}{args})"
                 else:
@@ -254,9 +350,18 @@ def _walk(body: list[Node]) -> list[Node]:
     return out
 
 
-def _uses(body: list[Node], names: frozenset[str]) -> bool:
-    """Whether ``body`` reads or sets any of ``names`` (generated into a scratch generator)."""
+def _helpers(body: list[Node]) -> bool:
+    """Whether ``body`` needs helper functions (strings holding directives, #define)."""
     scratch = Generator({})
+    scratch.block(body, 0, in_loop=True)
+    return bool(scratch.helpers)
+
+
+def _uses(body: list[Node], names: frozenset[str]) -> bool:
+    """Whether a loop's ``body`` reads or sets any of ``names`` other than through the inline
+    loop values (generated into a scratch generator)."""
+    scratch = Generator({})
+    scratch.loops.append(("_i", "_n"))
     scratch.block(body, 0, in_loop=True)
     return bool(scratch.names & names)
 

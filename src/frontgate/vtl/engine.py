@@ -19,8 +19,10 @@ from typing import Any
 from frontgate.vtl import runtime
 from frontgate.vtl.codegen import generate
 from frontgate.vtl.expressions import VtlSyntaxError
+from frontgate.vtl.inputs import Input
 from frontgate.vtl.parser import parse
 from frontgate.vtl.runtime import MAX_FOREACH
+from frontgate.vtl.util import Util
 from frontgate.vtl.values import JavaMap
 
 __all__ = [
@@ -53,6 +55,9 @@ _GLOBALS: dict[str, Any] = {
     "_prop": runtime.prop,
     "_call": runtime.call,
     "_index": runtime.index,
+    "_get": runtime.get,
+    "_Input": Input,
+    "_Util": Util,
     "_assign": runtime.assign,
     "_items": runtime.items,
     "_range": runtime.range_of,

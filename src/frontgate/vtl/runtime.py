@@ -7,10 +7,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, Final
 
-from frontgate.vtl.values import JavaList, JavaMap, to_json
+from frontgate.vtl.values import JavaList, JavaMap, java_double, map_text, to_json
 
 # AWS stops a #foreach after this many iterations (reference §7, quotas).
 MAX_FOREACH: Final = 1000
@@ -49,22 +48,6 @@ class Deferred:
 # ---- printing ------------------------------------------------------------------------------
 
 
-def java_double(d: float) -> str:
-    """Java's Double.toString: plain between 10^-3 and 10^7, else 1.0E10 style."""
-    if d != d:
-        return "NaN"
-    if math.isinf(d):
-        return "Infinity" if d > 0 else "-Infinity"
-    a = abs(d)
-    if a == 0 or 1e-3 <= a < 1e7:
-        return repr(d)
-    sign, digits, exp = Decimal(repr(a)).normalize().as_tuple()
-    ds = "".join(map(str, digits))
-    e = len(ds) - 1 + int(exp)
-    mantissa = ds[0] + "." + (ds[1:] or "0")
-    return ("-" if d < 0 else "") + f"{mantissa}E{e}"
-
-
 def text(v: Any) -> str:
     """A value as Java prints it inside a map or list: null as "null"."""
     if v is None:
@@ -88,7 +71,7 @@ def out(v: Any) -> str:
     if t is list or t is JavaList:
         return to_json(v)  # a JSON array (net.minidev's JSONArray prints as JSON)
     if t is dict:
-        return "{" + ", ".join(f"{k}={text(x)}" for k, x in v.items()) + "}"
+        return map_text(v)  # a JSON object: Java's map
     return str(v)
 
 
@@ -128,6 +111,7 @@ def index(o: Any, key: Any) -> Any:
 
 
 def _method(o: Any, name: str) -> Callable[..., Any] | None:
+    """The function ``f(o, *args)`` that ``o.name(...)`` runs, None when there is none."""
     table = None
     if isinstance(o, str):
         table = STRING_METHODS
@@ -140,21 +124,39 @@ def _method(o: Any, name: str) -> Callable[..., Any] | None:
         if fn is not None:
             return fn
     elif name[0] != "_":
-        m = getattr(o, name, None)
+        m = getattr(type(o), name, None)
         if m is not None and callable(m):
-            return lambda _o, *a: m(*a)
+            return m  # type: ignore[no-any-return]
     return OBJECT_METHODS.get(name)
 
 
 def call(o: Any, name: str, *args: Any) -> Any:
     """``$o.name(args)``: Java's method for strings, maps and lists, else the object's own;
     null when there is none (or ``o`` is null)."""
-    if o is None:
+    t = type(o)
+    if t is str:
+        fn = STRING_METHODS.get(name)
+    elif t is dict or t is JavaMap:
+        fn = MAP_METHODS.get(name)
+    elif t is list or t is JavaList:
+        fn = LIST_METHODS.get(name)
+    elif o is None:
         return None
-    fn = _method(o, name)
+    else:
+        fn = _method(o, name)
     if fn is None:
-        return None
+        fn = OBJECT_METHODS.get(name)
+        if fn is None:
+            return None
     return fn(o, *args)
+
+
+def get(o: Any, key: Any) -> Any:
+    """``$o.get(key)``, the commonest call, without the method lookup for maps."""
+    t = type(o)
+    if t is dict or t is JavaMap:
+        return o.get(key)
+    return call(o, "get", key)
 
 
 def assign(o: Any, key: Any, value: Any) -> None:
