@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run  # noqa: E402  (bench/run.py: processes, nginx, the gateway, wrk)
+import run
 
 QUERY = "id=42&a=x&b=it%27s&c=%22q%22&d=4"
 TEMPLATE = """#set($q = $input.params().querystring)
@@ -93,7 +93,11 @@ def document(upstream_port: int) -> dict[str, Any]:
             }
         },
     }  # fmt: skip
-    return {"openapi": "3.0.1", "info": {"title": "templates-bench", "version": "1"}, "paths": paths}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "templates-bench", "version": "1"},
+        "paths": paths,
+    }
 
 
 def check(port: int, host: str) -> None:
@@ -118,7 +122,9 @@ def measure(args: argparse.Namespace, workdir: Path) -> dict[str, list[float]]:
         api_file = workdir / "templates-api.json"
         api_file.write_text(json.dumps(document(upstream_port)))
         gw = run.start_gateway(procs, workdir, api_file, "templates", run.IMPORT_LIMIT_S)
-        print(f"source {digest}; gateway: {next((x for x in gw.output if 'request path' in x), '?')}")
+        print(
+            f"source {digest}; gateway: {next((x for x in gw.output if 'request path' in x), '?')}"
+        )
         host = f"{gw.api_id}.execute-api.localhost"
         check(gw.port, host)
         rps: dict[str, list[float]] = {p: [] for p in ("mock", "tpl", "proxy", "http")}

@@ -3,7 +3,7 @@
 Template text is parsed (parser.py) and turned into the source of one Python function
 (codegen.py), compiled with ``compile()`` once per distinct text; rendering calls it. Why not
 airspeed-ext (the Velocity port LocalStack uses, and this module's engine before): rendering
-the issue's 10-line template took it 75–130 µs by walking its parse tree, six times a static
+the issue's 10-line template took it 75 to 130 µs by walking its parse tree, six times a static
 MOCK's whole request (docs/ARCHITECTURE.md "Mapping templates", docs/BENCHMARKS.md).
 
 A ``Template`` is compiled when a deployment is compiled, never per request. It pickles as its
@@ -16,14 +16,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from frontgate.vtl import runtime
+from frontgate.vtl import operators, runtime
 from frontgate.vtl.codegen import generate
 from frontgate.vtl.expressions import VtlSyntaxError
 from frontgate.vtl.inputs import Input
 from frontgate.vtl.parser import parse
 from frontgate.vtl.runtime import MAX_FOREACH
 from frontgate.vtl.util import Util
-from frontgate.vtl.values import JavaMap
+from frontgate.vtl.values import JavaMap, VList, out
 
 __all__ = [
     "MAX_FOREACH",
@@ -51,7 +51,7 @@ def _collect(fn: RenderFn, ns: dict[str, Any]) -> str:
 # What generated code sees as globals (codegen.py names them).
 _GLOBALS: dict[str, Any] = {
     "__builtins__": {"len": len, "enumerate": enumerate, "zip": zip, "str": str},
-    "_out": runtime.out,
+    "_out": out,
     "_prop": runtime.prop,
     "_call": runtime.call,
     "_index": runtime.index,
@@ -61,18 +61,18 @@ _GLOBALS: dict[str, Any] = {
     "_assign": runtime.assign,
     "_items": runtime.items,
     "_range": runtime.range_of,
-    "_cond": runtime.cond,
-    "_truth": runtime.truth,
-    "_negate": runtime.negate,
-    "_neg": runtime.neg,
-    "_eq": runtime.eq,
-    "_compare": runtime.compare,
-    "_add": runtime.add,
-    "_sub": runtime.sub,
-    "_mul": runtime.mul,
-    "_div": runtime.div,
-    "_mod": runtime.mod,
-    "_VList": runtime.VList,
+    "_cond": operators.cond,
+    "_truth": operators.truth,
+    "_negate": operators.negate,
+    "_neg": operators.neg,
+    "_eq": operators.eq,
+    "_compare": operators.compare,
+    "_add": operators.add,
+    "_sub": operators.sub,
+    "_mul": operators.mul,
+    "_div": operators.div,
+    "_mod": operators.mod,
+    "_VList": VList,
     "_JavaMap": JavaMap,
     "_Deferred": runtime.Deferred,
     "_Stop": runtime.Stop,

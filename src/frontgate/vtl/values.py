@@ -123,3 +123,30 @@ _ENCODE = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False).encode
 def to_json(value: Any) -> str:
     """A JSONPath result serialised as JSON, as ``$input.json`` gives it."""
     return _ENCODE(value)
+
+
+class VList(list[Any]):
+    """A list made by the template (``[1, 2]``, ``[1..3]``): prints as Java's ArrayList."""
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(to_text(v) for v in self) + "]"
+
+
+def out(v: Any) -> str:
+    """A value as ``$ref`` prints it (a null prints as nothing: AWS)."""
+    t = type(v)
+    if t is str:
+        return v  # type: ignore[no-any-return]
+    if v is None:
+        return ""
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return str(v)
+    if t is float:
+        return java_double(v)
+    if t is list or t is JavaList:
+        return to_json(v)  # a JSON array (net.minidev's JSONArray prints as JSON)
+    if t is dict:
+        return map_text(v)  # a JSON object: Java's map
+    return str(v)
