@@ -210,3 +210,10 @@ def test_syntax_error_positions() -> None:
         compile_template("ab#else")
     with pytest.raises(VtlSyntaxError, match="unterminated #\\* comment"):
         compile_template("#* never closed")
+
+
+def test_deep_nesting_compiles_in_linear_time_or_is_refused() -> None:
+    deep = "#foreach($a in [1])" * 20 + "x" + "#end" * 20
+    assert run(deep) == "x"
+    with pytest.raises(VtlSyntaxError, match="nests too deeply"):
+        compile_template("#if(true)" * 300 + "x" + "#end" * 300)

@@ -7,6 +7,7 @@ Every name and text from the template enters the source as a ``repr()`` literal,
 
 from __future__ import annotations
 
+from frontgate.vtl import analysis
 from frontgate.vtl.codegen_expr import ExpressionGenerator
 from frontgate.vtl.nodes import (
     Break,
@@ -22,8 +23,6 @@ from frontgate.vtl.nodes import (
     Stop,
     Text,
 )
-
-_LOOP_NAMES = frozenset({"foreach", "velocityCount", "velocityHasNext"})
 
 
 class Generator(ExpressionGenerator):
@@ -145,22 +144,14 @@ class Generator(ExpressionGenerator):
     def foreach(self, node: Foreach, depth: int) -> None:
         it, n, i, x, old = (self.fresh(p) for p in ("_it", "_n", "_i", "_x", "_old"))
         var = node.var
-        nested = _walk(node.body)
-        calls = any(isinstance(s, MacroCall) for s in nested)
+        calls = analysis.calls_macros(node.body)
         # The loop variable lives in a Python local unless something could read it from the
         # namespace (a macro, a #define, a string with directives) or #set replaces it.
-        local = (
-            not calls
-            and not _helpers(node.body)
-            and not any(
-                isinstance(s, (Set, Define))
-                and (isinstance(s, Define) or not s.target.steps)
-                and (s.name if isinstance(s, Define) else s.target.root) == var
-                for s in nested
-            )
+        local = not (
+            calls or analysis.needs_helpers(node.body) or analysis.replaces(node.body, var)
         )
-        counts = calls or _uses(node.body, _LOOP_NAMES)
-        watched = ([] if local else [var]) + (sorted(_LOOP_NAMES) if counts else [])
+        counts = calls or analysis.reads_loop_map(node.body)
+        watched = ([] if local else [var]) + (sorted(analysis.LOOP_NAMES) if counts else [])
         self.emit(depth, f"{it} = _items({self.expr(node.iterable)}, {var!r})")
         self.emit(depth, f"{n} = len({it})")
         if watched:
@@ -204,35 +195,6 @@ class Generator(ExpressionGenerator):
 def _macro_name(name: str) -> str:
     # Macro names are identifiers ([a-zA-Z_][a-zA-Z0-9_-]*); "-" is not valid in Python.
     return "_macro_" + name.replace("-", "_h_")
-
-
-def _walk(body: list[Node]) -> list[Node]:
-    out: list[Node] = []
-    for node in body:
-        out.append(node)
-        if isinstance(node, If):
-            for _cond, b in node.branches:
-                out.extend(_walk(b))
-            out.extend(_walk(node.otherwise))
-        elif isinstance(node, (Foreach, Define)):
-            out.extend(_walk(node.body))
-    return out
-
-
-def _helpers(body: list[Node]) -> bool:
-    """Whether ``body`` needs helper functions (strings holding directives, #define)."""
-    scratch = Generator({})
-    scratch.block(body, 0, in_loop=True)
-    return bool(scratch.helpers)
-
-
-def _uses(body: list[Node], names: frozenset[str]) -> bool:
-    """Whether a loop's ``body`` reads or sets any of ``names`` other than through the inline
-    loop values (generated into a scratch generator)."""
-    scratch = Generator({})
-    scratch.loops.append(("_i", "_n"))
-    scratch.block(body, 0, in_loop=True)
-    return bool(scratch.names & names)
 
 
 def generate(body: list[Node], macros: dict[str, Macro]) -> tuple[str, frozenset[str]]:
