@@ -44,6 +44,12 @@ class TemplateParser(ExpressionParser):
         super().__init__(text)
         self.macros: dict[str, Macro] = {}
 
+    def string_body(self, raw: str) -> list[Node]:
+        inner = TemplateParser(raw)
+        body = inner.template()
+        self.macros.update(inner.macros)
+        return body
+
     def template(self) -> list[Node]:
         body, end = self.block()
         if end is not None:
@@ -284,9 +290,3 @@ def parse(text: str) -> tuple[list[Node], dict[str, Macro]]:
     except RecursionError:
         raise VtlSyntaxError("the template nests too deeply") from None
     return body, parser.macros
-
-
-def parse_body(text: str) -> list[Node]:
-    """A double-quoted string's contents, parsed as a template (no macros of its own)."""
-    body, _macros = parse(text)
-    return body
