@@ -27,7 +27,8 @@ _NO_OVERRIDES: Final = JavaMap()
 
 
 class Rendered:
-    """A rendered template's text and the overrides it set."""
+    """A rendered template's text and the overrides it set (read them, do not write: a
+    template that never names ``$context`` shares one empty map)."""
 
     __slots__ = ("request_override", "response_override", "text")
 
