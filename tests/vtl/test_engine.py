@@ -112,3 +112,108 @@ def test_a_directive_ending_its_line_takes_the_line_break() -> None:
     # Velocity 1.x: the line break after #set(...), #if(...), #foreach(...) and #end is theirs.
     text = "#set($a = 1)\n[\n#foreach($x in [1,2])\n$x\n#end\n]"
     assert run(text) == "[\n1\n2\n]"
+
+
+def test_escapes_and_unparsed_text() -> None:
+    # An escaped directive is text; a reference after it is still one (Velocity).
+    assert run("\\$a \\#if(x$a) \\\\$a", a="v") == "$a #if(xv) \\\\v"
+    assert run("cost: $ 5, $5, #hash, a#b, 50% #[[$raw #if]]#") == (
+        "cost: $ 5, $5, #hash, a#b, 50% $raw #if"
+    )
+
+
+def test_define_renders_its_body_where_used() -> None:
+    assert run("#define($greet)hi $name#end#set($name = 'bo')$greet!") == "hi bo!"
+
+
+def test_foreach_loop_values() -> None:
+    text = (
+        "#foreach($x in ['a', 'b', 'c'])$velocityCount/$foreach.index"
+        "#if($foreach.first)F#end#if($foreach.last)L#end $x;#end"
+    )
+    assert run(text) == "1/0F a;2/1 b;3/2L c;"
+    # The loop variable and $foreach come back afterwards; a map walks its keys.
+    nested = (
+        "#set($x = 'out')#foreach($x in [1, 2])#foreach($y in {'k': 1, 'l': 2})$y#end"
+        "$foreach.hasNext|#end$x"
+    )
+    assert run(nested) == "kltrue|klfalse|out"
+    assert run("#foreach($i in [3..1])$i#end #foreach($i in $none)x#end.") == "321 ."
+
+
+def test_break_and_stop_inside_macros_and_loops() -> None:
+    text = "#macro(stopAt $v)#if($v == 2)#break#end#end#foreach($i in [1..4])#stopAt($i)$i#end"
+    assert run(text) == "1"
+    assert run("#foreach($i in [1..3])$i#if($i == 2)#stop#end#end after") == "12"
+
+
+def test_unknown_macro_call_prints_as_text() -> None:
+    assert run("#nosuch('x') #ff0000") == "#nosuch('x') #ff0000"
+
+
+def test_numbers_print_as_java_does() -> None:
+    text = "$a $b $c $d #set($q = 7 / 2)$q #set($r = -7 / 2)$r #set($f = 7.0 / 2)$f $e"
+    out = run(text, a=1.0, b=1e7, c=1.5e-5, d=123456789012, e=10 % 3)
+    assert out == "1.0 1.0E7 1.5E-5 123456789012 3 -3 3.5 1"
+    assert run("#set($x = 1 + 2 * 3 - 4 % 3)$x #set($s = 'n' + 1)$s") == "6 n1"
+
+
+def test_comparisons_and_logic() -> None:
+    assert run("#if($n > 2 && $n <= 3)a#end#if($n == 3.0)b#end#if('3' == $n)c#end", n=3) == "abc"
+    assert run("#if(!$t || $f)x#{else}y#end#if($t and not $f)z#end", t=True, f=False) == "yz"
+    assert run("#if($missing == '')a#end#if($missing != 'x')b#end#if(!$missing)c#end") == "ab"
+    assert run("#if('abc' lt 'b')lt#end#if($s eq 'abc')eq#end", s="abc") == "lteq"
+
+
+def test_string_methods() -> None:
+    text = (
+        "$s.length() $s.toUpperCase() $s.substring(1, 3) $s.indexOf('c') $s.startsWith('ab') "
+        "$s.endsWith('x') $s.replaceAll('(b)', '[$1]') $s.split('c') $s.trim().isEmpty() "
+        "$s.replace('a', 'A') $s.matches('a.*') $s.equalsIgnoreCase('ABCD')"
+    )
+    assert run(text, s="abcd") == "4 ABCD bc 2 true false a[b]cd [ab, d] false Abcd true true"
+
+
+def test_map_and_list_literals_print_the_java_way() -> None:
+    text = "#set($m = {'a': [1, 'x'], 'b': {'c': true}})$m $m.b.c $m['a'][1] $m.keySet()"
+    assert run(text) == '{a=[1, x], b={c=true}} true x ["a","b"]'
+    text = "#set($l = [])#set($ok = $l.add('z'))$l.size()$l#set($m = {})$m.put('k', 'v')$m.k"
+    assert run(text) == "1[z]v"
+
+
+def test_set_on_a_nested_map_and_interpolated_strings() -> None:
+    text = '#set($m = {})#set($m.inner = "v=$v")#set($m["k"] = "#if($v)yes#end")$m'
+    assert run(text, v=5) == "{inner=v=5, k=yes}"
+
+
+def test_formal_and_hyphenated_references() -> None:
+    assert run("${a}b $!{a}c ${a.size()}", a=["x"]) == '["x"]b ["x"]c 1'
+    assert run("$h.X-Custom", h={"X-Custom": "v"}) == "v"
+
+
+def test_else_and_end_take_their_line_break() -> None:
+    text = "#if($x)\nyes\n#else\nno\n#end\ndone"
+    assert run(text, x=True) == "yes\ndone"
+    assert run(text, x=False) == "no\ndone"
+    assert run("## comment\n#* block *#\nline") == "line"
+
+
+def test_variables_the_template_uses() -> None:
+    tpl = compile_template("#set($a = 1)$input.json('$') #foreach($k in $xs)$k#end")
+    assert tpl.names == {"a", "input", "xs"}  # the loop variable lives in Python
+
+
+def test_syntax_error_positions() -> None:
+    with pytest.raises(VtlSyntaxError, match=r"line 3, column 8: expected '\)' in #if"):
+        compile_template("a\nb\n#if($x x)#end")
+    with pytest.raises(VtlSyntaxError, match="line 1, column 3: unexpected #else"):
+        compile_template("ab#else")
+    with pytest.raises(VtlSyntaxError, match="unterminated #\\* comment"):
+        compile_template("#* never closed")
+
+
+def test_deep_nesting_compiles_in_linear_time_or_is_refused() -> None:
+    deep = "#foreach($a in [1])" * 20 + "x" + "#end" * 20
+    assert run(deep) == "x"
+    with pytest.raises(VtlSyntaxError, match="nests too deeply"):
+        compile_template("#if(true)" * 300 + "x" + "#end" * 300)

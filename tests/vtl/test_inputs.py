@@ -126,3 +126,21 @@ def test_params_path_then_query_then_header() -> None:
     assert run("[$input.params('none')]", **params) == "[]"
     text = "$input.params().path.id $input.params().querystring.q $input.params().header.Id"
     assert run(text, **params) == "p 2 h"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "a=1&b=&c&&d=%20x+y", "e=f=g&b=it%27s&c=%22q%22", "x=%C3%A9&y=%zz&z=%", "k+1=v%2Bw"],
+)
+def test_query_string_split_as_parse_qsl(query: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from frontgate.vtl.inputs import split_query
+
+    assert split_query(query) == parse_qsl(query, keep_blank_values=True)
+
+
+def test_query_given_as_raw_text_is_split_on_first_use() -> None:
+    inp = Input(b"", {}, "q=1&q=2&x=%C3%A9", [])
+    assert inp.params("q") == "2"
+    assert render(compile_template("$input.params().querystring"), {"input": inp}) == "{q=2, x=é}"

@@ -13,7 +13,6 @@ from typing import Any, Final, NoReturn
 from frontgate import gateway_errors
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.values import query_pairs
 from frontgate.vtl import context as vcontext
 from frontgate.vtl.engine import Template, VtlRenderError, render
 from frontgate.vtl.inputs import Input
@@ -23,10 +22,13 @@ from frontgate.vtl.values import JavaMap
 log = logging.getLogger("frontgate.templates")
 
 DEFAULT_TYPE: Final = "application/json"
+# The overrides of a template that never names $context: nothing set (read-only by contract).
+_NO_OVERRIDES: Final = JavaMap()
 
 
 class Rendered:
-    """A rendered template's text and the overrides it set."""
+    """A rendered template's text and the overrides it set (read them, do not write: a
+    template that never names ``$context`` shares one empty map)."""
 
     __slots__ = ("request_override", "response_override", "text")
 
@@ -76,18 +78,25 @@ def _usable(ctx: Context, tpl: Template | None) -> Template:
 
 def render_template(ctx: Context, tpl: Template, body: bytes, what: str = "request") -> Rendered:
     """Render ``tpl`` with ``$input`` over ``body`` (the request's, or the integration's
-    response in a response template); a failure is AWS's 500 and one log line."""
-    req_ov = vcontext.new_request_override()
-    resp_ov = vcontext.new_response_override()
+    response in a response template); a failure is AWS's 500 and one log line. Only the
+    variables the template names are built (``tpl.names``): ``$context`` and its override maps
+    cost nothing in a template that does not use them."""
     if tpl.is_static:
-        return Rendered(tpl.text, req_ov, resp_ov)
-    stage = ctx.stage
-    namespace = {
-        "input": Input(body, ctx.path_params, query_pairs(ctx), ctx.request.headers),
-        "util": UTIL,
-        "context": vcontext.build(_Lookup(ctx), req_ov, resp_ov),
-        "stageVariables": JavaMap(stage.variables if stage is not None else {}),
-    }
+        return Rendered(tpl.text, _NO_OVERRIDES, _NO_OVERRIDES)
+    names = tpl.names
+    namespace: dict[str, Any] = {}
+    if "input" in names:
+        namespace["input"] = Input(body, ctx.path_params, ctx.raw_query, ctx.request.headers)
+    if "util" in names:
+        namespace["util"] = UTIL
+    req_ov = resp_ov = _NO_OVERRIDES
+    if "context" in names:
+        req_ov = vcontext.new_request_override()
+        resp_ov = vcontext.new_response_override()
+        namespace["context"] = vcontext.build(_Lookup(ctx), req_ov, resp_ov)
+    if "stageVariables" in names:
+        stage = ctx.stage
+        namespace["stageVariables"] = JavaMap(stage.variables if stage is not None else {})
     try:
         text = render(tpl, namespace)
     except VtlRenderError as exc:

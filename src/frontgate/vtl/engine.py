@@ -1,157 +1,104 @@
-"""Compile and render mapping templates.
+"""Compile and render mapping templates with Frontgate's own VTL engine.
 
-The engine underneath is airspeed-ext (LocalStack's maintained fork of airspeed): it already
-renders a missing reference as nothing, as AWS does (plain airspeed prints ``$missing``), and
-gives ``$foreach.hasNext``. Measured and chosen in docs/ARCHITECTURE.md ("Mapping templates").
-Two things it lacks are added here: ``#break`` inside ``#foreach`` and AWS's limit of 1 000
-iterations per ``#foreach``.
+Template text is parsed (parser.py) and turned into the source of one Python function
+(codegen.py), compiled with ``compile()`` once per distinct text; rendering calls it. Why not
+airspeed-ext (the Velocity port LocalStack uses, and this module's engine before): rendering
+the issue's 10-line template took it 75 to 130 µs by walking its parse tree, six times a static
+MOCK's whole request (docs/ARCHITECTURE.md "Mapping templates", docs/BENCHMARKS.md).
 
 A ``Template`` is compiled when a deployment is compiled, never per request. It pickles as its
-text: the worker that unpickles a stage parses each distinct text once (``compile_template`` is
-cached by text), so the parsed tree is never shipped."""
+text: the worker that unpickles a stage compiles each distinct text once (``compile_template``
+is cached by text), so no code object is shipped."""
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any
 
-import airspeed  # type: ignore[import-untyped]
-from airspeed import operators
+from frontgate.vtl import operators, runtime
+from frontgate.vtl.codegen import generate
+from frontgate.vtl.expressions import VtlSyntaxError
+from frontgate.vtl.inputs import Input
+from frontgate.vtl.parser import parse
+from frontgate.vtl.runtime import MAX_FOREACH
+from frontgate.vtl.util import Util
+from frontgate.vtl.values import JavaMap, VList, out
 
-# AWS stops a #foreach after this many iterations (reference §7, quotas).
-MAX_FOREACH: Final = 1000
+__all__ = [
+    "MAX_FOREACH",
+    "Template",
+    "VtlRenderError",
+    "VtlSyntaxError",
+    "compile_template",
+    "compile_templates",
+    "render",
+]
 
-
-class VtlSyntaxError(ValueError):
-    """The template does not parse; the message says where."""
+RenderFn = Callable[[dict[str, Any], Callable[[str], Any]], None]
 
 
 class VtlRenderError(RuntimeError):
-    """The template failed while rendering (a method raised, a bad index, ...)."""
+    """The template failed while rendering (a method raised, a bad argument, ...)."""
 
 
-class _Break(operators.TemplateExecutionError):  # type: ignore[misc]
-    """Raised by ``#break``; a TemplateExecutionError so airspeed lets it through unwrapped."""
-
-    def __init__(self) -> None:
-        Exception.__init__(self, "#break")
-
-
-class _BreakDirective(operators._Element):  # type: ignore[misc]
-    """``#break``: leaves the innermost ``#foreach``."""
-
-    START = operators.re.compile(r"#break\b(.*)", operators.re.S + operators.re.I)
-
-    def parse(self) -> None:
-        self.identity_match(self.START)
-
-    def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
-        raise _Break
+def _collect(fn: RenderFn, ns: dict[str, Any]) -> str:
+    out: list[str] = []
+    fn(ns, out.append)
+    return "".join(out)
 
 
-class _Foreach(operators.ForeachDirective):  # type: ignore[misc]
-    """``#foreach`` with ``$foreach.count/index/hasNext/first/last`` (and Velocity's
-    ``$velocityCount``), ``#break``, and AWS's iteration limit."""
-
-    def parse(self) -> None:
-        self.identity_match(self.START)
-        self.require_match(self.OPEN_PAREN, "(")
-        (self.loop_var_name,) = self.require_match(self.LOOP_VAR_NAME, "loop var name")
-        self.require_match(self.IN, "in")
-        self.value = self.next_element(operators.Value)
-        self.require_match(self.CLOSE_PAREN, ")")
-        # As after #if(...), #set(...) and #end: the line break ending the directive's line is
-        # the directive's (AWS's pet store output has no blank line after "#foreach(...)").
-        self.optional_match(operators.WHITESPACE_TO_END_OF_LINE)
-        self.block = self.next_element(operators.Block)
-        self.require_next_element(operators.End, "#end")
-
-    def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
-        iterable = self.value.calculate(namespace, loader)
-        if iterable is None:
-            return
-        if hasattr(iterable, "keys"):
-            iterable = iterable.keys()
-        try:
-            items = list(iterable)[:MAX_FOREACH]
-        except TypeError:
-            raise ValueError(
-                f"value for ${self.loop_var_name} is not iterable in #foreach"
-            ) from None
-        length = len(items)
-        try:
-            for i, item in enumerate(items, 1):
-                local = operators.LocalNamespace(namespace)
-                local["velocityCount"] = i
-                local["velocityHasNext"] = i < length
-                local["foreach"] = {
-                    "count": i,
-                    "index": i - 1,
-                    "hasNext": i < length,
-                    "first": i == 1,
-                    "last": i == length,
-                }
-                local[self.loop_var_name] = item
-                self.block.evaluate(stream, local, loader)
-        except _Break:
-            pass
-
-
-def _install() -> None:
-    # The parser looks these names up in its module when it parses a block, so replacing them
-    # there is how a directive is added. Idempotent.
-    if operators.ForeachDirective is not _Foreach:
-        operators.ForeachDirective = _Foreach
-    if _BreakDirective not in operators.UserDefinedDirective.DIRECTIVES:
-        operators.UserDefinedDirective.DIRECTIVES.append(_BreakDirective)
-    # AWS compares a null reference as the empty string (recorded: `$missing == ""` is true).
-    ops = operators.BinaryOperator.OPERATORS
-    for name in ("==", "eq"):
-        ops[name] = _equal
-    for name in ("!=", "ne"):
-        ops[name] = _not_equal
-    # Java's Map methods on map literals (``#set($m = {})``); JSON maps are values.JavaMap.
-    methods = operators.__additional_methods__.setdefault(dict, {})
-    for name, fn in _MAP_METHODS.items():
-        methods.setdefault(name, fn)
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if (a is None and b == "") or (a == "" and b is None):
-        return True
-    return bool(a == b)
-
-
-def _not_equal(a: Any, b: Any) -> bool:
-    return not _equal(a, b)
-
-
-_MAP_METHODS: dict[str, Any] = {
-    "size": len,
-    "isEmpty": lambda m: not m,
-    "containsKey": lambda m, k: k in m,
-    "get": lambda m, k: m.get(k),
-    "remove": lambda m, k: m.pop(k, None),
-    "values": lambda m: list(m.values()),
+# What generated code sees as globals (codegen.py names them).
+_GLOBALS: dict[str, Any] = {
+    "__builtins__": {"len": len, "enumerate": enumerate, "zip": zip, "str": str},
+    "_out": out,
+    "_prop": runtime.prop,
+    "_call": runtime.call,
+    "_index": runtime.index,
+    "_get": runtime.get,
+    "_Input": Input,
+    "_Util": Util,
+    "_assign": runtime.assign,
+    "_items": runtime.items,
+    "_range": runtime.range_of,
+    "_cond": operators.cond,
+    "_truth": operators.truth,
+    "_negate": operators.negate,
+    "_neg": operators.neg,
+    "_eq": operators.eq,
+    "_compare": operators.compare,
+    "_add": operators.add,
+    "_sub": operators.sub,
+    "_mul": operators.mul,
+    "_div": operators.div,
+    "_mod": operators.mod,
+    "_VList": VList,
+    "_JavaMap": JavaMap,
+    "_Deferred": runtime.Deferred,
+    "_Stop": runtime.Stop,
+    "_BreakLoop": runtime.BreakLoop,
+    "_collect": _collect,
 }
 
 
-_install()
-
-
 class Template:
-    """A compiled mapping template. ``tree`` is None for text with no VTL in it (rendered as
-    itself, at no cost)."""
+    """A compiled mapping template. ``fn`` is None for text with no VTL in it (rendered as
+    itself, at no cost); ``names`` are the variables it reads or sets (``input``,
+    ``context``...), so that the caller builds only those."""
 
-    __slots__ = ("text", "tree")
+    __slots__ = ("fn", "names", "source", "text")
 
-    def __init__(self, text: str, tree: Any) -> None:
+    def __init__(
+        self, text: str, fn: RenderFn | None, names: frozenset[str], source: str = ""
+    ) -> None:
         self.text = text
-        self.tree = tree
+        self.fn = fn
+        self.names = names
+        self.source = source
 
     @property
     def is_static(self) -> bool:
-        return self.tree is None
+        return self.fn is None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (compile_template, (self.text,))
@@ -168,37 +115,39 @@ class Template:
 
 @functools.lru_cache(maxsize=4096)
 def compile_template(text: str) -> Template:
-    """Parse ``text`` once; raises VtlSyntaxError. Cached by text: a large API repeats a few
-    templates many times."""
+    """Parse and compile ``text`` once; raises VtlSyntaxError. Cached by text: a large API
+    repeats a few templates many times."""
     if "$" not in text and "#" not in text:
-        return Template(text, None)
-    tree = airspeed.Template(text)
+        return Template(text, None, frozenset())
+    body, macros = parse(text)
     try:
-        tree.ensure_compiled()
-    except airspeed.TemplateSyntaxError as exc:
-        raise VtlSyntaxError(_syntax_message(exc)) from None
-    except (RecursionError, ValueError) as exc:
-        raise VtlSyntaxError(str(exc)) from None
-    return Template(text, tree)
-
-
-def _syntax_message(exc: Exception) -> str:
-    return " ".join(str(exc).split())
+        source, names = generate(body, macros)
+        code = compile(source, "<mapping template>", "exec")
+    except (RecursionError, SyntaxError, MemoryError):
+        # Python's own limits (about 20 nested blocks): AWS would take such a template.
+        raise VtlSyntaxError("the template nests too deeply") from None
+    scope = dict(_GLOBALS)
+    exec(code, scope)
+    return Template(text, scope["render"], names, source)
 
 
 def render(template: Template, namespace: dict[str, Any]) -> str:
     """The template's output for ``namespace`` (``input``, ``util``, ``context``,
-    ``stageVariables``). ``#set`` on a map in the namespace (the overrides) writes into it."""
-    tree = template.tree
-    if tree is None:
+    ``stageVariables``). ``#set`` on a map in the namespace (the overrides) writes into it;
+    ``#set($x = ...)`` does not change the caller's dict."""
+    fn = template.fn
+    if fn is None:
         return template.text
+    out: list[str] = []
     try:
-        out: str = tree.merge(namespace)
+        fn(dict(namespace), out.append)
+    except (runtime.Stop, runtime.BreakLoop):
+        pass
     except RecursionError as exc:
         raise VtlRenderError("template recursion too deep") from exc
     except Exception as exc:
         raise VtlRenderError(f"{type(exc).__name__}: {exc}") from exc
-    return out
+    return "".join(out)
 
 
 def compile_templates(templates: dict[str, str] | None) -> dict[str, Template | None] | None:

@@ -3,44 +3,53 @@ and the method request's parameters."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+from urllib.parse import unquote_plus
 
+from frontgate import fastjson
 from frontgate.vtl import jsonpath
-from frontgate.vtl.values import JavaMap, to_json, wrap
+from frontgate.vtl.values import JavaMap, to_json
 
 _UNPARSED: Any = object()
 
 
 class Input:
-    """Built per render. The body is parsed as JSON at most once, when a template first asks
-    for a path."""
+    """Built per render and cheap to build: the body is decoded when first read and parsed
+    as JSON at most once, when a template first asks for a path; the query string (its raw
+    text may be given) is split when first asked for. A JSON object comes back as a plain
+    dict, which templates print and call as Java's map (``{a=b}``, ``size()``...)."""
 
-    __slots__ = ("_doc", "_headers", "_path", "_query", "_text")
+    __slots__ = ("_all", "_body", "_doc", "_headers", "_path", "_query", "_text")
 
     def __init__(
         self,
         body: bytes,
         path: dict[str, str],
-        query: list[tuple[str, str]],
+        query: list[tuple[str, str]] | str,
         headers: list[tuple[str, str]],
     ) -> None:
-        # AWS renders an empty payload as "{}" (its recording of a raw-body template).
-        self._text = body.decode("utf-8", "replace") if body else "{}"
+        self._body = body
+        self._text: str | None = None
         self._path = path
         self._query = query
         self._headers = headers
         self._doc: Any = _UNPARSED
+        self._all: JavaMap | None = None
 
     @property
     def body(self) -> str:
-        return self._text
+        text = self._text
+        if text is None:
+            # AWS renders an empty payload as "{}" (its recording of a raw-body template).
+            body = self._body
+            text = self._text = body.decode("utf-8", "replace") if body else "{}"
+        return text
 
     def _parsed(self) -> Any:
         if self._doc is _UNPARSED:
             try:
-                self._doc = json.loads(self._text)
-            except ValueError:
+                self._doc = fastjson.loads(self.body)
+            except (ValueError, RecursionError):
                 # Not JSON: every path finds nothing (LocalStack's reading of AWS).
                 self._doc = None
         return self._doc
@@ -51,7 +60,7 @@ class Input:
         doc = self._parsed()
         if doc is None:
             return None
-        return wrap(jsonpath.evaluate(doc, str(path or "$")))
+        return jsonpath.evaluate(doc, str(path or "$"))
 
     def json(self, path: Any = "$") -> str:
         """The value at the JSONPath, serialised as JSON; ``""`` when nothing matches."""
@@ -59,21 +68,31 @@ class Input:
         value = None if doc is None else jsonpath.evaluate(doc, str(path or "$"))
         return to_json("" if value is None else value)
 
+    def _query_pairs(self) -> list[tuple[str, str]]:
+        query = self._query
+        if isinstance(query, str):
+            query = self._query = split_query(query)
+        return query
+
     def params(self, name: Any = None) -> Any:
         """No name: every parameter, ``{path, querystring, header}``. A name: its value in the
         path, else the query string, else a header; "" when none has it."""
         if name is None:
-            return JavaMap(
-                path=JavaMap(self._path),
-                querystring=JavaMap(self._query),  # a repeated key keeps its last value
-                header=JavaMap(self._headers),
-            )
+            every = self._all
+            if every is None:
+                every = self._all = JavaMap(
+                    path=JavaMap(self._path),
+                    # a repeated key keeps its last value
+                    querystring=JavaMap(self._query_pairs()),
+                    header=JavaMap(self._headers),
+                )
+            return every
         key = str(name)
         value = self._path.get(key)
         if value is not None:
             return value
         found = None
-        for k, v in self._query:
+        for k, v in self._query_pairs():
             if k == key:
                 found = v
         if found is not None:
@@ -83,3 +102,42 @@ class Input:
             if k.lower() == lkey:
                 return v
         return ""
+
+
+def split_query(query: str) -> list[tuple[str, str]]:
+    """``parse_qsl(query, keep_blank_values=True)``, without its cost when nothing is
+    escaped (the usual query string)."""
+    pairs: list[tuple[str, str]] = []
+    if not query:
+        return pairs
+    for part in query.split("&"):
+        if not part:
+            continue
+        k, _, v = part.partition("=")
+        if "%" in part or "+" in part:
+            k, v = _unquote(k), _unquote(v)
+        pairs.append((k, v))
+    return pairs
+
+
+# "%xx" of an ASCII character (the usual escapes in a query string) -> the character.
+_ASCII_ESCAPES = {f"{i:02x}": chr(i) for i in range(0x80)} | {
+    f"{i:02X}": chr(i) for i in range(0x80)
+}
+
+
+def _unquote(s: str) -> str:
+    """``unquote_plus(s)``; escapes of ASCII characters decoded here, anything else (UTF-8
+    sequences, stray "%") by the standard library."""
+    s = s.replace("+", " ")
+    if "%" not in s:
+        return s
+    parts = s.split("%")
+    out = [parts[0]]
+    for part in parts[1:]:
+        ch = _ASCII_ESCAPES.get(part[:2])
+        if ch is None:
+            return unquote_plus(s)
+        out.append(ch)
+        out.append(part[2:])
+    return "".join(out)

@@ -42,7 +42,7 @@ def _unicode_escape(m: re.Match[str]) -> str:
 
 
 def escape_javascript(value: Any) -> str:
-    text = _text(value).translate(_TABLE)
+    text = (value if type(value) is str else _text(value)).translate(_TABLE)
     if text.isascii():
         return text
     return _NON_ASCII.sub(_unicode_escape, text)
@@ -53,8 +53,7 @@ class Util:
 
     __slots__ = ()
 
-    def escapeJavaScript(self, value: Any) -> str:
-        return escape_javascript(value)
+    escapeJavaScript = staticmethod(escape_javascript)
 
     def parseJson(self, value: Any) -> Any:
         return wrap(json.loads(_text(value)))
