@@ -5,6 +5,7 @@ moto server (``--aws-endpoint SERVICE=URL`` for each service), APIs built with b
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,6 +167,8 @@ def test_dynamodb_write_then_read(gw: Gateway, apigw: Any, aws_endpoint: str) ->
     status, headers, out = call(gw, api, "POST", "/pets/p1", body=body)
     assert (status, json.loads(out)) == (200, {"saved": "p1"}), out
     assert headers["content-type"] == "application/json"
+    # AWS integrations answer with the request's X-Ray trace, as AWS does.
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.*)?", headers["x-amzn-trace-id"])
     # The item is in the table as the template wrote it...
     item = ddb.get_item(TableName="pets", Key={"id": {"S": "p1"}})["Item"]
     assert item["name"] == {"S": 'Rex "the dog"'}

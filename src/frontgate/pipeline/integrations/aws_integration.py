@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 from frontgate.awscall import arn, models
 from frontgate.awscall.client import config_error
 from frontgate.deferred import Deferred, wait
-from frontgate.pipeline import templates
+from frontgate.pipeline import content_handling, templates, xray
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.integration_request import ILLEGAL_MAPPED_HEADERS, _apply_overrides
@@ -147,13 +147,23 @@ def _map(ctx: Context, integ: Integration) -> _Mapped:
     req = ctx.request
     body = req.body
     rendered = None
+    # binaryMediaTypes / contentHandling (pipeline.content_handling): off unless configured.
+    converting = content_handling.active(ctx, integ.content_handling)
     if integ.request_compiled or integ.passthrough != "WHEN_NO_MATCH":
         _found, tpl = templates.pick_request_template(
             ctx, integ.request_compiled, integ.passthrough
         )
         if tpl is not None:
+            if converting:  # $input.body of a binary payload: its base64 text
+                body = content_handling.template_input(
+                    body, content_handling.request_is_binary(ctx)
+                )
             rendered = templates.render_template(ctx, tpl, body)
             body = rendered.text.encode()
+    if converting:
+        body = content_handling.request_body(
+            ctx, integ.content_handling, body if rendered is not None else None
+        )
     path_values: dict[str, str] = {}
     query: list[tuple[str, str]] = []
     mapped: list[tuple[str, str]] = []
@@ -189,9 +199,14 @@ def _map(ctx: Context, integ: Integration) -> _Mapped:
     if "user-agent" not in names:
         headers.append(("User-Agent", f"AmazonAPIGateway_{ctx.api_id}"))
     headers.extend(mapped)
+    # X-Ray: the response carries the request's trace back (pipeline.xray); the service sees
+    # it too, unless tracing (tracingEnabled) propagates its own context.
+    sent_trace = xray.begin(ctx)
     trace = ctx.trace
     if trace is not None:
         headers = trace.propagate(headers)
+    else:
+        headers.append(("X-Amzn-Trace-Id", sent_trace))
     return _Mapped(body, path_values, query, headers, frozenset(names))
 
 
