@@ -83,6 +83,11 @@ class Settings:
     max_connections_per_client: int = 1024
     header_timeout: float = 30.0
     keepalive_timeout: float = 60.0
+    # AWS integrations (frontgate.awscall): service → endpoint URL (else AWS_ENDPOINT_URL_<ID>,
+    # AWS_ENDPOINT_URL, then AWS's regional endpoint); role ARN or "*" → {access_key_id,
+    # secret_access_key, session_token?} (else botocore's default credential chain).
+    aws_endpoints: dict[str, str] = field(default_factory=dict)
+    aws_credentials: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -147,6 +152,16 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(v for v in value.split(",") if v)
         return tuple(str(v) for v in value)
+    if name == "aws_endpoints":
+        return _endpoints(value)
+    if name == "aws_credentials":
+        doc = json.loads(value) if isinstance(value, str) else dict(value)
+        if not isinstance(doc, dict):
+            raise ValueError(value)
+        from frontgate.awscall.credentials import parse_configured
+
+        parse_configured(doc)  # a bad entry is refused at start-up (ValueError names it)
+        return doc
     if name in ("cognito_issuers", "iam_users"):
         # A mapping in the config file; JSON text from the environment or the command line.
         return json.loads(value) if isinstance(value, str) else dict(value)
@@ -157,11 +172,35 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
+def _endpoints(value: Any) -> dict[str, str]:
+    """``{service: url}`` from a mapping, JSON text, or ``SERVICE=URL`` items (the CLI)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if isinstance(value, (list, tuple)):
+        pairs = [str(item).split("=", 1) for item in value]
+        if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+            raise ValueError(value)
+        value = dict(pairs)
+    if not isinstance(value, dict):
+        raise ValueError(value)
+    out = {str(k): str(v) for k, v in value.items()}
+    for url in out.values():
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(value)
+    return out
+
+
 def _setting(name: str, value: Any, source: str) -> Any:
     """``_coerce``, with an error naming where the value came from and what it must be."""
     try:
         return _coerce(name, value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError) as exc:
+        if name == "aws_credentials":  # never echo the value: it holds secrets
+            why = str(exc) if str(exc).startswith("aws_credentials[") else "a JSON object"
+            raise ValueError(f"{source}: must be {why}") from None
+        if name == "aws_endpoints":
+            what = "a mapping of service to http(s) URL (SERVICE=URL on the command line)"
+            raise ValueError(f"{source}: must be {what}, got {value!r}") from None
         if name in _BOOL:
             what = "true or false (1/0, yes/no, on/off)"
         elif name in _PORT and str(value).strip().lstrip("+-").isdigit():

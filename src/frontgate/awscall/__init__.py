@@ -13,4 +13,7 @@ Contract (used by ``pipeline.integrations.aws_integration`` and ``aws_service``)
 
 The call is signed for ``service``'s signing name; the endpoint is the configured one for the
 service (``Settings.aws_endpoints``, then ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL``
-as botocore reads them), else AWS's regional endpoint."""
+as botocore reads them), else AWS's regional endpoint.
+
+The client lives in ``frontgate.awscall.client`` (import it from there: this package stays free
+of imports so that reading ``Settings`` does not load the upstream stack)."""

@@ -95,6 +95,13 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--functions-dir", help="declare every handler directory in DIR as a function")
     p.add_argument("--lambda-endpoint", help="Lambda endpoint URL for function ARNs not local")
     p.add_argument(
+        "--aws-endpoint",
+        action="append",
+        dest="aws_endpoints",
+        metavar="SERVICE=URL",
+        help="endpoint of an AWS service for AWS integrations (repeatable; default AWS's)",
+    )
+    p.add_argument(
         "--function-cpus", help="run function workers on these CPUs only (1, 0,2 or 2-5)"
     )
     p.add_argument("--redis", help="redis://host:port/db: share throttle and quota counters")

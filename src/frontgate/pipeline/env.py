@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from frontgate.observe.observer import Observer
 
 if TYPE_CHECKING:
+    from frontgate.awscall.client import AwsClient
     from frontgate.observe.metrics import Metrics
     from frontgate.pipeline.access_log import AccessLog
     from frontgate.snapshot.snapshot import Snapshot
@@ -58,6 +59,8 @@ class Env:
     - ``functions``: frontgate.functions.FunctionInvoker (AWS_PROXY, Lambda authorizers);
     - ``auth``: frontgate.auth.runtime.AuthRuntime (JWKS caches, issuers, config users);
     - ``runtime``: the worker's mutable per-process state (Runtime);
+    - ``aws``: frontgate.awscall.AwsClient, the signed calls to AWS services (``AWS``
+      integrations, HTTP API integration subtypes); built from defaults when not given;
     - ``observer``: metrics, access/execution logs and traces (frontgate.observe); stages count
       events with ``env.metrics.inc("throttled" | "quota" | "unauthorized" | "cache_hit" |
       "cache_miss", ctx)``.
@@ -66,6 +69,7 @@ class Env:
     __slots__ = (
         "access_log",
         "auth",
+        "aws",
         "domain",
         "functions",
         "limiter",
@@ -86,6 +90,7 @@ class Env:
         auth: Any = None,
         observer: Observer | None = None,
         runtime: Runtime | None = None,
+        aws: AwsClient | None = None,
     ) -> None:
         self.domain = domain
         self.pool = pool
@@ -96,6 +101,11 @@ class Env:
         self.auth = auth
         self.observer: Observer = observer if observer is not None else Observer()
         self.runtime: Runtime = runtime if runtime is not None else Runtime()
+        if aws is None:
+            from frontgate.awscall.client import AwsClient
+
+            aws = AwsClient(pool, static_iam=getattr(auth, "static_iam", None))
+        self.aws: AwsClient = aws
 
     @property
     def metrics(self) -> Metrics:

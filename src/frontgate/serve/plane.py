@@ -11,6 +11,7 @@ import signal
 from dataclasses import dataclass
 
 from frontgate.auth.runtime import AuthRuntime
+from frontgate.awscall.client import AwsClient
 from frontgate.config import Settings, parse_cpus
 from frontgate.counters.shared import SharedCounters
 from frontgate.functions.invoker import FunctionInvoker
@@ -80,14 +81,17 @@ async def open_plane(
         rotate_age=settings.log_rotate_age,
     )
     observer.start(pool)
+    auth = AuthRuntime.from_settings(settings)
+    aws = AwsClient(pool, settings.aws_endpoints, settings.aws_credentials, auth.static_iam)
     env = Env(
         domain=settings.domain,
         pool=pool,
         access_log=log_sink,
         limiter=traffic.limiter,
-        auth=AuthRuntime.from_settings(settings),
+        auth=auth,
         functions=functions,
         observer=observer,
+        aws=aws,
     )
     return Plane(store, pool, traffic, functions, observer, Pipeline(env))
 
