@@ -92,12 +92,11 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
             if param.required:
                 raise _fail(
                     ctx,
-                    f"Unable to resolve property {param.name} from source "
-                    f"{_source(param.value)}",
+                    f"Unable to resolve property {param.name} from source {_source(param.value)}",
                 )
             continue
         values[param.name] = found
-    region = http_mapping.value(ctx, sub.region) or ctx.stage.region
+    region = http_mapping.value(ctx, sub.region) or "us-east-1"
     try:
         req = service_request(sub, values)
     except ShapeError as exc:
@@ -105,7 +104,7 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     ctx.log(f"Endpoint request body after transformations: {req.body.decode('utf-8', 'replace')}")
     done: Deferred[None] = Deferred()
     sent = env.aws.send(
-        ctx, service=sub.service, region=region, method=req.method, path=req.path,
+        ctx, service=req.service, region=region, method=req.method, path=req.path,
         query=req.query, headers=req.headers, body=req.body, credentials=integ.credentials,
         timeout=integ.timeout,
     )  # fmt: skip

@@ -1,11 +1,11 @@
 """The AWS request an HTTP API integration subtype makes, and the answer the client gets.
 
-``service_request`` turns the mapped parameter values into the operation's input (typed by botocore's
-service model: numbers, lists, JSON objects, blobs) and serializes it with botocore's serializer
-for the service's protocol (method, path, query string, headers, body). ``answer`` turns the
-service's response into the route's: status and body passed through, with SQS's JSON answer in
-the ``{"SendMessageResponse": {"SendMessageResult": ..., "ResponseMetadata": ...}}`` form API
-Gateway gives for the SQS subtypes.
+``service_request`` turns the mapped parameter values into the operation's input (typed by
+botocore's service model: numbers, lists, JSON objects, blobs) and serializes it with botocore's
+serializer for the service's protocol (method, path, query string, headers, body).
+``answer`` turns the service's response into the route's: status and body passed through, with
+SQS's JSON answer in the form API Gateway gives for the SQS subtypes:
+``{"SendMessageResponse": {"SendMessageResult": ..., "ResponseMetadata": ...}}``.
 
 botocore's models load once per worker per operation (``_operation``), on the first request."""
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,6 +26,7 @@ class ShapeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ServiceRequest:
+    service: str  # as env.aws.send takes it: the service's endpoint prefix ("states", "sqs")
     method: str
     path: str
     query: str
@@ -33,7 +34,7 @@ class ServiceRequest:
     body: bytes
 
 
-@lru_cache(maxsize=None)
+@cache
 def _operation(service: str, operation: str) -> tuple[Any, Any]:
     """(botocore OperationModel, its protocol's serializer), loaded once per worker."""
     import botocore.session
@@ -125,7 +126,8 @@ def service_request(call: SubtypeCall, values: dict[str, str]) -> ServiceRequest
     elif isinstance(body, str):
         body = body.encode("utf-8")
     headers = [(str(k), str(v)) for k, v in req["headers"].items()]
-    return ServiceRequest(str(req["method"]), path, str(query), headers, bytes(body))
+    prefix = str(op.service_model.endpoint_prefix)
+    return ServiceRequest(prefix, str(req["method"]), path, str(query), headers, bytes(body))
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
