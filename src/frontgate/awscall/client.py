@@ -153,8 +153,9 @@ class _Send:
             done.fail(config_error(self.ctx, str(exc)))
             return
         except Exception as exc:  # botocore's own failures reading its config: not the client's
-            log.warning("AWS call preparation failed: %s", type(exc).__name__)
-            done.fail(config_error(self.ctx, "Unable to load AWS credentials"))
+            why = type(exc).__name__  # never the message: it may quote configuration
+            log.warning("AWS call preparation failed: %s", why)
+            done.fail(config_error(self.ctx, f"Unable to load AWS credentials ({why})"))
             return
         if not done.settled:
             self.start(done, info, keys)

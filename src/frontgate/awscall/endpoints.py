@@ -71,6 +71,6 @@ def aws_endpoint(prefix: str, region: str) -> Endpoint:
 def _resolver() -> Any:
     from botocore.regions import EndpointResolver
 
-    from frontgate.awscall.models import _session
+    from frontgate.awscall.models import loader
 
-    return EndpointResolver(_session().get_component("data_loader").load_data("endpoints"))
+    return EndpointResolver(loader().load_data("endpoints"))

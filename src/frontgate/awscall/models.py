@@ -7,13 +7,16 @@ version, and each operation's HTTP binding. Looked up by the name an integration
 from __future__ import annotations
 
 import functools
+import gzip
+import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 # Endpoint prefix → botocore service name where they differ (the common ones; anything else is
 # found by reading every model's metadata once).
-_ALIASES: Final = {
+ALIASES: Final = {
     "states": "stepfunctions",
     "monitoring": "cloudwatch",
     "email": "ses",
@@ -75,6 +78,38 @@ def cached_info(name: str) -> ServiceInfo | None:
     return _cached(name)
 
 
+def resolve(name: str) -> tuple[ServiceInfo, str]:
+    """The service an integration URI's ``{service}`` part names, and the subdomain written
+    before it ("" when none): ``my.bucket.s3`` is S3 with subdomain ``my.bucket``, while
+    ``runtime.sagemaker`` is a service of its own. Off the event loop the first time."""
+    found = _resolved.get(name)
+    if found is not None:
+        return found
+    try:
+        found = (service_info(name), "")
+    except UnknownService:
+        for i, ch in enumerate(name):
+            if ch != ".":
+                continue
+            try:
+                found = (service_info(name[i + 1 :]), name[:i])
+                break
+            except UnknownService:
+                continue
+        else:
+            raise
+    _resolved[name] = found
+    return found
+
+
+def cached_resolve(name: str) -> tuple[ServiceInfo, str] | None:
+    """``resolve(name)`` if already done, else None (never touches the disk)."""
+    return _resolved.get(name)
+
+
+_resolved: dict[str, tuple[ServiceInfo, str]] = {}
+
+
 _infos: dict[str, ServiceInfo] = {}
 
 
@@ -86,15 +121,14 @@ def _load(name: str) -> ServiceInfo:
     found = _infos.get(name)
     if found is not None:
         return found
-    session = _session()
-    model_name = _ALIASES.get(name, name)
+    model_name = ALIASES.get(name, name)
     try:
-        model = session.get_service_model(model_name)
+        model = _model(model_name)
     except Exception:
         model_name = _by_prefix().get(name, "")
         if not model_name:
             raise UnknownService(name) from None
-        model = session.get_service_model(model_name)
+        model = _model(model_name)
     meta = model.metadata
     protocol = "query" if name in _QUERY else str(meta.get("protocol", "json"))
     info = ServiceInfo(
@@ -113,21 +147,47 @@ def _load(name: str) -> ServiceInfo:
 
 
 @functools.lru_cache(maxsize=1)
-def _session() -> Any:
-    import botocore.session
+def loader() -> Any:
+    """botocore's data loader (no session: no profile or config file is read)."""
+    from botocore.loaders import create_loader
 
-    return botocore.session.get_session()
+    return create_loader()
+
+
+def _model(name: str) -> Any:
+    from botocore.model import ServiceModel
+
+    return ServiceModel(loader().load_service_model(name, "service-2"), service_name=name)
 
 
 @functools.lru_cache(maxsize=1)
 def _by_prefix() -> dict[str, str]:
-    """Endpoint prefix → service name over every model botocore has (slow: once)."""
-    loader = _session().get_component("data_loader")
+    """Endpoint prefix → service name over every model botocore has. Reads only the head of
+    each model file (its metadata comes first), so the scan takes a fraction of a second."""
     out: dict[str, str] = {}
-    for service in loader.list_available_services("service-2"):
-        try:
-            meta = loader.load_service_model(service, "service-2").get("metadata", {})
-        except Exception:
+    for root in loader().search_paths:
+        if not os.path.isdir(root):
             continue
-        out.setdefault(str(meta.get("endpointPrefix", service)), service)
+        for service in sorted(os.listdir(root)):
+            prefix = _prefix_of(os.path.join(root, service))
+            if prefix is not None:
+                out.setdefault(prefix, service)
     return out
+
+
+_ENDPOINT_PREFIX: Final = re.compile(rb'"endpointPrefix"\s*:\s*"([^"]+)"')
+
+
+def _prefix_of(directory: str) -> str | None:
+    try:
+        versions = sorted(os.listdir(directory), reverse=True)
+    except OSError:
+        return None
+    for version in versions:
+        for name, opener in (("service-2.json.gz", gzip.open), ("service-2.json", open)):
+            path = os.path.join(directory, version, name)
+            if os.path.exists(path):
+                with opener(path, "rb") as fh:
+                    m = _ENDPOINT_PREFIX.search(fh.read(4096))
+                return m.group(1).decode() if m else None
+    return None
