@@ -106,6 +106,9 @@ def gw(
         subtype("config", "AppConfig-GetConfiguration", {
             "Application": "$request.path.app", "Environment": "prod",
             "Configuration": "flags", "ClientId": "$context.requestId"}),
+        subtype("config-region", "AppConfig-GetConfiguration", {
+            "Application": "shop", "Environment": "prod", "Configuration": "flags",
+            "ClientId": "c", "Region": "$request.header.x-region"}),
     ]  # fmt: skip
     routes = [
         route("POST /send", "send"),
@@ -119,6 +122,7 @@ def gw(
         route("POST /stop", "stop"),
         route("POST /kinesis", "kinesis"),
         route("GET /config/{app}", "config"),
+        route("GET /config-region", "config-region"),
     ]
     write_http_api(data, API, routes, integrations, [stage("$default")])
     keys = {ROLE: {"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY}}
@@ -260,3 +264,10 @@ def test_appconfig_get_configuration_request(gw: Gateway) -> None:
     auth = dict((k.lower(), v) for k, v in seen["headers"])["authorization"]
     assert auth.startswith(f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/")
     assert "/us-east-1/appconfig/aws4_request" in auth
+    # The Region parameter chooses the region the call is signed for.
+    status, _, body = gw.request(
+        "GET", "/config-region", api_id=API, headers={"x-region": "eu-west-1"}
+    )
+    assert status == 200, body
+    auth = dict((k.lower(), v) for k, v in json.loads(body)["headers"])["authorization"]
+    assert "/eu-west-1/appconfig/aws4_request" in auth
