@@ -67,7 +67,7 @@ class _Answer:
         ctx.integration_latency = int((time.perf_counter() - self.started) * 1000)
         try:
             resp = sent.result()
-        except BaseException as exc:  # the client's gateway error, already logged on ctx
+        except Exception as exc:  # the AWS client's gateway error, already logged on ctx
             self.done.fail(exc)
             return
         ctx.integration_status = resp.status
