@@ -200,6 +200,7 @@ def _setting(name: str, value: Any, source: str) -> Any:
             raise ValueError(f"{source}: must be {why}") from None
         if name == "aws_endpoints":
             what = "a mapping of service to http(s) URL (SERVICE=URL on the command line)"
+            source = "--aws-endpoint" if source == "--aws-endpoints" else source  # the flag
             raise ValueError(f"{source}: must be {what}, got {value!r}") from None
         if name in _BOOL:
             what = "true or false (1/0, yes/no, on/off)"

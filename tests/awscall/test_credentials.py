@@ -90,7 +90,7 @@ def test_endpoint_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         "sqs": "http://127.0.0.1:4566", "dynamodb": "http://127.0.0.1:8000"}  # fmt: skip
     monkeypatch.setenv("FRONTGATE_AWS_ENDPOINTS", '{"s3": "http://127.0.0.1:9000"}')
     assert load_settings(None, {}).aws_endpoints == {"s3": "http://127.0.0.1:9000"}
-    with pytest.raises(ValueError, match="--aws-endpoints: must be a mapping of service"):
+    with pytest.raises(ValueError, match="--aws-endpoint: must be a mapping of service"):
         load_settings(None, {"aws_endpoints": ["sqs"]})
     with pytest.raises(ValueError, match="FRONTGATE_AWS_ENDPOINTS"):
         monkeypatch.setenv("FRONTGATE_AWS_ENDPOINTS", '{"s3": "ftp://x"}')

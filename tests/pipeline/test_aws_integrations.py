@@ -14,6 +14,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from tests.support.gateway import Gateway
 from tests.support.moto import ACCESS_KEY, SECRET_KEY, client
 
@@ -443,3 +444,72 @@ def test_caller_identity_signs_the_call(gw: Gateway, apigw: Any, aws_endpoint: s
     )
     assert status == 200, out
     assert "caller-table" in json.loads(out)["TableNames"]
+
+
+def test_s3_by_action_and_bucket_subdomain(gw: Gateway, apigw: Any, aws_endpoint: str) -> None:
+    s3 = client(aws_endpoint, "s3")
+    s3.create_bucket(Bucket="docs")
+    s3.put_object(Bucket="docs", Key="guide/intro.txt", Body=b"hello", ContentType="text/plain")
+    api = Api(apigw, "s3-forms")
+    mapping = {"integration.request.path.key": "method.request.path.key"}
+    params = {"method.request.path.key": True}
+    passed = {
+        "200": {
+            "responseParameters": {
+                "method.response.header.Content-Type": "integration.response.header.Content-Type"
+            }
+        }
+    }
+    # A REST-XML action, its parameters filling the operation's URI (/{Bucket}/{Key+}).
+    api.method(
+        "/by-action/{key}", "GET", params=params, responses=passed,
+        integration={"type": "AWS", "integrationHttpMethod": "GET", "credentials": ROLE,
+                     "uri": arn("s3", "action", "GetObject&Bucket=docs&Key={key}"),
+                     "requestParameters": mapping},
+    )  # fmt: skip
+    # The bucket as a subdomain of the service: sent path-style.
+    api.method(
+        "/by-subdomain/{key}", "GET", params=params, responses=passed,
+        integration={"type": "AWS", "integrationHttpMethod": "GET", "credentials": ROLE,
+                     "uri": arn("docs.s3", "path", "guide/{key}"),
+                     "requestParameters": mapping},
+    )  # fmt: skip
+    api.deploy()
+    status, headers, out = call(gw, api, "GET", "/by-action/guide%2Fintro.txt")
+    assert (status, out, headers["content-type"]) == (200, b"hello", "text/plain")
+    status, headers, out = call(gw, api, "GET", "/by-subdomain/intro.txt")
+    assert (status, out, headers["content-type"]) == (200, b"hello", "text/plain")
+
+
+def test_write_time_checks(apigw: Any) -> None:
+    api = Api(apigw, "checks")
+    rid = api.resource("/x")
+    apigw.put_method(restApiId=api.id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
+    cases = [
+        ({"uri": "not-an-arn"}, "Invalid ARN specified in the request"),
+        ({"uri": f"arn:aws:iam::{ACCOUNT}:role/x"},
+         "AWS ARN for integration must contain path or action"),
+        ({"uri": arn("sqs", "action", "SendMessage"), "credentials": "NONE"},
+         "Invalid ARN specified in the request"),
+    ]  # fmt: skip
+    for extra, message in cases:
+        with pytest.raises(ClientError) as err:
+            apigw.put_integration(
+                restApiId=api.id, resourceId=rid, httpMethod="GET", type="AWS",
+                integrationHttpMethod="POST", **extra,
+            )  # fmt: skip
+        assert err.value.response["Error"]["Code"] == "BadRequestException"
+        assert err.value.response["Error"]["Message"] == message
+    # Both kinds of credentials are accepted.
+    for credentials in (ROLE, "arn:aws:iam::*:user/*"):
+        apigw.put_integration(
+            restApiId=api.id, resourceId=rid, httpMethod="GET", type="AWS",
+            integrationHttpMethod="POST", uri=arn("sqs", "action", "SendMessage"),
+            credentials=credentials,
+        )  # fmt: skip
+    with pytest.raises(ClientError) as err:
+        apigw.update_integration(
+            restApiId=api.id, resourceId=rid, httpMethod="GET",
+            patchOperations=[{"op": "replace", "path": "/credentials", "value": "role"}],
+        )  # fmt: skip
+    assert err.value.response["Error"]["Message"] == "Invalid ARN specified in the request"

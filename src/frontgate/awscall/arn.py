@@ -22,6 +22,16 @@ class ServiceUri:
     target: str  # the Action, or the path after "path/" (may hold {name} placeholders)
 
 
+# An integration's ``credentials``: an IAM role (or user) ARN, or ``arn:aws:iam::*:user/*``.
+_CREDENTIALS: Final = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):(role|user)/.+")
+
+
+def valid_credentials(value: str) -> bool:
+    """Whether ``value`` is what AWS accepts as an integration's ``credentials`` (it answers
+    "Invalid ARN specified in the request" otherwise, even for ``NONE``)."""
+    return _CREDENTIALS.fullmatch(value) is not None
+
+
 @functools.lru_cache(maxsize=1024)
 def parse(uri: str) -> ServiceUri | None:
     """The parts of an AWS integration URI, or None when it is not one."""

@@ -1,7 +1,7 @@
-"""``AwsClient.send``: one SigV4-signed call to an AWS service through the gateway's upstream
-pool, reported through a ``Deferred`` (see frontgate.deferred). What needs I/O the first time
-(the service's model, the default credential chain) is done in a thread once; every later call
-signs and sends without leaving the event loop's callback."""
+"""``AwsClient.send``: one SigV4-signed call (awscall.signing) to an AWS service through the
+gateway's upstream pool, reported through a ``Deferred`` (see frontgate.deferred). What needs
+I/O the first time (the service's model, the default credential chain) is done in a thread
+once; every later call signs and sends without leaving the event loop's callback."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from frontgate import gateway_errors
 from frontgate.awscall.credentials import Credentials, CredentialsError, Keys, parse_configured
 from frontgate.awscall.endpoints import Endpoint, Endpoints
 from frontgate.awscall.models import ServiceInfo, UnknownService, cached_info, service_info
+from frontgate.awscall.signing import sign
 from frontgate.deferred import Deferred
 from frontgate.upstream.errors import (
     UpstreamConnectError,
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from frontgate.pipeline.context import Context
 
 log = logging.getLogger("frontgate.awscall")
-
-# Never signed (botocore leaves these out too; the pool writes the framing fields itself).
-_UNSIGNED = frozenset(("content-length", "connection", "user-agent", "expect", "x-amzn-trace-id"))
 
 
 class AwsClient:
@@ -167,7 +165,10 @@ class _Send:
         if self.query:
             url += "?" + self.query
         try:
-            headers = sign(info, endpoint.region, keys, self.method, url, self.headers, self.body)
+            headers = sign(
+                keys, info.signing_name, endpoint.region, self.method, url, self.headers,
+                self.body,
+            )  # fmt: skip
         except ValueError as exc:
             done.fail(config_error(ctx, f"Invalid request: {exc}"))
             return
@@ -192,36 +193,6 @@ class _Send:
             return
         if not done.settled:
             done.on_cancel(exchange.cancel)
-
-
-def sign(
-    info: ServiceInfo,
-    region: str,
-    keys: Keys,
-    method: str,
-    url: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-) -> list[tuple[str, str]]:
-    """``headers`` plus SigV4's (X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-SHA256 for
-    S3, Authorization) for the service's signing name. Pure computation."""
-    from botocore.auth import S3SigV4Auth, SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials as BotoCredentials
-
-    signed_headers = {}
-    for name, value in headers:
-        if name.lower() not in _UNSIGNED and "\r" not in value and "\n" not in value:
-            signed_headers[name] = value
-        elif "\r" in value or "\n" in value:
-            raise ValueError(f"header {name} holds a line break")
-    req = AWSRequest(method=method, url=url, data=body, headers=signed_headers)
-    creds = BotoCredentials(keys.access_key, keys.secret_key, keys.token)
-    signer_type = S3SigV4Auth if info.signing_name == "s3" else SigV4Auth
-    signer_type(creds, info.signing_name, region).add_auth(req)
-    out = [(n, v) for n, v in headers if n.lower() in _UNSIGNED]
-    out.extend((str(k), str(v)) for k, v in req.headers.items())
-    return out
 
 
 def config_error(ctx: Context, why: str) -> gateway_errors.GatewayError:

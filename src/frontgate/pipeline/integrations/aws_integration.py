@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Awaitable
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from frontgate.awscall import arn, models
 from frontgate.awscall.client import config_error
@@ -100,12 +100,13 @@ def _send(
         [fixed_query] * bool(fixed_query)
         + [quote(k, safe="-_.~") + "=" + quote(v, safe="-_.~") for k, v in query]
     )
+    done: Deferred[None] = Deferred()
+    received = _Received(ctx, done)  # the integration latency counts from here
     sent = env.aws.send(
         ctx, info.name, uri.region, method, quote(path, safe=_PATH_SAFE), query_text,
         headers, mapped.body, integ.credentials, integ.timeout,
     )  # fmt: skip
-    done: Deferred[None] = Deferred()
-    sent.then(_Received(ctx, done))
+    sent.then(received)
     if not done.settled:
         done.on_cancel(sent.cancel)
     return done
@@ -161,7 +162,9 @@ def _map(ctx: Context, integ: Integration) -> _Mapped:
         if value is None:
             continue
         if m.location == "path":
-            path_values[m.name] = value
+            # A method path parameter arrives percent-encoded; every value is encoded once
+            # when the URI is filled (_fill).
+            path_values[m.name] = unquote(value) if m.source[0] == "path" else value
         elif m.location == "querystring":
             query.append((m.name, value))
         else:
@@ -195,15 +198,23 @@ def _map(ctx: Context, integ: Integration) -> _Mapped:
 def _action(
     ctx: Context, info: models.ServiceInfo, action: str, method: str, mapped: _Mapped
 ) -> tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]:
-    """(method, path, query, headers) of an action call in the service's protocol."""
+    """(method, path, query, headers) of an action call in the service's protocol. The action
+    may carry parameters (``GetObject&Bucket={bucket}&Key={key}``): they fill the operation's
+    URI (REST protocols) or join the query string."""
     headers = mapped.headers
     protocol = info.protocol
+    action, _, extra = action.partition("&")
+    params: dict[str, str] = {}
+    for pair in extra.split("&") if extra else ():
+        name, _, value = pair.partition("=")
+        params[name] = _PLACEHOLDER.sub(lambda m: mapped.path_values.get(m.group(1), ""), value)
     if protocol == "json":
         headers = _replace(headers, "Content-Type", f"application/x-amz-json-{info.json_version}")
         headers.append(("X-Amz-Target", f"{info.target_prefix}.{action}"))
-        return method, "/", mapped.query, headers
+        return method, "/", [*params.items(), *mapped.query], headers
     if protocol in ("query", "ec2"):
-        query = [("Action", action), ("Version", info.api_version), *mapped.query]
+        query = [("Action", action), ("Version", info.api_version), *params.items()]
+        query += mapped.query
         if mapped.body and "content-type" not in mapped.explicit:
             headers = _replace(headers, "Content-Type", "application/x-www-form-urlencoded")
         return method, "/", query, headers
@@ -211,10 +222,14 @@ def _action(
     if op is None:
         raise config_error(ctx, f"AWS ARN for integration contains invalid action {action}")
     http = op.http
-    path = _fill(str(http.get("requestUri", "/")).lstrip("/"), mapped.path_values)
+    values = {**mapped.path_values, **params}
+    uri = str(http.get("requestUri", "/"))
+    path = _fill(uri.lstrip("/"), values)
+    named = {m.group(1) for m in _PLACEHOLDER.finditer(uri)}
+    query = [(k, v) for k, v in params.items() if k not in named] + mapped.query
     if protocol == "rest-json" and mapped.body and "content-type" not in mapped.explicit:
         headers = _replace(headers, "Content-Type", "application/json")
-    return str(http.get("method", method)), "/" + path, mapped.query, headers
+    return str(http.get("method", method)), "/" + path, query, headers
 
 
 def _replace(headers: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from frontgate.admin.apigateway.ops.methods import StatusResponses, edit_resourc
 from frontgate.admin.apigateway.patch import apply_patch, as_bool, as_int, enum_of, rule
 from frontgate.admin.apigateway.registry import operation
 from frontgate.admin.errors import BadRequest, NotFound
+from frontgate.awscall import arn
 from frontgate.compile import checks
 
 _INTEGRATION_NOT_FOUND = "Invalid Integration identifier specified"
@@ -74,6 +75,9 @@ def check_integration(integ: Doc) -> None:
                 "Integrations of type 'AWS_PROXY' currently only supports Lambda function and "
                 "Firehose stream invocations."
             )
+    credentials = integ.get("credentials")
+    if credentials and not arn.valid_credentials(str(credentials)):
+        raise BadRequest("Invalid ARN specified in the request")
     timeout = integ.get("timeoutInMillis", 29000)
     # AWS: 50 ms up; above 29 s only where the account quota was raised (up to 300 s).
     if not 50 <= timeout <= 300_000:
