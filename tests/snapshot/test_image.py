@@ -475,7 +475,8 @@ HTTP_DEFN = HttpApiDefinition(
         {"integrationId": "i2", "integrationType": "AWS_PROXY", "payloadFormatVersion": "1.0",
          "integrationUri": "arn:aws:lambda:us-east-1:123456789012:function:f"},
         {"integrationId": "i3", "integrationType": "AWS_PROXY",
-         "integrationSubtype": "SQS-SendMessage", "payloadFormatVersion": "1.0"},
+         "integrationSubtype": "SQS-SendMessage", "payloadFormatVersion": "1.0",
+         "requestParameters": {"QueueUrl": "https://q", "MessageBody": "$request.body"}},
     ],
 )  # fmt: skip
 HTTP_STAGE_DOC: dict[str, Any] = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from frontgate.compile.http_subtypes import compile_subtype
 from frontgate.compile.mappings import substitute_stage_variables
 from frontgate.compile.tree import StageCompileError, child, compile_uri
 from frontgate.definition.httpapis import HttpApiDefinition
@@ -23,6 +24,7 @@ from frontgate.pipeline.gateway_response import HTTP_API_RESPONSES
 from frontgate.pipeline.plan import plan_route
 from frontgate.snapshot.httpapi import HttpMapping, MapOp, Piece
 from frontgate.snapshot.snapshot import Integration, Method, RouteNode, Stage
+from frontgate.snapshot.subtypes import SubtypeCall
 
 MAX_TIMEOUT_MS = 30_000  # HTTP APIs: 50 to 30,000 ms, default 30,000 (reference §7.3)
 _LAMBDA_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:.+")
@@ -149,9 +151,23 @@ def compile_integration(doc: Doc, stage_vars: dict[str, str], region: str) -> In
         dispatch=dispatch,
         payload_format=fmt,
         subtype=str(subtype) if subtype is not None else None,
-        http_mapping=compile_mapping(doc, stage_vars) if itype == "HTTP_PROXY" else None,
+        http_mapping=_mapping(doc, itype, subtype, stage_vars, region),
         http_api=True,
     )
+
+
+def _mapping(
+    doc: Doc, itype: str, subtype: object, stage_vars: dict[str, str], region: str
+) -> HttpMapping | SubtypeCall | None:
+    """HTTP_PROXY: the parameter mapping; a subtype: its call (compile.http_subtypes)."""
+    if subtype is not None:
+        response_only = {"responseParameters": doc.get("responseParameters")}
+        responses = compile_mapping(response_only, stage_vars)
+        return compile_subtype(
+            doc, region, lambda v: compile_value(v, stage_vars),
+            responses.responses if responses is not None else {},
+        )  # fmt: skip
+    return compile_mapping(doc, stage_vars) if itype == "HTTP_PROXY" else None
 
 
 def split_route_key(route_key: str) -> tuple[str, str]:

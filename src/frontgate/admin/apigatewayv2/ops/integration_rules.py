@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from frontgate.admin.errors import BadRequest
 from frontgate.compile.http_checks import check_request_parameters, check_response_parameters
+from frontgate.compile.http_subtypes import check_subtype
 from frontgate.state.store import Doc
 
 HTTP_TIMEOUT_DEFAULT = 30000
@@ -76,7 +77,7 @@ def check_integration(doc: Doc, protocol: str) -> Doc:
     uri = doc.get("integrationUri")
     if kind == "AWS_PROXY":
         if subtype is not None:
-            # AWS service integrations (SQS-SendMessage...): served by a later issue; stored.
+            # AWS service integrations (SQS-SendMessage...): compile.http_subtypes checks them.
             if uri is not None:
                 raise BadRequest("IntegrationUri must not be specified with an IntegrationSubtype")
             if not doc.get("requestParameters"):
@@ -88,6 +89,10 @@ def check_integration(doc: Doc, protocol: str) -> Doc:
                 raise BadRequest(
                     "Integrations with an IntegrationSubtype support only payload format 1.0"
                 )
+            try:
+                check_subtype(str(subtype), doc["requestParameters"])
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
         else:
             if uri is None:
                 raise BadRequest("IntegrationUri is required for AWS_PROXY integrations")
