@@ -76,3 +76,13 @@ def test_aws_regional_endpoints() -> None:
     # A global service signs for its own scope's region.
     found = endpoints.resolve(models.service_info("iam"), "eu-west-1")
     assert (found.url, found.region) == ("https://iam.amazonaws.com", "us-east-1")
+
+
+def test_operation_host_prefix_only_on_aws_endpoints() -> None:
+    # StartSyncExecution's model says hostPrefix "sync-": AWS's host gets it, a configured
+    # endpoint (moto, LocalStack, a VPC endpoint) is used as given.
+    states = models.service_info("states")
+    aws = Endpoints({}, environ={}).resolve(states, "us-east-1")
+    assert aws.with_host_prefix("sync-") == "https://sync-states.us-east-1.amazonaws.com"
+    mine = Endpoints({"states": "http://127.0.0.1:4566"}, environ={}).resolve(states, "us-east-1")
+    assert mine.with_host_prefix("sync-") == "http://127.0.0.1:4566"

@@ -104,3 +104,13 @@ def test_values_the_operation_cannot_take(values: dict[str, str], message: str) 
                                      "MessageAttributes": "$request.body.a"})  # fmt: skip
     with pytest.raises(ShapeError, match=message.replace("[", r"\[")):
         service_request(call, values)
+
+
+def test_start_sync_execution_carries_the_model_host_prefix() -> None:
+    # AWS serves StartSyncExecution on sync-states.{region}: the request says so, and the
+    # client puts it before AWS's host only (tests/awscall/test_endpoints.py).
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+    call = _call("StepFunctions-StartSyncExecution", {"StateMachineArn": "$request.body"})
+    assert service_request(call, {"StateMachineArn": arn}).host_prefix == "sync-"
+    call = _call("StepFunctions-StartExecution", {"StateMachineArn": "$request.body"})
+    assert service_request(call, {"StateMachineArn": arn}).host_prefix == ""

@@ -66,12 +66,16 @@ class AwsClient:
         body: bytes,
         credentials: str | None,
         timeout: float,
+        host_prefix: str = "",
     ) -> Deferred[UpstreamResponse]:
         """Sign and send ``method {endpoint}{path}?{query}``. ``path`` starts with "/" and is
-        percent-encoded as it goes on the wire; so is ``query``. Fails with a GatewayError,
-        its reason already in ``ctx.error`` and the execution log."""
+        percent-encoded as it goes on the wire; so is ``query``. ``host_prefix``: the
+        operation's endpoint prefix (``sync-``), put before AWS's host, not a configured one.
+        Fails with a GatewayError, its reason already in ``ctx.error`` and the execution log."""
         done: Deferred[UpstreamResponse] = Deferred()
-        call = _Send(self, ctx, service, region, method, path, query, headers, body, timeout)
+        call = _Send(
+            self, ctx, service, region, method, path, query, headers, body, timeout, host_prefix
+        )
         try:
             info = cached_info(service)
             keys = self.credentials.pick(credentials, self._caller(ctx))
@@ -106,8 +110,8 @@ class AwsClient:
 
 class _Send:
     __slots__ = (
-        "body", "client", "ctx", "headers", "method", "path", "query", "region", "service",
-        "timeout",
+        "body", "client", "ctx", "headers", "host_prefix", "method", "path", "query", "region",
+        "service", "timeout",
     )  # fmt: skip
 
     def __init__(
@@ -122,7 +126,9 @@ class _Send:
         headers: list[tuple[str, str]],
         body: bytes,
         timeout: float,
+        host_prefix: str = "",
     ) -> None:
+        self.host_prefix = host_prefix
         self.client = client
         self.ctx = ctx
         self.service = service
@@ -161,7 +167,7 @@ class _Send:
     def start(self, done: Deferred[UpstreamResponse], info: ServiceInfo, keys: Keys) -> None:
         ctx = self.ctx
         endpoint = self.client.endpoint(info, self.region)
-        url = endpoint.url + self.path
+        url = endpoint.with_host_prefix(self.host_prefix) + self.path
         if self.query:
             url += "?" + self.query
         try:

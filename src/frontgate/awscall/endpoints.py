@@ -15,13 +15,22 @@ from frontgate.awscall.models import ServiceInfo
 
 
 class Endpoint:
-    """A service's base URL and the region its signatures are scoped to."""
+    """A service's base URL and the region its signatures are scoped to; ``aws``: AWS's own
+    endpoint (an operation's host prefix, such as ``sync-``, applies only there)."""
 
-    __slots__ = ("region", "url")
+    __slots__ = ("aws", "region", "url")
 
-    def __init__(self, url: str, region: str) -> None:
+    def __init__(self, url: str, region: str, aws: bool = False) -> None:
         self.url = url
         self.region = region
+        self.aws = aws
+
+    def with_host_prefix(self, prefix: str) -> str:
+        """The URL with ``prefix`` before its host when it is AWS's endpoint, else as is."""
+        if not prefix or not self.aws:
+            return self.url
+        scheme, sep, rest = self.url.partition("://")
+        return f"{scheme}{sep}{prefix}{rest}"
 
     def __repr__(self) -> str:
         return f"Endpoint({self.url!r}, {self.region!r})"
@@ -62,9 +71,9 @@ def aws_endpoint(prefix: str, region: str) -> Endpoint:
     data = _resolver().construct_endpoint(prefix, region)
     if not data:
         suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
-        return Endpoint(f"https://{prefix}.{region}{suffix}", region)
+        return Endpoint(f"https://{prefix}.{region}{suffix}", region, aws=True)
     scope = data.get("credentialScope") or {}
-    return Endpoint(f"https://{data['hostname']}", str(scope.get("region") or region))
+    return Endpoint(f"https://{data['hostname']}", str(scope.get("region") or region), aws=True)
 
 
 @functools.lru_cache(maxsize=1)

@@ -106,7 +106,7 @@ def call(ctx: Context, env: Env, integ: Integration) -> Deferred[None]:
     sent = env.aws.send(
         ctx, service=req.service, region=region, method=req.method, path=req.path,
         query=req.query, headers=req.headers, body=req.body, credentials=integ.credentials,
-        timeout=integ.timeout,
+        timeout=integ.timeout, host_prefix=req.host_prefix,
     )  # fmt: skip
     sent.then(_Answer(ctx, sub, done))
     if not done.settled:

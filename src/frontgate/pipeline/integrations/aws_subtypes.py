@@ -32,6 +32,8 @@ class ServiceRequest:
     query: str
     headers: list[tuple[str, str]]
     body: bytes
+    # The operation's endpoint host prefix (StartSyncExecution's "sync-"), for AWS's endpoint.
+    host_prefix: str = ""
 
 
 @cache
@@ -127,7 +129,10 @@ def service_request(call: SubtypeCall, values: dict[str, str]) -> ServiceRequest
         body = body.encode("utf-8")
     headers = [(str(k), str(v)) for k, v in req["headers"].items()]
     prefix = str(op.service_model.endpoint_prefix)
-    return ServiceRequest(prefix, str(req["method"]), path, str(query), headers, bytes(body))
+    host_prefix = str((op.endpoint or {}).get("hostPrefix") or "")
+    return ServiceRequest(
+        prefix, str(req["method"]), path, str(query), headers, bytes(body), host_prefix
+    )
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
