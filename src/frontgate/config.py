@@ -83,6 +83,10 @@ class Settings:
     max_connections_per_client: int = 1024
     header_timeout: float = 30.0
     keepalive_timeout: float = 60.0
+    # WebSocket APIs (frontgate.websocket): AWS's idle timeout (10 minutes) and maximum
+    # connection duration (2 hours), in seconds.
+    websocket_idle_timeout: float = 600.0
+    websocket_max_duration: float = 7200.0
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -113,6 +117,8 @@ _FLOAT = {
     "log_rotate_age",
     "header_timeout",
     "keepalive_timeout",
+    "websocket_idle_timeout",
+    "websocket_max_duration",
 }
 _PORT = {"port", "admin_port", "tls_port"}
 _BOOL = {"demo", "admin"}

@@ -17,11 +17,11 @@ from frontgate.compile.domains import load_domains
 from frontgate.compile.function_urls import load_function_urls
 from frontgate.compile.functions import load_functions
 from frontgate.compile.gateway_responses import compile_gateway_responses
-from frontgate.compile.websocket import compile_ws_stage
 from frontgate.compile.httpapi import compile_http_stage, stage_inputs_key
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
 from frontgate.compile.tree import StageCompileError, compile_uri
 from frontgate.compile.tree import child as _child
+from frontgate.compile.websocket import compile_ws_stage
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import ApiDefinition, Doc

@@ -18,6 +18,7 @@ from frontgate.pipeline.http_authorizers import iam_route_step
 from frontgate.pipeline.lambda_authorizer_call import function_arn
 from frontgate.snapshot.snapshot import Integration, Method, RouteNode, Stage
 from frontgate.snapshot.websocket import (
+    CONNECTIONS_DISPATCH,
     WsAuthorizer,
     WsIntegration,
     WsIntegrationResponse,
@@ -28,7 +29,6 @@ from frontgate.vtl.engine import VtlSyntaxError, compile_template
 
 MAX_TIMEOUT_MS = 29_000  # WebSocket APIs: 50 to 29,000 ms
 _TYPES = frozenset(("AWS_PROXY", "AWS", "HTTP_PROXY", "HTTP", "MOCK"))
-CONNECTIONS_DISPATCH = "WS_CONNECTIONS"  # the @connections integration (frontgate.websocket)
 
 
 def _templates(doc: Doc, member: str, what: str) -> dict[str, str]:

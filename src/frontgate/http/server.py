@@ -38,9 +38,7 @@ Handler: TypeAlias = Callable[[Request], Response | Deferred[Response] | Awaitab
 # the request, the transport, the bytes received after the request's head, and the protocol,
 # whose ``connection_lost`` it must call when the connection ends (for the budget and the
 # listener's count). Returns False to decline: the request is then answered as a plain one.
-UpgradeHandler: TypeAlias = Callable[
-    [Request, "asyncio.Transport", bytes, "HttpProtocol"], bool
-]
+UpgradeHandler: TypeAlias = Callable[[Request, "asyncio.Transport", bytes, "HttpProtocol"], bool]
 
 # Methods RFC 9110 calls safe: only these may run in parallel when pipelined (RFC 9112 §9.3.2).
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

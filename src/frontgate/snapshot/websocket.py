@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The dispatch key of the @connections integration (the WebSocket gateway registers it).
+CONNECTIONS_DISPATCH = "WS_CONNECTIONS"
+
 
 @dataclass(frozen=True, slots=True)
 class WsIntegrationResponse:
