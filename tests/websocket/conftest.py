@@ -92,3 +92,39 @@ def wait_served(gw: Gateway, api_id: str, stage: str = "dev") -> None:
 
 def data_dir(tmp: Path) -> Path:
     return tmp / "data"
+
+
+ROLE = "arn:aws:iam::123456789012:role/lambda-role"
+
+
+def make_function(gw: Gateway, name: str, code: str, env: dict[str, str] | None = None) -> str:
+    """A Lambda function (``app.handler``) API Gateway may invoke; its ARN."""
+    from tests.functions.conftest import make_zip
+
+    lam = gw.admin_client("lambda")
+    arn = lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+        Code={"ZipFile": make_zip({"app.py": code})},
+        Environment={"Variables": env or {}},
+    )["FunctionArn"]  # fmt: skip
+    lam.add_permission(
+        FunctionName=name, StatementId="apigw", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+    )  # fmt: skip
+    return str(arn)
+
+
+def lambda_route(v2: Any, api_id: str, key: str, arn: str, *, respond: bool = False) -> str:
+    integ = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+    )
+    route = v2.create_route(
+        ApiId=api_id, RouteKey=key, Target=f"integrations/{integ['IntegrationId']}"
+    )
+    if respond:
+        v2.create_route_response(
+            ApiId=api_id, RouteId=route["RouteId"], RouteResponseKey="$default"
+        )
+    return str(route["RouteId"])
