@@ -82,10 +82,10 @@ def test_events_have_aws_shape(gw: Gateway, setup: tuple[str, Path]) -> None:
     assert message["isBase64Encoded"] is False
     assert "headers" not in message and "queryStringParameters" not in message
 
-    connect = [
+    connect = next(
         e for e in _events(path, "CONNECT")
         if e["requestContext"]["connectionId"] == ctx["connectionId"]
-    ][0]  # fmt: skip
+    )  # fmt: skip
     assert connect["requestContext"]["routeKey"] == "$connect"
     assert connect["queryStringParameters"] == {"room": "2"}
     assert connect["multiValueQueryStringParameters"] == {"room": ["1", "2"]}

@@ -8,13 +8,13 @@ through the HTTP pipeline.
 
 from __future__ import annotations
 
+from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import substitute_stage_variables
 from frontgate.compile.tree import StageCompileError, child
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import Doc
 from frontgate.observe.plan import stage_plan
-from frontgate.pipeline.gateway_response import HTTP_API_RESPONSES
-from frontgate.pipeline.http_authorizers import iam_route_step
+from frontgate.pipeline.authorize import iam_stage
 from frontgate.pipeline.lambda_authorizer_call import function_arn
 from frontgate.snapshot.snapshot import Integration, Method, RouteNode, Stage
 from frontgate.snapshot.websocket import (
@@ -28,6 +28,8 @@ from frontgate.snapshot.websocket import (
 from frontgate.vtl.engine import VtlSyntaxError, compile_template
 
 MAX_TIMEOUT_MS = 29_000  # WebSocket APIs: 50 to 29,000 ms
+REST_RESPONSES = compile_gateway_responses([], {})
+MANAGE_CONNECTIONS = "execute-api:ManageConnections"
 _TYPES = frozenset(("AWS_PROXY", "AWS", "HTTP_PROXY", "HTTP", "MOCK"))
 
 
@@ -141,7 +143,10 @@ def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_i
         deployment_id=ws.deployment_id,
         variables=stage_vars,
         root=_connections_trie(api_id, stage_name, region, account_id),
-        gateway_responses=HTTP_API_RESPONSES,
+        # @connections answers as REST does: 403 Missing Authentication Token unsigned,
+        # AccessDeniedException "User: ... is not authorized to perform:
+        # execute-api:ManageConnections on resource: ..." when the caller's policies refuse.
+        gateway_responses=REST_RESPONSES,
         binary_media_types=(),
         api_key_source="HEADER",
         doc=stage,
@@ -162,7 +167,7 @@ def _connections_trie(api_id: str, stage_name: str, region: str, account_id: str
     integ = Integration(
         "WS_CONNECTIONS", "", "", None, (), {}, "", 29.0, (), dispatch=CONNECTIONS_DISPATCH
     )
-    step = iam_route_step(prefix, account_id, region)
+    step = iam_stage(None, prefix, account_id, region, MANAGE_CONNECTIONS)
     for verb in ("POST", "GET", "DELETE"):
         node.methods[verb] = Method(
             http_method=verb,
