@@ -49,8 +49,9 @@ def keys(gw: Gateway) -> dict[str, tuple[str, str]]:
     for user, effect in (("poster", "Allow"), ("denied", "Deny")):
         iam.create_user(UserName=user)
         key = iam.create_access_key(UserName=user)["AccessKey"]
-        statement = {"Effect": effect, "Action": "execute-api:ManageConnections",
-                     "Resource": "arn:aws:execute-api:us-east-1:*:*/dev/*/@connections/*"}  # fmt: skip
+        resource = "arn:aws:execute-api:us-east-1:*:*/dev/*/@connections/*"
+        action = "execute-api:ManageConnections"
+        statement = {"Effect": effect, "Action": action, "Resource": resource}
         policy = {"Version": "2012-10-17", "Statement": [statement]}
         iam.put_user_policy(UserName=user, PolicyName="ws", PolicyDocument=json.dumps(policy))
         out[user] = (key["AccessKeyId"], key["SecretAccessKey"])
