@@ -91,6 +91,7 @@ def test_chat_example(tmp_path: Path, aws_endpoint: str) -> None:
                    "--protocol-type", "WEBSOCKET",
                    "--route-selection-expression", "$request.body.action")  # fmt: skip
         api_id = api["ApiId"]
+        source = f"arn:aws:execute-api:us-east-1:123456789012:{api_id}"
         for name, handler, key_ in (("onConnect", "on_connect", "$connect"),
                                     ("onDisconnect", "on_disconnect", "$disconnect"),
                                     ("sendMessage", "send_message", "sendmessage")):  # fmt: skip
@@ -101,7 +102,7 @@ def test_chat_example(tmp_path: Path, aws_endpoint: str) -> None:
             _aws(gw, "lambda", "add-permission", "--function-name", name,
                  "--statement-id", "apigw", "--action", "lambda:InvokeFunction",
                  "--principal", "apigateway.amazonaws.com",
-                 "--source-arn", f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*")  # fmt: skip
+                 "--source-arn", f"{source}/*")  # fmt: skip
             integ = _aws(gw, "apigatewayv2", "create-integration", "--api-id", api_id,
                          "--integration-type", "AWS_PROXY",
                          "--integration-uri", fn["FunctionArn"])  # fmt: skip
