@@ -23,6 +23,7 @@ class EventSource(Protocol):
     headers: list[tuple[str, str]]
     query: list[tuple[str, str]]
     authorizer: dict[str, Any] | None
+    caller: dict[str, Any]  # AWS_IAM on $connect: accessKey, userArn, ...; else empty
 
 
 def _request_time(now: float) -> str:
@@ -41,7 +42,7 @@ def request_context(
         "stage": src.stage_name,
         "connectedAt": int(src.connected_at * 1000),
         "requestTimeEpoch": int(now * 1000),
-        "identity": {"sourceIp": src.source_ip, "userAgent": src.user_agent},
+        "identity": {"sourceIp": src.source_ip, "userAgent": src.user_agent, **src.caller},
         "requestId": request_id,
         "domainName": src.domain_name,
         "connectionId": src.connection_id,

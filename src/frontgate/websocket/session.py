@@ -22,7 +22,7 @@ from wsproto.utilities import RemoteProtocolError
 from frontgate import ids
 from frontgate.http.message import Request
 from frontgate.snapshot.websocket import WsRoute, WsStage
-from frontgate.websocket import events
+from frontgate.websocket import events, iam
 from frontgate.websocket.authorizer import Refused, authorize
 from frontgate.websocket.handshake import Offer, accept, refuse
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
@@ -65,6 +65,9 @@ class Session(asyncio.Protocol):
         self.source_ip = request.client_addr[0]
         self.user_agent = next((v for k, v in request.headers if k.lower() == "user-agent"), "")
         self.headers = request.headers
+        self.request = request
+        # AWS_IAM on $connect: the caller (accessKey, userArn, ...) for the events' identity.
+        self.caller: dict[str, Any] = {}
         _, _, query = request.target.partition("?")
         self.query = _query_pairs(query)
         self.authorizer: dict[str, Any] | None = None
@@ -94,6 +97,10 @@ class Session(asyncio.Protocol):
         route = stage.routes.get("$connect")
         protocol: str | None = None
         try:
+            if route is not None and route.authorization_type == "AWS_IAM":
+                snapshot = self.gateway.pipeline.snapshot
+                self.caller = iam.check(self.gateway.env, snapshot, self.request, stage)
+                event["requestContext"]["identity"].update(self.caller)
             if route is not None and route.authorizer is not None:
                 self.authorizer = await authorize(self.gateway.env, stage, route.authorizer, event)
                 event["requestContext"]["authorizer"] = self.authorizer
@@ -256,7 +263,9 @@ class Session(asyncio.Protocol):
 
     def _context(self, route_key: str, event_type: str, request_id: str) -> dict[str, Any]:
         """``$context`` variables for mapping templates."""
+        identity = {f"identity.{k}": v for k, v in self.caller.items()}
         return {
+            **identity,
             "connectionId": self.connection_id,
             "routeKey": route_key,
             "eventType": event_type,
