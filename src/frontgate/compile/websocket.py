@@ -16,6 +16,7 @@ from frontgate.definition.model import Doc
 from frontgate.observe.plan import stage_plan
 from frontgate.pipeline.authorize import iam_stage
 from frontgate.pipeline.lambda_authorizer_call import function_arn
+from frontgate.pipeline.throttle import plan_http
 from frontgate.snapshot.snapshot import Integration, Method, RouteNode, Stage
 from frontgate.snapshot.websocket import (
     CONNECTIONS_DISPATCH,
@@ -76,7 +77,9 @@ def _integration(doc: Doc, responses: list[Doc], stage_vars: dict[str, str]) -> 
     )
 
 
-def compile_ws_routes(defn: HttpApiDefinition, stage_vars: dict[str, str]) -> dict[str, WsRoute]:
+def compile_ws_routes(
+    defn: HttpApiDefinition, stage_vars: dict[str, str], stage: Doc | None = None
+) -> dict[str, WsRoute]:
     """The API's routes by key; raises ``StageCompileError`` naming what does not compile."""
     integrations: dict[str, WsIntegration] = {}
     for doc in defn.integrations:
@@ -114,6 +117,7 @@ def compile_ws_routes(defn: HttpApiDefinition, stage_vars: dict[str, str]) -> di
             authorization_type=auth_type,
             authorizer=authorizer,
             responds=bool(defn.route_responses.get(str(route.get("routeId")))),
+            throttle=plan_http(defn.api_id, stage, key) if stage is not None else None,
         )
     return routes
 
@@ -132,7 +136,7 @@ def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_i
         deployment_id=str(stage.get("deploymentId", "")),
         variables=stage_vars,
         route_selection=str(api.get("routeSelectionExpression") or "$request.body.action"),
-        routes=compile_ws_routes(defn, stage_vars),
+        routes=compile_ws_routes(defn, stage_vars, stage),
     )
     return Stage(
         api_id=api_id,

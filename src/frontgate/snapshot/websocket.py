@@ -11,6 +11,7 @@ unchanged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # The dispatch key of the @connections integration (the WebSocket gateway registers it).
 CONNECTIONS_DISPATCH = "WS_CONNECTIONS"
@@ -57,6 +58,9 @@ class WsRoute:
     authorizer: WsAuthorizer | None
     # A route response exists: the integration's result is sent back to the client.
     responds: bool
+    # The route's throttle (pipeline.throttle.Throttle: the stage's routeSettings over its
+    # defaultRouteSettings, then the account's bucket), run before the integration.
+    throttle: Any = None
 
 
 @dataclass(frozen=True, slots=True)

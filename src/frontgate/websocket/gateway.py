@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from frontgate.pipeline.context import Context
     from frontgate.pipeline.env import Env
     from frontgate.pipeline.runner import Pipeline
-    from frontgate.snapshot.snapshot import Integration
+    from frontgate.snapshot.snapshot import Integration, Stage
 
 log = logging.getLogger("frontgate.websocket")
 
@@ -73,20 +73,24 @@ class WebSocketGateway:
         if found is None:
             return False
         stage, domain_name = found
+        if stage.websocket is None:
+            return False
         try:
             offer = read_offer(request)
         except BadHandshake as exc:
             transport.write(refuse(exc.status, ids.request_ids()[1], str(exc), exc.headers))
             transport.close()
             return True
-        session = Session(self, http, transport, request, offer, stage, domain_name, rest)
+        session = Session(
+            self, http, transport, request, offer, stage.websocket, domain_name, rest, stage
+        )
         transport.pause_reading()
         transport.set_protocol(session)
         http.upgraded = session.shutdown
         self.spawn(session.open())
         return True
 
-    def _stage(self, request: Request) -> tuple[Any, str] | None:
+    def _stage(self, request: Request) -> tuple[Stage, str] | None:
         """The WebSocket stage a handshake names (Host ``{apiId}.execute-api.{domain}`` or
         the path form), and the ``domainName`` its events carry: the Host as sent, or for the
         path form ``{Host}/_aws/execute-api/{apiId}``, so that ``http://{domainName}/{stage}``
@@ -108,7 +112,7 @@ class WebSocketGateway:
         stage = snap.stages.get((api_id, stage_name))
         if stage is None or stage.websocket is None or api_id in snap.disabled_execute_api:
             return None
-        return stage.websocket, domain_name
+        return stage, domain_name
 
     # -- lifecycle ------------------------------------------------------------------------------
 

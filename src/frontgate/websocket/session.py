@@ -20,7 +20,10 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import RemoteProtocolError
 
 from frontgate import ids
+from frontgate.gateway_errors import GatewayError
 from frontgate.http.message import Request
+from frontgate.pipeline.context import Context
+from frontgate.snapshot.snapshot import Stage
 from frontgate.snapshot.websocket import WsRoute, WsStage
 from frontgate.websocket import events, iam
 from frontgate.websocket.authorizer import Refused, authorize
@@ -50,12 +53,14 @@ class Session(asyncio.Protocol):
         stage: WsStage,
         domain_name: str,
         rest: bytes,
+        compiled: Stage | None = None,
     ) -> None:
         self.gateway = gateway
         self.http = http
         self.transport = transport
         self.offer = offer
         self.stage = stage
+        self.compiled = compiled  # the snapshot's Stage (throttling reads it)
         self.connection_id = ids.request_ids()[1]
         self.api_id = stage.api_id
         self.stage_name = stage.stage_name
@@ -97,6 +102,9 @@ class Session(asyncio.Protocol):
         route = stage.routes.get("$connect")
         protocol: str | None = None
         try:
+            if route is not None and not await self._admit(route, request_id):
+                self._refuse(429, request_id)
+                return
             if route is not None and route.authorization_type == "AWS_IAM":
                 snapshot = self.gateway.pipeline.snapshot
                 self.caller = iam.check(self.gateway.env, snapshot, self.request, stage)
@@ -231,7 +239,28 @@ class Session(asyncio.Protocol):
             return
         await self._run(route, text, parsed, request_id)
 
+    async def _admit(self, route: WsRoute, request_id: str) -> bool:
+        """The route's throttle (and the account's): False when a bucket is empty."""
+        throttle = route.throttle
+        env = self.gateway.env
+        if throttle is None or env.limiter is None or self.compiled is None:
+            return True
+        ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
+        ctx.stage = self.compiled
+        try:
+            waiting = throttle(ctx, env)
+            if waiting is not None:
+                await waiting
+        except GatewayError as exc:
+            if exc.response_type in ("THROTTLED", "QUOTA_EXCEEDED"):
+                return False
+            raise
+        return True
+
     async def _run(self, route: WsRoute, text: str, parsed: Any, request_id: str) -> None:
+        if not await self._admit(route, request_id):
+            self.post(self._error_frame("Too Many Requests", request_id))
+            return
         if route.integration is None:
             return
         message_id = ids.request_ids()[1]
