@@ -116,9 +116,6 @@ class WebSocketGateway:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def connected(self, session: Session) -> None:
-        pass
-
     def disconnected(self, session: Session, status: int, reason: str) -> None:
         """``$disconnect``, best effort: its answer goes nowhere."""
         route = session.stage.routes.get("$disconnect")

@@ -147,7 +147,6 @@ class Session(asyncio.Protocol):
         self._ws = Connection(ConnectionType.SERVER, extensions=list(self.offer.extensions))
         self.gateway.registry.add(self)
         self._registered = True
-        self.gateway.connected(self)
         early, self._early = self._early, []
         for data in early:
             self._feed(data)
