@@ -10,7 +10,6 @@ no ordering either)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -20,16 +19,13 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import RemoteProtocolError
 
 from frontgate import ids
-from frontgate.gateway_errors import GatewayError
 from frontgate.http.message import Request
-from frontgate.pipeline.context import Context
 from frontgate.snapshot.snapshot import Stage
-from frontgate.snapshot.websocket import WsRoute, WsStage
-from frontgate.websocket import events, iam
+from frontgate.snapshot.websocket import WsStage
+from frontgate.websocket import events, iam, messages
 from frontgate.websocket.authorizer import Refused, authorize
 from frontgate.websocket.handshake import Offer, accept, refuse
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
-from frontgate.websocket.routing import route_for
 
 if TYPE_CHECKING:
     from frontgate.http.server import HttpProtocol
@@ -102,7 +98,7 @@ class Session(asyncio.Protocol):
         route = stage.routes.get("$connect")
         protocol: str | None = None
         try:
-            if route is not None and not await self._admit(route, request_id):
+            if route is not None and not await messages.admit(self, route, request_id):
                 self._refuse(429, request_id)
                 return
             if route is not None and route.authorization_type == "AWS_IAM":
@@ -122,7 +118,7 @@ class Session(asyncio.Protocol):
                         "",
                         None,
                         event,
-                        self._context("$connect", "CONNECT", request_id),
+                        messages.template_context(self, "$connect", "CONNECT", request_id),
                     ),
                 )
                 if not 200 <= outcome.status < 300:
@@ -227,87 +223,7 @@ class Session(asyncio.Protocol):
         self._message = []
         self._message_bytes = 0
         self.last_active_at = time.time()
-        self.gateway.spawn(self._route(text))
-
-    async def _route(self, text: str) -> None:
-        stage = self.stage
-        route, parsed = route_for(stage.routes, stage.route_selection, text)
-        request_id = ids.request_ids()[1]
-        if route is None:
-            self.post(self._error_frame("Forbidden", request_id))
-            return
-        await self._run(route, text, parsed, request_id)
-
-    async def _admit(self, route: WsRoute, request_id: str) -> bool:
-        """The route's throttle (and the account's): False when a bucket is empty."""
-        throttle = route.throttle
-        env = self.gateway.env
-        if throttle is None or env.limiter is None or self.compiled is None:
-            return True
-        ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
-        ctx.stage = self.compiled
-        try:
-            waiting = throttle(ctx, env)
-            if waiting is not None:
-                await waiting
-        except GatewayError as exc:
-            if exc.response_type in ("THROTTLED", "QUOTA_EXCEEDED"):
-                return False
-            raise
-        return True
-
-    async def _run(self, route: WsRoute, text: str, parsed: Any, request_id: str) -> None:
-        if not await self._admit(route, request_id):
-            self.post(self._error_frame("Too Many Requests", request_id))
-            return
-        if route.integration is None:
-            return
-        message_id = ids.request_ids()[1]
-        now = time.time()
-        event = events.message_event(self, route.key, text, message_id, request_id, now)
-        context = self._context(route.key, "MESSAGE", request_id)
-        context["messageId"] = message_id
-        try:
-            outcome = await call(
-                self.gateway.env,
-                route.integration,
-                Call(self.stage, route.key, text, parsed, event, context),
-            )
-        except IntegrationFailed as exc:
-            log.warning("%s %s: %s", self.api_id, route.key, exc)
-            self.post(self._error_frame("Internal server error", request_id))
-            return
-        except Exception:
-            log.exception("%s %s failed", self.api_id, route.key)
-            self.post(self._error_frame("Internal server error", request_id))
-            return
-        if route.responds and outcome.text is not None:
-            self.post(outcome.text)
-
-    def _error_frame(self, message: str, request_id: str) -> str:
-        return json.dumps(
-            {"message": message, "connectionId": self.connection_id, "requestId": request_id}
-        )
-
-    def _context(self, route_key: str, event_type: str, request_id: str) -> dict[str, Any]:
-        """``$context`` variables for mapping templates."""
-        identity = {f"identity.{k}": v for k, v in self.caller.items()}
-        return {
-            **identity,
-            "connectionId": self.connection_id,
-            "routeKey": route_key,
-            "eventType": event_type,
-            "requestId": request_id,
-            "extendedRequestId": request_id,
-            "apiId": self.api_id,
-            "stage": self.stage_name,
-            "domainName": self.domain_name,
-            "connectedAt": int(self.connected_at * 1000),
-            "messageDirection": "IN",
-            "requestTimeEpoch": int(time.time() * 1000),
-            "identity.sourceIp": self.source_ip,
-            "identity.userAgent": self.user_agent,
-        }
+        self.gateway.spawn(messages.route_message(self, text))
 
     # -- output and closing ---------------------------------------------------------------------
 
