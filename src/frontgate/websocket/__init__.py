@@ -8,5 +8,5 @@ route selection expression, ``$disconnect``, AWS's limits, and ``@connections``.
 - ``routing.py``: selection expressions and the route a message takes; ``messages.py``: what a
   message goes through (throttle, integration, route response, error frames);
 - ``integrations.py`` / ``events.py``: calling a route's integration, Lambda events;
-- ``authorizer.py``: the Lambda REQUEST authorizer on ``$connect``;
+- ``authorizer.py`` / ``iam.py``: the Lambda REQUEST authorizer and AWS_IAM on ``$connect``;
 - ``registry.py``: the connections this worker holds (in-process)."""
