@@ -199,6 +199,7 @@ def test_no_package_cycle() -> None:
 DATA_PLANE = (
     "http",
     "pipeline",
+    "websocket",
     "functions",
     "iam",
     "auth",

@@ -88,6 +88,10 @@ class Settings:
     # secret_access_key, session_token?} (else botocore's default credential chain).
     aws_endpoints: dict[str, str] = field(default_factory=dict)
     aws_credentials: dict[str, Any] = field(default_factory=dict, repr=False)
+    # WebSocket APIs (frontgate.websocket): AWS's idle timeout (10 minutes) and maximum
+    # connection duration (2 hours), in seconds.
+    websocket_idle_timeout: float = 600.0
+    websocket_max_duration: float = 7200.0
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -118,6 +122,8 @@ _FLOAT = {
     "log_rotate_age",
     "header_timeout",
     "keepalive_timeout",
+    "websocket_idle_timeout",
+    "websocket_max_duration",
 }
 _PORT = {"port", "admin_port", "tls_port"}
 _BOOL = {"demo", "admin"}

@@ -125,7 +125,8 @@ def test_compiler_serves_caches_and_reports(tmp_path: Path) -> None:
         snap = await compiler.build(1)
         assert set(snap.stages) == {("good", "$default")}
         assert snap.http_api_ids == frozenset({"good", "bad"})
-        assert "ws" not in snap.api_ids
+        # A WebSocket API is known (its stages serve @connections), never routed as an HTTP API.
+        assert "ws" in snap.api_ids and "ws" not in snap.http_api_ids
         assert snap.unservable == {
             ("bad", "$default"): "GET /x: target integrations/no names no integration"
         }

@@ -199,8 +199,17 @@ def test_upgrade_request_is_answered_then_closed() -> None:
         b"\x81\x05hello"
     )
     assert conn.error is None
+    # The listener may take the connection over: the request and the bytes after its head.
+    assert conn.upgrade is not None and conn.upgrade.target == "/ws"
+    assert conn.upgrade_rest == b"\x81\x05hello"
     [req] = requests(conn)
     assert req.target == "/ws" and req.keep_alive is False
+
+
+def test_plain_request_reports_no_upgrade() -> None:
+    conn, _ = make()
+    conn.feed(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n")
+    assert conn.upgrade is None
 
 
 # -- malformed input and smuggling shapes ---------------------------------------------------------

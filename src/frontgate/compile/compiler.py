@@ -21,6 +21,7 @@ from frontgate.compile.httpapi import compile_http_stage, stage_inputs_key
 from frontgate.compile.mappings import compile_mappings, substitute_stage_variables
 from frontgate.compile.tree import StageCompileError, compile_uri
 from frontgate.compile.tree import child as _child
+from frontgate.compile.websocket import compile_ws_stage
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import ApiDefinition, Doc
@@ -257,15 +258,17 @@ class Compiler:
                 inputs.append((region, api, stage_doc, text))
         http_ids: set[str] = set()
         for region, _parent, v2api in await self.store.list_all(kinds.V2_API):
-            if str(v2api.get("protocolType", "HTTP")).upper() != "HTTP":
-                continue  # WebSocket APIs are not served yet
+            protocol = str(v2api.get("protocolType", "HTTP")).upper()
             api_id = str(v2api["apiId"])
             # REST's key names for what the shared code reads (id, disableExecuteApiEndpoint).
             api = {**v2api, "id": api_id}
             apis[api_id] = api
-            http_ids.add(api_id)
+            if protocol == "HTTP":
+                http_ids.add(api_id)
+            # A WebSocket API's stage is routed as REST's for @connections (compile.websocket).
             for stage_doc in await self.store.list(region, kinds.V2_STAGE, api_id):
-                text = json.dumps(["HTTP", stage_inputs_key(v2api, stage_doc)], sort_keys=True)
+                inputs_key = stage_inputs_key(v2api, stage_doc)
+                text = json.dumps([protocol, inputs_key], sort_keys=True)
                 inputs.append((region, api, stage_doc, text))
         for region, api, stage_doc, inputs_key in inputs:
             key = (region, str(api["id"]), inputs_key)
@@ -370,6 +373,7 @@ class Compiler:
         )
         if found is None:
             return None  # a stage without a deployment serves nothing yet
-        return compile_http_stage(
-            HttpApiDefinition.from_snapshot(found), stage_doc, region, self.account_id
-        )
+        defn = HttpApiDefinition.from_snapshot(found)
+        if str(api.get("protocolType")).upper() == "WEBSOCKET":
+            return compile_ws_stage(defn, stage_doc, region, self.account_id)
+        return compile_http_stage(defn, stage_doc, region, self.account_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from frontgate.compile.httpapi import check_compiles
+from frontgate.compile.websocket import check_ws_compiles
 from frontgate.definition.httpapis import HttpApiDefinition
 
 _AUTHORIZER_TYPES = {"JWT": "JWT", "CUSTOM": "REQUEST"}
@@ -48,7 +49,10 @@ def check_http_deployable(defn: HttpApiDefinition) -> None:
     # Whatever deploys must also compile into a servable stage (the data plane's compiler),
     # so a deployment is never reported that no worker serves. Region and account only shape
     # ARNs, never whether a definition compiles.
-    check_compiles(defn, "us-east-1", "123456789012")
+    if defn.api.get("protocolType") == "WEBSOCKET":
+        check_ws_compiles(defn, "us-east-1", "123456789012")
+    else:
+        check_compiles(defn, "us-east-1", "123456789012")
 
 
 # -- parameter mapping (HTTP APIs) --------------------------------------------------------------

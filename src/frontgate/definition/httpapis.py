@@ -63,6 +63,9 @@ class HttpApiDefinition:
     integrations: list[Doc] = field(default_factory=list)
     authorizers: list[Doc] = field(default_factory=list)
     models: list[Doc] = field(default_factory=list)
+    # WebSocket APIs: route responses by routeId, integration responses by integrationId.
+    route_responses: dict[str, list[Doc]] = field(default_factory=dict)
+    integration_responses: dict[str, list[Doc]] = field(default_factory=dict)
 
     @property
     def api_id(self) -> str:
@@ -70,13 +73,18 @@ class HttpApiDefinition:
 
     def to_snapshot(self) -> Doc:
         """The frozen copy a deployment keeps (JSON-serialisable)."""
-        return {
+        out: Doc = {
             "api": self.api,
             "routes": self.routes,
             "integrations": self.integrations,
             "authorizers": self.authorizers,
             "models": self.models,
         }
+        if self.route_responses:
+            out["routeResponses"] = self.route_responses
+        if self.integration_responses:
+            out["integrationResponses"] = self.integration_responses
+        return out
 
     @classmethod
     def from_snapshot(cls, snap: Doc) -> HttpApiDefinition:
@@ -86,6 +94,8 @@ class HttpApiDefinition:
             integrations=list(snap.get("integrations", [])),
             authorizers=list(snap.get("authorizers", [])),
             models=list(snap.get("models", [])),
+            route_responses=dict(snap.get("routeResponses") or {}),
+            integration_responses=dict(snap.get("integrationResponses") or {}),
         )
 
 
@@ -118,13 +128,25 @@ async def load_http_api(tx: Tx | ConfigStore, region: str, api_id: str) -> HttpA
     api = await tx.get(region, kinds.V2_API, "", api_id)
     if api is None:
         return None
-    return HttpApiDefinition(
+    defn = HttpApiDefinition(
         api=api,
         routes=await tx.list(region, kinds.V2_ROUTE, api_id),
         integrations=await tx.list(region, kinds.V2_INTEGRATION, api_id),
         authorizers=await tx.list(region, kinds.V2_AUTHORIZER, api_id),
         models=await tx.list(region, kinds.V2_MODEL, api_id),
     )
+    if api.get("protocolType") == "WEBSOCKET":
+        for route in defn.routes:
+            rid = str(route["routeId"])
+            found = await tx.list(region, kinds.V2_ROUTE_RESPONSE, f"{api_id}/{rid}")
+            if found:
+                defn.route_responses[rid] = found
+        for integ in defn.integrations:
+            iid = str(integ["integrationId"])
+            found = await tx.list(region, kinds.V2_INTEGRATION_RESPONSE, f"{api_id}/{iid}")
+            if found:
+                defn.integration_responses[iid] = found
+    return defn
 
 
 async def create_deployment(

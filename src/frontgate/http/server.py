@@ -34,6 +34,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Handler: TypeAlias = Callable[[Request], Response | Deferred[Response] | Awaitable[Response]]
+# Takes over a connection whose request asked to upgrade (a WebSocket handshake): called with
+# the request, the transport, the bytes received after the request's head, and the protocol,
+# whose ``connection_lost`` it must call when the connection ends (for the budget and the
+# listener's count). Returns False to decline: the request is then answered as a plain one.
+UpgradeHandler: TypeAlias = Callable[[Request, "asyncio.Transport", bytes, "HttpProtocol"], bool]
 
 # Methods RFC 9110 calls safe: only these may run in parallel when pipelined (RFC 9112 §9.3.2).
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -54,8 +59,10 @@ class ServerState:
         scheme: str = "http",
         budget: ConnectionBudget | None = None,
         render_error: ErrorRenderer | None = None,
+        upgrade: UpgradeHandler | None = None,
     ) -> None:
         self.handler = handler
+        self.upgrade = upgrade
         self.limits = limits if limits is not None else Limits()
         self.scheme = scheme
         self.budget = budget
@@ -147,6 +154,8 @@ class HttpProtocol(asyncio.Protocol):
         self._eof = False
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
+        # Set by an upgrade handler that took the connection over: closes it at shutdown.
+        self.upgraded: Callable[[], None] | None = None
         # Writes go out at the end of the loop iteration, together (see write_batch).
         self._batch = write_batch.batch_for(self._loop)
 
@@ -202,6 +211,8 @@ class HttpProtocol(asyncio.Protocol):
             return
         conn = self._conn
         conn.feed(data)
+        if conn.upgrade is not None and self._hand_off():
+            return
         interim = conn.data_to_send()
         if interim:
             self._write([interim])
@@ -232,6 +243,39 @@ class HttpProtocol(asyncio.Protocol):
         self._writing_paused = False
         self._dispatch()
         self._update_reading()
+
+    def _hand_off(self) -> bool:
+        """Give the connection to the listener's upgrade handler, when there is one and the
+        upgrade request is the only one owed; else it is answered as a plain request."""
+        conn = self._conn
+        request = conn.upgrade
+        conn.upgrade = None
+        upgrade = self._state.upgrade
+        transport = self._transport
+        if (
+            upgrade is None
+            or transport is None
+            or request is None
+            or self._pending
+            or self._held is not None
+            or conn.queued != 1
+        ):
+            return False
+        conn.next_request()
+        request.client_addr = self._client
+        request.server_port = self._server_port
+        request.scheme = self._state.scheme
+        if not upgrade(request, transport, conn.upgrade_rest, self):
+            self._held = request  # answered as a plain request, then closed
+            self._dispatch()
+            return True
+        # The handler owns the transport now; this object only waits for connection_lost.
+        self._state.requests_total += 1
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        return True
 
     # -- request flow ---------------------------------------------------------------------------
 
@@ -453,6 +497,9 @@ class HttpProtocol(asyncio.Protocol):
 
     def drain(self) -> None:
         """Called at shutdown: close now if nothing is owed, else close after the responses."""
+        if self.upgraded is not None:
+            self.upgraded()
+            return
         self._after_writes()
 
     def abort(self) -> None:
@@ -465,6 +512,9 @@ class HttpProtocol(asyncio.Protocol):
         """Called when shutdown's grace period ends: log each request this connection still
         owes an answer to (one line each), answer the oldest 503 (responses go out in order,
         so the later ones get none), and close."""
+        if self.upgraded is not None and self._transport is not None:
+            self._transport.abort()
+            return
         if self._closed:
             return
         owed = [p.request for p in self._pending]

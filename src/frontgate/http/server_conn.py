@@ -146,6 +146,8 @@ class ServerConnection:
         "_url",
         "_version",
         "error",
+        "upgrade",
+        "upgrade_rest",
     )
 
     def __init__(self, limits: Limits, now: Callable[[], float]) -> None:
@@ -156,6 +158,10 @@ class ServerConnection:
         self._requests: deque[Request] = deque()
         self._out: list[bytes] = []
         self.error: ProtocolError | None = None
+        # An upgrade request (``Upgrade`` + ``Connection: upgrade``) that ended the input, and
+        # the bytes that followed its head (the other protocol's): see ``_on_upgrade``.
+        self.upgrade: Request | None = None
+        self.upgrade_rest = b""
         self._state = _IDLE
         # Requests completed but not yet answered (queued here or held by the application).
         self._outstanding = 0
@@ -201,8 +207,8 @@ class ServerConnection:
         was_in_head = self._state == _HEAD
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._on_upgrade()
+        except httptools.HttpParserUpgrade as upgrade:
+            self._on_upgrade(data, upgrade.args[0] if upgrade.args else len(data))
             return
         except httptools.HttpParserError:
             # Callback errors carry our reason in self.error; anything else is malformed input.
@@ -231,15 +237,20 @@ class ServerConnection:
         self._fail(error)
         return _Abort()
 
-    def _on_upgrade(self) -> None:
-        # Upgrade and CONNECT are not supported: the request (complete by now) is answered as a
-        # plain request, and the connection closes after it since the client may already be
-        # sending bytes of another protocol.
+    def _on_upgrade(self, data: bytes, offset: object) -> None:
+        # The request (complete by now) is answered as a plain request, and the connection
+        # closes after it since the client may already be sending bytes of another protocol;
+        # unless the listener takes it over (``upgrade``: a WebSocket handshake, see
+        # http/server.py), with the bytes after its head.
         if self._state != _IDLE or not self._requests:
             self._fail(BAD_REQUEST)
             return
-        self._requests[-1].keep_alive = False
+        request = self._requests[-1]
+        request.keep_alive = False
         self._state = _DEAD
+        if request.method == "GET" and isinstance(offset, int):
+            self.upgrade = request
+            self.upgrade_rest = data[offset:]
 
     # httptools callbacks: bound methods found by name on ``self``.
 

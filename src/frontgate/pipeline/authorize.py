@@ -47,11 +47,11 @@ def method_arn(ctx: Context, prefix: str) -> str:
     return prefix + ctx.request.method + policy_path(ctx.path)
 
 
-def access_denied(who: str, arn: str, explicit: bool) -> GatewayError:
+def access_denied(who: str, arn: str, explicit: bool, action: str = INVOKE) -> GatewayError:
     suffix = " with an explicit deny" if explicit else ""
     return GatewayError(
         "ACCESS_DENIED",
-        f"User: {who} is not authorized to perform: {INVOKE} on resource: {arn}{suffix}",
+        f"User: {who} is not authorized to perform: {action} on resource: {arn}{suffix}",
         "AccessDeniedException",
         capital=True,
     )
@@ -187,7 +187,12 @@ def caller_identity(entry: KeyEntry) -> dict[str, str | None]:
     }
 
 
-def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str) -> StageFn:
+def iam_stage(
+    policy: Policy | None, prefix: str, api_account: str, region: str, action: str = INVOKE
+) -> StageFn:
+    """SigV4 and the caller's policies (and ``policy``, the resource policy) for ``action``
+    on the method's ARN: ``execute-api:Invoke``, or ``execute-api:ManageConnections`` for a
+    WebSocket API's ``@connections``."""
     regions = (region,)
 
     def iam_authorize(ctx: Context, env: Env) -> None:
@@ -197,12 +202,12 @@ def iam_stage(policy: Policy | None, prefix: str, api_account: str, region: str)
         get = facts(ctx, env, ident)
         # Outcome table A (same account, or no resource policy) or B (cross-account).
         same_account = policy is None or ident.account == api_account
-        decision = decide(ident, policy, INVOKE, arn, get, same_account)
+        decision = decide(ident, policy, action, arn, get, same_account)
         if decision != ALLOW:
-            raise access_denied(ident.arn, arn, decision == DENY)
+            raise access_denied(ident.arn, arn, decision == DENY, action)
         ctx.identity = caller_identity(entry)
 
-    return recipe(iam_authorize, iam_stage, policy, prefix, api_account, region)
+    return recipe(iam_authorize, iam_stage, policy, prefix, api_account, region, action)
 
 
 def authenticate(

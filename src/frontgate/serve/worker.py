@@ -23,7 +23,9 @@ from frontgate.serve.listeners import Listeners, default_max_connections, raise_
 from frontgate.serve.plane import open_plane, stop_on_signals
 from frontgate.serve.subscriber import Subscriber
 from frontgate.snapshot.snapshot import Snapshot
+from frontgate.snapshot.websocket import CONNECTIONS_DISPATCH
 from frontgate.tls.sni import Lookup, SniContexts
+from frontgate.websocket.gateway import WebSocketGateway, WsLimits
 
 log = logging.getLogger("frontgate.worker")
 
@@ -96,14 +98,20 @@ async def run_worker(
             )
         )
 
+    # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline.
+    websockets = WebSocketGateway(
+        pipeline, WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration)
+    )
+    pipeline.integrations[CONNECTIONS_DISPATCH] = websockets.connections_call
+    upgrade = websockets.upgrade
     if not stop.is_set():
         render = pipeline.render_protocol_error
-        state = ServerState(pipeline.handle, limits, "http", budget, render)
+        state = ServerState(pipeline.handle, limits, "http", budget, render, upgrade)
         await listen(listeners.data, state)
         if listeners.tls is not None and tls_context is not None:
             # Custom domains with an uploaded certificate are served it (SNI, tls.sni).
             tls_context.sni_callback = SniContexts(_domain_certificates(pipeline)).callback
-            state = ServerState(pipeline.handle, limits, "https", budget, render)
+            state = ServerState(pipeline.handle, limits, "https", budget, render, upgrade)
             await listen(listeners.tls, state, tls_context)
 
     freeze_long_lived()  # modules and the first snapshot: out of every later GC pass

@@ -219,7 +219,8 @@ class Stage:
     doc: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     # Metrics series, access log and tracing of this stage (observe.plan.StagePlan).
     observe: Any = field(default=None, repr=False, compare=False)
-    # "REST" or "HTTP" (an apigatewayv2 HTTP API stage; its routes are ``root``'s methods).
+    # "REST", "HTTP" (an apigatewayv2 HTTP API stage; its routes are ``root``'s methods) or
+    # "WEBSOCKET".
     kind: str = "REST"
     # HTTP APIs: the ``$default`` route, serving what no other route matches (whole path).
     default_route: Method | None = None
@@ -228,6 +229,9 @@ class Stage:
     # REST APIs: ``minimumCompressionSize`` (bytes), or None: no payload compression and no
     # request decompression (pipeline.compression), read once per request.
     min_compression: int | None = None
+    # WebSocket APIs (kind "WEBSOCKET"): the routes the WebSocket data plane serves
+    # (snapshot.websocket.WsStage); ``root`` then holds only ``@connections/{connectionId}``.
+    websocket: Any = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ``doc`` (the stage document) is left out: nothing on the data plane reads it.
@@ -236,7 +240,7 @@ class Stage:
             (self.api_id, self.api_name, self.region, self.account_id, self.stage_name,
              self.deployment_id, self.variables, self.root, self.gateway_responses,
              self.binary_media_types, self.api_key_source, {}, self.observe, self.kind,
-             self.default_route, self.cors, self.min_compression),
+             self.default_route, self.cors, self.min_compression, self.websocket),
         )  # fmt: skip
 
 

@@ -122,9 +122,8 @@ def test_websocket_api_is_stored(v2: Any) -> None:
     assert api["ApiEndpoint"].startswith("ws://")
     assert api["RouteSelectionExpression"] == "$request.body.action"
     assert api["DisableSchemaValidation"] is False
-    # Stored, not served: the answer says so.
-    assert any("does not serve them yet" in w for w in api["Warnings"])
-    assert v2.get_api(ApiId=api["ApiId"])["Warnings"] == api["Warnings"]
+    # Served (frontgate.websocket): no warning any more.
+    assert "Warnings" not in api
 
 
 def test_missing_name_and_bad_types(admin: AdminServer) -> None:

@@ -40,22 +40,13 @@ async def need(r: Reader, ctx: Ctx, kind: str, parent: str, id: str, what: str) 
     return doc
 
 
-WEBSOCKET_NOT_SERVED = (
-    "Frontgate stores WebSocket APIs but does not serve them yet: their endpoint answers nothing"
-)
-
-
 def view_api(ctx: Ctx, api: Doc) -> Doc:
     """An Api as answered: its endpoint from this node's data-plane settings (the stored one
-    may predate a change of port or domain); a WebSocket API says in ``warnings`` that it is
-    not served."""
-    out = {
+    may predate a change of port or domain)."""
+    return {
         **api,
         "apiEndpoint": ctx.api_endpoint(str(api["apiId"]), str(api.get("protocolType"))),
     }
-    if api.get("protocolType") == "WEBSOCKET":
-        out["warnings"] = [*api.get("warnings", []), WEBSOCKET_NOT_SERVED]
-    return out
 
 
 async def redeploy(tx: Tx, ctx: Ctx, api_id: str) -> None:

@@ -1,0 +1,183 @@
+"""The WebSocket data plane of one worker: the listener's upgrade handler (which API and stage
+a handshake names, then a ``session.Session`` takes the connection), ``$disconnect`` calls, and
+the ``@connections`` integration the HTTP pipeline dispatches to (``compile.websocket``)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import logging
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from frontgate import ids
+from frontgate.http.message import Request, Response
+from frontgate.websocket import events
+from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
+from frontgate.websocket.integrations import Call, call
+from frontgate.websocket.registry import LocalRegistry, Registry
+from frontgate.websocket.session import Session
+
+if TYPE_CHECKING:
+    from frontgate.http.server import HttpProtocol
+    from frontgate.pipeline.context import Context
+    from frontgate.pipeline.env import Env
+    from frontgate.pipeline.runner import Pipeline
+    from frontgate.snapshot.snapshot import Integration, Stage
+
+log = logging.getLogger("frontgate.websocket")
+
+MAX_POST_BYTES = 128 * 1024  # @connections POST: AWS's message size limit
+
+
+@dataclass(frozen=True, slots=True)
+class WsLimits:
+    """AWS's WebSocket quotas (settable for tests: ``Settings.websocket_idle_timeout``...)."""
+
+    idle_timeout: float = 600.0  # 10 minutes
+    max_duration: float = 7200.0  # 2 hours
+    max_frame_bytes: int = 32 * 1024
+    max_message_bytes: int = 128 * 1024
+
+
+class WebSocketGateway:
+    def __init__(
+        self, pipeline: Pipeline, limits: WsLimits | None = None, registry: Registry | None = None
+    ) -> None:
+        self.pipeline = pipeline
+        self.limits = limits or WsLimits()
+        self.registry: Registry = registry if registry is not None else LocalRegistry()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def env(self) -> Env:
+        return self.pipeline.env
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- the upgrade handler (http.server.UpgradeHandler) ---------------------------------------
+
+    def upgrade(
+        self, request: Request, transport: asyncio.Transport, rest: bytes, http: HttpProtocol
+    ) -> bool:
+        """Take a handshake for a deployed WebSocket API stage; False for anything else (the
+        HTTP pipeline answers it as a plain request)."""
+        found = self._stage(request)
+        if found is None:
+            return False
+        stage, domain_name = found
+        if stage.websocket is None:
+            return False
+        try:
+            offer = read_offer(request)
+        except BadHandshake as exc:
+            transport.write(refuse(exc.status, ids.request_ids()[1], str(exc), exc.headers))
+            transport.close()
+            return True
+        session = Session(
+            self, http, transport, request, offer, stage.websocket, domain_name, rest, stage
+        )
+        transport.pause_reading()
+        transport.set_protocol(session)
+        http.upgraded = session.shutdown
+        self.spawn(session.open())
+        return True
+
+    def _stage(self, request: Request) -> tuple[Stage, str] | None:
+        """The WebSocket stage a handshake names (Host ``{apiId}.execute-api.{domain}`` or
+        the path form), and the ``domainName`` its events carry: the Host as sent, or for the
+        path form ``{Host}/_aws/execute-api/{apiId}``, so that ``http://{domainName}/{stage}``
+        reaches this gateway either way."""
+        env = self.env
+        snap = self.pipeline.snapshot
+        host = request.host
+        name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+        path = request.target.partition("?")[0]
+        api_id = ""
+        domain_name = host
+        if name.endswith(env.host_suffix):
+            api_id = name[: -len(env.host_suffix)]
+        if path.startswith(env.path_prefix) and api_id not in snap.api_ids:
+            api_id, _, path = path[len(env.path_prefix) :].partition("/")
+            path = "/" + path
+            domain_name = f"{host}{env.path_prefix}{api_id}"
+        stage_name = path[1:].partition("/")[0]
+        stage = snap.stages.get((api_id, stage_name))
+        if stage is None or stage.websocket is None or api_id in snap.disabled_execute_api:
+            return None
+        return stage, domain_name
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def disconnected(self, session: Session, status: int, reason: str) -> None:
+        """``$disconnect``, best effort: its answer goes nowhere."""
+        route = session.stage.routes.get("$disconnect")
+        if route is None or route.integration is None:
+            return
+        integ = route.integration
+        request_id = ids.request_ids()[1]
+        event = events.disconnect_event(session, status, reason, request_id, time.time())
+        context = {"connectionId": session.connection_id, "routeKey": "$disconnect",
+                   "eventType": "DISCONNECT", "requestId": request_id,
+                   "apiId": session.api_id, "stage": session.stage_name}  # fmt: skip
+
+        async def run() -> None:
+            try:
+                await call(
+                    self.env, integ, Call(session.stage, "$disconnect", "", None, event, context)
+                )
+            except Exception as exc:
+                log.info("%s $disconnect: %s", session.api_id, exc)
+
+        self.spawn(run())
+
+    # -- @connections (the HTTP pipeline's WS_CONNECTIONS integration) ---------------------------
+
+    def connections_call(self, ctx: Context, env: Env, integ: Integration) -> None:
+        """POST (send a message), GET (describe), DELETE (disconnect) one connection; 410
+        GoneException when it is not open (here)."""
+        ctx.integration_latency = 0
+        connection_id = unquote(ctx.path_params.get("connectionId", ""))
+        conn = self.registry.lookup(ctx.api_id, ctx.stage_name, connection_id)
+        method = ctx.request.method
+        if method == "POST" and len(ctx.request.body) > MAX_POST_BYTES:
+            ctx.response = _error(413, "PayloadTooLargeException", "Message too long")
+            return
+        if conn is None:
+            ctx.response = _error(410, "GoneException", None)
+            return
+        if method == "POST":
+            conn.post(ctx.request.body.decode("utf-8", "replace"))
+            ctx.response = Response(200, [("Content-Type", "application/json")])
+        elif method == "DELETE":
+            conn.disconnect()
+            ctx.response = Response(204)
+        else:
+            body = {
+                "connectedAt": _iso(conn.connected_at),
+                "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
+                "lastActiveAt": _iso(conn.last_active_at),
+            }
+            ctx.response = Response(
+                200, [("Content-Type", "application/json")], json.dumps(body).encode()
+            )
+
+
+def _iso(epoch: float) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _error(status: int, error_type: str, message: str | None) -> Response:
+    return Response(
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
+        json.dumps({"message": message}).encode(),
+    )
