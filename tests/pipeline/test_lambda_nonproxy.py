@@ -149,6 +149,24 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
                 apigw, api_id, root, "slow", arn, [("200", None, None)], timeoutInMillis=500
             ),
         }  # fmt: skip
+        # The calculator tutorial's headers: method.response.header.X = integration.response.body.a
+        rid = res["plain"]
+        apigw.put_method_response(
+            restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200",
+            responseParameters={
+                f"method.response.header.{h}": False
+                for h in ("Greeting", "Name", "Event", "Missing")
+            },
+        )  # fmt: skip
+        apigw.put_integration_response(
+            restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200",
+            responseParameters={
+                "method.response.header.Greeting": "integration.response.body.greeting",
+                "method.response.header.Name": "integration.response.body.event.name",
+                "method.response.header.Event": "integration.response.body.event",
+                "method.response.header.Missing": "integration.response.body.nope",
+            },
+        )  # fmt: skip
         apigw.create_deployment(restApiId=api_id, stageName="dev")
         wait_deployed(gw, api_id)
         yield Api(gw, api_id, res, tmp)
@@ -188,6 +206,16 @@ def test_unmatched_error_takes_the_default_response(api: Api) -> None:
     # Passthrough on success: the function's answer is the body.
     status, _, body = api.post("plain", {"name": "eve"})
     assert (status, body["greeting"], body["event"]) == (200, "hello eve", {"name": "eve"})
+
+
+def test_response_headers_mapped_from_the_body_by_json_path(api: Api) -> None:
+    # AWS's integration.response.body.{JSONPath}: the value at $.greeting, not the whole body.
+    status, headers, _ = api.post("plain", {"name": "eve"})
+    assert status == 200
+    assert headers["greeting"] == "hello eve"
+    assert headers["name"] == "eve"
+    assert json.loads(headers["event"]) == {"name": "eve"}
+    assert "missing" not in headers
 
 
 def test_no_default_response_and_no_match_is_a_500(api: Api) -> None:
