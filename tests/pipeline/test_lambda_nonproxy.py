@@ -349,3 +349,23 @@ def test_remote_function(tmp_path: Path) -> None:
             while not target.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert target.exists()
+
+
+def test_test_invoke_log_is_aws_shaped_once_and_not_written(api: Api) -> None:
+    apigw = client("apigateway", api.gw.admin_port)
+    out = apigw.test_invoke_method(
+        restApiId=api.api, resourceId=api.resources["greet"], httpMethod="POST",
+        pathWithQueryString="/greet?name=tim", body='{"action": "hi"}',
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    events = [line.split(" : ", 1)[1] for line in out["log"].splitlines()[1:]]
+    # Java-style maps, the query string line, and each closing line once (no second copy).
+    assert "Method request query string: {name=tim}" in events
+    assert "Method request headers: {Content-Type=application/json}" in events
+    for step in ("Method response headers: ", "Method completed with status: ",
+                 "Endpoint response body before transformations: "):  # fmt: skip
+        assert len([e for e in events if e.startswith(step)]) == 1, (step, events)
+    assert events[-2:] == ["Successfully completed execution", "Method completed with status: 200"]
+    assert "{'" not in out["log"]
+    # TestInvokeMethod's log is the caller's: nothing lands in the execution-log files.
+    assert not list((api.gw.data_dir / "logs").glob("*/test-invoke-stage.log"))
