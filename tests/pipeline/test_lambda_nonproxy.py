@@ -130,6 +130,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
                 requestTemplates={"application/json": REQUEST},
             ),
             "plain": add_method(apigw, api_id, root, "plain", arn, [("200", None, None)]),
+            "empty": add_method(
+                apigw, api_id, root, "empty", arn, [("200", None, {"application/json": ""})]
+            ),
             "strict": add_method(apigw, api_id, root, "strict", arn, [("502", ".+", None)]),
             "async": add_method(
                 apigw, api_id, root, "async", arn,
@@ -369,3 +372,15 @@ def test_test_invoke_log_is_aws_shaped_once_and_not_written(api: Api) -> None:
     assert "{'" not in out["log"]
     # TestInvokeMethod's log is the caller's: nothing lands in the execution-log files.
     assert not list((api.gw.data_dir / "logs").glob("*/test-invoke-stage.log"))
+
+
+def test_an_empty_response_template_is_stored_as_null_and_passes_through(api: Api) -> None:
+    # AWS's recording: PutIntegrationResponse stores "" as null; the body then passes through
+    # (the calculator tutorial's POST /calc), it is not replaced by an empty one.
+    apigw = client("apigateway", api.gw.admin_port)
+    got = apigw.get_integration_response(
+        restApiId=api.api, resourceId=api.resources["empty"], httpMethod="POST", statusCode="200"
+    )
+    assert got["responseTemplates"] == {"application/json": None}
+    status, _, body = api.post("empty", {"name": "ann"})
+    assert (status, body["greeting"]) == (200, "hello ann")
