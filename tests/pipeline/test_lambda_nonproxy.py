@@ -130,6 +130,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
                 requestTemplates={"application/json": REQUEST},
             ),
             "plain": add_method(apigw, api_id, root, "plain", arn, [("200", None, None)]),
+            "empty": add_method(
+                apigw, api_id, root, "empty", arn, [("200", None, {"application/json": ""})]
+            ),
             "strict": add_method(apigw, api_id, root, "strict", arn, [("502", ".+", None)]),
             "async": add_method(
                 apigw, api_id, root, "async", arn,
@@ -149,6 +152,24 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
                 apigw, api_id, root, "slow", arn, [("200", None, None)], timeoutInMillis=500
             ),
         }  # fmt: skip
+        # The calculator tutorial's headers: method.response.header.X = integration.response.body.a
+        rid = res["plain"]
+        apigw.put_method_response(
+            restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200",
+            responseParameters={
+                f"method.response.header.{h}": False
+                for h in ("Greeting", "Name", "Event", "Missing")
+            },
+        )  # fmt: skip
+        apigw.put_integration_response(
+            restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200",
+            responseParameters={
+                "method.response.header.Greeting": "integration.response.body.greeting",
+                "method.response.header.Name": "integration.response.body.event.name",
+                "method.response.header.Event": "integration.response.body.event",
+                "method.response.header.Missing": "integration.response.body.nope",
+            },
+        )  # fmt: skip
         apigw.create_deployment(restApiId=api_id, stageName="dev")
         wait_deployed(gw, api_id)
         yield Api(gw, api_id, res, tmp)
@@ -188,6 +209,16 @@ def test_unmatched_error_takes_the_default_response(api: Api) -> None:
     # Passthrough on success: the function's answer is the body.
     status, _, body = api.post("plain", {"name": "eve"})
     assert (status, body["greeting"], body["event"]) == (200, "hello eve", {"name": "eve"})
+
+
+def test_response_headers_mapped_from_the_body_by_json_path(api: Api) -> None:
+    # AWS's integration.response.body.{JSONPath}: the value at $.greeting, not the whole body.
+    status, headers, _ = api.post("plain", {"name": "eve"})
+    assert status == 200
+    assert headers["greeting"] == "hello eve"
+    assert headers["name"] == "eve"
+    assert json.loads(headers["event"]) == {"name": "eve"}
+    assert "missing" not in headers
 
 
 def test_no_default_response_and_no_match_is_a_500(api: Api) -> None:
@@ -321,3 +352,35 @@ def test_remote_function(tmp_path: Path) -> None:
             while not target.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert target.exists()
+
+
+def test_test_invoke_log_is_aws_shaped_once_and_not_written(api: Api) -> None:
+    apigw = client("apigateway", api.gw.admin_port)
+    out = apigw.test_invoke_method(
+        restApiId=api.api, resourceId=api.resources["greet"], httpMethod="POST",
+        pathWithQueryString="/greet?name=tim", body='{"action": "hi"}',
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    events = [line.split(" : ", 1)[1] for line in out["log"].splitlines()[1:]]
+    # Java-style maps, the query string line, and each closing line once (no second copy).
+    assert "Method request query string: {name=tim}" in events
+    assert "Method request headers: {Content-Type=application/json}" in events
+    for step in ("Method response headers: ", "Method completed with status: ",
+                 "Endpoint response body before transformations: "):  # fmt: skip
+        assert len([e for e in events if e.startswith(step)]) == 1, (step, events)
+    assert events[-2:] == ["Successfully completed execution", "Method completed with status: 200"]
+    assert "{'" not in out["log"]
+    # TestInvokeMethod's log is the caller's: nothing lands in the execution-log files.
+    assert not list((api.gw.data_dir / "logs").glob("*/test-invoke-stage.log"))
+
+
+def test_an_empty_response_template_is_stored_as_null_and_passes_through(api: Api) -> None:
+    # AWS's recording: PutIntegrationResponse stores "" as null; the body then passes through
+    # (the calculator tutorial's POST /calc), it is not replaced by an empty one.
+    apigw = client("apigateway", api.gw.admin_port)
+    got = apigw.get_integration_response(
+        restApiId=api.api, resourceId=api.resources["empty"], httpMethod="POST", statusCode="200"
+    )
+    assert got["responseTemplates"] == {"application/json": None}
+    status, _, body = api.post("empty", {"name": "ann"})
+    assert (status, body["greeting"]) == (200, "hello ann")

@@ -52,3 +52,35 @@ def test_an_override_is_final() -> None:
     # AWS: "An override may only be applied to each parameter once" (else a 5XX).
     with pytest.raises(VtlRenderError, match="more than once"):
         run(f"{SET_STATUS}400){SET_STATUS}401)")
+
+
+# AWS's recorded template (an SQS message body listing $context), on an unauthorized method.
+LIST = (
+    '{#foreach($key in $context.keySet())"$key": "$context.get($key)"#if($foreach.hasNext),#end'
+    '#end}|{#foreach($key in $context.identity.keySet())"$key"#if($foreach.hasNext),#end#end}'
+    "|#foreach($key in $context.requestOverride.keySet())"
+    "$key=[$context.requestOverride.get($key)] #end"
+    "|#foreach($key in $context.responseOverride.keySet())"
+    "$key=[$context.responseOverride.get($key)]#end"
+)
+
+
+def test_key_set_lists_every_variable_in_aws_order() -> None:
+    out, _, _ = run(LIST)
+    top, identity, req, resp = out.split("|")
+    keys = [k.split('": "')[0].strip('"') for k in top.strip("{}").split(",")]
+    assert keys == [
+        "resourceId", "resourcePath", "httpMethod", "extendedRequestId", "requestTime", "path",
+        "accountId", "protocol", "requestOverride", "stage", "domainPrefix", "requestTimeEpoch",
+        "requestId", "identity", "domainName", "deploymentId", "responseOverride", "apiId",
+    ]  # fmt: skip
+    # Groups and untouched overrides print as nothing; a variable as its value.
+    assert '"requestId": "r-1"' in top and '"requestOverride": ""' in top
+    assert '"identity": ""' in top and '"responseOverride": ""' in top
+    assert identity == (
+        '{"cognitoIdentityPoolId","accountId","cognitoIdentityId","caller","sourceIp",'
+        '"principalOrgId","accessKey","cognitoAuthenticationType",'
+        '"cognitoAuthenticationProvider","userArn","userAgent","user"}'
+    )
+    assert req == "path=[] header=[] querystring=[] "
+    assert resp == "header=[]"

@@ -23,12 +23,15 @@ SECRET_HEADERS = frozenset(("authorization", "proxy-authorization", "x-api-key",
 class ExecLog(list[str]):
     """The lines of one request, plus how much to write (chosen per method at compile time)."""
 
-    __slots__ = ("data_trace", "errors_only")
+    __slots__ = ("data_trace", "errors_only", "written")
 
-    def __init__(self, data_trace: bool, errors_only: bool) -> None:
+    def __init__(self, data_trace: bool, errors_only: bool, written: bool = True) -> None:
         super().__init__()
         self.data_trace = data_trace
         self.errors_only = errors_only
+        # False for TestInvokeMethod: its log is returned to the caller, never written to the
+        # stage's execution log (as on AWS).
+        self.written = written
 
 
 def mask(value: str) -> str:
@@ -58,11 +61,21 @@ def begin(ctx: Context, data_trace: bool, errors_only: bool) -> None:
     out.append(f"Starting execution for request: {ctx.request_id}")
     out.append(f"HTTP Method: {req.method}, Resource Path: {ctx.path}")
     if data_trace:
-        out.append("Method request path: " + headers_text(ctx.path_params.items()))
-        pairs = parse_qsl(ctx.raw_query, keep_blank_values=True) if ctx.raw_query else []
-        out.append("Method request query string: " + headers_text(pairs))
-        out.append("Method request headers: " + headers_text(req.headers))
-        out.append("Method request body before transformations: " + body_text(req.body))
+        method_request(ctx, out, ctx.path_params.items(), req.headers)
+
+
+def method_request(
+    ctx: Context,
+    out: list[str],
+    path: Iterable[tuple[str, str]],
+    headers: Iterable[tuple[str, str]],
+) -> None:
+    """The data-trace lines describing the method request, Java-style maps as AWS prints."""
+    out.append("Method request path: " + headers_text(path))
+    pairs = parse_qsl(ctx.raw_query, keep_blank_values=True) if ctx.raw_query else []
+    out.append("Method request query string: " + headers_text(pairs))
+    out.append("Method request headers: " + headers_text(headers))
+    out.append("Method request body before transformations: " + body_text(ctx.request.body))
 
 
 def endpoint_request(ctx: Context, url: str, headers: list[tuple[str, str]], body: bytes) -> None:

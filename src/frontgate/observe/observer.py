@@ -116,7 +116,8 @@ class Observer:
 
     def _exec_log(self, ctx: Context, resp: Response) -> None:
         lines = exec_log.finish(ctx, resp)
-        if lines:
+        out = ctx.exec_log
+        if lines and (not isinstance(out, exec_log.ExecLog) or out.written):
             group = f"API-Gateway-Execution-Logs_{ctx.api_id}"
             path = f"{self.data_dir}/logs/{group}/{ctx.stage_name}.log"
             sink = self.sinks.get(path) or self._open(path, G_EXEC_DROPPED)

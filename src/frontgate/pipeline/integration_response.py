@@ -14,7 +14,7 @@ from frontgate import gateway_errors
 from frontgate.http.message import Response
 from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.values import context_var, source_value
+from frontgate.pipeline.values import body_value, context_var, source_value
 from frontgate.snapshot.snapshot import Integration, IntegrationResponse
 from frontgate.upstream.connection import UpstreamResponse
 
@@ -102,8 +102,8 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
         kind, name = m.source
         if kind == "intheader":
             value = _upstream_header(ctx, name)
-        elif kind == "intbody":
-            value = ctx.upstream_body.decode("utf-8", "replace")
+        elif kind == "intbody":  # integration.response.body[.a.b]: the body or a JSON value
+            value = body_value(ctx.upstream_body, name)
         elif kind == "context":
             value = context_var(ctx, name)
         else:
@@ -119,8 +119,12 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
     binary = converting and content_handling.response_is_binary(
         ctx, _upstream_header(ctx, "content-type")
     )
+    rendering = False
     if compiled:
         content_type, tpl = _pick_template(ctx, compiled)
+        # A null template (AWS stores an empty one as null) passes the body through.
+        rendering = bool(entry.templates.get(content_type))
+    if rendering:
         if tpl is None:
             # Did not parse at deployment (an imported definition): AWS's 500.
             templates.render_failed(ctx, "the mapping template does not parse", "response")
@@ -130,9 +134,7 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
         body = rendered.text.encode()
         status = _apply_response_override(rendered, status, headers)
     if converting:
-        body = content_handling.response_body(
-            ctx, body, entry.content_handling, binary, bool(compiled)
-        )
+        body = content_handling.response_body(ctx, body, entry.content_handling, binary, rendering)
     if not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", content_type))
     return Response(status, headers, body)

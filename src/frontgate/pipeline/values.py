@@ -68,13 +68,15 @@ def source_value(ctx: Context, source: Source) -> str | None:
         vals = header_all(ctx, name)
         return ",".join(vals) if vals else None
     if kind == "body":
-        return _body_value(ctx.request.body, name)
+        return body_value(ctx.request.body, name)
     if kind == "context":
         return context_var(ctx, name)
     return None
 
 
-def _body_value(body: bytes, path: str) -> str | None:
+def body_value(body: bytes, path: str) -> str | None:
+    """A ``*.body.a.b`` mapping source: the whole body for an empty path, else the JSON value
+    at ``$.a.b`` (a string as is, anything else as compact JSON), None when absent."""
     text = body.decode("utf-8", "replace")
     if not path:
         return text

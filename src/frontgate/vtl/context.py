@@ -14,6 +14,22 @@ MISSING: Any = object()
 
 Lookup = Callable[[str], Any]
 
+# What ``keySet()`` lists, in AWS's order (AWS's recording of a template iterating
+# ``$context.keySet()`` and ``$context.identity.keySet()`` on an unauthorized method). Names
+# read before (``authorizer``...) follow them.
+_NAMES: dict[str, tuple[str, ...]] = {
+    "": (
+        "resourceId", "resourcePath", "httpMethod", "extendedRequestId", "requestTime", "path",
+        "accountId", "protocol", "requestOverride", "stage", "domainPrefix", "requestTimeEpoch",
+        "requestId", "identity", "domainName", "deploymentId", "responseOverride", "apiId",
+    ),
+    "identity.": (
+        "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp",
+        "principalOrgId", "accessKey", "cognitoAuthenticationType",
+        "cognitoAuthenticationProvider", "userArn", "userAgent", "user",
+    ),
+}  # fmt: skip
+
 
 class ContextMap(JavaMap):
     """``$context`` or one of its groups (``identity``, ``authorizer``...): a name not set
@@ -41,8 +57,48 @@ class ContextMap(JavaMap):
     def __bool__(self) -> bool:
         return len(self) > 0
 
+    def _fill(self) -> None:
+        """Read every name this group has, so it can be listed whole, in AWS's order."""
+        names = _NAMES.get(self._prefix)
+        if not names:
+            return
+        before = dict(self)
+        dict.clear(self)
+        for name in names:
+            if name in before:
+                dict.__setitem__(self, name, before.pop(name))
+            else:
+                self.__missing__(name)
+        self.update(before)
 
-class OverrideMap(JavaMap):
+    def keys(self) -> Any:
+        self._fill()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._fill()
+        return super().values()
+
+    def items(self) -> Any:
+        self._fill()
+        return super().items()
+
+
+class _Overrides(JavaMap):
+    """``requestOverride`` / ``responseOverride`` and their sections: with nothing set, they
+    print as nothing (AWS's recording: ``$context.get("requestOverride")`` is ``""``)."""
+
+    def __str__(self) -> str:
+        return super().__str__() if _is_set(self) else ""
+
+
+def _is_set(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_is_set(v) for v in dict.values(value))
+    return value is not None
+
+
+class OverrideMap(_Overrides):
     """A section of ``requestOverride`` / ``responseOverride``. AWS: "Overrides are final. An
     override may only be applied to each parameter once"; a second one is a 5XX (raised here,
     it fails the render)."""
@@ -54,11 +110,13 @@ class OverrideMap(JavaMap):
 
 
 def new_request_override() -> JavaMap:
-    return JavaMap(header=OverrideMap(), querystring=OverrideMap(), path=OverrideMap())
+    # AWS's order of keySet(): path, header, querystring.
+    return _Overrides(path=OverrideMap(), header=OverrideMap(), querystring=OverrideMap())
 
 
 def new_response_override() -> JavaMap:
-    return OverrideMap(header=OverrideMap(), status=None)
+    # Only "header" until a status is set, as AWS lists it.
+    return OverrideMap(header=OverrideMap())
 
 
 def build(lookup: Lookup, request_override: JavaMap, response_override: JavaMap) -> ContextMap:

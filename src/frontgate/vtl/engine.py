@@ -159,7 +159,7 @@ def compile_templates(templates: dict[str, str] | None) -> dict[str, Template | 
     out: dict[str, Template | None] = {}
     for content_type, text in templates.items():
         try:
-            out[content_type] = compile_template(str(text))
+            out[content_type] = compile_template(str(text or ""))
         except VtlSyntaxError:
             out[content_type] = None
     return out

@@ -16,7 +16,7 @@ from frontgate.deferred import Deferred, wait
 from frontgate.definition.restapis import load_api
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
-from frontgate.observe.exec_log import ExecLog, body_text, headers_text
+from frontgate.observe.exec_log import ExecLog, body_text, headers_text, method_request
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.runner import Pipeline
 from frontgate.snapshot.snapshot import Snapshot
@@ -52,11 +52,7 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         path = str(inp.get("pathWithQueryString") or default_path)
         if not path.startswith("/"):
             path = "/" + path
-        headers: list[tuple[str, str]] = [("Host", api_id + pipeline.env.host_suffix)]
-        for name, values in (inp.get("multiValueHeaders") or {}).items():
-            headers.extend((name, v) for v in values)
-        for name, value in (inp.get("headers") or {}).items():
-            headers.append((name, value))
+        headers = [("Host", api_id + pipeline.env.host_suffix), *headers_of(inp)]
         body = str(inp.get("body") or "").encode()
         request = Request(
             str(inp["httpMethod"]),
@@ -67,14 +63,13 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         )
         rid, ext = request_ids()
         ctx = Context(request, snapshot, rid, ext)
-        # With data tracing on: integrations log the endpoint request they send (as on AWS).
-        log = ctx.exec_log = ExecLog(data_trace=True, errors_only=False)
+        # With data tracing on: integrations log the endpoint request they send (as on AWS). The
+        # log is the caller's only: not written to the stage's execution log.
+        log = ctx.exec_log = ExecLog(data_trace=True, errors_only=False, written=False)
         started = time.perf_counter()
         ctx.log(f"Starting execution for request: {rid}")
         ctx.log(f"HTTP Method: {request.method}, Resource Path: {path.split('?')[0]}")
-        ctx.log("Method request path: {}")
-        ctx.log(f"Method request headers: {dict(inp.get('headers') or {})}")
-        ctx.log(f"Method request body before transformations: {body.decode('utf-8', 'replace')}")
+        mark = len(log)  # the method request lines go here once routing found the path values
         env = pipeline.env
         test_pipeline = Pipeline(env)
         test_pipeline.integrations = pipeline.integrations
@@ -86,17 +81,20 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         else:
             resp = await result
         latency = int((time.perf_counter() - started) * 1000)
-        if _called(ctx):
-            ctx.log("Endpoint response headers: " + headers_text(ctx.upstream_headers))
-            ctx.log("Endpoint response body before transformations: "
-                    + body_text(ctx.upstream_body))  # fmt: skip
-        ctx.log(
-            f"Method response body after transformations: {resp.body.decode('utf-8', 'replace')}"
-        )
+        opening: list[str] = []
+        method_request(ctx, opening, ctx.path_params.items(), headers_of(inp))
+        log[mark:mark] = opening
         headers = resp.all_headers()
-        ctx.log(f"Method response headers: {dict(headers)}")
-        ctx.log("Successfully completed execution")
-        ctx.log(f"Method completed with status: {resp.status}")
+        if not any(line.startswith("Method completed with status") for line in log):
+            # The pipeline's observer completes the log of every answered request; this is
+            # for one it did not see.
+            if _called(ctx):
+                ctx.log("Endpoint response headers: " + headers_text(ctx.upstream_headers))
+                ctx.log("Endpoint response body before transformations: "
+                        + body_text(ctx.upstream_body))  # fmt: skip
+            ctx.log("Method response body after transformations: " + body_text(resp.body))
+            ctx.log("Method response headers: " + headers_text(headers))
+            ctx.log(f"Method completed with status: {resp.status}")
         stamp = _stamp()
         text = f"Execution log for request {rid}\n" + "".join(f"{stamp} : {line}\n" for line in log)
         multi: dict[str, list[str]] = {}
@@ -112,6 +110,16 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         }
 
     return test_invoke
+
+
+def headers_of(inp: dict[str, Any]) -> list[tuple[str, str]]:
+    """The test request's headers, as given (``multiValueHeaders`` then ``headers``)."""
+    out: list[tuple[str, str]] = []
+    for name, values in (inp.get("multiValueHeaders") or {}).items():
+        out.extend((name, v) for v in values)
+    for name, value in (inp.get("headers") or {}).items():
+        out.append((name, value))
+    return out
 
 
 def _called(ctx: Context) -> bool:

@@ -366,7 +366,10 @@ def _out(all_shapes: dict[str, Shape], value: Any, shape_name: str) -> Any:
         return [_out(all_shapes, v, shape["member"]["shape"]) for v in value]
     if kind == "map" and isinstance(value, dict):
         value_shape = shape["value"]["shape"]
-        return {k: _out(all_shapes, v, value_shape) for k, v in value.items() if v is not None}
+        # A null entry stays null, as AWS answers it (a template map's empty template).
+        return {
+            k: None if v is None else _out(all_shapes, v, value_shape) for k, v in value.items()
+        }
     if kind == "blob" and isinstance(value, bytes):
         return base64.b64encode(value).decode()
     if kind == "double" and isinstance(value, int | float) and not isinstance(value, bool):
