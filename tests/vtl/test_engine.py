@@ -217,3 +217,43 @@ def test_deep_nesting_compiles_in_linear_time_or_is_refused() -> None:
     assert run(deep) == "x"
     with pytest.raises(VtlSyntaxError, match="nests too deeply"):
         compile_template("#if(true)" * 300 + "x" + "#end" * 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        # A string doubled in a loop: 2**900 characters took the worker's memory (killed).
+        ('#set($s = "xxxxxxxxxx")#foreach($i in [1..900])#set($s = "$s$s")#end$s', "string"),
+        ('#set($s = "xxxxxxxxxx")#foreach($i in [1..900])#set($s = $s.concat($s))#end', "string"),
+        ('#set($s = "xxxxxxxxxx")#foreach($i in [1..900])#set($s = $s + $s)#end', "string"),
+        # Loops nested three deep: a billion iterations held the worker for minutes.
+        (
+            "#foreach($i in [1..999])#foreach($j in [1..999])#foreach($k in [1..999])x#end#end#end",
+            "iterations",
+        ),
+        (
+            "#define($d)#foreach($i in [1..999])#foreach($j in [1..999])"
+            "#foreach($k in [1..9])y#end#end#end#end$d",
+            "iterations",
+        ),
+        # A range allocated before any loop caps it.
+        ("#set($r = [1..100000000000])$r.size()", "range"),
+        # Each string under the bound, the output over it.
+        (
+            '#set($s = "xxxxxxxxxx")#foreach($i in [1..21])#set($s = "$s$s")#end'
+            "#foreach($i in [1..999])$s#end",
+            "output",
+        ),
+    ],
+)
+def test_runaway_templates_fail_fast_instead_of_exhausting_the_worker(
+    text: str, limit: str
+) -> None:
+    with pytest.raises(VtlRenderError, match=limit):
+        run(text)
+
+
+def test_the_render_budget_is_per_render() -> None:
+    loop = compile_template("#foreach($i in [1..999])#foreach($j in [1..999])#end#end.")
+    for _ in range(3):  # each just under the iteration bound; a shared budget would trip
+        assert render(loop, {}) == "."
