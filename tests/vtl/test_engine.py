@@ -15,6 +15,7 @@ from frontgate.vtl.engine import (
     compile_templates,
     render,
 )
+from frontgate.vtl.inputs import Input
 
 
 def run(text: str, **ns: Any) -> str:
@@ -176,9 +177,17 @@ def test_string_methods() -> None:
 
 def test_map_and_list_literals_print_the_java_way() -> None:
     text = "#set($m = {'a': [1, 'x'], 'b': {'c': true}})$m $m.b.c $m['a'][1] $m.keySet()"
-    assert run(text) == '{a=[1, x], b={c=true}} true x ["a","b"]'
+    assert run(text) == "{a=[1, x], b={c=true}} true x [a, b]"
     text = "#set($l = [])#set($ok = $l.add('z'))$l.size()$l#set($m = {})$m.put('k', 'v')$m.k"
     assert run(text) == "1[z]v"
+
+
+def test_key_sets_and_values_print_as_java_collections() -> None:
+    # Java's keySet()/values() print as [a, b]; they printed as JSON (["a","b"]).
+    text = "$m.keySet() $m.values() $m.keySet().size() $m.keySet().contains('a')"
+    assert run(text, m={"a": 1, "b": "x"}) == "[a, b] [1, x] 2 true"
+    body = Input(b'{"k": {"a": 1, "b": "x"}}', {}, [], [])
+    assert run("$input.path('$.k').keySet()", input=body) == "[a, b]"
 
 
 def test_set_on_a_nested_map_and_interpolated_strings() -> None:
