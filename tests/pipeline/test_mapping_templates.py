@@ -336,6 +336,31 @@ def test_test_invoke_method_renders_templates(apigw: Any, gw: Gateway) -> None:
     assert 'Method response body after transformations: {"echo":"foobar"}' in out["log"]
 
 
+def test_test_invoke_log_is_written_once_and_the_aws_way(apigw: Any, gw: Gateway) -> None:
+    # The log's ending came twice (the pipeline's own, then TestInvokeMethod's, with Python
+    # dicts), the path parameters were always "{}", and the lines went to a stage log file.
+    api = Api(apigw, "invokelog")
+    rid = api.method(
+        "{p}",
+        "POST",
+        integration=MOCK,
+        responses={"200": {"responseTemplates": {"application/json": ECHO}}},
+    )
+    out = apigw.test_invoke_method(
+        restApiId=api.id, resourceId=rid, httpMethod="POST", pathWithQueryString="/zz?data=x&b=2",
+        headers={"X-H": "v"}, body="{}",
+    )  # fmt: skip
+    assert out["status"] == 200 and out["body"] == '{"echo":"x"}'
+    lines = [line.split(" : ", 1)[1] for line in out["log"].splitlines()[1:]]
+    for once in ("Method completed with status: 200", "Successfully completed execution"):
+        assert lines.count(once) == 1, lines
+    assert "Method request path: {p=zz}" in lines
+    assert "Method request query string: {data=x, b=2}" in lines
+    assert "Method request headers: {X-H=v}" in lines
+    assert any(line.startswith("Method response headers: {x-amzn-RequestId=") for line in lines)
+    assert not list(gw.data_dir.glob(f"logs/*{api.id}*/*"))
+
+
 def test_a_template_that_does_not_parse_is_refused_at_put(apigw: Any) -> None:
     api = Api(apigw, "refused")
     rid = api.method("ok", integration=MOCK)

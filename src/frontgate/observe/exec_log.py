@@ -31,6 +31,16 @@ class ExecLog(list[str]):
         self.errors_only = errors_only
 
 
+class TestInvokeLog(ExecLog):
+    """TestInvokeMethod's log: it writes its own ending and goes back in the answer, never to
+    the stage's execution-log file."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(data_trace=True, errors_only=False)
+
+
 def mask(value: str) -> str:
     # Like AWS's API-key masking: enough of the end to tell keys apart, never the secret.
     return "*" * (len(value) - 4) + value[-4:] if len(value) >= 16 else "*" * len(value)
@@ -77,7 +87,7 @@ def finish(ctx: Context, resp: Response) -> list[str]:
     """The request's events, completed and formatted as file lines (empty when the method logs
     errors only and this request had none)."""
     out = ctx.exec_log
-    if out is None:
+    if out is None or isinstance(out, TestInvokeLog):
         return []
     data_trace = isinstance(out, ExecLog) and out.data_trace
     failed = ctx.error is not None or resp.status >= 500

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from frontgate.admin.errors import BadRequest
 from frontgate.compile.compiler import compile_stage
@@ -16,7 +17,7 @@ from frontgate.deferred import Deferred, wait
 from frontgate.definition.restapis import load_api
 from frontgate.http.message import Request, Response
 from frontgate.ids import request_ids
-from frontgate.observe.exec_log import ExecLog, body_text, headers_text
+from frontgate.observe.exec_log import TestInvokeLog, body_text, headers_text
 from frontgate.pipeline.context import Context
 from frontgate.pipeline.runner import Pipeline
 from frontgate.snapshot.snapshot import Snapshot
@@ -68,12 +69,15 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         rid, ext = request_ids()
         ctx = Context(request, snapshot, rid, ext)
         # With data tracing on: integrations log the endpoint request they send (as on AWS).
-        log = ctx.exec_log = ExecLog(data_trace=True, errors_only=False)
+        log = ctx.exec_log = TestInvokeLog()
         started = time.perf_counter()
         ctx.log(f"Starting execution for request: {rid}")
         ctx.log(f"HTTP Method: {request.method}, Resource Path: {path.split('?')[0]}")
+        at = len(log)  # the path parameters are known once the request is routed
         ctx.log("Method request path: {}")
-        ctx.log(f"Method request headers: {dict(inp.get('headers') or {})}")
+        query = path.partition("?")[2]
+        ctx.log("Method request query string: " + headers_text(parse_qsl(query, True)))
+        ctx.log("Method request headers: " + headers_text(headers[1:]))
         ctx.log(f"Method request body before transformations: {body.decode('utf-8', 'replace')}")
         env = pipeline.env
         test_pipeline = Pipeline(env)
@@ -86,6 +90,7 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
         else:
             resp = await result
         latency = int((time.perf_counter() - started) * 1000)
+        log[at] = "Method request path: " + headers_text(ctx.path_params.items())
         if _called(ctx):
             ctx.log("Endpoint response headers: " + headers_text(ctx.upstream_headers))
             ctx.log("Endpoint response body before transformations: "
@@ -94,7 +99,7 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
             f"Method response body after transformations: {resp.body.decode('utf-8', 'replace')}"
         )
         headers = resp.all_headers()
-        ctx.log(f"Method response headers: {dict(headers)}")
+        ctx.log("Method response headers: " + headers_text(headers))
         ctx.log("Successfully completed execution")
         ctx.log(f"Method completed with status: {resp.status}")
         stamp = _stamp()
