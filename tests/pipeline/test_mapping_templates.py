@@ -455,3 +455,44 @@ def test_developer_guide_pet_store_output_exactly(
     )  # fmt: skip
     assert status == 200, body
     assert json.loads(body)["body"] == PET_OUTPUT
+
+
+def test_body_jsonpath_parameter_mappings(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
+    # method.request.body.items[0].id was accepted at Put but mapped nothing (only dotted
+    # names were read), and integration.response.body.<JSONPath> mapped the whole body.
+    api = Api(apigw, "bodymap")
+    api.method(
+        "bodymap",
+        "POST",
+        integration={
+            "type": "HTTP",
+            "integrationHttpMethod": "POST",
+            "uri": f"http://127.0.0.1:{upstream.port}/echo",
+            "requestParameters": {
+                "integration.request.header.X-Id": "method.request.body.items[0].id",
+                "integration.request.header.X-Last": "method.request.body.items[-1].id",
+                "integration.request.header.X-N": "method.request.body.n.m",
+                "integration.request.header.X-Obj": "method.request.body.n",
+            },
+        },
+        responses={
+            "200": {
+                "responseParameters": {
+                    "method.response.header.X-Method": "integration.response.body.method",
+                    "method.response.header.X-Path": "integration.response.body.path",
+                }
+            }
+        },
+    )
+    api.deploy()
+    status, headers, body = call(
+        gw, api, "POST", "/dev/bodymap",
+        body=b'{"items": [{"id": "i1"}, {"id": 2}], "n": {"m": "mm"}}',
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    assert status == 200, body
+    sent = {k: v for k, v in json.loads(body)["headers"] if k.startswith("X-")}
+    assert sent["X-Id"] == "i1" and sent["X-Last"] == "2" and sent["X-N"] == "mm"
+    assert sent["X-Obj"] == '{"m":"mm"}'
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert lowered["x-method"] == "POST" and lowered["x-path"] == "/echo"

@@ -14,7 +14,7 @@ from frontgate import gateway_errors
 from frontgate.http.message import Response
 from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.values import context_var, source_value
+from frontgate.pipeline.values import body_json_path, context_var, source_value
 from frontgate.snapshot.snapshot import Integration, IntegrationResponse
 from frontgate.upstream.connection import UpstreamResponse
 
@@ -103,7 +103,7 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
         if kind == "intheader":
             value = _upstream_header(ctx, name)
         elif kind == "intbody":
-            value = ctx.upstream_body.decode("utf-8", "replace")
+            value = body_json_path(ctx.upstream_body, name)
         elif kind == "context":
             value = context_var(ctx, name)
         else:
