@@ -336,6 +336,31 @@ def test_test_invoke_method_renders_templates(apigw: Any, gw: Gateway) -> None:
     assert 'Method response body after transformations: {"echo":"foobar"}' in out["log"]
 
 
+def test_test_invoke_log_is_written_once_and_the_aws_way(apigw: Any, gw: Gateway) -> None:
+    # The log's ending came twice (the pipeline's own, then TestInvokeMethod's, with Python
+    # dicts), the path parameters were always "{}", and the lines went to a stage log file.
+    api = Api(apigw, "invokelog")
+    rid = api.method(
+        "{p}",
+        "POST",
+        integration=MOCK,
+        responses={"200": {"responseTemplates": {"application/json": ECHO}}},
+    )
+    out = apigw.test_invoke_method(
+        restApiId=api.id, resourceId=rid, httpMethod="POST", pathWithQueryString="/zz?data=x&b=2",
+        headers={"X-H": "v"}, body="{}",
+    )  # fmt: skip
+    assert out["status"] == 200 and out["body"] == '{"echo":"x"}'
+    lines = [line.split(" : ", 1)[1] for line in out["log"].splitlines()[1:]]
+    for once in ("Method completed with status: 200", "Successfully completed execution"):
+        assert lines.count(once) == 1, lines
+    assert "Method request path: {p=zz}" in lines
+    assert "Method request query string: {data=x, b=2}" in lines
+    assert "Method request headers: {X-H=v}" in lines
+    assert any(line.startswith("Method response headers: {x-amzn-RequestId=") for line in lines)
+    assert not list(gw.data_dir.glob(f"logs/*{api.id}*/*"))
+
+
 def test_a_template_that_does_not_parse_is_refused_at_put(apigw: Any) -> None:
     api = Api(apigw, "refused")
     rid = api.method("ok", integration=MOCK)
@@ -430,3 +455,44 @@ def test_developer_guide_pet_store_output_exactly(
     )  # fmt: skip
     assert status == 200, body
     assert json.loads(body)["body"] == PET_OUTPUT
+
+
+def test_body_jsonpath_parameter_mappings(gw: Gateway, apigw: Any, upstream: Upstream) -> None:
+    # method.request.body.items[0].id was accepted at Put but mapped nothing (only dotted
+    # names were read), and integration.response.body.<JSONPath> mapped the whole body.
+    api = Api(apigw, "bodymap")
+    api.method(
+        "bodymap",
+        "POST",
+        integration={
+            "type": "HTTP",
+            "integrationHttpMethod": "POST",
+            "uri": f"http://127.0.0.1:{upstream.port}/echo",
+            "requestParameters": {
+                "integration.request.header.X-Id": "method.request.body.items[0].id",
+                "integration.request.header.X-Last": "method.request.body.items[-1].id",
+                "integration.request.header.X-N": "method.request.body.n.m",
+                "integration.request.header.X-Obj": "method.request.body.n",
+            },
+        },
+        responses={
+            "200": {
+                "responseParameters": {
+                    "method.response.header.X-Method": "integration.response.body.method",
+                    "method.response.header.X-Path": "integration.response.body.path",
+                }
+            }
+        },
+    )
+    api.deploy()
+    status, headers, body = call(
+        gw, api, "POST", "/dev/bodymap",
+        body=b'{"items": [{"id": "i1"}, {"id": 2}], "n": {"m": "mm"}}',
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    assert status == 200, body
+    sent = {k: v for k, v in json.loads(body)["headers"] if k.startswith("X-")}
+    assert sent["X-Id"] == "i1" and sent["X-Last"] == "2" and sent["X-N"] == "mm"
+    assert sent["X-Obj"] == '{"m":"mm"}'
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert lowered["x-method"] == "POST" and lowered["x-path"] == "/echo"

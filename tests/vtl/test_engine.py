@@ -15,6 +15,7 @@ from frontgate.vtl.engine import (
     compile_templates,
     render,
 )
+from frontgate.vtl.inputs import Input
 
 
 def run(text: str, **ns: Any) -> str:
@@ -176,9 +177,17 @@ def test_string_methods() -> None:
 
 def test_map_and_list_literals_print_the_java_way() -> None:
     text = "#set($m = {'a': [1, 'x'], 'b': {'c': true}})$m $m.b.c $m['a'][1] $m.keySet()"
-    assert run(text) == '{a=[1, x], b={c=true}} true x ["a","b"]'
+    assert run(text) == "{a=[1, x], b={c=true}} true x [a, b]"
     text = "#set($l = [])#set($ok = $l.add('z'))$l.size()$l#set($m = {})$m.put('k', 'v')$m.k"
     assert run(text) == "1[z]v"
+
+
+def test_key_sets_and_values_print_as_java_collections() -> None:
+    # Java's keySet()/values() print as [a, b]; they printed as JSON (["a","b"]).
+    text = "$m.keySet() $m.values() $m.keySet().size() $m.keySet().contains('a')"
+    assert run(text, m={"a": 1, "b": "x"}) == "[a, b] [1, x] 2 true"
+    body = Input(b'{"k": {"a": 1, "b": "x"}}', {}, [], [])
+    assert run("$input.path('$.k').keySet()", input=body) == "[a, b]"
 
 
 def test_set_on_a_nested_map_and_interpolated_strings() -> None:
@@ -217,3 +226,43 @@ def test_deep_nesting_compiles_in_linear_time_or_is_refused() -> None:
     assert run(deep) == "x"
     with pytest.raises(VtlSyntaxError, match="nests too deeply"):
         compile_template("#if(true)" * 300 + "x" + "#end" * 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        # A string doubled in a loop: 2**900 characters took the worker's memory (killed).
+        ('#set($s = "xxxxxxxxxx")#foreach($i in [1..900])#set($s = "$s$s")#end$s', "string"),
+        ('#set($s = "xxxxxxxxxx")#foreach($i in [1..900])#set($s = $s.concat($s))#end', "string"),
+        ('#set($s = "xxxxxxxxxx")#foreach($i in [1..900])#set($s = $s + $s)#end', "string"),
+        # Loops nested three deep: a billion iterations held the worker for minutes.
+        (
+            "#foreach($i in [1..999])#foreach($j in [1..999])#foreach($k in [1..999])x#end#end#end",
+            "iterations",
+        ),
+        (
+            "#define($d)#foreach($i in [1..999])#foreach($j in [1..999])"
+            "#foreach($k in [1..9])y#end#end#end#end$d",
+            "iterations",
+        ),
+        # A range allocated before any loop caps it.
+        ("#set($r = [1..100000000000])$r.size()", "range"),
+        # Each string under the bound, the output over it.
+        (
+            '#set($s = "xxxxxxxxxx")#foreach($i in [1..21])#set($s = "$s$s")#end'
+            "#foreach($i in [1..999])$s#end",
+            "output",
+        ),
+    ],
+)
+def test_runaway_templates_fail_fast_instead_of_exhausting_the_worker(
+    text: str, limit: str
+) -> None:
+    with pytest.raises(VtlRenderError, match=limit):
+        run(text)
+
+
+def test_the_render_budget_is_per_render() -> None:
+    loop = compile_template("#foreach($i in [1..999])#foreach($j in [1..999])#end#end.")
+    for _ in range(3):  # each just under the iteration bound; a shared budget would trip
+        assert render(loop, {}) == "."

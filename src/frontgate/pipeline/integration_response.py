@@ -14,7 +14,7 @@ from frontgate import gateway_errors
 from frontgate.http.message import Response
 from frontgate.pipeline import content_handling, templates
 from frontgate.pipeline.context import Context
-from frontgate.pipeline.values import body_value, context_var, source_value
+from frontgate.pipeline.values import body_json_path, context_var, source_value
 from frontgate.snapshot.snapshot import Integration, IntegrationResponse
 from frontgate.upstream.connection import UpstreamResponse
 
@@ -102,8 +102,8 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
         kind, name = m.source
         if kind == "intheader":
             value = _upstream_header(ctx, name)
-        elif kind == "intbody":  # integration.response.body[.a.b]: the body or a JSON value
-            value = body_value(ctx.upstream_body, name)
+        elif kind == "intbody":  # integration.response.body[.JSONPath]: the body or a value
+            value = body_json_path(ctx.upstream_body, name)
         elif kind == "context":
             value = context_var(ctx, name)
         else:

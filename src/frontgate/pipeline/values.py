@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.snapshot import Source
+from frontgate.vtl import jsonpath
 
 
 def header(ctx: Context, name: str) -> str | None:
@@ -68,25 +69,24 @@ def source_value(ctx: Context, source: Source) -> str | None:
         vals = header_all(ctx, name)
         return ",".join(vals) if vals else None
     if kind == "body":
-        return body_value(ctx.request.body, name)
+        return body_json_path(ctx.request.body, name)
     if kind == "context":
         return context_var(ctx, name)
     return None
 
 
-def body_value(body: bytes, path: str) -> str | None:
-    """A ``*.body.a.b`` mapping source: the whole body for an empty path, else the JSON value
-    at ``$.a.b`` (a string as is, anything else as compact JSON), None when absent."""
+def body_json_path(body: bytes, path: str) -> str | None:
+    """``method.request.body.<JSONPath>`` / ``integration.response.body.<JSONPath>``: the
+    JSONPath without its ``$.`` (``items[0].id``) read from a JSON body; a string as itself,
+    anything else as compact JSON; None when the body is not JSON or nothing matches."""
     text = body.decode("utf-8", "replace")
     if not path:
         return text
     try:
         node: object = json.loads(text)
-        for part in path.split("."):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                return None
-        return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than it can be read
+        found = jsonpath.evaluate(node, "$" + ("" if path.startswith("[") else ".") + path)
+    except (ValueError, RecursionError):  # not JSON, too deep, or not a JSONPath
         return None
+    if found is None:
+        return None
+    return found if isinstance(found, str) else json.dumps(found, separators=(",", ":"))

@@ -161,6 +161,7 @@ class Generator(ExpressionGenerator):
             self.emit(d, "try:")
             d += 1
         self.emit(d, f"for {i}, {x} in enumerate({it}, 1):")
+        self.emit(d + 1, "_tick()")
         if not local:
             self.names.add(var)
             self.emit(d + 1, f"ns[{var!r}] = {x}")

@@ -164,4 +164,4 @@ class ExpressionGenerator:
                 fn = self.fresh("_string")
                 self.function(fn, node.body)
                 return f"_collect({fn}, ns)"
-        return "''.join((" + "".join(p + ", " for p in parts) + "))"
+        return "_text(''.join((" + "".join(p + ", " for p in parts) + ")))"

@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from frontgate.vtl import operators, runtime
+from frontgate.vtl import limits, operators, runtime
 from frontgate.vtl.codegen import generate
 from frontgate.vtl.expressions import VtlSyntaxError
 from frontgate.vtl.inputs import Input
@@ -44,8 +44,12 @@ class VtlRenderError(RuntimeError):
 
 def _collect(fn: RenderFn, ns: dict[str, Any]) -> str:
     out: list[str] = []
-    fn(ns, out.append)
-    return "".join(out)
+    saved = limits.redirect(out)
+    try:
+        fn(ns, out.append)
+    finally:
+        limits.restore(saved)
+    return limits.text("".join(out))  # type: ignore[no-any-return]
 
 
 # What generated code sees as globals (codegen.py names them).
@@ -78,6 +82,8 @@ _GLOBALS: dict[str, Any] = {
     "_Stop": runtime.Stop,
     "_BreakLoop": runtime.BreakLoop,
     "_collect": _collect,
+    "_tick": limits.tick,
+    "_text": limits.text,
 }
 
 
@@ -139,6 +145,7 @@ def render(template: Template, namespace: dict[str, Any]) -> str:
     if fn is None:
         return template.text
     out: list[str] = []
+    limits.start(out)
     try:
         fn(dict(namespace), out.append)
     except (runtime.Stop, runtime.BreakLoop):
@@ -147,7 +154,10 @@ def render(template: Template, namespace: dict[str, Any]) -> str:
         raise VtlRenderError("template recursion too deep") from exc
     except Exception as exc:
         raise VtlRenderError(f"{type(exc).__name__}: {exc}") from exc
-    return "".join(out)
+    text = "".join(out)
+    if len(text) > limits.MAX_TEXT:
+        raise VtlRenderError(f"output longer than {limits.MAX_TEXT} characters")
+    return text
 
 
 def compile_templates(templates: dict[str, str] | None) -> dict[str, Template | None] | None:

@@ -66,8 +66,8 @@ MAP_METHODS: Final[dict[str, Callable[..., Any]]] = {
     "get": lambda m, k: m.get(k),
     "containsKey": lambda m, k: k in m,
     "containsValue": lambda m, v: v in m.values(),
-    "keySet": lambda m: JavaList(m.keys()),
-    "values": lambda m: JavaList(m.values()),
+    "keySet": lambda m: VList(m.keys()),  # Java prints a key set as [a, b]
+    "values": lambda m: VList(m.values()),
     "entrySet": lambda m: JavaList(JavaMap(key=k, value=v) for k, v in m.items()),
     "put": lambda m, k, v: (m.get(k), m.__setitem__(k, v))[0],
     "putAll": lambda m, other: m.update(other),

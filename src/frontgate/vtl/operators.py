@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from frontgate.vtl.limits import text
 from frontgate.vtl.values import out
 
 
@@ -60,7 +61,7 @@ def add(a: Any, b: Any) -> Any:
     if _number(a) and _number(b):
         return a + b
     if isinstance(a, str) or isinstance(b, str):
-        return out(a) + out(b)  # Velocity 1.7 concatenates
+        return text(out(a) + out(b))  # Velocity 1.7 concatenates
     return None
 
 

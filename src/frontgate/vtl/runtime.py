@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from frontgate.vtl.limits import MAX_RANGE, RenderLimitError, redirect, restore, text
 from frontgate.vtl.methods import LIST_METHODS, MAP_METHODS, OBJECT_METHODS, STRING_METHODS
 from frontgate.vtl.values import JavaList, JavaMap, VList
 
@@ -34,8 +35,12 @@ class Deferred:
 
     def __str__(self) -> str:
         out: list[str] = []
-        self.fn(self.ns, out.append)
-        return "".join(out)
+        saved = redirect(out)
+        try:
+            self.fn(self.ns, out.append)
+        finally:
+            restore(saved)
+        return text("".join(out))  # type: ignore[no-any-return]
 
 
 def prop(o: Any, name: str) -> Any:
@@ -108,7 +113,7 @@ def call(o: Any, name: str, *args: Any) -> Any:
         fn = OBJECT_METHODS.get(name)
         if fn is None:
             return None
-    return fn(o, *args)
+    return text(fn(o, *args))
 
 
 def get(o: Any, key: Any) -> Any:
@@ -150,4 +155,6 @@ def items(v: Any, var: str) -> list[Any]:
 
 def range_of(a: Any, b: Any) -> VList:
     a, b = int(a), int(b)
+    if abs(b - a) >= MAX_RANGE:
+        raise RenderLimitError(f"a range of more than {MAX_RANGE} elements")
     return VList(range(a, b + 1) if a <= b else range(a, b - 1, -1))

@@ -70,7 +70,7 @@ class JavaMap(dict[str, Any]):
         return key in self
 
     def keySet(self) -> list[str]:
-        return JavaList(self.keys())
+        return VList(self.keys())  # a Java Set prints as [a, b], not as JSON
 
     def put(self, key: str, value: Any) -> Any:
         old = self.get(key)

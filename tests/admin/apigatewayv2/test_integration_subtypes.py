@@ -103,6 +103,23 @@ def test_refusals(v2: Any, api: str, subtype: str, params: dict[str, str], messa
     assert v2.get_integrations(ApiId=api)["Items"] == []
 
 
+@pytest.mark.parametrize("credentials", ["nope", "arn:aws:iam::123456789012:x/y", "role/apigw"])
+def test_credentials_that_are_no_iam_arn_are_refused(v2: Any, api: str, credentials: str) -> None:
+    # They were stored, and the call signed with the default keys (a typo went unnoticed).
+    params = {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/1/q", "MessageBody": "$request.body"}
+    with pytest.raises(ClientError) as exc:
+        v2.create_integration(
+            ApiId=api, IntegrationType="AWS_PROXY", IntegrationSubtype="SQS-SendMessage",
+            CredentialsArn=credentials, PayloadFormatVersion="1.0", RequestParameters=params,
+        )  # fmt: skip
+    assert _error(exc) == (400, "BadRequestException", "Invalid ARN specified in the request")
+    iid = _create(v2, api, "SQS-SendMessage", params)["IntegrationId"]
+    with pytest.raises(ClientError) as exc:
+        v2.update_integration(ApiId=api, IntegrationId=iid, CredentialsArn=credentials)
+    assert _error(exc)[2] == "Invalid ARN specified in the request"
+    assert v2.get_integration(ApiId=api, IntegrationId=iid)["CredentialsArn"] == ROLE
+
+
 def test_update_is_checked_and_keeps_the_old(v2: Any, api: str) -> None:
     params = {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/1/q", "MessageBody": "$request.body"}
     iid = _create(v2, api, "SQS-SendMessage", params)["IntegrationId"]

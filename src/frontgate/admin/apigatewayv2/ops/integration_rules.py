@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from frontgate.admin.errors import BadRequest
+from frontgate.awscall.arn import valid_credentials
 from frontgate.compile.http_checks import check_request_parameters, check_response_parameters
 from frontgate.compile.http_subtypes import check_subtype
 from frontgate.state.store import Doc
@@ -47,6 +48,10 @@ def is_http_url(uri: str) -> bool:
 
 def check_integration(doc: Doc, protocol: str) -> Doc:
     """The integration to store (defaults filled in), or ``BadRequestException``."""
+    credentials = doc.get("credentialsArn")
+    if credentials is not None and not valid_credentials(str(credentials)):
+        # As REST APIs' PutIntegration: a typo in the role is caught here, not at the call.
+        raise BadRequest("Invalid ARN specified in the request")
     if protocol != "HTTP":
         doc.setdefault("timeoutInMillis", WEBSOCKET_TIMEOUT_DEFAULT)
         if doc.get("timeoutInMillis", 0) > 29000:
