@@ -17,7 +17,9 @@ from frontgate.awscall.models import ServiceInfo, UnknownService, cached_info, s
 from frontgate.awscall.signing import sign
 from frontgate.deferred import Deferred
 from frontgate.upstream.errors import (
+    UpstreamConnectError,
     UpstreamError,
+    UpstreamTimeout,
 )
 from frontgate.upstream.pool import UpstreamPool, UpstreamResponse
 
@@ -207,7 +209,13 @@ def config_error(ctx: Context, why: str) -> gateway_errors.GatewayError:
 
 
 def transport_error(ctx: Context, exc: UpstreamError | None) -> gateway_errors.GatewayError:
-    """The HTTP integrations' mapping of a transport failure (timeout 504, else 502)."""
-    from frontgate.pipeline.integrations.http import gateway_error  # the pipeline, loaded late
-
-    return gateway_error(ctx, exc)
+    if isinstance(exc, UpstreamTimeout):
+        ctx.error = "Execution failed due to a timeout error"
+        ctx.log(ctx.error)
+        return gateway_errors.integration_timeout()
+    if isinstance(exc, UpstreamConnectError):
+        ctx.error = f"Execution failed due to a network error communicating with endpoint: {exc}"
+    else:
+        ctx.error = f"Execution failed: invalid response from endpoint: {exc}"
+    ctx.log(ctx.error)
+    return gateway_errors.integration_failure()
