@@ -44,7 +44,9 @@ def test_objects_alive_at_start_are_never_walked_again(thawed: None) -> None:
 
     frozen = freeze_long_lived()
 
-    assert frozen == gc.get_freeze_count() > 0
+    # Other threads of the test process (the moto server's) may free a frozen object of theirs
+    # meanwhile, which only lowers the count.
+    assert 0 < gc.get_freeze_count() <= frozen
     assert not any(_tracked(node) for node in long_lived)
     assert not _tracked(long_lived)
 
