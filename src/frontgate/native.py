@@ -72,6 +72,7 @@ COMPILED = (
     "frontgate.pipeline.method_response",
     "frontgate.pipeline.route",
     "frontgate.pipeline.runner",
+    "frontgate.pipeline.templates",
     "frontgate.pipeline.throttle",
     "frontgate.pipeline.validation",
     "frontgate.pipeline.values",
@@ -83,6 +84,7 @@ COMPILED = (
     "frontgate.traffic.periods",
     "frontgate.upstream.connection",
     "frontgate.upstream.pool",
+    "frontgate.vtl.inputs",
 )
 
 # What guard() decided: "compiled", or "interpreted (<why>)". Shown by `frontgate serve`.

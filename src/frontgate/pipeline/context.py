@@ -40,6 +40,7 @@ class Context:
         "method",  # route
         "path",  # route: path after the stage, not decoded
         "path_params",  # route
+        "query_pairs",  # templates: raw_query split and unescaped, once a template needed it
         "raw_query",  # route
         "request",
         "request_id",
@@ -71,6 +72,7 @@ class Context:
         self.method: Method | None = None
         self.path = "/"
         self.raw_query = ""
+        self.query_pairs: list[tuple[str, str]] | None = None
         self.path_params: dict[str, str] = {}
         self.integration_latency: int | None = None
         self.integration_status: int | None = None

@@ -103,7 +103,9 @@ def build_http(ctx: Context, integ: Integration) -> IntegrationRequest:
                 ctx.log(f"Execution failed due to configuration error: Illegal header {m.name}")
                 raise gateway_errors.internal_error()
             mapped_headers.append((m.name, value))
-    if rendered is not None:  # requestOverride: what the template set wins over the mappings
+    # requestOverride: what the template set wins over the mappings (an empty map when the
+    # template never names $context: nothing to apply).
+    if rendered is not None and rendered.request_override:
         _apply_overrides(ctx, rendered, path_values, extra_query, mapped_headers)
     url = render_uri(integ, ctx.path_params if proxy else {}, path_values)
     query_parts: list[str] = []

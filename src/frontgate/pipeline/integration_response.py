@@ -132,7 +132,8 @@ def mapped_response(ctx: Context, integ: Integration, key: str | None = None) ->
             body = content_handling.template_input(body, True)
         rendered = templates.render_template(ctx, tpl, body, "response")
         body = rendered.text.encode()
-        status = _apply_response_override(rendered, status, headers)
+        if rendered.response_override:  # empty unless the template names $context
+            status = _apply_response_override(rendered, status, headers)
     if converting:
         body = content_handling.response_body(ctx, body, entry.content_handling, binary, rendering)
     if not any(n.lower() == "content-type" for n, _ in headers):

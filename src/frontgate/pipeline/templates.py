@@ -85,8 +85,12 @@ def render_template(ctx: Context, tpl: Template, body: bytes, what: str = "reque
         return Rendered(tpl.text, _NO_OVERRIDES, _NO_OVERRIDES)
     names = tpl.names
     namespace: dict[str, Any] = {}
+    inp = None
     if "input" in names:
-        namespace["input"] = Input(body, ctx.path_params, ctx.raw_query, ctx.request.headers)
+        # The request and response templates of one request share the split query string.
+        pairs = ctx.query_pairs
+        query = ctx.raw_query if pairs is None else pairs
+        inp = namespace["input"] = Input(body, ctx.path_params, query, ctx.request.headers)
     if "util" in names:
         namespace["util"] = UTIL
     req_ov = resp_ov = _NO_OVERRIDES
@@ -101,6 +105,8 @@ def render_template(ctx: Context, tpl: Template, body: bytes, what: str = "reque
         text = render(tpl, namespace)
     except VtlRenderError as exc:
         render_failed(ctx, str(exc), what)
+    if inp is not None and ctx.query_pairs is None:
+        ctx.query_pairs = inp.split_pairs()
     return Rendered(text, req_ov, resp_ov)
 
 

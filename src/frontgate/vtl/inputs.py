@@ -65,7 +65,10 @@ class Input:
     def json(self, path: Any = "$") -> str:
         """The value at the JSONPath, serialised as JSON; ``""`` when nothing matches."""
         doc = self._parsed()
-        value = None if doc is None else jsonpath.evaluate(doc, str(path or "$"))
+        if doc is None:
+            return '""'
+        # "$" (the commonest path) is the document itself: no path to parse or walk.
+        value = doc if path == "$" else jsonpath.evaluate(doc, str(path or "$"))
         return to_json("" if value is None else value)
 
     def _query_pairs(self) -> list[tuple[str, str]]:
@@ -73,6 +76,12 @@ class Input:
         if isinstance(query, str):
             query = self._query = split_query(query)
         return query
+
+    def split_pairs(self) -> list[tuple[str, str]] | None:
+        """The query string's pairs if a template asked for them (then split), else None: the
+        caller may hand them to the next ``Input`` of the same request instead of the text."""
+        query = self._query
+        return None if isinstance(query, str) else query
 
     def params(self, name: Any = None) -> Any:
         """No name: every parameter, ``{path, querystring, header}``. A name: its value in the
