@@ -22,8 +22,6 @@ from frontgate.vtl.nodes import (
 
 # Velocity 1.x identifiers: a letter or "_", then letters, digits, "_" or "-".
 IDENT: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
-# After a dot (assignment targets and properties such as ``header.X-Custom``).
-MEMBER: Final = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 _SPACE: Final = re.compile(r"\s*")
 _NUMBER: Final = re.compile(r"-?(?:\d+\.\d+|\.\d+|\d+)")
 _WORD: Final = re.compile(r"(true|false|null)(?![a-zA-Z0-9_])")
@@ -249,7 +247,7 @@ class ExpressionParser:
         while True:
             c = text[self.pos : self.pos + 1]
             if c == ".":
-                m = MEMBER.match(text, self.pos + 1)
+                m = IDENT.match(text, self.pos + 1)  # also after a dot: ``header.X-Custom``
                 if m is None:
                     return steps  # "$a." at the end of a sentence
                 self.pos = m.end()
