@@ -32,7 +32,9 @@ from frontgate.snapshot.websocket import (
 from frontgate.vtl.engine import VtlSyntaxError, compile_template
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
-_FUNCTION = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[\w$-]+)?")
+_FUNCTION = re.compile(
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[\w$-]+)?"
+)
 MAX_TIMEOUT_MS = 29_000  # WebSocket APIs: 50 to 29,000 ms
 REST_RESPONSES = compile_gateway_responses([], {})
 MANAGE_CONNECTIONS = "execute-api:ManageConnections"
