@@ -222,4 +222,6 @@ def _connections_trie(api_id: str, stage_name: str, region: str, account_id: str
 
 def check_ws_compiles(defn: HttpApiDefinition, region: str, account_id: str) -> None:
     """Raise ``StageCompileError`` when the WebSocket definition would not serve."""
+    if not defn.routes:
+        raise StageCompileError("At least one route is required before deploying the Api")
     compile_ws_routes(defn, {})

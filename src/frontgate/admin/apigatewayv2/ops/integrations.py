@@ -169,8 +169,8 @@ async def _check_key(tx: Any, ctx: Ctx, parent: str, doc: Doc) -> None:
         except re.error as exc:
             # Checked here, not when a message finds it does not compile.
             raise BadRequest(
-                f"Invalid integration response key {key!r}: {key[1:-1]!r} is not a valid "
-                f"regular expression ({exc})"
+                f"Invalid integration response key {key}: {key[1:-1]} is not a valid regular "
+                f"expression ({exc})"
             ) from None
     for other in await tx.list(ctx.region, kinds.V2_INTEGRATION_RESPONSE, parent):
         if (
