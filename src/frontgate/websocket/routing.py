@@ -22,8 +22,9 @@ _BODY = "request.body"
 _STATUS = "integration.response.statuscode"
 _HEADER = "integration.response.header."
 _MULTI_HEADER = "integration.response.multivalueheader."
-# An unbraced variable runs over names, dots and indexes: ``$request.body.items[0].kind``.
-_BARE = re.compile(r"[A-Za-z0-9_.\[\]]+")
+# An unbraced variable runs over names, dots and indexes (``$request.body.items[0].kind``);
+# a hyphen ends it (``$request.body.a-$request.body.b``) except in a header's name.
+_BARE = re.compile(r"[A-Za-z0-9_.\[\]-]+")
 
 
 def parse_body(text: str) -> Any:
@@ -189,7 +190,10 @@ def compile_expression(text: str) -> Expression:
                     literal.append(ch)
                     i += 1
                     continue
-                name = m.group(0).rstrip(".")
+                name = m.group(0)
+                if not name.lower().startswith((_HEADER, _MULTI_HEADER)):
+                    name = name.partition("-")[0]
+                name = name.rstrip(".")
                 i = m.start() + len(name)
             if literal:
                 parts.append("".join(literal))
