@@ -197,3 +197,22 @@ def test_route_selection_expressions_refused(v2: Any, rse: str) -> None:
     with pytest.raises(ClientError) as exc:
         _ws(v2, rse)
     assert _error(exc)[:2] == (400, "BadRequestException")
+
+
+def test_authorization_only_on_connect(v2: Any) -> None:
+    api_id = _ws(v2)
+    with pytest.raises(ClientError) as exc:
+        v2.create_route(ApiId=api_id, RouteKey="sendmessage", AuthorizationType="AWS_IAM")
+    assert _error(exc) == (
+        400,
+        "BadRequestException",
+        "Currently, authorization is restricted to the $connect route only",
+    )
+    with pytest.raises(ClientError) as exc:
+        v2.create_route(ApiId=api_id, RouteKey="$connect", AuthorizationType="JWT")
+    assert _error(exc)[:2] == (400, "BadRequestException")
+    connect = v2.create_route(ApiId=api_id, RouteKey="$connect", AuthorizationType="AWS_IAM")
+    # Renaming the route away from $connect keeps the check.
+    with pytest.raises(ClientError) as exc:
+        v2.update_route(ApiId=api_id, RouteId=connect["RouteId"], RouteKey="other")
+    assert _error(exc)[0] == 400
