@@ -216,3 +216,16 @@ def test_authorization_only_on_connect(v2: Any) -> None:
     with pytest.raises(ClientError) as exc:
         v2.update_route(ApiId=api_id, RouteId=connect["RouteId"], RouteKey="other")
     assert _error(exc)[0] == 400
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"), [("\\$default", "(did you mean $default?)"), ("$custom", "reserved")]
+)
+def test_dollar_prefix_is_reserved_for_predefined_route_keys(v2: Any, key: str, hint: str) -> None:
+    api_id = _ws(v2)
+    with pytest.raises(ClientError) as exc:
+        v2.create_route(ApiId=api_id, RouteKey=key)
+    status, code, message = _error(exc)
+    assert (status, code) == (400, "BadRequestException") and hint in message
+    for predefined in ("$connect", "$disconnect", "$default", "send$money"):
+        v2.create_route(ApiId=api_id, RouteKey=predefined)
