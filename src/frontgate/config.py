@@ -92,6 +92,9 @@ class Settings:
     # connection duration (2 hours), in seconds.
     websocket_idle_timeout: float = 600.0
     websocket_max_duration: float = 7200.0
+    # With --redis: seconds after which the connections of a worker that stopped answering
+    # (its node died) are gone for @connections calls made elsewhere (its heartbeat's TTL).
+    websocket_node_ttl: float = 15.0
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -124,6 +127,7 @@ _FLOAT = {
     "keepalive_timeout",
     "websocket_idle_timeout",
     "websocket_max_duration",
+    "websocket_node_ttl",
 }
 _PORT = {"port", "admin_port", "tls_port"}
 _BOOL = {"demo", "admin"}
@@ -280,6 +284,8 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
         raise ValueError("--max-connections-per-client must be 0 (no cap) or more")
     if settings.header_timeout <= 0 or settings.keepalive_timeout <= 0:
         raise ValueError("--header-timeout and --keepalive-timeout must be positive")
+    if settings.websocket_node_ttl <= 0:
+        raise ValueError("websocket_node_ttl must be positive")
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
     if settings.function_cpus:

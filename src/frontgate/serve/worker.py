@@ -25,6 +25,7 @@ from frontgate.serve.subscriber import Subscriber
 from frontgate.snapshot.snapshot import Snapshot
 from frontgate.snapshot.websocket import CONNECTIONS_DISPATCH
 from frontgate.tls.sni import Lookup, SniContexts
+from frontgate.websocket.cluster import RedisRegistry
 from frontgate.websocket.gateway import WebSocketGateway, WsLimits
 
 log = logging.getLogger("frontgate.worker")
@@ -98,9 +99,17 @@ async def run_worker(
             )
         )
 
-    # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline.
+    # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline;
+    # with Redis, @connections calls reach the connections of every worker of every node.
+    cluster: RedisRegistry | None = None
+    if settings.redis:
+        entry_ttl = settings.websocket_max_duration + 60
+        cluster = RedisRegistry(settings.redis, settings.websocket_node_ttl, entry_ttl)
+        await cluster.start()
     websockets = WebSocketGateway(
-        pipeline, WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration)
+        pipeline,
+        WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration),
+        cluster,
     )
     pipeline.integrations[CONNECTIONS_DISPATCH] = websockets.connections_call
     upgrade = websockets.upgrade
@@ -120,5 +129,7 @@ async def run_worker(
     for server in servers:
         server.close()
     await asyncio.gather(*(s.shutdown(settings.shutdown_timeout) for s in states))
+    if cluster is not None:
+        await cluster.close()
     await subscriber.stop()
     await plane.close()
