@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import ssl
 
@@ -27,6 +28,7 @@ from frontgate.snapshot.websocket import CONNECTIONS_DISPATCH
 from frontgate.tls.sni import Lookup, SniContexts
 from frontgate.websocket.cluster import RedisRegistry
 from frontgate.websocket.gateway import WebSocketGateway, WsLimits
+from frontgate.websocket.node import NodeRegistry
 
 log = logging.getLogger("frontgate.worker")
 
@@ -100,11 +102,16 @@ async def run_worker(
         )
 
     # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline;
-    # with Redis, @connections calls reach the connections of every worker of every node.
-    cluster: RedisRegistry | None = None
+    # a call reaches the connections of every worker of every node (Redis), or of this node's
+    # workers (their Unix sockets beside the snapshot channel's, in the supervisor's directory).
+    cluster: RedisRegistry | NodeRegistry | None = None
     if settings.redis:
         entry_ttl = settings.websocket_max_duration + 60
         cluster = RedisRegistry(settings.redis, settings.websocket_node_ttl, entry_ttl)
+    elif settings.workers > 1 and metric_shards is not None:
+        slot = metric_shards[0]
+        cluster = NodeRegistry(os.path.dirname(channel_path), slot, settings.workers)
+    if cluster is not None:
         await cluster.start()
     websockets = WebSocketGateway(
         pipeline,
