@@ -3,8 +3,8 @@ calls and handlers look connections up here.
 
 ``Registry`` is the interface; ``LocalRegistry`` keeps the connections of this worker process;
 ``cluster.RedisRegistry`` (``--redis``) also reaches the connections of every other worker and
-node through Redis. Without Redis, with ``--workers N`` a connection lives in the worker that
-accepted it, and an ``@connections`` call that lands on another worker answers 410."""
+node through Redis, ``node.NodeRegistry`` (``--workers N`` without Redis) those of this node's
+other workers."""
 
 from __future__ import annotations
 
