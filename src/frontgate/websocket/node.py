@@ -128,8 +128,8 @@ class NodeRegistry(LocalRegistry):
                 rid, _, method, api_id, stage, cid, body = wire.read_command(data)
                 status, answer = execute(self.lookup(api_id, stage, cid), method, body)
                 writer.write(_frame(wire.reply(rid, status, answer)))
-        except _BROKEN:
-            pass
+        except (*_BROKEN, asyncio.CancelledError):
+            pass  # cancelled: the worker is exiting (a cancelled handler task logs a traceback)
         finally:
             self._served.discard(writer)
             writer.close()
