@@ -1,7 +1,7 @@
 """Two ``frontgate serve`` nodes sharing PostgreSQL (the config store) and Redis (the WebSocket
 registry), node B with two workers: ``@connections`` calls made through boto3 on either node
-reach a client connected to the other; a killed node's connections are gone (410) once its
-heartbeat lapsed (``websocket_node_ttl``, short here)."""
+reach a client connected to the other; a stopped node's connections are gone (410) at once, a
+killed node's once its heartbeat lapsed (``websocket_node_ttl``, short here)."""
 
 from __future__ import annotations
 
@@ -127,6 +127,17 @@ def test_connections_across_nodes(cluster_dsn: str, redis_url: str, tmp_path: Pa
             for i, client in enumerate((on_a, on_b, on_b, on_b, on_a)):
                 client.post_to_connection(ConnectionId=cid, Data=f"m{i}".encode())
                 assert ws.recv(timeout=5) == f"m{i}"
+
+        # Node C stops cleanly with a client connected: gone at once, not after the TTL.
+        with _node(tmp_path / "c", cluster_dsn, redis_url) as node_c:
+            _served(node_c, api_id)
+            with ws_connect(node_c, api_id) as ws:
+                cid = _whoami(ws)
+                on_b.post_to_connection(ConnectionId=cid, Data=b"on c")
+                assert ws.recv(timeout=5) == "on c"
+                assert node_c.stop() == 0
+        with pytest.raises(on_b.exceptions.GoneException):
+            on_b.post_to_connection(ConnectionId=cid, Data=b"c stopped")
 
         # Node A dies with a client connected: no $disconnect, no clean-up of its entries;
         # once its heartbeat lapsed, B answers 410 (before that the owner's state is unknown).
