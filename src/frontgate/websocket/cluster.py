@@ -24,7 +24,7 @@ from typing import Any
 
 from frontgate.counters.resp import RedisUrl, RespConnection, RespError
 from frontgate.websocket import cluster_wire as wire
-from frontgate.websocket.registry import Connection, LocalRegistry, execute
+from frontgate.websocket.registry import Connection, LocalRegistry, execute_for_peer
 
 log = logging.getLogger("frontgate.websocket.cluster")
 
@@ -222,7 +222,7 @@ class RedisRegistry(LocalRegistry):
     def _serve(self, data: bytes) -> None:
         """A command for one of this process's connections: run it, publish the reply."""
         rid, reply_to, method, api_id, stage, cid, body = wire.read_command(data)
-        status, answer = execute(self.lookup(api_id, stage, cid), method, body)
+        status, answer = execute_for_peer(self.lookup(api_id, stage, cid), method, body)
         cmd = self._cmd
         if cmd is not None and not cmd.lost:
             channel = self.prefix.encode() + b"to:" + reply_to

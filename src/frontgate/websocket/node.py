@@ -20,7 +20,7 @@ import struct
 from collections.abc import Awaitable
 
 from frontgate.websocket import cluster_wire as wire
-from frontgate.websocket.registry import LocalRegistry, execute
+from frontgate.websocket.registry import LocalRegistry, execute_for_peer
 
 log = logging.getLogger("frontgate.websocket.node")
 
@@ -126,7 +126,7 @@ class NodeRegistry(LocalRegistry):
             while True:
                 data = await _read_frame(reader)
                 rid, _, method, api_id, stage, cid, body = wire.read_command(data)
-                status, answer = execute(self.lookup(api_id, stage, cid), method, body)
+                status, answer = execute_for_peer(self.lookup(api_id, stage, cid), method, body)
                 writer.write(_frame(wire.reply(rid, status, answer)))
         except (*_BROKEN, asyncio.CancelledError):
             pass  # cancelled: the worker is exiting (a cancelled handler task logs a traceback)

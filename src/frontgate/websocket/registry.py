@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 from collections.abc import Awaitable
 from typing import Protocol
+
+log = logging.getLogger("frontgate.websocket")
 
 
 class Connection(Protocol):
@@ -94,6 +97,16 @@ def execute(conn: Connection | None, method: str, body: bytes) -> tuple[int, byt
         conn.disconnect()
         return 204, b""
     return 200, describe(conn)
+
+
+def execute_for_peer(conn: Connection | None, method: str, body: bytes) -> tuple[int, bytes]:
+    """``execute`` for a call another process made: a failure here is answered (500) and
+    logged, never raised into the channel that carried the call."""
+    try:
+        return execute(conn, method, body)
+    except Exception:
+        log.exception("@connections %s for another worker failed", method)
+        return 500, b""
 
 
 def describe(conn: Connection) -> bytes:
