@@ -96,3 +96,26 @@ def test_sibling_that_never_answers_is_500(tmp_path: Path) -> None:
         await a.close()
 
     _run(body)
+
+
+def test_failing_call_is_500_and_the_channel_survives(tmp_path: Path) -> None:
+    class Failing(Held):
+        def post(self, text: str) -> None:
+            raise RuntimeError("the connection broke")
+
+    async def body() -> None:
+        a, b = NodeRegistry(str(tmp_path), 0, 2), NodeRegistry(str(tmp_path), 1, 2)
+        await a.start()
+        await b.start()
+        bad, good = Failing(), Held()
+        b.add(bad)
+        b.add(good)
+        failed = a.remote("api1", "dev", bad.connection_id, "POST", b"x")
+        assert failed is not None and await failed == (500, b"")
+        after = a.remote("api1", "dev", good.connection_id, "POST", b"y")
+        assert after is not None and await after == (200, b"")
+        assert good.posted == ["y"]
+        await a.close()
+        await b.close()
+
+    _run(body)
