@@ -156,7 +156,7 @@ def _required_params(route: Doc) -> tuple[tuple[str, str], ...]:
             continue
         where, _, name = str(param).removeprefix("route.request.").partition(".")
         if where in ("header", "querystring") and name:
-            out.append((where, name.lower() if where == "header" else name))
+            out.append((where, name))
     return tuple(out)
 
 

@@ -36,7 +36,7 @@ def missing_parameters(session: Session, route: WsRoute) -> str | None:
     missing = [
         name
         for where, name in route.required_params
-        if name not in (headers if where == "header" else query)
+        if (name.lower() not in headers if where == "header" else name not in query)
     ]
     if not missing:
         return None
