@@ -70,7 +70,7 @@ def apigw(gw: Gateway) -> Any:
 def keyed(gw: Gateway, v2: Any, apigw: Any) -> str:
     api_id = make_ws_api(v2, "keyed")
     _key_route(v2, api_id, "$connect")
-    mock_route(v2, api_id, "ping", response='pong $context.identity.sourceIp')
+    mock_route(v2, api_id, "ping", response="pong $context.identity.sourceIp")
     deploy(v2, api_id)
     _plan(apigw, api_id, {GOOD: True, DISABLED: False})
     apigw.create_api_key(name="planless", value=f"{api_id}{PLANLESS}", enabled=True)
@@ -110,16 +110,14 @@ def _status(gw: Gateway, api_id: str, key: str) -> int:
 
 def test_message_route_checks_the_connections_key(gw: Gateway, v2: Any, apigw: Any) -> None:
     api_id = make_ws_api(v2, "keyedroute")
-    mock_route(v2, api_id, "$default", response='open')
-    _key_route(v2, api_id, "secret", response='secret')
+    mock_route(v2, api_id, "$default", response="open")
+    _key_route(v2, api_id, "secret", response="secret")
     deploy(v2, api_id)
     _plan(apigw, api_id, {GOOD: True})
     _served(gw, api_id, None)
     with _connect(gw, api_id, None) as ws:
-        cid_frames = []
         ws.send(json.dumps({"action": "secret"}))
         frame = json.loads(ws.recv(timeout=10))
-        cid_frames.append(frame)
         assert frame["message"] == "Forbidden"
         assert set(frame) == {"message", "connectionId", "requestId"}
         ws.send("anything")  # the connection is kept
@@ -129,13 +127,11 @@ def test_message_route_checks_the_connections_key(gw: Gateway, v2: Any, apigw: A
         assert ws.recv(timeout=10) == "secret"
 
 
-def test_the_plans_quota_counts_connects_and_key_routes(
-    gw: Gateway, v2: Any, apigw: Any
-) -> None:
+def test_the_plans_quota_counts_connects_and_key_routes(gw: Gateway, v2: Any, apigw: Any) -> None:
     api_id = make_ws_api(v2, "quota")
     _key_route(v2, api_id, "$connect")
-    _key_route(v2, api_id, "secret", response='secret')
-    mock_route(v2, api_id, "free", response='free')
+    _key_route(v2, api_id, "secret", response="secret")
+    mock_route(v2, api_id, "free", response="free")
     deploy(v2, api_id)
     # Room for the waits until served, one connect and two messages; then the quota is spent.
     _plan(apigw, api_id, {GOOD: True}, quota={"limit": 1000, "period": "DAY"})
@@ -157,8 +153,7 @@ def test_the_plans_quota_counts_connects_and_key_routes(
         assert json.loads(answer)["message"] == "Too Many Requests"
         ws.send(json.dumps({"action": "free"}))  # a route without a key is not counted
         assert ws.recv(timeout=10) == "free"
-    status, body = _refused(gw, api_id, key)
-    assert status == 429
+    assert _refused(gw, api_id, key) == (429, {"message": "Too Many Requests"})
 
 
 AUTHORIZER = """
@@ -189,9 +184,14 @@ def test_key_from_the_authorizer(gw: Gateway, v2: Any, apigw: Any) -> None:
         IdentitySource=["route.request.querystring.key"],
     )  # fmt: skip
     route_id = mock_route(v2, api_id, "$connect")
-    v2.update_route(ApiId=api_id, RouteId=route_id, ApiKeyRequired=True,
-                    AuthorizationType="CUSTOM", AuthorizerId=authorizer["AuthorizerId"])  # fmt: skip
-    mock_route(v2, api_id, "$default", response='in')
+    v2.update_route(
+        ApiId=api_id,
+        RouteId=route_id,
+        ApiKeyRequired=True,
+        AuthorizationType="CUSTOM",
+        AuthorizerId=authorizer["AuthorizerId"],
+    )
+    mock_route(v2, api_id, "$default", response="in")
     deploy(v2, api_id)
     _plan(apigw, api_id, {GOOD: True})
     good = f"/dev?key={api_id}{GOOD}"

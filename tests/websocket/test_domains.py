@@ -56,7 +56,7 @@ def mapped(gw: Gateway, v2: Any) -> tuple[str, str]:
 
 
 def test_mappings_route_the_handshake(gw: Gateway, mapped: tuple[str, str]) -> None:
-    first, second = mapped
+    _, second = mapped
     with _connect(gw, "/") as ws:
         ws.send("hi")
         assert ws.recv(timeout=10) == f"root {DOMAIN}:{gw.port} dev"

@@ -79,8 +79,12 @@ def slow_upstream() -> Iterator[str]:
 def test_messages_over_the_in_flight_cap_wait(small: Gateway, slow_upstream: str) -> None:
     v2 = small.admin_client("apigatewayv2")
     api_id = make_ws_api(v2, "inflight")
-    integ = v2.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY",
-                                  IntegrationMethod="POST", IntegrationUri=slow_upstream)  # fmt: skip
+    integ = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="HTTP_PROXY",
+        IntegrationMethod="POST",
+        IntegrationUri=slow_upstream,
+    )
     route = v2.create_route(ApiId=api_id, RouteKey="$default",
                             Target=f"integrations/{integ['IntegrationId']}")  # fmt: skip
     v2.create_route_response(ApiId=api_id, RouteId=route["RouteId"], RouteResponseKey="$default")

@@ -46,9 +46,9 @@ async def check_api_stage(r: Reader, ctx: Ctx, plan_id: str, api_id: str, stage:
     if await r.get(ctx.region, kinds.STAGE, api_id, stage) is not None:
         return
     api = await r.get(ctx.region, kinds.V2_API, "", api_id)
-    if api is not None and api.get("protocolType") == "WEBSOCKET":
-        if await r.get(ctx.region, kinds.V2_STAGE, api_id, stage) is not None:
-            return
+    websocket = api is not None and api.get("protocolType") == "WEBSOCKET"
+    if websocket and await r.get(ctx.region, kinds.V2_STAGE, api_id, stage) is not None:
+        return
     raise _stage_missing(plan_id, api_id, stage)
 
 
