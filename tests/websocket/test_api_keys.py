@@ -32,7 +32,7 @@ def _plan(apigw: Any, api_id: str, keys: dict[str, bool], **plan: Any) -> None:
         name=f"plan-{api_id}", apiStages=[{"apiId": api_id, "stage": "dev"}], **plan
     )
     for value, enabled in keys.items():
-        key = apigw.create_api_key(name=f"{api_id}-{value}", value=f"{api_id}{value}",
+        key = apigw.create_api_key(name=f"{api_id}{value}", value=f"{api_id}{value}",
                                    enabled=enabled)  # fmt: skip
         apigw.create_usage_plan_key(usagePlanId=created["id"], keyId=key["id"], keyType="API_KEY")
 
@@ -70,7 +70,7 @@ def apigw(gw: Gateway) -> Any:
 def keyed(gw: Gateway, v2: Any, apigw: Any) -> str:
     api_id = make_ws_api(v2, "keyed")
     _key_route(v2, api_id, "$connect")
-    mock_route(v2, api_id, "ping", response="pong $context.identity.sourceIp")
+    mock_route(v2, api_id, "ping", response="pong $context.identity.apiKeyId")
     deploy(v2, api_id)
     _plan(apigw, api_id, {GOOD: True, DISABLED: False})
     apigw.create_api_key(name="planless", value=f"{api_id}{PLANLESS}", enabled=True)
@@ -78,12 +78,13 @@ def keyed(gw: Gateway, v2: Any, apigw: Any) -> str:
     return api_id
 
 
-def test_connect_requires_a_key_of_the_stage(gw: Gateway, keyed: str) -> None:
+def test_connect_requires_a_key_of_the_stage(gw: Gateway, keyed: str, apigw: Any) -> None:
     for key in (None, "wrong-key-0123456789abcdef", keyed + DISABLED, keyed + PLANLESS):
         assert _refused(gw, keyed, key) == (403, {"message": "Forbidden"}), key
+    key_id = next(k["id"] for k in apigw.get_api_keys()["items"] if k["name"] == keyed + GOOD)
     with _connect(gw, keyed, keyed + GOOD) as ws:
         ws.send(json.dumps({"action": "ping"}))
-        assert ws.recv(timeout=10) == "pong 127.0.0.1"
+        assert ws.recv(timeout=10) == f"pong {key_id}"
 
 
 def test_disabling_the_key_refuses_new_connections(gw: Gateway, keyed: str, apigw: Any) -> None:

@@ -57,11 +57,15 @@ def binding(session: Session) -> PlanBinding | None:
 
 def admitted(session: Session, route: WsRoute) -> bool:
     """Whether the route takes this connection's key (always, when it requires none); the
-    binding is kept on the session (``Session.api_key``) for the route's throttle."""
+    binding is kept on the session (``Session.api_key``) for the route's throttle, and the key
+    shows in the connection's later events and templates as ``identity.apiKey`` /
+    ``identity.apiKeyId``, as on AWS where a key is required."""
     if not route.api_key_required:
         return True
     found = binding(session)
     session.api_key = found
+    if found is not None and session.caller.get("apiKeyId") != found.key_id:
+        session.caller = {**session.caller, "apiKey": found.key_value, "apiKeyId": found.key_id}
     if found is None:
         log.info(
             "%s/%s %s: API key refused (connection %s from %s)",

@@ -114,6 +114,7 @@ class Session(asyncio.Protocol):
                 if not api_keys.admitted(self, route):
                     self._refuse(403, request_id)
                     return
+                event["requestContext"]["identity"].update(self.caller)
                 missing = validation.missing_parameters(self, route)
                 if missing is not None:
                     self._refuse(400, request_id, missing)
