@@ -129,3 +129,11 @@ def test_websocket_authorizer_takes_no_ttl(v2: Any) -> None:
             ApiId=api_id, AuthorizerId=created["AuthorizerId"], AuthorizerResultTtlInSeconds=60
         )
     assert info.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_request_models_must_name_models_of_the_api(v2: Any) -> None:
+    api_id = make_ws_api(v2, "nomodel")
+    with pytest.raises(ClientError) as info:
+        v2.create_route(ApiId=api_id, RouteKey="send", RequestModels={"$default": "Missing"})
+    assert info.value.response["Error"]["Code"] == "BadRequestException"
+    assert "Missing" in info.value.response["Error"]["Message"]
