@@ -100,7 +100,14 @@ async def run_worker(
 
     # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline.
     websockets = WebSocketGateway(
-        pipeline, WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration)
+        pipeline,
+        WsLimits(
+            settings.websocket_idle_timeout,
+            settings.websocket_max_duration,
+            max_backlog=settings.websocket_max_backlog,
+            stall_timeout=settings.websocket_stall_timeout,
+            max_in_flight=settings.websocket_max_in_flight,
+        ),
     )
     pipeline.integrations[CONNECTIONS_DISPATCH] = websockets.connections_call
     upgrade = websockets.upgrade

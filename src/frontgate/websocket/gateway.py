@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from frontgate import ids
 from frontgate.http.message import Request, Response
-from frontgate.websocket import events
+from frontgate.websocket import domains, events, flow
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry
@@ -42,6 +42,9 @@ class WsLimits:
     max_duration: float = 7200.0  # 2 hours
     max_frame_bytes: int = 32 * 1024
     max_message_bytes: int = 128 * 1024
+    max_backlog: int = 1024 * 1024  # flow.py: unsent bytes per connection
+    stall_timeout: float = 30.0  # flow.py: how long a backlog may stay over max_backlog
+    max_in_flight: int = 64  # flow.py: a connection's messages at their integrations at once
 
 
 class WebSocketGateway:
@@ -100,6 +103,8 @@ class WebSocketGateway:
         host = request.host
         name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
         path = request.target.partition("?")[0]
+        if snap.domains and name in snap.domains:
+            return domains.mapped_stage(snap, name, host, path)
         api_id = ""
         domain_name = host
         if name.endswith(env.host_suffix):
@@ -152,6 +157,9 @@ class WebSocketGateway:
             return
         if conn is None:
             ctx.response = _error(410, "GoneException", None)
+            return
+        if method == "POST" and flow.backlogged(conn):
+            ctx.response = _error(429, "LimitExceededException", "Limit Exceeded")
             return
         if method == "POST":
             conn.post(ctx.request.body.decode("utf-8", "replace"))
