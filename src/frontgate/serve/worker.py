@@ -115,7 +115,13 @@ async def run_worker(
         await cluster.start()
     websockets = WebSocketGateway(
         pipeline,
-        WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration),
+        WsLimits(
+            settings.websocket_idle_timeout,
+            settings.websocket_max_duration,
+            max_backlog=settings.websocket_max_backlog,
+            stall_timeout=settings.websocket_stall_timeout,
+            max_in_flight=settings.websocket_max_in_flight,
+        ),
         cluster,
     )
     pipeline.integrations[CONNECTIONS_DISPATCH] = websockets.connections_call

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from frontgate import ids
 from frontgate.http.message import Request, Response
-from frontgate.websocket import events
+from frontgate.websocket import domains, events
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry, execute
@@ -41,6 +41,9 @@ class WsLimits:
     max_duration: float = 7200.0  # 2 hours
     max_frame_bytes: int = 32 * 1024
     max_message_bytes: int = 128 * 1024
+    max_backlog: int = 1024 * 1024  # flow.py: unsent bytes per connection
+    stall_timeout: float = 30.0  # flow.py: how long a backlog may stay over max_backlog
+    max_in_flight: int = 64  # flow.py: a connection's messages at their integrations at once
 
 
 class WebSocketGateway:
@@ -99,6 +102,8 @@ class WebSocketGateway:
         host = request.host
         name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
         path = request.target.partition("?")[0]
+        if snap.domains and name in snap.domains:
+            return domains.mapped_stage(snap, name, host, path)
         api_id = ""
         domain_name = host
         if name.endswith(env.host_suffix):
@@ -144,7 +149,8 @@ class WebSocketGateway:
     ) -> Awaitable[None] | None:
         """POST (send a message), GET (describe), DELETE (disconnect) one connection; 410
         GoneException when it is not open. A connection of this process is served at once;
-        another one through the registry (``cluster.RedisRegistry``: another worker or node)."""
+        another one through the registry (``node.NodeRegistry``: another worker of this node;
+        ``cluster.RedisRegistry``: another worker or node). A slow reader's POST: 429."""
         ctx.integration_latency = 0
         connection_id = unquote(ctx.path_params.get("connectionId", ""))
         conn = self.registry.lookup(ctx.api_id, ctx.stage_name, connection_id)
@@ -174,6 +180,8 @@ def _answer(status: int, body: bytes) -> Response:
         return Response(204)
     if status == 410:
         return _error(410, "GoneException", None)
+    if status == 429:  # the client's side buffer is full (flow.backlogged)
+        return _error(429, "LimitExceededException", "Limit Exceeded")
     # The owner could not be asked (Redis down, no answer in time): its state is unknown.
     return _error(500, "InternalServerErrorException", "Internal server error")
 

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Awaitable
 from typing import Protocol
 
+from frontgate.websocket import flow
+
 log = logging.getLogger("frontgate.websocket")
 
 
@@ -91,6 +93,8 @@ def execute(conn: Connection | None, method: str, body: bytes) -> tuple[int, byt
     if conn is None:
         return 410, b""
     if method == "POST":
+        if flow.backlogged(conn):
+            return 429, b""  # LimitExceededException: the client does not read (flow.py)
         conn.post(body.decode("utf-8", "replace"))
         return 200, b""
     if method == "DELETE":
