@@ -98,6 +98,9 @@ class Settings:
     websocket_max_backlog: int = 1024 * 1024
     websocket_stall_timeout: float = 30.0
     websocket_max_in_flight: int = 64
+    # With --redis: seconds after which the connections of a worker that stopped answering
+    # (its node died) are gone for @connections calls made elsewhere (its heartbeat's TTL).
+    websocket_node_ttl: float = 15.0
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -133,6 +136,7 @@ _FLOAT = {
     "websocket_idle_timeout",
     "websocket_max_duration",
     "websocket_stall_timeout",
+    "websocket_node_ttl",
 }
 _PORT = {"port", "admin_port", "tls_port"}
 _BOOL = {"demo", "admin"}
@@ -293,6 +297,8 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
         raise ValueError("websocket_max_backlog must be >= 1024 and websocket_max_in_flight >= 1")
     if settings.websocket_stall_timeout <= 0:
         raise ValueError("websocket_stall_timeout must be positive")
+    if settings.websocket_node_ttl <= 0:
+        raise ValueError("websocket_node_ttl must be positive")
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
     if settings.function_cpus:

@@ -127,6 +127,7 @@ class Flow:
 
 def backlogged(conn: Any) -> bool:
     """Whether an ``@connections`` POST to ``conn`` (a registry entry) must be refused: its
-    outbound backlog is over the cap. Entries of other nodes (no ``flow``) are never."""
+    outbound backlog is over the cap. Asked where the connection lives (``registry.execute``,
+    also for calls made on another worker or node)."""
     flow = getattr(conn, "flow", None)
     return isinstance(flow, Flow) and flow.backlogged
