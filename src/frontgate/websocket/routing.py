@@ -233,3 +233,9 @@ def pick_template(
     if "$default" in templates:
         return templates["$default"]
     return next(iter(templates.values())) if len(templates) == 1 else None
+
+
+def select(expression: str, body: Any) -> str | None:
+    """The key ``expression`` selects for a message (``body``: ``parse_body``'s result), or
+    None when it selects nothing."""
+    return compile_expression(expression).evaluate(body)
