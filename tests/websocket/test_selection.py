@@ -171,3 +171,37 @@ def test_two_way_route_without_integration_response_is_an_error(gw: Gateway, v2:
     with ws_connect(gw, api_id) as ws:
         ws.send("hello")
         assert json.loads(ws.recv(timeout=5))["message"] == "Internal server error"
+
+
+@pytest.mark.parametrize(
+    ("behavior", "answer"), [("WHEN_NO_MATCH", '"passed"'), ("WHEN_NO_TEMPLATES", None)]
+)
+def test_passthrough_when_no_template_applies(
+    gw: Gateway, v2: Any, behavior: str, answer: str | None
+) -> None:
+    """A message no request template applies to is passed through (WHEN_NO_MATCH) or refused
+    (WHEN_NO_TEMPLATES with templates defined, as NEVER)."""
+    api_id = make_ws_api(v2, f"pass{behavior}")
+    integ = v2.create_integration(
+        ApiId=api_id, IntegrationType="MOCK", PassthroughBehavior=behavior,
+        RequestTemplates={"known": '{"statusCode": 200}'},
+        TemplateSelectionExpression="${request.body.type}",
+    )["IntegrationId"]  # fmt: skip
+    route = v2.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integ}")
+    v2.create_integration_response(
+        ApiId=api_id, IntegrationId=integ, IntegrationResponseKey="$default",
+        ResponseTemplates={"$default": '"passed"'}, TemplateSelectionExpression="\\$default",
+    )  # fmt: skip
+    v2.create_route_response(ApiId=api_id, RouteId=route["RouteId"], RouteResponseKey="$default")
+    deploy(v2, api_id)
+    wait_served(gw, api_id)
+    with ws_connect(gw, api_id) as ws:
+        ws.send('{"type": "known"}')
+        assert ws.recv(timeout=5) == '"passed"'
+        ws.send('{"type": "unknown"}')
+        got = ws.recv(timeout=5)
+        if answer is None:
+            assert isinstance(got, str)
+            assert json.loads(got)["message"] == "Internal server error"
+        else:
+            assert got == answer
