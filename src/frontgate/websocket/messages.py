@@ -78,7 +78,7 @@ async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id
         outcome = await call(
             self.gateway.env,
             route.integration,
-            Call(self.stage, route.key, text, parsed, event, context),
+            Call(self.stage, route.key, text, parsed, event, context, route.responds),
         )
     except IntegrationFailed as exc:
         log.warning("%s %s: %s", self.api_id, route.key, exc)
@@ -93,8 +93,12 @@ async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id
 
 
 def error_frame(self: Session, message: str, request_id: str) -> str:
-    return json.dumps(
-        {"message": message, "connectionId": self.connection_id, "requestId": request_id}
+    """AWS's error frame, spaced as AWS writes it (a space after the first colon only):
+    ``{"message": "Forbidden", "connectionId":"…", "requestId":"…"}``."""
+    dumps = json.dumps
+    return (
+        f'{{"message": {dumps(message)}, "connectionId":{dumps(self.connection_id)}, '
+        f'"requestId":{dumps(request_id)}}}'
     )
 
 
