@@ -22,7 +22,7 @@ from frontgate.vtl.expressions import VtlSyntaxError
 from frontgate.vtl.inputs import Input
 from frontgate.vtl.parser import parse
 from frontgate.vtl.runtime import MAX_FOREACH
-from frontgate.vtl.util import Util
+from frontgate.vtl.util import Util, escape_javascript
 from frontgate.vtl.values import JavaMap, VList, out
 
 __all__ = [
@@ -62,6 +62,8 @@ _GLOBALS: dict[str, Any] = {
     "_get": runtime.get,
     "_Input": Input,
     "_Util": Util,
+    "_esc": escape_javascript,
+    "_dict": dict,
     "_assign": runtime.assign,
     "_items": runtime.items,
     "_range": runtime.range_of,
@@ -82,7 +84,7 @@ _GLOBALS: dict[str, Any] = {
     "_Stop": runtime.Stop,
     "_BreakLoop": runtime.BreakLoop,
     "_collect": _collect,
-    "_tick": limits.tick,
+    "_looped": limits.looped,
     "_text": limits.text,
 }
 
@@ -147,9 +149,11 @@ def render(template: Template, namespace: dict[str, Any]) -> str:
     out: list[str] = []
     limits.start(out)
     try:
-        fn(dict(namespace), out.append)
-    except (runtime.Stop, runtime.BreakLoop):
-        pass
+        try:
+            fn(dict(namespace), out.append)
+        except (runtime.Stop, runtime.BreakLoop):
+            pass
+        limits.looped(0)  # what was written since the last loop, before it is joined
     except RecursionError as exc:
         raise VtlRenderError("template recursion too deep") from exc
     except Exception as exc:
