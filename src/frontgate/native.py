@@ -85,6 +85,10 @@ COMPILED = (
     "frontgate.upstream.connection",
     "frontgate.upstream.pool",
     "frontgate.vtl.inputs",
+    "frontgate.vtl.limits",
+    "frontgate.vtl.operators",
+    "frontgate.vtl.runtime",
+    "frontgate.vtl.util",
 )
 
 # What guard() decided: "compiled", or "interpreted (<why>)". Shown by `frontgate serve`.

@@ -64,8 +64,8 @@ class Input:
         """The value at the JSONPath, as a template object (a map prints as ``{a=b}``); null
         when nothing matches."""
         doc = self._parsed()
-        if doc is None:
-            return None
+        if doc is None or path == "$":  # "$" (the commonest path) is the document itself
+            return doc
         return jsonpath.evaluate(doc, str(path or "$"))
 
     def json(self, path: Any = "$") -> str:

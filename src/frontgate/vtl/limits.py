@@ -15,7 +15,7 @@ MAX_ITERATIONS: Final = 1_000_000  # #foreach iterations in one render, all loop
 MAX_RANGE: Final = 1_000_000  # elements in a [a..b] range
 
 
-class RenderLimitError(RuntimeError):
+class RenderLimitError(Exception):
     """A render went past one of the bounds above."""
 
 

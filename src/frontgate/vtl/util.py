@@ -53,7 +53,9 @@ class Util:
 
     __slots__ = ()
 
-    escapeJavaScript = staticmethod(escape_javascript)
+    @staticmethod
+    def escapeJavaScript(value: Any) -> str:
+        return escape_javascript(value)
 
     def parseJson(self, value: Any) -> Any:
         return wrap(json.loads(_text(value)))
