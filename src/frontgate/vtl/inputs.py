@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from frontgate import fastjson
+from frontgate.fastjson import dumps_text as to_json
 from frontgate.vtl import jsonpath
-from frontgate.vtl.values import JavaMap, to_json
+from frontgate.vtl.values import JavaMap
 
 _UNPARSED: Any = object()
 

@@ -42,7 +42,10 @@ def _unicode_escape(m: re.Match[str]) -> str:
 
 
 def escape_javascript(value: Any) -> str:
-    text = (value if type(value) is str else _text(value)).translate(_TABLE)
+    text = value if type(value) is str else _text(value)
+    if text.isalnum() and text.isascii():  # ids, numbers, words: nothing to escape
+        return text
+    text = text.translate(_TABLE)
     if text.isascii():
         return text
     return _NON_ASCII.sub(_unicode_escape, text)
