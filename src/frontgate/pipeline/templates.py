@@ -16,8 +16,8 @@ from frontgate.pipeline.context import Context
 from frontgate.vtl import context as vcontext
 from frontgate.vtl.engine import Template
 from frontgate.vtl.errors import VtlRenderError
-from frontgate.vtl.runtime import render
 from frontgate.vtl.inputs import Input
+from frontgate.vtl.runtime import render
 from frontgate.vtl.util import UTIL
 from frontgate.vtl.values import JavaMap
 

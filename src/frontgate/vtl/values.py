@@ -10,6 +10,7 @@ from typing import Any
 
 from frontgate.fastjson import dumps_text
 
+
 def to_text(value: Any) -> str:
     """How Java prints a value inside a map: booleans in lower case, null as "null" (a null
     reference printed on its own renders as nothing: the engine's job), doubles as Java's
