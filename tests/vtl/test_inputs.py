@@ -140,6 +140,20 @@ def test_query_string_split_as_parse_qsl(query: str) -> None:
     assert split_query(query) == parse_qsl(query, keep_blank_values=True)
 
 
+def test_every_escape_decodes_as_parse_qsl() -> None:
+    """The ASCII fast path of the split against the standard library, for every "%xx" (both
+    cases of hex digits, the non-ASCII ones it leaves to unquote_plus) and broken escapes."""
+    from urllib.parse import parse_qsl
+
+    from frontgate.vtl.inputs import split_query
+
+    digits = "0123456789abcdefABCDEF"
+    escapes = [f"%{a}{b}" for a in digits for b in digits] + ["%", "%4", "%g1", "%4g", "%%41"]
+    for esc in escapes:
+        for query in (f"k{esc}=v{esc}x", f"a=1&{esc}=+{esc}+&b", f"q=%C3%A9{esc}"):
+            assert split_query(query) == parse_qsl(query, keep_blank_values=True), query
+
+
 def test_query_given_as_raw_text_is_split_on_first_use() -> None:
     inp = Input(b"", {}, "q=1&q=2&x=%C3%A9", [])
     assert inp.params("q") == "2"

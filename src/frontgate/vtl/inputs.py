@@ -3,7 +3,7 @@ and the method request's parameters."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote_plus
 
 from frontgate import fastjson
@@ -144,20 +144,23 @@ def split_query(query: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if not query:
         return pairs
+    escaped = "%" in query or "+" in query
     for part in query.split("&"):
         if not part:
             continue
         k, _, v = part.partition("=")
-        if "%" in part or "+" in part:
-            k, v = _unquote(k), _unquote(v)
+        if escaped:  # only the halves that hold an escape are decoded
+            if "%" in k or "+" in k:
+                k = _unquote(k)
+            if "%" in v or "+" in v:
+                v = _unquote(v)
         pairs.append((k, v))
     return pairs
 
 
-# "%xx" of an ASCII character (the usual escapes in a query string) -> the character.
-_ASCII_ESCAPES = {f"{i:02x}": chr(i) for i in range(0x80)} | {
-    f"{i:02X}": chr(i) for i in range(0x80)
-}
+# A hex digit's value. Looked up by one character: one-character strings are shared objects
+# whose hash is cached, where a two-character slice would be hashed anew for each escape.
+_HEX: Final = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
 
 
 def _unquote(s: str) -> str:
@@ -168,10 +171,14 @@ def _unquote(s: str) -> str:
         return s
     parts = s.split("%")
     out = [parts[0]]
+    hexdigit = _HEX
     for part in parts[1:]:
-        ch = _ASCII_ESCAPES.get(part[:2])
-        if ch is None:
+        if len(part) < 2:
             return unquote_plus(s)
-        out.append(ch)
+        high = hexdigit.get(part[0])
+        low = hexdigit.get(part[1])
+        if high is None or low is None or high > 7:  # not an escape of an ASCII character
+            return unquote_plus(s)
+        out.append(chr(high * 16 + low))
         out.append(part[2:])
     return "".join(out)
