@@ -163,9 +163,7 @@ def test_key_set_of_a_plain_map_is_direct_and_same_as_the_runtime() -> None:
     text = "$m.keySet() #foreach($k in $m.keySet())$k=$m.get($k);#end"
     assert "_VList(" in compile_template(text).source
     ctx = ContextMap(lambda name: name.upper() if name == "stage" else None)
-    values: list[Any] = [
-        JavaMap(b=1, a="x"), {"z": None, "y": 2}, {}, ctx, [1, 2], "text", None, 7,
-    ]
+    values: list[Any] = [JavaMap(b=1, a="x"), {"z": None, "y": 2}, {}, ctx, [1, 2], "text", None]
     for m in values:
         keys = runtime.call(m, "keySet")
         walked = "".join(f"{k}={runtime.get(m, k)};" for k in runtime.items(keys, "k"))
