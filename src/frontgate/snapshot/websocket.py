@@ -74,3 +74,6 @@ class WsStage:
     variables: dict[str, str]
     route_selection: str  # routeSelectionExpression, e.g. "$request.body.action"
     routes: dict[str, WsRoute]
+    # Access log, execution logs and metrics of the stage (observe.ws_plan.WsObservePlan); the
+    # data plane's hooks (websocket/telemetry.py) are skipped when None.
+    observe: Any = None

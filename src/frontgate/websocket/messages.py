@@ -14,7 +14,7 @@ from frontgate import ids
 from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.websocket import WsRoute
-from frontgate.websocket import events
+from frontgate.websocket import events, telemetry
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
 from frontgate.websocket.routing import route_for
 
@@ -29,10 +29,15 @@ async def route_message(self: Session, text: str) -> None:
     stage = self.stage
     route, parsed = route_for(stage.routes, stage.route_selection, text)
     request_id = ids.request_ids()[1]
+    ev = None
+    if stage.observe is not None:
+        ev = telemetry.message(self, route.key if route else None, request_id, text)
     if route is None:
         self.post(error_frame(self, "Forbidden", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 403, "Forbidden", "no route for the message, and no $default")
         return
-    await _run(self, route, text, parsed, request_id)
+    await _run(self, route, text, parsed, request_id, ev)
 
 
 async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
@@ -54,22 +59,30 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
     return True
 
 
-async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id: str) -> None:
+async def _run(
+    self: Session, route: WsRoute, text: str, parsed: Any, request_id: str, ev: Any = None
+) -> None:
     if not await admit(self, route, request_id):
         self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
         return
     if route.integration is None:
+        if ev is not None:
+            telemetry.done(ev)
         return
     message_id = ids.request_ids()[1]
     now = time.time()
     event = events.message_event(self, route.key, text, message_id, request_id, now)
     context = template_context(self, route.key, "MESSAGE", request_id)
     context["messageId"] = message_id
+    c = Call(self.stage, route.key, text, parsed, event, context)
+    env = self.gateway.env
     try:
-        outcome = await call(
-            self.gateway.env,
-            route.integration,
-            Call(self.stage, route.key, text, parsed, event, context),
+        outcome = await (
+            call(env, route.integration, c)
+            if ev is None
+            else telemetry.call(ev, env, route.integration, c)
         )
     except IntegrationFailed as exc:
         log.warning("%s %s: %s", self.api_id, route.key, exc)

@@ -22,7 +22,7 @@ from frontgate import ids
 from frontgate.http.message import Request
 from frontgate.snapshot.snapshot import Stage
 from frontgate.snapshot.websocket import WsStage
-from frontgate.websocket import events, iam, messages
+from frontgate.websocket import events, iam, messages, telemetry
 from frontgate.websocket.authorizer import Refused, authorize
 from frontgate.websocket.handshake import Offer, accept, refuse
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
@@ -72,6 +72,7 @@ class Session(asyncio.Protocol):
         _, _, query = request.target.partition("?")
         self.query = _query_pairs(query)
         self.authorizer: dict[str, Any] | None = None
+        self.observed: Any = None  # the $connect event while it runs (telemetry), when observed
         self._early = [rest] if rest else []
         self._ws: Connection | None = None  # set once the handshake is accepted
         self._closed = False
@@ -96,6 +97,8 @@ class Session(asyncio.Protocol):
         now = time.time()
         event = events.connect_event(self, request_id, now)
         route = stage.routes.get("$connect")
+        if stage.observe is not None:
+            self.observed = telemetry.connect(self, request_id)
         protocol: str | None = None
         try:
             if route is not None and not await messages.admit(self, route, request_id):
@@ -109,17 +112,19 @@ class Session(asyncio.Protocol):
                 self.authorizer = await authorize(self.gateway.env, stage, route.authorizer, event)
                 event["requestContext"]["authorizer"] = self.authorizer
             if route is not None and route.integration is not None:
-                outcome = await call(
-                    self.gateway.env,
-                    route.integration,
-                    Call(
-                        stage,
-                        "$connect",
-                        "",
-                        None,
-                        event,
-                        messages.template_context(self, "$connect", "CONNECT", request_id),
-                    ),
+                c = Call(
+                    stage,
+                    "$connect",
+                    "",
+                    None,
+                    event,
+                    messages.template_context(self, "$connect", "CONNECT", request_id),
+                )
+                env, ev = self.gateway.env, self.observed
+                outcome = await (
+                    call(env, route.integration, c)
+                    if ev is None
+                    else telemetry.call(ev, env, route.integration, c)
                 )
                 if not 200 <= outcome.status < 300:
                     self._refuse(outcome.status, request_id)
@@ -138,11 +143,16 @@ class Session(asyncio.Protocol):
             self._refuse(500, request_id)
             return
         if self._closed:
+            if self.observed is not None:  # the client left while $connect ran
+                telemetry.done(self.observed)
             return
         self.transport.write(accept(self.offer, protocol))
         self._ws = Connection(ConnectionType.SERVER, extensions=list(self.offer.extensions))
         self.gateway.registry.add(self)
         self._registered = True
+        if self.observed is not None:
+            telemetry.accepted(self.observed)
+            self.observed = None
         early, self._early = self._early, []
         for data in early:
             self._feed(data)
@@ -150,6 +160,9 @@ class Session(asyncio.Protocol):
             self.transport.resume_reading()
 
     def _refuse(self, status: int, request_id: str) -> None:
+        if self.observed is not None:
+            telemetry.refused(self.observed, status)
+            self.observed = None
         if self._closed:
             return
         self.transport.write(refuse(status, request_id))
@@ -237,6 +250,8 @@ class Session(asyncio.Protocol):
         if ws is None or self._closed or ws.state is not ConnectionState.OPEN:
             return
         self._write(ws.send(TextMessage(data=text)))
+        if self.stage.observe is not None:
+            telemetry.sent(self)
 
     def close(self, code: int, reason: str = "") -> None:
         """Close with ``code`` (the client sees it; ``$disconnect`` reports it)."""
