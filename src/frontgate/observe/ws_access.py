@@ -124,8 +124,9 @@ def lookup(name: str) -> tuple[Getter, bool] | None:
     return None
 
 
-# Modes, as in access_format: how a value goes into the line.
-_RAW, _DASH, _JSON_LITERAL, _IN_JSON, _IN_XML = range(5)
+# Modes, as in access_format: how a value goes into the line. _JSON_TEXT: a value that is
+# already JSON text (error.messageString, written unquoted in a JSON layout), or null.
+_RAW, _DASH, _JSON_LITERAL, _IN_JSON, _IN_XML, _JSON_TEXT = range(6)
 
 
 class WsAccessFormat:
@@ -151,6 +152,8 @@ class WsAccessFormat:
             mode = modes[i]
             if mode == _JSON_LITERAL:
                 text = _json_literal(v)
+            elif mode == _JSON_TEXT:
+                text = "null" if v is None else str(v)
             elif mode == _IN_JSON:
                 text = _in_json_string(v)
             elif mode == _IN_XML:
@@ -186,7 +189,7 @@ def compile_ws_format(fmt: str) -> WsAccessFormat:
         text = ""
         pos = end
         if layout == "{" and not quoted[i]:
-            modes.append(_JSON_LITERAL)
+            modes.append(_JSON_TEXT if name == "error.messageString" else _JSON_LITERAL)
         elif escape and layout in ("{", "<"):
             modes.append(_IN_JSON if layout == "{" else _IN_XML)
         else:

@@ -28,7 +28,7 @@ def begin(e: WsEvent) -> None:
     if e.event_type == "CONNECT":
         out.append(
             f"Client [UserAgent: {peer.user_agent or None}, SourceIp: {peer.source_ip}] is "
-            f"connecting to WebSocket API [{e.plan.api_id}]."
+            f"connecting to WebSocket API [{e.plan.api_id}] as connection [{peer.connection_id}]."
         )
         if e.route.data_trace:
             out.append("Connection request headers: " + headers_text(peer.headers))
