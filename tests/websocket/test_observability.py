@@ -386,3 +386,83 @@ def test_frontgate_top_shows_open_connections_and_message_rates(gw: Gateway, api
     row = rows[f"{api}/dev"]
     assert float(row[1]) >= 1  # the chatting client's connection is open
     assert float(row[3]) > 5  # messages in and out per second
+
+
+AUTHORIZER = """
+def handler(event, context):
+    token = event["queryStringParameters"].get("token")
+    effect = "Allow" if token == "good" else "Deny"
+    return {
+        "principalId": "user-7",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]},
+        "context": {"room": "blue", "vip": True},
+    }
+"""
+HANDLER = """
+def handler(event, context):
+    if event["body"] == "boom":
+        raise RuntimeError("boom")
+    return {"statusCode": 200, "body": "ok"}
+"""
+
+
+def test_lambda_authorizer_context_and_function_errors(gw: Gateway, v2: Any) -> None:
+    from tests.websocket.conftest import lambda_route, make_function
+
+    auth_arn = make_function(gw, "wsObsAuthorizer", AUTHORIZER)
+    arn = make_function(gw, "wsObsHandler", HANDLER)
+    api_id = make_ws_api(v2, "observed-lambda")
+    authorizer = v2.create_authorizer(
+        ApiId=api_id, Name="tokens", AuthorizerType="REQUEST",
+        AuthorizerUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{auth_arn}/invocations",
+        IdentitySource=["route.request.querystring.token"],
+    )  # fmt: skip
+    integ = v2.create_integration(
+        ApiId=api_id, IntegrationType="MOCK",
+        RequestTemplates={"$default": '{"statusCode": 200}'},
+        TemplateSelectionExpression="\\$default",
+    )  # fmt: skip
+    v2.create_route(
+        ApiId=api_id, RouteKey="$connect", Target=f"integrations/{integ['IntegrationId']}",
+        AuthorizationType="CUSTOM", AuthorizerId=authorizer["AuthorizerId"],
+    )  # fmt: skip
+    lambda_route(v2, api_id, "$default", arn, respond=True)
+    fmt = ("$context.requestId $context.eventType $context.status $context.authorizer.principalId "
+           "$context.authorizer.room $context.authorizer.vip $context.integrationStatus "
+           "$context.error.responseType $context.connectionId")  # fmt: skip
+    v2.create_stage(
+        ApiId=api_id, StageName="dev",
+        AccessLogSettings={"DestinationArn": GROUP + "ws/lambda", "Format": fmt},
+    )  # fmt: skip
+    v2.create_deployment(ApiId=api_id, StageName="dev")
+    wait_served(gw, api_id, "dev?token=good")
+    log = gw.data_dir / "logs" / "ws" / "lambda.log"
+    for token in ("bad", ""):
+        with pytest.raises(InvalidStatus):
+            ws_connect(gw, api_id, f"/dev?token={token}" if token else "/dev")
+    with ws_connect(gw, api_id, "/dev?token=good") as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=10) == "ok"
+        ws.send("boom")
+        frame = json.loads(ws.recv(timeout=10))
+        assert frame["message"] == "Internal server error"
+        conn_id = frame["connectionId"]
+
+    def mine() -> list[list[str]]:
+        found = [x.split() for x in lines_of(log) if x.endswith(conn_id)]
+        return found if len(found) == 4 else []
+
+    connect, hello, boom, _ = wait_for(mine, "the connection's lines")
+    assert connect[1:7] == ["CONNECT", "200", "user-7", "blue", "true", "200"]
+    assert hello[1:7] == ["MESSAGE", "200", "user-7", "blue", "true", "200"]
+    assert boom[1:3] == ["MESSAGE", "502"] and boom[6:8] == ["-", "INTEGRATION_FAILURE"]
+    refused = [x.split() for x in lines_of(log) if " CONNECT 40" in x]
+    assert sorted(x[2] for x in refused)[-2:] == ["401", "403"]
+    assert {x[7] for x in refused if x[2] in ("401", "403")} == {"UNAUTHORIZED", "ACCESS_DENIED"}
+    now = scrape(gw)
+    stage = labels(api=api_id, stage="dev")
+    assert now[("frontgate_websocket_client_error_total", stage)] >= 2  # 401 and 403
+    assert now[("frontgate_websocket_integration_error_total", stage)] == 1  # the function raised
+    assert now[("frontgate_websocket_execution_error_total", stage)] == 0
+    assert now[("frontgate_websocket_integration_latency_seconds_count", stage)] == 2
