@@ -94,13 +94,12 @@ VARIABLES: dict[str, tuple[Getter, bool]] = {
     "error.validationErrorString": (_none, True),
     "identity.sourceIp": (lambda e: e.peer.source_ip, False),
     "identity.userAgent": (lambda e: e.peer.user_agent or None, True),
-    "identity.apiKey": (_none, True),
-    "identity.apiKeyId": (_none, True),
     "authorizer.principalId": (_authorizer("principalId"), True),
 }
-for _name in ("accountId", "caller", "user", "userArn", "accessKey", "principalOrgId",
-              "cognitoAuthenticationProvider", "cognitoAuthenticationType", "cognitoIdentityId",
-              "cognitoIdentityPoolId"):  # fmt: skip
+# AWS_IAM's caller on $connect, and the API key a route required (websocket.api_keys).
+for _name in ("accountId", "caller", "user", "userArn", "accessKey", "principalOrgId", "apiKey",
+              "apiKeyId", "cognitoAuthenticationProvider", "cognitoAuthenticationType",
+              "cognitoIdentityId", "cognitoIdentityPoolId"):  # fmt: skip
     VARIABLES["identity." + _name] = (_caller(_name), True)
 # Timings and outcomes of authorization steps Frontgate does not break down: always null.
 for _group, _names in (

@@ -14,7 +14,7 @@ from frontgate import ids
 from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.websocket import WsRoute
-from frontgate.websocket import events, telemetry
+from frontgate.websocket import api_keys, events, telemetry, validation
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
 from frontgate.websocket.routing import route_for
 
@@ -48,6 +48,7 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
         return True
     ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
     ctx.stage = self.compiled
+    ctx.api_key = api_keys.throttle_binding(self, route)
     try:
         waiting = throttle(ctx, env)
         if waiting is not None:
@@ -62,6 +63,16 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
 async def _run(
     self: Session, route: WsRoute, text: str, parsed: Any, request_id: str, ev: Any = None
 ) -> None:
+    refused = None
+    if not api_keys.admitted(self, route):
+        refused = "Forbidden"
+    elif route.models:
+        refused = validation.refused_message(self, route, parsed)
+    if refused is not None:
+        self.post(error_frame(self, refused, request_id))
+        if ev is not None:
+            telemetry.refused(ev, 403 if refused == "Forbidden" else 400, refused)
+        return
     if not await admit(self, route, request_id):
         self.post(error_frame(self, "Too Many Requests", request_id))
         if ev is not None:
