@@ -5,8 +5,9 @@ with ``connect``, ``message`` or ``disconnect`` and ends once:
 
 - a ``$connect`` at the handshake: ``accepted`` (101; the connection counts as open) or
   ``refused`` (the status the upgrade was refused with);
-- a message or a ``$disconnect`` when ``call`` (the integration, timed) returns or fails, or by
-  ``refused`` (Forbidden, Too Many Requests...) or ``done`` (a route without integration).
+- a message or a ``$disconnect`` when ``call`` (the integration, timed) returns or fails (for
+  an integration run inline, such as MOCK: ``answered`` / ``failed``), or by ``refused``
+  (Forbidden, Too Many Requests...) or ``done`` (a route without integration).
 
 ``sent`` counts each message the gateway sends to a client (AWS's MessageCount counts both
 directions)."""
@@ -106,27 +107,49 @@ def sent(s: Session) -> None:
 async def call(e: WsEvent, env: Any, integ: WsIntegration, c: Call) -> Outcome:
     """``integrations.call``, observed: its status and latency (none for MOCK, as AWS), its
     failure. Ends a message or ``$disconnect`` event; a ``$connect`` ends at the handshake."""
-    e.message_id = c.context.get("messageId")
-    mock = integ.type == "MOCK"
-    if e.lines is not None:
-        _request_steps(e, integ, c, mock)
-    start = time.perf_counter()
+    start = _calling(e, integ, c)
     try:
         outcome = await integrations.call(env, integ, c)
     except Exception as exc:
-        if not mock:
-            e.integration_latency = int((time.perf_counter() - start) * 1000)
-        status = 502 if isinstance(exc, IntegrationFailed) and exc.status == 502 else 500
-        e.integration_error = str(exc) or type(exc).__name__
-        e.failed = status == 500  # could not call it; 502: it answered what cannot be used
-        e.error = "Internal server error"
-        e.error_type = "INTEGRATION_FAILURE"
-        ws_exec_log.step(e, f"Execution failed: {e.integration_error}")
-        if e.event_type != "CONNECT":
-            ws_record.finish(e, status)
+        _failed(e, integ, exc, start)
         raise
+    return _answered(e, integ, outcome, start)
+
+
+def answered(e: WsEvent, integ: WsIntegration, c: Call, outcome: Outcome) -> None:
+    """An integration answered without waiting (a MOCK run inline): ends the event as ``call``
+    does."""
+    _answered(e, integ, outcome, _calling(e, integ, c))
+
+
+def failed(e: WsEvent, integ: WsIntegration, c: Call, exc: BaseException) -> None:
+    """An integration run inline failed (``exc``): ends the event as ``call`` does."""
+    _failed(e, integ, exc, _calling(e, integ, c))
+
+
+def _calling(e: WsEvent, integ: WsIntegration, c: Call) -> float:
+    e.message_id = c.context.get("messageId")
+    if e.lines is not None:
+        _request_steps(e, integ, c, integ.type == "MOCK")
+    return time.perf_counter()
+
+
+def _failed(e: WsEvent, integ: WsIntegration, exc: BaseException, start: float) -> None:
+    if integ.type != "MOCK":
+        e.integration_latency = int((time.perf_counter() - start) * 1000)
+    status = 502 if isinstance(exc, IntegrationFailed) and exc.status == 502 else 500
+    e.integration_error = str(exc) or type(exc).__name__
+    e.failed = status == 500  # could not call it; 502: it answered what cannot be used
+    e.error = "Internal server error"
+    e.error_type = "INTEGRATION_FAILURE"
+    ws_exec_log.step(e, f"Execution failed: {e.integration_error}")
+    if e.event_type != "CONNECT":
+        ws_record.finish(e, status)
+
+
+def _answered(e: WsEvent, integ: WsIntegration, outcome: Outcome, start: float) -> Outcome:
     e.integration_status = outcome.status
-    if mock:
+    if integ.type == "MOCK":
         ws_exec_log.step(e, f"Received response. Status: {outcome.status}")
     else:
         e.integration_latency = int((time.perf_counter() - start) * 1000)
