@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from frontgate.observe.ws_event import WsEvent
 
 _CUT = " [TRUNCATED]"
+_SECOND: list[tuple[int, str]] = [(-1, "")]  # the last second formatted, and its text
+
+
+def _second(second: int) -> str:
+    last = _SECOND[0]
+    if last[0] != second:
+        last = _SECOND[0] = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return last[1]
 
 
 def begin(e: WsEvent) -> None:
@@ -68,8 +76,7 @@ def finish(e: WsEvent) -> list[str]:
         if not failed:
             return []
         events = [x for x in out if "failed" in x or x.startswith("Method completed")]
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.start_wall))
-    stamp += f".{int(e.start_wall * 1000) % 1000:03d}Z ({e.request_id}) "
+    stamp = f"{_second(int(e.start_wall))}.{int(e.start_wall * 1000) % 1000:03d}Z ({e.request_id}) "
     lines = []
     for event in events:
         line = stamp + event.replace("\n", " ")
