@@ -85,7 +85,7 @@ def refused(e: WsEvent, status: int, message: str | None = None, why: str | None
     ClientError, or an ExecutionError for a 5XX), or with the status the integration chose."""
     if e.ended:
         return
-    if e.integration_status is None or message is not None:
+    if e.integration_error is None and (e.integration_status is None or message is not None):
         e.error = message or e.error or _MESSAGES.get(status, "Internal server error")
         e.error_type = e.error_type or _ERROR_TYPES.get(
             status, "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
