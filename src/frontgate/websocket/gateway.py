@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from frontgate import ids
 from frontgate.http.message import Request, Response
-from frontgate.websocket import domains, events, telemetry
+from frontgate.websocket import domains, events, messages, telemetry
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry, execute
@@ -133,9 +133,9 @@ class WebSocketGateway:
             return
         integ = route.integration
         event = events.disconnect_event(session, status, reason, request_id, time.time())
-        context = {"connectionId": session.connection_id, "routeKey": "$disconnect",
-                   "eventType": "DISCONNECT", "requestId": request_id,
-                   "apiId": session.api_id, "stage": session.stage_name}  # fmt: skip
+        # The same $context as the connection's other routes (domainName, connectedAt,
+        # identity...), so a template reads $context.domainName on $disconnect too.
+        context = messages.template_context(session, "$disconnect", "DISCONNECT", request_id)
 
         async def run() -> None:
             c = Call(session.stage, "$disconnect", "", None, event, context)

@@ -140,8 +140,10 @@ class Session(asyncio.Protocol):
                     if ev is None
                     else telemetry.call(ev, env, route.integration, c)
                 )
-                if not 200 <= outcome.status < 300:
-                    self._refuse(outcome.status, request_id)
+                status = outcome.status
+                if not 200 <= status < 300:
+                    # A status HTTP cannot carry (99, 1000) is the integration's fault: 502.
+                    self._refuse(status if 300 <= status <= 599 else 502, request_id)
                     return
                 returned = {k.lower(): v for k, v in outcome.headers.items()}
                 protocol = returned.get("sec-websocket-protocol")
