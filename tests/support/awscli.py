@@ -13,6 +13,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -99,30 +100,66 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _stream() -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
+class _Pipe:
+    """File descriptor ``fd`` (1 or 2) redirected into a pipe while in use, as a subprocess's
+    would be: what the CLI writes to ``/dev/stdout`` (``get-export ... /dev/stdout``) lands
+    there too, not only what goes through ``sys.stdout``. ``text`` once closed."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.chunks: list[bytes] = []
+        read_end, write_end = os.pipe()
+        self._reader = threading.Thread(target=self._drain, args=(read_end,), daemon=True)
+        self._reader.start()
+        self._saved = os.dup(fd)
+        os.dup2(write_end, fd)
+        os.close(write_end)
+
+    def _drain(self, read_end: int) -> None:
+        try:
+            while data := os.read(read_end, 65536):
+                self.chunks.append(data)
+        finally:
+            os.close(read_end)
+
+    def close(self) -> None:
+        os.dup2(self._saved, self.fd)  # the pipe's last write end: the reader sees its end
+        os.close(self._saved)
+        self._reader.join()
+
+    @property
+    def text(self) -> str:
+        return b"".join(self.chunks).decode("utf-8", "replace")
 
 
-def _text(stream: io.TextIOWrapper) -> str:
-    raw = stream.buffer
-    assert isinstance(raw, io.BytesIO)
-    return raw.getvalue().decode("utf-8", "replace")
+def _text_writer(fd: int, errors: str) -> io.TextIOWrapper:
+    """``sys.stdout``/``sys.stderr`` on ``fd``, unbuffered: text and bytes written to its
+    ``buffer`` (the CLI writes both) stay in order."""
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors=errors, write_through=True)
 
 
 def _in_process(
     args: list[str], env: dict[str, str], cwd: str | Path | None
 ) -> subprocess.CompletedProcess[str]:
     # As the aws script sees it: AWS_DATA_PATH prefixed by awscli's data, a fresh driver and
-    # botocore session (they read the environment when built), the working directory given.
+    # botocore session (they read the environment when built), the working directory given,
+    # file descriptors 1 and 2 of its own.
     data = _data_path()
     given = env.get("AWS_DATA_PATH")
     env["AWS_DATA_PATH"] = data if not given else os.pathsep.join((given, data))
-    out, err = _stream(), _stream()
     here = os.getcwd()
+    sys.stdout.flush()
+    sys.stderr.flush()
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_environment(env))
+        out_pipe, err_pipe = _Pipe(1), _Pipe(2)
+        stack.callback(err_pipe.close)
+        stack.callback(out_pipe.close)
+        out = stack.enter_context(_text_writer(1, "strict"))
+        err = stack.enter_context(_text_writer(2, "backslashreplace"))
         stack.enter_context(contextlib.redirect_stdout(out))
         stack.enter_context(contextlib.redirect_stderr(err))
+        stack.enter_context(_environment(env))
         # An interpreter's default warning filters (the suite turns warnings into errors, which
         # the CLI would report as failures).
         stack.enter_context(warnings.catch_warnings())
@@ -139,11 +176,9 @@ def _in_process(
             code: Any = create_clidriver().main(args)
         except SystemExit as exc:  # argparse's usage errors
             code = exc.code
-        sys.stdout.flush()
-        sys.stderr.flush()
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        err.write(f"{code}\n")
-        code = 1
-    return subprocess.CompletedProcess(["aws", *args], code, _text(out), _text(err))
+        if code is None:
+            code = 0
+        elif not isinstance(code, int):
+            err.write(f"{code}\n")
+            code = 1
+    return subprocess.CompletedProcess(["aws", *args], code, out_pipe.text, err_pipe.text)
