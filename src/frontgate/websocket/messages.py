@@ -14,7 +14,7 @@ from frontgate import ids
 from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.websocket import WsRoute
-from frontgate.websocket import events
+from frontgate.websocket import api_keys, events, validation
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
 from frontgate.websocket.routing import route_for
 
@@ -43,6 +43,7 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
         return True
     ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
     ctx.stage = self.compiled
+    ctx.api_key = api_keys.throttle_binding(self, route)
     try:
         waiting = throttle(ctx, env)
         if waiting is not None:
@@ -55,6 +56,14 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
 
 
 async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id: str) -> None:
+    refused = None
+    if not api_keys.admitted(self, route):
+        refused = "Forbidden"
+    elif route.models:
+        refused = validation.refused_message(self, route, parsed)
+    if refused is not None:
+        self.post(error_frame(self, refused, request_id))
+        return
     if not await admit(self, route, request_id):
         self.post(error_frame(self, "Too Many Requests", request_id))
         return
@@ -69,7 +78,7 @@ async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id
         outcome = await call(
             self.gateway.env,
             route.integration,
-            Call(self.stage, route.key, text, parsed, event, context),
+            Call(self.stage, route.key, text, parsed, event, context, route.responds),
         )
     except IntegrationFailed as exc:
         log.warning("%s %s: %s", self.api_id, route.key, exc)
@@ -84,8 +93,12 @@ async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id
 
 
 def error_frame(self: Session, message: str, request_id: str) -> str:
-    return json.dumps(
-        {"message": message, "connectionId": self.connection_id, "requestId": request_id}
+    """AWS's error frame, spaced as AWS writes it (a space after the first colon only):
+    ``{"message": "Forbidden", "connectionId":"…", "requestId":"…"}``."""
+    dumps = json.dumps
+    return (
+        f'{{"message": {dumps(message)}, "connectionId":{dumps(self.connection_id)}, '
+        f'"requestId":{dumps(request_id)}}}'
     )
 
 

@@ -22,8 +22,10 @@ from frontgate import ids
 from frontgate.http.message import Request
 from frontgate.snapshot.snapshot import Stage
 from frontgate.snapshot.websocket import WsStage
-from frontgate.websocket import events, iam, messages
+from frontgate.traffic.keys import PlanBinding
+from frontgate.websocket import api_keys, events, iam, messages, validation
 from frontgate.websocket.authorizer import Refused, authorize
+from frontgate.websocket.flow import Flow
 from frontgate.websocket.handshake import Offer, accept, refuse
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
 
@@ -72,6 +74,7 @@ class Session(asyncio.Protocol):
         _, _, query = request.target.partition("?")
         self.query = _query_pairs(query)
         self.authorizer: dict[str, Any] | None = None
+        self.api_key: PlanBinding | None = None  # the usage plan binding of its key (api_keys)
         self._early = [rest] if rest else []
         self._ws: Connection | None = None  # set once the handshake is accepted
         self._closed = False
@@ -86,6 +89,7 @@ class Session(asyncio.Protocol):
         limits = gateway.limits
         self._idle_timer = loop.call_later(limits.idle_timeout, self._idle_check)
         self._max_timer = loop.call_later(limits.max_duration, self._too_long)
+        self.flow = Flow(self)  # backlog and in-flight caps (flow.py)
 
     # -- handshake ------------------------------------------------------------------------------
 
@@ -98,9 +102,6 @@ class Session(asyncio.Protocol):
         route = stage.routes.get("$connect")
         protocol: str | None = None
         try:
-            if route is not None and not await messages.admit(self, route, request_id):
-                self._refuse(429, request_id)
-                return
             if route is not None and route.authorization_type == "AWS_IAM":
                 snapshot = self.gateway.pipeline.snapshot
                 self.caller = iam.check(self.gateway.env, snapshot, self.request, stage)
@@ -108,6 +109,19 @@ class Session(asyncio.Protocol):
             if route is not None and route.authorizer is not None:
                 self.authorizer = await authorize(self.gateway.env, stage, route.authorizer, event)
                 event["requestContext"]["authorizer"] = self.authorizer
+            if route is not None:
+                # API key, required parameters, then the throttle (the key's plan counts).
+                if not api_keys.admitted(self, route):
+                    self._refuse(403, request_id)
+                    return
+                event["requestContext"]["identity"].update(self.caller)
+                missing = validation.missing_parameters(self, route)
+                if missing is not None:
+                    self._refuse(400, request_id, missing)
+                    return
+                if not await messages.admit(self, route, request_id):
+                    self._refuse(429, request_id)
+                    return
             if route is not None and route.integration is not None:
                 outcome = await call(
                     self.gateway.env,
@@ -121,8 +135,10 @@ class Session(asyncio.Protocol):
                         messages.template_context(self, "$connect", "CONNECT", request_id),
                     ),
                 )
-                if not 200 <= outcome.status < 300:
-                    self._refuse(outcome.status, request_id)
+                status = outcome.status
+                if not 200 <= status < 300:
+                    # A status HTTP cannot carry (99, 1000) is the integration's fault: 502.
+                    self._refuse(status if 300 <= status <= 599 else 502, request_id)
                     return
                 returned = {k.lower(): v for k, v in outcome.headers.items()}
                 protocol = returned.get("sec-websocket-protocol")
@@ -146,13 +162,13 @@ class Session(asyncio.Protocol):
         early, self._early = self._early, []
         for data in early:
             self._feed(data)
-        if not self._closed:
+        if not self._closed and not self.flow.paused:
             self.transport.resume_reading()
 
-    def _refuse(self, status: int, request_id: str) -> None:
+    def _refuse(self, status: int, request_id: str, message: str | None = None) -> None:
         if self._closed:
             return
-        self.transport.write(refuse(status, request_id))
+        self.transport.write(refuse(status, request_id, message))
         self._closed = True
         self._cancel_timers()
         self.transport.close()
@@ -171,6 +187,7 @@ class Session(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._cancel_timers()
+        self.flow.stop()
         if self._registered:
             self._registered = False
             self.gateway.registry.remove(self)
@@ -223,9 +240,15 @@ class Session(asyncio.Protocol):
         self._message = []
         self._message_bytes = 0
         self.last_active_at = time.time()
-        self.gateway.spawn(messages.route_message(self, text))
+        self.flow.dispatch(text)
 
     # -- output and closing ---------------------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        self.flow.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.flow.resume_writing()
 
     def _write(self, data: bytes) -> None:
         if data and not self._closed:

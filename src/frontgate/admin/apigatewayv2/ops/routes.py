@@ -62,6 +62,13 @@ async def _check_route(tx: Tx, ctx: Ctx, api: Doc, route: Doc) -> None:
     auth_type = route.setdefault("authorizationType", "NONE")
     if protocol == "HTTP" and auth_type not in ("NONE", "JWT", "AWS_IAM", "CUSTOM"):
         raise BadRequest(f"Invalid authorization type {auth_type}")
+    if protocol != "HTTP" and auth_type not in ("NONE", "AWS_IAM", "CUSTOM"):
+        raise BadRequest(
+            f"Invalid authorization type {auth_type}: WebSocket APIs take NONE, AWS_IAM or CUSTOM"
+        )
+    if protocol != "HTTP" and auth_type != "NONE" and route["routeKey"] != "$connect":
+        # A WebSocket client is authorized once, on the handshake.
+        raise BadRequest("Currently, authorization is restricted to the $connect route only")
     authorizer_id = route.get("authorizerId")
     if auth_type in _AUTHORIZER_TYPE:
         if authorizer_id is None:
@@ -82,6 +89,13 @@ async def _check_route(tx: Tx, ctx: Ctx, api: Doc, route: Doc) -> None:
     if protocol == "HTTP" and route.get("apiKeyRequired"):
         raise BadRequest("API keys are not supported for HTTP APIs")
     route.setdefault("apiKeyRequired", False)
+    models = route.get("requestModels") or {}
+    if models:
+        # The data plane validates messages against these: a missing model would not compile.
+        known = {m.get("name") for m in await tx.list(ctx.region, kinds.V2_MODEL, api_id)}
+        for name in models.values():
+            if name not in known:
+                raise BadRequest(f"Invalid model specified: {name} is not a model of this API")
     for key in route.get("requestParameters") or {}:
         if not _ROUTE_PARAMETER.fullmatch(key):
             raise BadRequest(
