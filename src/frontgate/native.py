@@ -57,6 +57,7 @@ COMPILED = (
     "frontgate.observe.sinks",
     "frontgate.pipeline.access_log",
     "frontgate.pipeline.api_key",
+    "frontgate.pipeline.content_handling",
     "frontgate.pipeline.context",
     "frontgate.pipeline.env",
     "frontgate.pipeline.gateway_response",
@@ -85,6 +86,11 @@ COMPILED = (
     "frontgate.upstream.connection",
     "frontgate.upstream.pool",
     "frontgate.vtl.inputs",
+    "frontgate.vtl.limits",
+    "frontgate.vtl.methods",
+    "frontgate.vtl.operators",
+    "frontgate.vtl.runtime",
+    "frontgate.vtl.util",
 )
 
 # What guard() decided: "compiled", or "interpreted (<why>)". Shown by `frontgate serve`.
