@@ -21,6 +21,7 @@ from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry
 from frontgate.websocket.session import Session
+from frontgate.websocket.timers import DeadlineWheel
 
 if TYPE_CHECKING:
     from frontgate.http.server import HttpProtocol
@@ -51,6 +52,8 @@ class WebSocketGateway:
         self.pipeline = pipeline
         self.limits = limits or WsLimits()
         self.registry: Registry = registry if registry is not None else LocalRegistry()
+        # The idle timeout and maximum duration of every open connection, on one loop timer.
+        self.wheel = DeadlineWheel(min(self.limits.idle_timeout, self.limits.max_duration))
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
