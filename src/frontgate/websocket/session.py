@@ -64,6 +64,7 @@ class Session(asyncio.Protocol):
         "_message",
         "_message_bytes",
         "_open",
+        "_out",
         "_registered",
         "_ws",
         "api_id",
@@ -131,6 +132,7 @@ class Session(asyncio.Protocol):
         self._registered = False
         self._frame_bytes = 0
         self._message: list[str] | None = None  # the parts of a fragmented message
+        self._out: list[bytes] | None = None  # while frames are read: what to write after
         self._message_bytes = 0
         self._close_code = 1006  # no close frame seen (yet)
         self._close_reason = ""
@@ -253,6 +255,14 @@ class Session(asyncio.Protocol):
         return ws
 
     def _feed(self, data: bytes) -> None:
+        """Read frames; what they are answered with goes out in one write at the end."""
+        self._out = []
+        try:
+            self._read_frames(data)
+        finally:
+            self._flush()
+
+    def _read_frames(self, data: bytes) -> None:
         ws = self._connection()
         try:
             ws.receive_data(data)
@@ -311,8 +321,19 @@ class Session(asyncio.Protocol):
     # -- output and closing ---------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
-        if data and not self._closed:
+        if not data or self._closed:
+            return
+        out = self._out
+        if out is not None:
+            out.append(data)
+        else:
             self.transport.write(data)
+
+    def _flush(self) -> None:
+        out = self._out
+        self._out = None
+        if out:
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def post(self, text: str) -> None:
         """Send one text message (a route response, an ``@connections`` POST)."""
@@ -349,6 +370,7 @@ class Session(asyncio.Protocol):
         self.close(GOING_AWAY, "Going away")
 
     def _shut(self) -> None:
+        self._flush()
         self._closed = True
         self.gateway.wheel.discard(self)
         self.transport.close()
