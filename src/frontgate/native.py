@@ -85,6 +85,15 @@ COMPILED = (
     "frontgate.upstream.connection",
     "frontgate.upstream.pool",
     "frontgate.vtl.inputs",
+    # WebSocket APIs: frames, routing, MOCK answers and @connections (issue 16's benchmark).
+    "frontgate.websocket.events",
+    "frontgate.websocket.gateway",
+    "frontgate.websocket.handshake",
+    "frontgate.websocket.integrations",
+    "frontgate.websocket.messages",
+    "frontgate.websocket.routing",
+    "frontgate.websocket.session",
+    "frontgate.websocket.timers",
 )
 
 # What guard() decided: "compiled", or "interpreted (<why>)". Shown by `frontgate serve`.

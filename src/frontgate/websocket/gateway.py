@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from frontgate import ids
 from frontgate.http.message import Request, Response
+from frontgate.http.write_batch import WriteBatch, batch_for
 from frontgate.websocket import events
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
@@ -55,6 +56,14 @@ class WebSocketGateway:
         # The idle timeout and maximum duration of every open connection, on one loop timer.
         self.wheel = DeadlineWheel(min(self.limits.idle_timeout, self.limits.max_duration))
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._batch: WriteBatch | None = None
+
+    def batch(self) -> WriteBatch:
+        """The worker loop's write batch (sessions write what they post through it)."""
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = batch_for(asyncio.get_running_loop())
+        return batch
 
     @property
     def env(self) -> Env:

@@ -325,9 +325,11 @@ class Session(asyncio.Protocol):
             return
         out = self._out
         if out is not None:
-            out.append(data)
+            out.append(data)  # answering what was just read: written when the read is over
         else:
-            self.transport.write(data)
+            # Posted from elsewhere (@connections, an integration's answer): written with the
+            # loop iteration's other writes (http.write_batch).
+            self.gateway.batch().write(self.transport, data)
 
     def _flush(self) -> None:
         out = self._out
@@ -371,6 +373,7 @@ class Session(asyncio.Protocol):
 
     def _shut(self) -> None:
         self._flush()
+        self.gateway.batch().flush()  # what was posted before the close frame goes first
         self._closed = True
         self.gateway.wheel.discard(self)
         self.transport.close()
