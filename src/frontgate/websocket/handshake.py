@@ -24,7 +24,10 @@ class Offer:
         self.key = key
         self.protocols = protocols
         # Negotiated now: the extension objects wsproto's connection will use, and the header.
-        pmd = PerMessageDeflate()
+        # server_no_context_takeover (RFC 7692 7.1.1.1: the server may add it unasked): wsproto
+        # then drops its compressor after each message, instead of every connection that was
+        # ever sent a message keeping about 256 KB of zlib state.
+        pmd = PerMessageDeflate(server_no_context_takeover=True)
         accepted = server_extensions_handshake(extensions, [pmd]) if extensions else None
         self.extensions = [pmd] if accepted else []
         self.extensions_header = accepted.decode("ascii") if accepted else ""
