@@ -15,8 +15,9 @@ Method (figures in docs/BENCHMARKS.md, "Issue 16 — WebSocket APIs"):
 * **Idle memory**: a freshly started gateway (same data dir), 200 connections opened and
   closed as a warm-up, then ``idle`` connections opened by four client processes (source
   addresses 127.0.0.2-5) and held idle; (RSS of the worker after - before) / ``idle``.
-  Plain, with permessage-deflate negotiated, and with a browser's handshake headers (Chrome's,
-  which offer permessage-deflate too).
+  Plain, with permessage-deflate negotiated, with a browser's handshake headers (Chrome's,
+  which offer permessage-deflate too), and the same after one compressed message each way
+  (the zlib state a chat client leaves behind).
 * **@connections POST**: 4 connections receive (and count) what 32 HTTP/1.1 keep-alive
   clients POST to them with requests presigned once (SigV4, service execute-api, by an IAM
   user allowed ``execute-api:ManageConnections``) and replayed.
@@ -265,7 +266,14 @@ def close_idle(clients: list[subprocess.Popen[str]]) -> None:
 
 def bench_memory(args: argparse.Namespace, data_dir: Path, host: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, flags in (("plain", []), ("deflate", ["--deflate"]), ("browser", ["--browser"])):
+    variants = (
+        ("plain", []),
+        ("deflate", ["--deflate"]),
+        ("browser", ["--browser"]),
+        # one compressed message each way first: the zlib state a chat client leaves behind
+        ("browser+1 message", ["--browser", "--chat", "--message", MESSAGE]),
+    )
+    for name, flags in variants:
         gw = Gateway(data_dir)
         try:
             wait_served(gw.port, host)
@@ -387,7 +395,7 @@ def main() -> int:
             spread([r["responses"] / r["seconds"] for r in results["post"]["runs"]]),
         )
     for name, m in results.get("memory", {}).items():
-        print(f"  idle KB/conn {name:8}", f"{m['kb_per_connection']:.2f} (target <= 10)")
+        print(f"  idle KB/conn {name:18}", f"{m['kb_per_connection']:.2f} (target <= 10)")
     print(json.dumps(results))
     return 0
 

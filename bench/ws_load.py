@@ -9,8 +9,10 @@ vary), and the server's small unmasked frames are read with a few byte operation
         N connections, each keeping ``depth`` messages in flight: one more is sent for each
         message received. Prints one JSON line: {"messages": n, "seconds": s, "errors": e}.
     python bench/ws_load.py idle --port P --host H --path /dev --count 2500
-                                 [--deflate] [--browser] [--source 127.0.0.2]
-        Opens ``count`` connections, prints {"open": n}, keeps them idle until stdin closes.
+                                 [--deflate] [--browser] [--chat] [--source 127.0.0.2]
+        Opens ``count`` connections, prints {"open": n}, keeps them idle until stdin closes;
+        ``--chat``: each sends one message (compressed when deflate is on) and reads the answer
+        first.
     python bench/ws_load.py sink --port P --host H --path /dev --count 4 --whoami TEXT
         Opens connections, sends ``whoami`` on each and prints {"ids": [...]} (the answers),
         then reads and counts what arrives until stdin closes; prints {"received": n}.
@@ -30,6 +32,7 @@ import resource
 import socket
 import sys
 import time
+import zlib
 from typing import Any, cast
 
 import uvloop
@@ -62,16 +65,22 @@ def handshake(host: str, path: str, deflate: bool, browser: bool) -> bytes:
     return (head + "\r\n").encode("latin-1")
 
 
-def client_frame(text: str) -> bytes:
-    """One masked, final text frame."""
+def client_frame(text: str, compressed: bool = False) -> bytes:
+    """One masked, final text frame (compressed with permessage-deflate when asked, as a
+    browser sends them: RSV1 set, the sync flush's tail cut, RFC 7692 7.2.1)."""
     payload = text.encode()
+    first = 0x81
+    if compressed:
+        deflate = zlib.compressobj(wbits=-15)
+        payload = (deflate.compress(payload) + deflate.flush(zlib.Z_SYNC_FLUSH))[:-4]
+        first |= 0x40
     n = len(payload)
     if n < 126:
-        head = bytes([0x81, 0x80 | n])
+        head = bytes([first, 0x80 | n])
     elif n < 65536:
-        head = bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
+        head = bytes([first, 0x80 | 126]) + n.to_bytes(2, "big")
     else:
-        head = bytes([0x81, 0x80 | 127]) + n.to_bytes(8, "big")
+        head = bytes([first, 0x80 | 127]) + n.to_bytes(8, "big")
     masked = bytes(b ^ MASK[i % 4] for i, b in enumerate(payload))
     return head + MASK + masked
 
@@ -195,7 +204,21 @@ async def wait_stdin() -> None:
 
 
 async def idle(args: argparse.Namespace) -> dict[str, Any]:
-    clients = await connect_all(args, args.count, source=args.source)
+    answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    counted = [0]
+
+    def reply(_client: Client, _payload: bytes) -> None:
+        counted[0] += 1
+        if counted[0] == args.count and not answered.done():
+            answered.set_result(None)
+
+    clients = await connect_all(args, args.count, reply, source=args.source)
+    if args.chat:  # one message each way before going idle (compressed when negotiated)
+        frame = client_frame(args.message, compressed=args.deflate or args.browser)
+        for client in clients:
+            assert client.transport is not None
+            client.transport.write(frame)
+        await asyncio.wait_for(answered, 120)
     print(json.dumps({"open": len(clients)}), flush=True)
     await wait_stdin()
     closed = sum(1 for c in clients if c.closed)
@@ -305,6 +328,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--deflate", action="store_true")
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--chat", action="store_true")
     parser.add_argument("--source", default="")
     parser.add_argument("--whoami", default='{"action":"whoami"}')
     parser.add_argument("--requests", default="")
