@@ -92,6 +92,15 @@ class Settings:
     # connection duration (2 hours), in seconds.
     websocket_idle_timeout: float = 600.0
     websocket_max_duration: float = 7200.0
+    # Slow readers (frontgate.websocket.flow): unsent outbound bytes a connection may hold, how
+    # long it may stay over that before it is closed (1008), and how many of its messages may
+    # be at their integrations at once (reading pauses at the cap).
+    websocket_max_backlog: int = 1024 * 1024
+    websocket_stall_timeout: float = 30.0
+    websocket_max_in_flight: int = 64
+    # With --redis: seconds after which the connections of a worker that stopped answering
+    # (its node died) are gone for @connections calls made elsewhere (its heartbeat's TTL).
+    websocket_node_ttl: float = 15.0
 
     @property
     def otlp_logs_url(self) -> str | None:
@@ -112,6 +121,8 @@ _INT = {
     "log_rotate_bytes",
     "max_connections",
     "max_connections_per_client",
+    "websocket_max_backlog",
+    "websocket_max_in_flight",
 }
 _FLOAT = {
     "reload_interval",
@@ -124,6 +135,8 @@ _FLOAT = {
     "keepalive_timeout",
     "websocket_idle_timeout",
     "websocket_max_duration",
+    "websocket_stall_timeout",
+    "websocket_node_ttl",
 }
 _PORT = {"port", "admin_port", "tls_port"}
 _BOOL = {"demo", "admin"}
@@ -280,6 +293,12 @@ def load_settings(config_file: str | None, cli: dict[str, Any]) -> Settings:
         raise ValueError("--max-connections-per-client must be 0 (no cap) or more")
     if settings.header_timeout <= 0 or settings.keepalive_timeout <= 0:
         raise ValueError("--header-timeout and --keepalive-timeout must be positive")
+    if settings.websocket_max_backlog < 1024 or settings.websocket_max_in_flight < 1:
+        raise ValueError("websocket_max_backlog must be >= 1024 and websocket_max_in_flight >= 1")
+    if settings.websocket_stall_timeout <= 0:
+        raise ValueError("websocket_stall_timeout must be positive")
+    if settings.websocket_node_ttl <= 0:
+        raise ValueError("websocket_node_ttl must be positive")
     if settings.redis_failure not in ("open", "closed"):
         raise ValueError("--redis-failure must be open or closed")
     if settings.function_cpus:

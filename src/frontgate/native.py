@@ -87,6 +87,7 @@ COMPILED = (
     "frontgate.vtl.inputs",
     # WebSocket APIs: frames, routing, MOCK answers and @connections (issue 16's benchmark).
     "frontgate.websocket.events",
+    "frontgate.websocket.flow",
     "frontgate.websocket.gateway",
     "frontgate.websocket.handshake",
     "frontgate.websocket.integrations",

@@ -8,6 +8,8 @@ through the HTTP pipeline.
 
 from __future__ import annotations
 
+from typing import Any
+
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import substitute_stage_variables
 from frontgate.compile.tree import StageCompileError, child
@@ -17,6 +19,7 @@ from frontgate.observe.plan import stage_plan
 from frontgate.pipeline.authorize import iam_stage
 from frontgate.pipeline.lambda_authorizer_call import function_arn
 from frontgate.pipeline.throttle import plan_http
+from frontgate.snapshot.models import CompiledModels
 from frontgate.snapshot.snapshot import Integration, Method, RouteNode, Stage
 from frontgate.snapshot.websocket import (
     CONNECTIONS_DISPATCH,
@@ -28,6 +31,7 @@ from frontgate.snapshot.websocket import (
 )
 from frontgate.vtl.engine import VtlSyntaxError, compile_template
 
+API_KEY_HEADER = "$request.header.x-api-key"  # apiKeySelectionExpression's default
 MAX_TIMEOUT_MS = 29_000  # WebSocket APIs: 50 to 29,000 ms
 REST_RESPONSES = compile_gateway_responses([], {})
 MANAGE_CONNECTIONS = "execute-api:ManageConnections"
@@ -90,6 +94,7 @@ def compile_ws_routes(
         except (ValueError, TypeError) as exc:
             raise StageCompileError(f"integration {iid}: {exc}") from exc
     authorizers = {str(a.get("authorizerId")): a for a in defn.authorizers}
+    models = _Models(defn.models)
     routes: dict[str, WsRoute] = {}
     for route in defn.routes:
         key = str(route.get("routeKey", ""))
@@ -118,8 +123,41 @@ def compile_ws_routes(
             authorizer=authorizer,
             responds=bool(defn.route_responses.get(str(route.get("routeId")))),
             throttle=plan_http(defn.api_id, stage, key) if stage is not None else None,
+            api_key_required=bool(route.get("apiKeyRequired")),
+            models=_route_models(route, models, key),
+            model_selection=str(route.get("modelSelectionExpression") or ""),
+            required_params=_required_params(route),
         )
     return routes
+
+
+class _Models(CompiledModels):
+    def __init__(self, docs: list[Doc]) -> None:
+        super().__init__(docs)
+        self.names = frozenset(str(d.get("name")) for d in docs)
+
+
+def _route_models(route: Doc, models: _Models, key: str) -> dict[str, Any]:
+    """A route's ``requestModels`` as checks by selection key; a model the API lacks does not
+    compile (AWS refuses it when the route is written)."""
+    out: dict[str, Any] = {}
+    for select_key, name in (route.get("requestModels") or {}).items():
+        if str(name) not in models.names:
+            raise StageCompileError(f"{key}: request model {name} is not a model of this API")
+        out[str(select_key)] = models.check(str(name))
+    return out
+
+
+def _required_params(route: Doc) -> tuple[tuple[str, str], ...]:
+    """``requestParameters`` marked required, as (``header`` | ``querystring``, name)."""
+    out: list[tuple[str, str]] = []
+    for param, constraint in (route.get("requestParameters") or {}).items():
+        if not isinstance(constraint, dict) or not constraint.get("required"):
+            continue
+        where, _, name = str(param).removeprefix("route.request.").partition(".")
+        if where in ("header", "querystring") and name:
+            out.append((where, name))
+    return tuple(out)
 
 
 def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_id: str) -> Stage:
@@ -137,6 +175,7 @@ def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_i
         variables=stage_vars,
         route_selection=str(api.get("routeSelectionExpression") or "$request.body.action"),
         routes=compile_ws_routes(defn, stage_vars, stage),
+        api_key_selection=str(api.get("apiKeySelectionExpression") or API_KEY_HEADER),
     )
     return Stage(
         api_id=api_id,

@@ -15,7 +15,6 @@ import math
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from frontgate.counters import (
     Bucket,
@@ -25,7 +24,7 @@ from frontgate.counters import (
     quota_rejection,
     throttle_rejection,
 )
-from frontgate.counters.resp import RespConnection, RespError, connect
+from frontgate.counters.resp import RedisUrl, RespConnection, RespError, connect
 
 log = logging.getLogger("frontgate.counters.redis")
 
@@ -80,15 +79,9 @@ class RedisCounters:
     name = "redis"
 
     def __init__(self, url: str, timeout: float = 0.5, retry_interval: float = 1.0) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "redis":
-            raise ValueError(f"unsupported Redis URL {url!r} (expected redis://host:port/db)")
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 6379
-        self.password = unquote(parts.password) if parts.password else None
-        self.username = unquote(parts.username) if parts.username else None
-        path = parts.path.strip("/")
-        self.db = int(path) if path else 0
+        parts = RedisUrl(url)
+        self.host, self.port, self.db = parts.host, parts.port, parts.db
+        self.password, self.username = parts.password, parts.username
         self.timeout = timeout
         self.retry_interval = retry_interval
         self._conn: RespConnection | None = None

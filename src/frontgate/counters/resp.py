@@ -1,13 +1,18 @@
 """A minimal pipelining Redis (RESP2) client on an ``asyncio.Protocol``: every caller writes its
 command at once and gets a future; replies come back in order, so one connection carries any
-number of concurrent requests without a lock, a task, or a queue per call."""
+number of concurrent requests without a lock, a task, or a queue per call.
+
+A connection given a ``push`` callback is a subscriber (``SUBSCRIBE``): the messages published
+to its channels arrive between the replies, and go to the callback instead."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import unquote, urlsplit
 
 _INCOMPLETE = object()
 
@@ -65,8 +70,9 @@ def parse(buf: bytearray, pos: int) -> tuple[Any, int]:
 
 
 class RespConnection(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, push: Callable[[bytes, bytes], None] | None = None) -> None:
         self.transport: asyncio.Transport | None = None
+        self.push = push  # (channel, message) for each published message (a subscriber)
         self._buf = bytearray()
         # (future, send time) in send order: the n-th reply answers the n-th call.
         self._waiting: deque[tuple[asyncio.Future[Any], float]] = deque()
@@ -80,7 +86,8 @@ class RespConnection(asyncio.Protocol):
         buf += data
         pos = 0
         waiting = self._waiting
-        while waiting:
+        push = self.push
+        while waiting or push is not None:
             try:
                 value, nxt = parse(buf, pos)
             except (RespError, ValueError) as exc:
@@ -89,6 +96,11 @@ class RespConnection(asyncio.Protocol):
             if value is _INCOMPLETE:
                 break
             pos = nxt
+            if push is not None and type(value) is list and value[:1] == [b"message"]:
+                push(value[1], value[2])
+                continue
+            if not waiting:
+                continue  # nothing asked for it (cannot happen with a well-behaved server)
             fut, _ = waiting.popleft()
             if not fut.done():
                 if isinstance(value, RespError):
@@ -127,7 +139,42 @@ class RespConnection(asyncio.Protocol):
         return time.monotonic() - self._waiting[0][1] if self._waiting else 0.0
 
 
-async def connect(host: str, port: int, timeout: float) -> RespConnection:
+async def connect(
+    host: str, port: int, timeout: float, push: Callable[[bytes, bytes], None] | None = None
+) -> RespConnection:
     loop = asyncio.get_running_loop()
-    _, proto = await asyncio.wait_for(loop.create_connection(RespConnection, host, port), timeout)
+    make = lambda: RespConnection(push)  # noqa: E731
+    _, proto = await asyncio.wait_for(loop.create_connection(make, host, port), timeout)
     return proto
+
+
+class RedisUrl:
+    """``redis://[user:password@]host[:port][/db]``, parsed."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "redis":
+            raise ValueError(f"unsupported Redis URL {url!r} (expected redis://host:port/db)")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 6379
+        self.password = unquote(parts.password) if parts.password else None
+        self.username = unquote(parts.username) if parts.username else None
+        path = parts.path.strip("/")
+        self.db = int(path) if path else 0
+
+    async def open(
+        self, timeout: float, push: Callable[[bytes, bytes], None] | None = None
+    ) -> RespConnection:
+        """A connection, authenticated and on the URL's database."""
+        conn = await connect(self.host, self.port, timeout, push)
+        try:
+            if self.password is not None:
+                auth = (self.username, self.password) if self.username else (self.password,)
+                await asyncio.wait_for(conn.call("AUTH", *auth), timeout)
+            if self.db:
+                await asyncio.wait_for(conn.call("SELECT", self.db), timeout)
+        except BaseException:
+            if conn.transport is not None:
+                conn.transport.abort()
+            raise
+        return conn

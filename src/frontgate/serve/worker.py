@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import ssl
 
@@ -25,7 +26,9 @@ from frontgate.serve.subscriber import Subscriber
 from frontgate.snapshot.snapshot import Snapshot
 from frontgate.snapshot.websocket import CONNECTIONS_DISPATCH
 from frontgate.tls.sni import Lookup, SniContexts
+from frontgate.websocket.cluster import RedisRegistry
 from frontgate.websocket.gateway import WebSocketGateway, WsLimits
+from frontgate.websocket.node import NodeRegistry
 
 log = logging.getLogger("frontgate.worker")
 
@@ -98,9 +101,28 @@ async def run_worker(
             )
         )
 
-    # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline.
+    # WebSocket APIs: handshakes on the data-plane listeners, @connections through the pipeline;
+    # a call reaches the connections of every worker of every node (Redis), or of this node's
+    # workers (their Unix sockets beside the snapshot channel's, in the supervisor's directory).
+    cluster: RedisRegistry | NodeRegistry | None = None
+    if settings.redis:
+        entry_ttl = settings.websocket_max_duration + 60
+        cluster = RedisRegistry(settings.redis, settings.websocket_node_ttl, entry_ttl)
+    elif settings.workers > 1 and metric_shards is not None:
+        slot = metric_shards[0]
+        cluster = NodeRegistry(os.path.dirname(channel_path), slot, settings.workers)
+    if cluster is not None:
+        await cluster.start()
     websockets = WebSocketGateway(
-        pipeline, WsLimits(settings.websocket_idle_timeout, settings.websocket_max_duration)
+        pipeline,
+        WsLimits(
+            settings.websocket_idle_timeout,
+            settings.websocket_max_duration,
+            max_backlog=settings.websocket_max_backlog,
+            stall_timeout=settings.websocket_stall_timeout,
+            max_in_flight=settings.websocket_max_in_flight,
+        ),
+        cluster,
     )
     pipeline.integrations[CONNECTIONS_DISPATCH] = websockets.connections_call
     upgrade = websockets.upgrade
@@ -120,5 +142,7 @@ async def run_worker(
     for server in servers:
         server.close()
     await asyncio.gather(*(s.shutdown(settings.shutdown_timeout) for s in states))
+    if cluster is not None:
+        await cluster.close()
     await subscriber.stop()
     await plane.close()

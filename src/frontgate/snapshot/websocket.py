@@ -10,7 +10,7 @@ unchanged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # The dispatch key of the @connections integration (the WebSocket gateway registers it).
@@ -61,6 +61,14 @@ class WsRoute:
     # The route's throttle (pipeline.throttle.Throttle: the stage's routeSettings over its
     # defaultRouteSettings, then the account's bucket), run before the integration.
     throttle: Any = None
+    # apiKeyRequired: the connection's key (websocket.api_keys) must be bound to this stage.
+    api_key_required: bool = False
+    # requestModels by selected key ("$default", ...) -> the model's check (snapshot.models),
+    # picked by modelSelectionExpression (websocket.validation).
+    models: dict[str, Any] = field(default_factory=dict)
+    model_selection: str = ""
+    # requestParameters marked required: ("header" | "querystring", name); $connect only.
+    required_params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +82,6 @@ class WsStage:
     variables: dict[str, str]
     route_selection: str  # routeSelectionExpression, e.g. "$request.body.action"
     routes: dict[str, WsRoute]
+    # apiKeySelectionExpression: "$request.header.x-api-key" or
+    # "$context.authorizer.usageIdentifierKey" (websocket.api_keys).
+    api_key_selection: str = "$request.header.x-api-key"

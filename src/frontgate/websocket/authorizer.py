@@ -15,6 +15,14 @@ from frontgate.snapshot.websocket import WsAuthorizer, WsStage
 TIMEOUT = 10.0  # seconds: API Gateway's limit for a Lambda authorizer
 
 
+class Authorized(dict[str, Any]):
+    """``requestContext.authorizer`` (principalId and context), with the answer's
+    ``usageIdentifierKey`` kept aside: the API key when the API selects keys with
+    ``$context.authorizer.usageIdentifierKey`` (``websocket.api_keys``)."""
+
+    usage_identifier_key: str | None = None
+
+
 class Refused(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
@@ -106,8 +114,11 @@ async def authorize(
         raise Refused(401 if message == "Unauthorized" else 500)
     if not isinstance(answer, dict) or not _decide(answer.get("policyDocument"), arn):
         raise Refused(403)
-    out: dict[str, Any] = {"principalId": answer.get("principalId")}
+    out = Authorized(principalId=answer.get("principalId"))
     context = answer.get("context")
     if isinstance(context, dict):
         out.update(context)
+    usage_key = answer.get("usageIdentifierKey")
+    if isinstance(usage_key, str) and usage_key:
+        out.usage_identifier_key = usage_key
     return out

@@ -5,11 +5,10 @@ the ``@connections`` integration the HTTP pipeline dispatches to (``compile.webs
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -17,10 +16,10 @@ from urllib.parse import unquote
 from frontgate import ids
 from frontgate.http.message import Request, Response
 from frontgate.http.write_batch import WriteBatch, batch_for
-from frontgate.websocket import events
+from frontgate.websocket import domains, events
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
-from frontgate.websocket.registry import LocalRegistry, Registry
+from frontgate.websocket.registry import LocalRegistry, Registry, execute
 from frontgate.websocket.session import Session
 from frontgate.websocket.timers import DeadlineWheel
 
@@ -44,6 +43,9 @@ class WsLimits:
     max_duration: float = 7200.0  # 2 hours
     max_frame_bytes: int = 32 * 1024
     max_message_bytes: int = 128 * 1024
+    max_backlog: int = 1024 * 1024  # flow.py: unsent bytes per connection
+    stall_timeout: float = 30.0  # flow.py: how long a backlog may stay over max_backlog
+    max_in_flight: int = 64  # flow.py: a connection's messages at their integrations at once
 
 
 class WebSocketGateway:
@@ -112,6 +114,8 @@ class WebSocketGateway:
         host = request.host
         name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
         path = request.target.partition("?")[0]
+        if snap.domains and name in snap.domains:
+            return domains.mapped_stage(snap, name, host, path)
         api_id = ""
         domain_name = host
         if name.endswith(env.host_suffix):
@@ -152,39 +156,46 @@ class WebSocketGateway:
 
     # -- @connections (the HTTP pipeline's WS_CONNECTIONS integration) ---------------------------
 
-    def connections_call(self, ctx: Context, env: Env, integ: Integration) -> None:
+    def connections_call(
+        self, ctx: Context, env: Env, integ: Integration
+    ) -> Awaitable[None] | None:
         """POST (send a message), GET (describe), DELETE (disconnect) one connection; 410
-        GoneException when it is not open (here)."""
+        GoneException when it is not open. A connection of this process is served at once;
+        another one through the registry (``node.NodeRegistry``: another worker of this node;
+        ``cluster.RedisRegistry``: another worker or node). A slow reader's POST: 429."""
         ctx.integration_latency = 0
         connection_id = unquote(ctx.path_params.get("connectionId", ""))
         conn = self.registry.lookup(ctx.api_id, ctx.stage_name, connection_id)
         method = ctx.request.method
-        if method == "POST" and len(ctx.request.body) > MAX_POST_BYTES:
+        body = ctx.request.body
+        if method == "POST" and len(body) > MAX_POST_BYTES:
             ctx.response = _error(413, "PayloadTooLargeException", "Message too long")
-            return
+            return None
         if conn is None:
-            ctx.response = _error(410, "GoneException", None)
-            return
-        if method == "POST":
-            conn.post(ctx.request.body.decode("utf-8", "replace"))
-            ctx.response = Response(200, [("Content-Type", "application/json")])
-        elif method == "DELETE":
-            conn.disconnect()
-            ctx.response = Response(204)
-        else:
-            body = {
-                "connectedAt": _iso(conn.connected_at),
-                "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
-                "lastActiveAt": _iso(conn.last_active_at),
-            }
-            ctx.response = Response(
-                200, [("Content-Type", "application/json")], json.dumps(body).encode()
+            elsewhere = self.registry.remote(
+                ctx.api_id, ctx.stage_name, connection_id, method, body
             )
+            if elsewhere is not None:
+                return _answer_later(ctx, elsewhere)
+        ctx.response = _answer(*execute(conn, method, body))
+        return None
 
 
-def _iso(epoch: float) -> str:
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+async def _answer_later(ctx: Context, reply: Awaitable[tuple[int, bytes]]) -> None:
+    ctx.response = _answer(*await reply)
+
+
+def _answer(status: int, body: bytes) -> Response:
+    if status == 200:
+        return Response(200, [("Content-Type", "application/json")], body)
+    if status == 204:
+        return Response(204)
+    if status == 410:
+        return _error(410, "GoneException", None)
+    if status == 429:  # the client's side buffer is full (flow.backlogged)
+        return _error(429, "LimitExceededException", "Limit Exceeded")
+    # The owner could not be asked (Redis down, no answer in time): its state is unknown.
+    return _error(500, "InternalServerErrorException", "Internal server error")
 
 
 def _error(status: int, error_type: str, message: str | None) -> Response:

@@ -15,7 +15,7 @@ from frontgate import ids
 from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.websocket import WsIntegration, WsRoute
-from frontgate.websocket import events
+from frontgate.websocket import api_keys, events, validation
 from frontgate.websocket.integrations import Call, IntegrationFailed, Outcome, call, mock
 from frontgate.websocket.routing import route_for
 
@@ -27,14 +27,23 @@ log = logging.getLogger("frontgate.websocket")
 
 
 def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
-    """Route one message and run its route. What can be answered at once is (no route: the
-    Forbidden frame; a MOCK or no integration under a throttle that decides at once), and None
-    is returned; else the coroutine that finishes the work (the caller runs it as a task)."""
+    """Route one message and run its route. What can be answered at once is (no route, a
+    refused key, an invalid body: the error frames; a MOCK or no integration under a throttle
+    that decides at once), and None is returned; else the coroutine that finishes the work
+    (the caller runs it as a task)."""
     stage = self.stage
     route, parsed = route_for(stage.routes, stage.route_selection, text)
     request_id = ids.request_ids()[1]
     if route is None:
         self.post(error_frame(self, "Forbidden", request_id))
+        return None
+    refused = None
+    if not api_keys.admitted(self, route):
+        refused = "Forbidden"
+    elif route.models:
+        refused = validation.refused_message(self, route, parsed)
+    if refused is not None:
+        self.post(error_frame(self, refused, request_id))
         return None
     integ = route.integration
     if integ is not None and integ.type != "MOCK":
@@ -58,6 +67,7 @@ def admit_now(self: Session, route: WsRoute, request_id: str) -> bool | Awaitabl
         return True
     ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
     ctx.stage = self.compiled
+    ctx.api_key = api_keys.throttle_binding(self, route)
     try:
         waiting = throttle(ctx, env)
     except GatewayError as exc:

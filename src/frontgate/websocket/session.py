@@ -25,8 +25,10 @@ from frontgate import ids
 from frontgate.http.message import Request
 from frontgate.snapshot.snapshot import Stage
 from frontgate.snapshot.websocket import WsStage
-from frontgate.websocket import events, iam, messages
+from frontgate.traffic.keys import PlanBinding
+from frontgate.websocket import api_keys, events, iam, messages, validation
 from frontgate.websocket.authorizer import Refused, authorize
+from frontgate.websocket.flow import Flow
 from frontgate.websocket.handshake import Offer, accept, refuse
 from frontgate.websocket.integrations import Call, IntegrationFailed, call
 
@@ -44,15 +46,16 @@ MESSAGE_TOO_BIG = 1009
 _NOTHING: list[tuple[str, str]] = []  # shared by every session once $connect is over
 _NO_CALLER: dict[str, Any] = {}  # shared until AWS_IAM sets a caller of its own
 # What the $disconnect event carries of the handshake's headers (events.disconnect_event).
-_KEPT_HEADERS = ("host", "x-forwarded-for")
+# x-api-key: api_keys looks the connection's key up again on each message of a key route.
+_KEPT_HEADERS = ("host", "x-forwarded-for", "x-api-key")
 
 
 class Session(asyncio.Protocol):
     """Slotted and lazy: an idle connection holds little besides its transport. The wsproto
     connection is made when the first frame arrives (or the first frame is sent), the
     handshake's headers and query string are dropped once ``$connect`` is over (but Host and
-    X-Forwarded-For, which ``$disconnect`` reports), and the deadlines live on the gateway's
-    ``timers.DeadlineWheel``, not in two loop timers per connection."""
+    X-Forwarded-For, which ``$disconnect`` reports, and X-Api-Key), and the deadlines live on
+    the gateway's ``timers.DeadlineWheel``, not in two loop timers per connection."""
 
     __slots__ = (
         "_close_code",
@@ -68,12 +71,14 @@ class Session(asyncio.Protocol):
         "_registered",
         "_ws",
         "api_id",
+        "api_key",
         "authorizer",
         "caller",
         "compiled",
         "connected_at",
         "connection_id",
         "domain_name",
+        "flow",
         "gateway",
         "headers",
         "http",
@@ -124,6 +129,7 @@ class Session(asyncio.Protocol):
         _, _, query = request.target.partition("?")
         self.query = _query_pairs(query) if query else _NOTHING
         self.authorizer: dict[str, Any] | None = None
+        self.api_key: PlanBinding | None = None  # the usage plan binding of its key (api_keys)
         self._early = rest  # what came after the handshake, while it waits (reading paused)
         self._extensions: list[Extension] = []
         self._ws: Connection | None = None  # made on first use once the handshake is accepted
@@ -139,6 +145,7 @@ class Session(asyncio.Protocol):
         self.slot = 0
         limits = gateway.limits
         gateway.wheel.add(self, self.connected_at + min(limits.idle_timeout, limits.max_duration))
+        self.flow = Flow(self)  # backlog and in-flight caps (flow.py)
 
     # -- handshake ------------------------------------------------------------------------------
 
@@ -151,9 +158,6 @@ class Session(asyncio.Protocol):
         route = stage.routes.get("$connect")
         protocol: str | None = None
         try:
-            if route is not None and not await messages.admit(self, route, request_id):
-                self._refuse(429, request_id)
-                return
             if route is not None and route.authorization_type == "AWS_IAM":
                 snapshot = self.gateway.pipeline.snapshot
                 self.caller = iam.check(self.gateway.env, snapshot, self.request, stage)
@@ -161,6 +165,19 @@ class Session(asyncio.Protocol):
             if route is not None and route.authorizer is not None:
                 self.authorizer = await authorize(self.gateway.env, stage, route.authorizer, event)
                 event["requestContext"]["authorizer"] = self.authorizer
+            if route is not None:
+                # API key, required parameters, then the throttle (the key's plan counts).
+                if not api_keys.admitted(self, route):
+                    self._refuse(403, request_id)
+                    return
+                event["requestContext"]["identity"].update(self.caller)
+                missing = validation.missing_parameters(self, route)
+                if missing is not None:
+                    self._refuse(400, request_id, missing)
+                    return
+                if not await messages.admit(self, route, request_id):
+                    self._refuse(429, request_id)
+                    return
             if route is not None and route.integration is not None:
                 outcome = await call(
                     self.gateway.env,
@@ -202,7 +219,7 @@ class Session(asyncio.Protocol):
         early, self._early = self._early, b""
         if early:
             self._feed(early)
-        if not self._closed:
+        if not self._closed and not self.flow.paused:
             self.transport.resume_reading()
 
     def _release_handshake(self, offer: Offer) -> None:
@@ -217,10 +234,10 @@ class Session(asyncio.Protocol):
         request.headers = kept
         request.body = b""
 
-    def _refuse(self, status: int, request_id: str) -> None:
+    def _refuse(self, status: int, request_id: str, message: str | None = None) -> None:
         if self._closed:
             return
-        self.transport.write(refuse(status, request_id))
+        self.transport.write(refuse(status, request_id, message))
         self._closed = True
         self.gateway.wheel.discard(self)
         self.transport.close()
@@ -239,6 +256,7 @@ class Session(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self.gateway.wheel.discard(self)
+        self.flow.stop()
         if self._registered:
             self._registered = False
             self.gateway.registry.remove(self)
@@ -313,12 +331,16 @@ class Session(asyncio.Protocol):
         self._message_bytes = 0
         self.last_active_at = time.time()
         # MOCK routes (and every answer the gateway gives itself) are answered here and now;
-        # a route that must wait for an integration runs in a task of its own.
-        running = messages.route_message(self, data)
-        if running is not None:
-            self.gateway.spawn(running)
+        # a route that must wait for an integration runs in a task of its own (flow.py).
+        self.flow.dispatch(data)
 
     # -- output and closing ---------------------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        self.flow.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.flow.resume_writing()
 
     def _write(self, data: bytes) -> None:
         if not data or self._closed:

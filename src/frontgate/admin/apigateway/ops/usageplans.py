@@ -42,8 +42,14 @@ def _stage_missing(plan_id: str, api_id: str, stage: str) -> NotFound:
 
 
 async def check_api_stage(r: Reader, ctx: Ctx, plan_id: str, api_id: str, stage: str) -> None:
-    if await r.get(ctx.region, kinds.STAGE, api_id, stage) is None:
-        raise _stage_missing(plan_id, api_id, stage)
+    """The stage exists: a REST API's, or a WebSocket API's (HTTP APIs have no usage plans)."""
+    if await r.get(ctx.region, kinds.STAGE, api_id, stage) is not None:
+        return
+    api = await r.get(ctx.region, kinds.V2_API, "", api_id)
+    websocket = api is not None and api.get("protocolType") == "WEBSOCKET"
+    if websocket and await r.get(ctx.region, kinds.V2_STAGE, api_id, stage) is not None:
+        return
+    raise _stage_missing(plan_id, api_id, stage)
 
 
 def _method_key(segments: tuple[str, ...]) -> str:

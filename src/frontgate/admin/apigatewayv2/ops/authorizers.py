@@ -56,6 +56,11 @@ def check_authorizer(doc: Doc, protocol: str) -> None:
         if kind != "REQUEST":
             raise BadRequest("Only REQUEST authorizers are supported for WebSocket APIs")
         _check_lambda_uri(doc)
+        # WebSocket Lambda authorizers are called once per connection and never cached.
+        if doc.get("authorizerResultTtlInSeconds"):
+            raise BadRequest(
+                "AuthorizerResultTtlInSeconds cannot be set for WEBSOCKET protocol Apis."
+            )
         for source in doc.get("identitySource") or []:
             if not _WS_SOURCE.fullmatch(source):
                 raise BadRequest(f"Invalid identity source specified: {source}")

@@ -82,6 +82,13 @@ async def _check_route(tx: Tx, ctx: Ctx, api: Doc, route: Doc) -> None:
     if protocol == "HTTP" and route.get("apiKeyRequired"):
         raise BadRequest("API keys are not supported for HTTP APIs")
     route.setdefault("apiKeyRequired", False)
+    models = route.get("requestModels") or {}
+    if models:
+        # The data plane validates messages against these: a missing model would not compile.
+        known = {m.get("name") for m in await tx.list(ctx.region, kinds.V2_MODEL, api_id)}
+        for name in models.values():
+            if name not in known:
+                raise BadRequest(f"Invalid model specified: {name} is not a model of this API")
     for key in route.get("requestParameters") or {}:
         if not _ROUTE_PARAMETER.fullmatch(key):
             raise BadRequest(
