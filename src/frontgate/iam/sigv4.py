@@ -184,6 +184,9 @@ def fmt(t: float) -> str:
     return time.strftime(_FMT, time.gmtime(t))
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _epoch(amz_date: str) -> int:
     """``X-Amz-Date`` (``20260102T030405Z``) as epoch seconds; ValueError when it is not one.
     The usual form is read by slicing (strptime costs more than the rest of a check); anything
@@ -196,7 +199,7 @@ def _epoch(amz_date: str) -> int:
             hour, minute, second = int(d[9:11]), int(d[11:13]), int(d[13:15])
             if (
                 1 <= month <= 12
-                and 1 <= day <= calendar.monthrange(year, month)[1]
+                and 1 <= day <= _MONTH_DAYS[month] + (month == 2 and calendar.isleap(year))
                 and hour < 24
                 and minute < 60
                 and second < 60
