@@ -11,7 +11,9 @@ Method (figures in docs/BENCHMARKS.md, "Issue 16 — WebSocket APIs"):
   masked once and parsed by hand) runs in its own processes pinned to core 1.
 * **Round trips**: ``connections`` clients each keep ``depth`` messages in flight through a
   MOCK ``$default`` route with a route response (the gateway) or the echo server, one after
-  the other, ``repeat`` times interleaved; the ratio gateway/echo is taken per pair.
+  the other, ``repeat`` times interleaved; the ratio gateway/echo is taken per pair, by
+  messages per second and by the servers' CPU time per message (/proc: robust to preemption
+  by other work on a shared machine; the busiest gateway process is the worker).
 * **Idle memory**: a freshly started gateway (same data dir), 200 connections opened and
   closed as a warm-up, then ``idle`` connections opened by four client processes (source
   addresses 127.0.0.2-5) and held idle; (RSS of the worker after - before) / ``idle``.
@@ -153,6 +155,22 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def busiest_cpu(pids: list[int], run: Any) -> tuple[Any, float]:
+    """``run()``'s result and the CPU seconds the busiest of ``pids`` used meanwhile."""
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    result = run()
+    return result, max(cpu_seconds(pid) - before[pid] for pid in pids)
+
+
 def fds(pid: int) -> int:
     try:
         return len(os.listdir(f"/proc/{pid}/fd"))
@@ -229,17 +247,29 @@ def bench_rtt(args: argparse.Namespace, gw: Gateway, host: str) -> dict[str, Any
     echo_port = int(read_until(echo, r"listening on (\d+)")[1])
     common = ["--connections", str(args.connections), "--depth", str(args.depth),
               "--duration", str(args.duration), "--message", MESSAGE]  # fmt: skip
-    runs: dict[str, list[Any]] = {"gateway": [], "echo": [], "ratio": []}
+    runs: dict[str, list[Any]] = {"gateway": [], "echo": [], "ratio": [], "cpu_ratio": []}
+    pids = gw.worker_pids()
     try:
         for _ in range(args.repeat):
-            g = load("rtt", gw.port, host, "--path", "/dev", *common)[-1]
-            e = load("rtt", echo_port, "localhost", "--path", "/", *common)[-1]
+            g, g_cpu = busiest_cpu(
+                pids, lambda: load("rtt", gw.port, host, "--path", "/dev", *common)[-1]
+            )
+            e, e_cpu = busiest_cpu(
+                [echo.pid], lambda: load("rtt", echo_port, "localhost", "--path", "/", *common)[-1]
+            )
+            # Server CPU per message (the whole load run, warm-up and handshakes included): what
+            # preemption by other work on a shared machine does not change.
+            g["cpu_us"] = g_cpu / g["total"] * 1e6
+            e["cpu_us"] = e_cpu / e["total"] * 1e6
             runs["gateway"].append(g)
             runs["echo"].append(e)
             runs["ratio"].append((g["messages"] / g["seconds"]) / (e["messages"] / e["seconds"]))
+            runs["cpu_ratio"].append(e["cpu_us"] / g["cpu_us"])
             print(f"  rtt: gateway {g['messages'] / g['seconds']:.0f}/s, echo "
-                  f"{e['messages'] / e['seconds']:.0f}/s, ratio {runs['ratio'][-1]:.2f}; load "
-                  f"cpu {g['load_cpu']:.2f}/{e['load_cpu']:.2f}", flush=True)  # fmt: skip
+                  f"{e['messages'] / e['seconds']:.0f}/s, ratio {runs['ratio'][-1]:.2f}; server "
+                  f"CPU per message {g['cpu_us']:.1f}/{e['cpu_us']:.1f} us, ratio "
+                  f"{runs['cpu_ratio'][-1]:.2f}; load cpu {g['load_cpu']:.2f}/"
+                  f"{e['load_cpu']:.2f}", flush=True)  # fmt: skip
     finally:
         stop(echo)
     return runs
@@ -389,6 +419,7 @@ def main() -> int:
             "  echo round trips/s   ", spread([e["messages"] / e["seconds"] for e in rtt["echo"]])
         )
         print("  ratio (target >= 0.5)", spread(rtt["ratio"]))
+        print("  ratio by server CPU per message", spread(rtt["cpu_ratio"]))
     if "post" in results:
         print(
             "  @connections POST/s  ",

@@ -195,7 +195,9 @@ async def rtt(args: argparse.Namespace) -> dict[str, Any]:
     for client in clients:
         assert client.transport is not None
         client.transport.abort()
-    return {"messages": messages, "seconds": seconds, "load_cpu": cpu / seconds, "errors": closed}
+    total = sum(c.received for c in clients)  # warm-up included (for CPU per message)
+    return {"messages": messages, "seconds": seconds, "load_cpu": cpu / seconds, "errors": closed,
+            "total": total}  # fmt: skip
 
 
 async def wait_stdin() -> None:
