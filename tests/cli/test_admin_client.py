@@ -66,3 +66,33 @@ def test_cli_uses_the_nodes_region(tmp_path: Path) -> None:
         other = _cli("status", "--admin-url", admin, "--region", "us-west-1")
         assert other.returncode == 1
         assert "Credential should be scoped to a valid region" in other.stderr
+
+
+def test_status_lists_http_and_websocket_apis(tmp_path: Path) -> None:
+    with Gateway(tmp_path / "data") as gw:
+        v2 = gw.admin_client("apigatewayv2")
+        http_id = v2.create_api(Name="orders", ProtocolType="HTTP", Target="https://example.com")[
+            "ApiId"
+        ]  # quick create: a $default stage, auto-deployed
+        ws_id = v2.create_api(
+            Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+        )["ApiId"]
+        integ = v2.create_integration(ApiId=ws_id, IntegrationType="MOCK")["IntegrationId"]
+        v2.create_route(ApiId=ws_id, RouteKey="$default", Target=f"integrations/{integ}")
+        v2.create_stage(ApiId=ws_id, StageName="prod")
+        v2.create_deployment(ApiId=ws_id, StageName="prod")
+        v2.create_stage(ApiId=ws_id, StageName="later")  # never deployed
+        status = _cli("status", "--admin-url", f"http://127.0.0.1:{gw.admin_port}")
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    host = f"execute-api.localhost:{gw.port}"
+
+    def line(api_id: str, stage: str) -> str:
+        [found] = [x for x in lines if x.startswith(api_id) and f" {stage} " in x]
+        return found
+
+    assert "HTTP" in line(http_id, "$default")
+    assert line(http_id, "$default").endswith(f"http://{http_id}.{host}/")
+    assert "WEBSOCKET" in line(ws_id, "prod")
+    assert line(ws_id, "prod").endswith(f"ws://{ws_id}.{host}/prod")
+    assert line(ws_id, "later").endswith("NOT DEPLOYED")

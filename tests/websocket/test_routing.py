@@ -87,7 +87,9 @@ def test_connect_mock_non_2xx_fails_the_handshake(gw: Gateway, v2: Any) -> None:
 def test_unknown_stage_is_not_upgraded(gw: Gateway, api: str) -> None:
     with pytest.raises(InvalidStatus) as info:
         ws_connect(gw, api, "/nostage")
-    assert info.value.response.status_code in (403, 404)
+    # As AWS answers a stage it does not have: 403 {"message":"Forbidden"}.
+    assert info.value.response.status_code == 403
+    assert json.loads(info.value.response.body) == {"message": "Forbidden"}
 
 
 def _status_of(gw: Gateway, api_id: str) -> int:
@@ -96,3 +98,26 @@ def _status_of(gw: Gateway, api_id: str) -> int:
     except InvalidStatus as exc:
         return int(exc.response.status_code)
     return 101
+
+
+@pytest.mark.parametrize(("status", "expected"), [("99", 502), ("1000", 502), ("1e400", 500)])
+def test_connect_status_http_cannot_carry(gw: Gateway, v2: Any, status: str, expected: int) -> None:
+    """A ``$connect`` integration answering 99 or 1000 fails the handshake with 502 (the
+    integration's fault), not with a status line HTTP cannot carry; ``1e400`` is no integer
+    (MOCK: "statusCode should be an integer", 500)."""
+    api_id = make_ws_api(v2, f"status{status}")
+    integ = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="MOCK",
+        RequestTemplates={"$default": f'{{"statusCode": {status}}}'},
+        TemplateSelectionExpression="\\$default",
+    )["IntegrationId"]
+    v2.create_route(ApiId=api_id, RouteKey="$connect", Target=f"integrations/{integ}")
+    mock_route(v2, api_id, "$default", response='"x"')
+    deploy(v2, api_id)
+    import time
+
+    deadline = time.monotonic() + 10
+    while _status_of(gw, api_id) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _status_of(gw, api_id) == expected

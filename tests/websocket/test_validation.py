@@ -1,6 +1,6 @@
 """Request validation of WebSocket routes, set up with boto3: ``requestParameters`` required on
 ``$connect`` (400 on the handshake when missing), ``requestModels`` picked by the route's
-``modelSelectionExpression`` (the ``Invalid request body`` frame, connection kept); and the
+``modelSelectionExpression`` (AWS's ``Bad request body`` frame, connection kept); and the
 write-time refusal of a cached WebSocket authorizer."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def test_body_failing_the_model_gets_the_frame(gw: Gateway, api: str) -> None:
         for bad in ({"action": "send"}, {"action": "send", "text": "x" * 11}):
             ws.send(json.dumps(bad))
             frame = json.loads(ws.recv(timeout=10))
-            assert frame["message"] == "Invalid request body"
+            assert frame["message"] == "Bad request body"
             assert set(frame) == {"message", "connectionId", "requestId"}
         ws.send(json.dumps({"action": "send", "text": "fine"}))  # the connection is kept
         assert ws.recv(timeout=10) == "sent"
@@ -100,12 +100,12 @@ def test_body_failing_the_model_gets_the_frame(gw: Gateway, api: str) -> None:
 def test_model_selection_expression(gw: Gateway, api: str) -> None:
     with ws_connect(gw, api, CONNECT, additional_headers=HEADERS) as ws:
         ws.send(json.dumps({"action": "chat", "kind": "join", "room": "blue"}))
-        assert json.loads(ws.recv(timeout=10))["message"] == "Invalid request body"
+        assert json.loads(ws.recv(timeout=10))["message"] == "Bad request body"
         ws.send(json.dumps({"action": "chat", "kind": "join", "room": 7}))
         assert ws.recv(timeout=10) == "chatted"
-        # No model for this kind (and no $default model): not validated.
+        # No model for this kind and no $default model: validation fails, as AWS documents.
         ws.send(json.dumps({"action": "chat", "kind": "talk", "room": "blue"}))
-        assert ws.recv(timeout=10) == "chatted"
+        assert json.loads(ws.recv(timeout=10))["message"] == "Bad request body"
 
 
 def test_websocket_authorizer_takes_no_ttl(v2: Any) -> None:

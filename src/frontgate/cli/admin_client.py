@@ -67,7 +67,9 @@ def add_remote_commands(sub: Any) -> None:
     node_options(p)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("status", help="list APIs, stages and invoke URLs of a node")
+    p = sub.add_parser(
+        "status", help="list APIs (REST, HTTP, WebSocket), stages and invoke URLs of a node"
+    )
     node_options(p)
     p.set_defaults(func=cmd_status)
 
@@ -130,10 +132,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         client = _client(args)
         apis = client.get_rest_apis(limit=500).get("items", [])
-        rows = []
+        rows: list[tuple[str, str, str, str | None, str]] = []
         for api in apis:
             for stage in client.get_stages(restApiId=api["id"]).get("item", []):
-                rows.append((api, stage))
+                row = (api["id"], api.get("name", ""), stage["stageName"],
+                       stage.get("deploymentId"), "REST")  # fmt: skip
+                rows.append(row)
+        rows += _v2_rows(node_client("apigatewayv2", args.admin_url, args.region))
     except (BotoCoreError, ClientError) as exc:
         return _fail(exc)
     if info:
@@ -156,22 +161,39 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("no deployed stages")
     broken = {(a, st): why for a, st, why in (info or {}).get("unservable", [])}
     served = {tuple(k) for k in (info or {}).get("stages", [])}
-    for api, stage in rows:
-        name = stage["stageName"]
-        url = _invoke_url(info, api["id"], name) if info else ""
-        why = broken.get((api["id"], name))
+    for api_id, api_name, name, deployment, protocol in rows:
+        url = _invoke_url(info, api_id, name, protocol) if info else ""
+        why = broken.get((api_id, name))
         if why is not None:
             # Said plainly: listing its URL would claim it is served.
             url = (
                 "NOT SERVED, deployment does not compile"
-                if (api["id"], name) not in served
+                if (api_id, name) not in served
                 else "STILL SERVING ITS PREVIOUS DEPLOYMENT, this one does not compile"
             ) + f": {why}"
+        elif deployment is None:
+            url = "NOT DEPLOYED"
         print(
-            f"{api['id']}  {api.get('name', ''):<24} {name:<12} "
-            f"deployment {stage.get('deploymentId', '-')}  {url}"
+            f"{api_id}  {api_name:<24} {name:<12} {protocol:<9} "
+            f"deployment {deployment or '-'}  {url}"
         )
     return 1 if broken else 0
+
+
+def _v2_rows(v2: Any) -> list[tuple[str, str, str, str | None, str]]:
+    """(api id, name, stage, deployment id, protocol) of every HTTP and WebSocket API stage."""
+    rows: list[tuple[str, str, str, str | None, str]] = []
+    token = None
+    while True:
+        page = v2.get_apis(MaxResults="500", **({"NextToken": token} if token else {}))
+        for api in page.get("Items", []):
+            for stage in v2.get_stages(ApiId=api["ApiId"], MaxResults="500").get("Items", []):
+                row = (api["ApiId"], api.get("Name", ""), stage["StageName"],
+                       stage.get("DeploymentId"), api.get("ProtocolType", "HTTP"))  # fmt: skip
+                rows.append(row)
+        token = page.get("NextToken")
+        if not token:
+            return rows
 
 
 def _node_info(admin_url: str) -> dict[str, Any] | None:
@@ -182,5 +204,10 @@ def _node_info(admin_url: str) -> dict[str, Any] | None:
         return None
 
 
-def _invoke_url(info: dict[str, Any], api_id: str, stage: str) -> str:
-    return f"http://{api_id}.execute-api.{info['domain']}:{info['dataPlanePort']}/{stage}/"
+def _invoke_url(info: dict[str, Any], api_id: str, stage: str, protocol: str = "REST") -> str:
+    base = f"{api_id}.execute-api.{info['domain']}:{info['dataPlanePort']}"
+    if protocol == "WEBSOCKET":
+        return f"ws://{base}/{stage}"
+    if protocol == "HTTP" and stage == "$default":
+        return f"http://{base}/"  # an HTTP API's $default stage has no path prefix
+    return f"http://{base}/{stage}/"

@@ -8,7 +8,9 @@ through the HTTP pipeline.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from frontgate.compile.gateway_responses import compile_gateway_responses
 from frontgate.compile.mappings import substitute_stage_variables
@@ -31,6 +33,10 @@ from frontgate.snapshot.websocket import (
 )
 from frontgate.vtl.engine import VtlSyntaxError, compile_template
 
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.[A-Za-z0-9_]+\}")
+_FUNCTION = re.compile(
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[\w$-]+)?"
+)
 API_KEY_HEADER = "$request.header.x-api-key"  # apiKeySelectionExpression's default
 MAX_TIMEOUT_MS = 29_000  # WebSocket APIs: 50 to 29,000 ms
 REST_RESPONSES = compile_gateway_responses([], {})
@@ -48,15 +54,42 @@ def _templates(doc: Doc, member: str, what: str) -> dict[str, str]:
     return out
 
 
+def check_uri(itype: str, raw: str) -> None:
+    """Raise ``ValueError`` (AWS's wording where AWS has one) when an integration of ``itype``
+    cannot be called with ``raw`` as its ``integrationUri`` (stage variables unresolved)."""
+    if itype == "MOCK":
+        return
+    if not raw:
+        raise ValueError(f"Integration URI must be specified for integration type {itype}")
+    sample = _STAGE_VARIABLE.sub("v", raw)
+    if itype in ("HTTP", "HTTP_PROXY"):
+        try:
+            parts = urlsplit(sample)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"Invalid HTTP endpoint specified for URI: {raw}")
+    elif not _FUNCTION.fullmatch(function_arn(sample)):
+        # AWS integrations may call other services on AWS; here they invoke functions.
+        raise ValueError(
+            f"Invalid integration URI {raw}: {itype} integrations of WebSocket APIs invoke a "
+            "Lambda function (its ARN or arn:aws:apigateway:{region}:lambda:path/2015-03-31/"
+            "functions/{arn}/invocations)"
+        )
+
+
 def _integration(doc: Doc, responses: list[Doc], stage_vars: dict[str, str]) -> WsIntegration:
     itype = str(doc.get("integrationType") or "").upper()
     if itype not in _TYPES:
         raise ValueError(f"unsupported integration type {itype!r}")
-    uri = substitute_stage_variables(str(doc.get("integrationUri") or ""), stage_vars)
+    raw = str(doc.get("integrationUri") or "")
+    check_uri(itype, raw)
+    uri = substitute_stage_variables(raw, stage_vars)
     if itype in ("AWS_PROXY", "AWS"):
         uri = function_arn(uri)
     if itype != "MOCK" and not uri:
-        raise ValueError("the integration has no integrationUri")
+        raise ValueError(f"integrationUri {raw} is empty in this stage (a stage variable)")
     timeout_ms = min(int(doc.get("timeoutInMillis") or MAX_TIMEOUT_MS), MAX_TIMEOUT_MS)
     compiled = [
         WsIntegrationResponse(
@@ -92,7 +125,7 @@ def compile_ws_routes(
             responses = defn.integration_responses.get(iid, [])
             integrations[iid] = _integration(doc, responses, stage_vars)
         except (ValueError, TypeError) as exc:
-            raise StageCompileError(f"integration {iid}: {exc}") from exc
+            raise StageCompileError(f"Integration {iid}: {exc}") from exc
     authorizers = {str(a.get("authorizerId")): a for a in defn.authorizers}
     models = _Models(defn.models)
     routes: dict[str, WsRoute] = {}
@@ -227,4 +260,6 @@ def _connections_trie(api_id: str, stage_name: str, region: str, account_id: str
 
 def check_ws_compiles(defn: HttpApiDefinition, region: str, account_id: str) -> None:
     """Raise ``StageCompileError`` when the WebSocket definition would not serve."""
+    if not defn.routes:
+        raise StageCompileError("At least one route is required before deploying the Api")
     compile_ws_routes(defn, {})

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from frontgate.functions import frames, runtime, sandbox
+from frontgate.functions import frames, loopback_names, runtime, sandbox
 
 
 class _LogStream:
@@ -153,6 +153,7 @@ def main() -> None:
         int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]),
         int(os.environ.get("_FRONTGATE_MAX_PROCS", "128")),
     )
+    loopback_names.install()
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     os.chdir(task_root)
     sys.path.insert(0, task_root)

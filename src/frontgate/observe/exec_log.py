@@ -95,7 +95,7 @@ def finish(ctx: Context, resp: Response) -> list[str]:
     data_trace = isinstance(out, ExecLog) and out.data_trace
     failed = ctx.error is not None or resp.status >= 500
     if data_trace and ctx.integration_status is not None:
-        out.append("Endpoint response headers: " + headers_text(ctx.upstream_headers))
+        out.append("Endpoint response headers: " + headers_text(ctx.upstream_header_pairs()))
         out.append("Endpoint response body before transformations: "
                    + body_text(ctx.upstream_body))  # fmt: skip
     if data_trace:

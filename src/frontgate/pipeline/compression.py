@@ -138,7 +138,7 @@ def compress_response(ctx: Context, resp: Response, minimum: int) -> None:
         return
     # A non-proxy integration's own answer was compressed (its headers are not the method
     # response's): compressing what it sent again would only hide that.
-    if any(n.lower() == "content-encoding" for n, _ in ctx.upstream_headers):
+    if any(n.lower() == "content-encoding" for n, _ in ctx.upstream_header_pairs()):
         return
     encoder = zlib.compressobj(6, zlib.DEFLATED, _GZIP_BITS if coding == "gzip" else _ZLIB_BITS)
     resp.body = encoder.compress(body) + encoder.flush()

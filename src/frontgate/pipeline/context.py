@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from frontgate.http.message import Request, Response
+from frontgate.http.message import Request, Response, header_pairs
 from frontgate.snapshot.snapshot import Method, Snapshot, Stage
 from frontgate.traffic.keys import PlanBinding
 
@@ -52,6 +52,7 @@ class Context:
         "start_wall",
         "trace",  # observe.plan: the request's trace when the stage traces (observe.tracing)
         "upstream_body",  # integration
+        "upstream_head",  # integration: header lines not yet split (upstream_header_pairs)
         "upstream_headers",  # integration
         "validation_error",  # validation: $context.error.validationErrorString
         "xray",  # integration (AWS, AWS_PROXY): X-Amzn-Trace-Id answered on success (xray)
@@ -76,6 +77,7 @@ class Context:
         self.path_params: dict[str, str] = {}
         self.integration_latency: int | None = None
         self.integration_status: int | None = None
+        self.upstream_head: str | None = None
         self.upstream_headers: list[tuple[str, str]] = []
         self.upstream_body = b""
         self.error: str | None = None
@@ -90,6 +92,15 @@ class Context:
         self.identity: dict[str, str | None] | None = None
         self.validation_error: str | None = None
         self.xray: str | None = None
+
+    def upstream_header_pairs(self) -> list[tuple[str, str]]:
+        """The integration response's headers as (name, value) pairs: split from its header
+        lines when first asked for (an HTTP integration keeps them as text until then)."""
+        head = self.upstream_head
+        if head is not None:
+            self.upstream_headers = header_pairs(head)
+            self.upstream_head = None
+        return self.upstream_headers
 
     def log(self, line: str) -> None:
         """Record an execution-log line when execution logging is on for this request."""

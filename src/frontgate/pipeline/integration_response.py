@@ -179,7 +179,7 @@ def _pick_template(ctx: Context, templates: dict[str, Any]) -> tuple[str, Any]:
 
 def _upstream_header(ctx: Context, name: str) -> str | None:
     lname = name.lower()
-    for k, v in ctx.upstream_headers:
+    for k, v in ctx.upstream_header_pairs():
         if k.lower() == lname:
             return v
     return None

@@ -14,8 +14,10 @@ from frontgate import gateway_errors
 from frontgate.observe.access_format import context_getter
 from frontgate.pipeline.context import Context
 from frontgate.vtl import context as vcontext
-from frontgate.vtl.engine import Template, VtlRenderError, render
+from frontgate.vtl.engine import Template
+from frontgate.vtl.errors import VtlRenderError
 from frontgate.vtl.inputs import Input
+from frontgate.vtl.runtime import render
 from frontgate.vtl.util import UTIL
 from frontgate.vtl.values import JavaMap
 

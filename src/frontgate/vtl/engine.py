@@ -18,11 +18,12 @@ from typing import Any
 
 from frontgate.vtl import limits, operators, runtime
 from frontgate.vtl.codegen import generate
+from frontgate.vtl.errors import VtlRenderError
 from frontgate.vtl.expressions import VtlSyntaxError
 from frontgate.vtl.inputs import Input
 from frontgate.vtl.parser import parse
-from frontgate.vtl.runtime import MAX_FOREACH
-from frontgate.vtl.util import Util
+from frontgate.vtl.runtime import MAX_FOREACH, render
+from frontgate.vtl.util import Util, escape_javascript
 from frontgate.vtl.values import JavaMap, VList, out
 
 __all__ = [
@@ -36,10 +37,6 @@ __all__ = [
 ]
 
 RenderFn = Callable[[dict[str, Any], Callable[[str], Any]], None]
-
-
-class VtlRenderError(RuntimeError):
-    """The template failed while rendering (a method raised, a bad argument, ...)."""
 
 
 def _collect(fn: RenderFn, ns: dict[str, Any]) -> str:
@@ -62,6 +59,8 @@ _GLOBALS: dict[str, Any] = {
     "_get": runtime.get,
     "_Input": Input,
     "_Util": Util,
+    "_esc": escape_javascript,
+    "_dict": dict,
     "_assign": runtime.assign,
     "_items": runtime.items,
     "_range": runtime.range_of,
@@ -82,7 +81,7 @@ _GLOBALS: dict[str, Any] = {
     "_Stop": runtime.Stop,
     "_BreakLoop": runtime.BreakLoop,
     "_collect": _collect,
-    "_tick": limits.tick,
+    "_looped": limits.looped,
     "_text": limits.text,
 }
 
@@ -135,29 +134,6 @@ def compile_template(text: str) -> Template:
     scope = dict(_GLOBALS)
     exec(code, scope)
     return Template(text, scope["render"], names, source)
-
-
-def render(template: Template, namespace: dict[str, Any]) -> str:
-    """The template's output for ``namespace`` (``input``, ``util``, ``context``,
-    ``stageVariables``). ``#set`` on a map in the namespace (the overrides) writes into it;
-    ``#set($x = ...)`` does not change the caller's dict."""
-    fn = template.fn
-    if fn is None:
-        return template.text
-    out: list[str] = []
-    limits.start(out)
-    try:
-        fn(dict(namespace), out.append)
-    except (runtime.Stop, runtime.BreakLoop):
-        pass
-    except RecursionError as exc:
-        raise VtlRenderError("template recursion too deep") from exc
-    except Exception as exc:
-        raise VtlRenderError(f"{type(exc).__name__}: {exc}") from exc
-    text = "".join(out)
-    if len(text) > limits.MAX_TEXT:
-        raise VtlRenderError(f"output longer than {limits.MAX_TEXT} characters")
-    return text
 
 
 def compile_templates(templates: dict[str, str] | None) -> dict[str, Template | None] | None:

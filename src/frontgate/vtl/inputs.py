@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from frontgate import fastjson
+from frontgate.fastjson import dumps_text as to_json
 from frontgate.vtl import jsonpath
-from frontgate.vtl.values import JavaMap, to_json
+from frontgate.vtl.values import JavaMap
 
 _UNPARSED: Any = object()
 
@@ -19,7 +20,10 @@ class Input:
     text may be given) is split when first asked for. A JSON object comes back as a plain
     dict, which templates print and call as Java's map (``{a=b}``, ``size()``...)."""
 
-    __slots__ = ("_all", "_body", "_doc", "_headers", "_path", "_query", "_text")
+    __slots__ = (
+        "_all", "_body", "_doc", "_header_map", "_headers", "_path", "_path_map", "_query",
+        "_query_map", "_text",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -35,6 +39,9 @@ class Input:
         self._headers = headers
         self._doc: Any = _UNPARSED
         self._all: JavaMap | None = None
+        self._path_map: JavaMap | None = None
+        self._query_map: JavaMap | None = None
+        self._header_map: JavaMap | None = None
 
     @property
     def body(self) -> str:
@@ -58,8 +65,8 @@ class Input:
         """The value at the JSONPath, as a template object (a map prints as ``{a=b}``); null
         when nothing matches."""
         doc = self._parsed()
-        if doc is None:
-            return None
+        if doc is None or path == "$":  # "$" (the commonest path) is the document itself
+            return doc
         return jsonpath.evaluate(doc, str(path or "$"))
 
     def json(self, path: Any = "$") -> str:
@@ -90,10 +97,9 @@ class Input:
             every = self._all
             if every is None:
                 every = self._all = JavaMap(
-                    path=JavaMap(self._path),
-                    # a repeated key keeps its last value
-                    querystring=JavaMap(self._query_pairs()),
-                    header=JavaMap(self._headers),
+                    path=self.section("path"),
+                    querystring=self.section("querystring"),
+                    header=self.section("header"),
                 )
             return every
         key = str(name)
@@ -111,6 +117,25 @@ class Input:
             if k.lower() == lkey:
                 return v
         return ""
+
+    def section(self, name: str) -> Any:
+        """``$input.params().<name>`` (path, querystring or header) without building the
+        other two; the same map each time, and the one ``params()`` holds."""
+        if name == "querystring":
+            found = self._query_map
+            if found is None:  # a repeated key keeps its last value
+                found = self._query_map = JavaMap(self._query_pairs())
+        elif name == "path":
+            found = self._path_map
+            if found is None:
+                found = self._path_map = JavaMap(self._path)
+        elif name == "header":
+            found = self._header_map
+            if found is None:
+                found = self._header_map = JavaMap(self._headers)
+        else:
+            return self.params().get(name)
+        return found
 
 
 def split_query(query: str) -> list[tuple[str, str]]:

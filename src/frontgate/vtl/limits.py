@@ -15,7 +15,7 @@ MAX_ITERATIONS: Final = 1_000_000  # #foreach iterations in one render, all loop
 MAX_RANGE: Final = 1_000_000  # elements in a [a..b] range
 
 
-class RenderLimitError(RuntimeError):
+class RenderLimitError(Exception):
     """A render went past one of the bounds above."""
 
 
@@ -41,20 +41,22 @@ def start(chunks: list[str]) -> None:
     b.size = 0
 
 
-def tick() -> None:
-    """One #foreach iteration: counts it, and adds what was written since the last tick to
-    the output's size (each chunk is measured once)."""
+def looped(n: int) -> None:
+    """A #foreach ran ``n`` passes (codegen charges a loop once, after it): counts them, and
+    adds what was written since the last check to the output's size (each chunk is measured
+    once). A loop runs at most MAX_FOREACH passes, so the bounds are overshot by at most one
+    innermost loop's work."""
     b = _budget
-    b.iterations -= 1
+    b.iterations -= n
     if b.iterations < 0:
         raise RenderLimitError(f"more than {MAX_ITERATIONS} #foreach iterations")
     chunks = b.chunks
-    n = len(chunks)
-    if n > b.seen:
+    count = len(chunks)
+    if count > b.seen:
         size = b.size
-        for i in range(b.seen, n):
+        for i in range(b.seen, count):
             size += len(chunks[i])
-        b.seen = n
+        b.seen = count
         b.size = size
         if size > MAX_TEXT:
             raise RenderLimitError(f"output longer than {MAX_TEXT} characters")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from frontgate.vtl import limits
+from frontgate.vtl.errors import VtlRenderError
 from frontgate.vtl.limits import MAX_RANGE, RenderLimitError, redirect, restore, text
 from frontgate.vtl.methods import LIST_METHODS, MAP_METHODS, OBJECT_METHODS, STRING_METHODS
 from frontgate.vtl.values import JavaList, JavaMap, VList
@@ -158,3 +160,25 @@ def range_of(a: Any, b: Any) -> VList:
     if abs(b - a) >= MAX_RANGE:
         raise RenderLimitError(f"a range of more than {MAX_RANGE} elements")
     return VList(range(a, b + 1) if a <= b else range(a, b - 1, -1))
+
+
+def render(template: Any, namespace: dict[str, Any]) -> str:
+    """The output of ``template`` (an engine.Template) for ``namespace`` (``input``,
+    ``util``, ``context``, ``stageVariables``). ``#set`` on a map in the namespace (the
+    overrides) writes into it; ``#set($x = ...)`` does not change the caller's dict."""
+    fn = template.fn
+    if fn is None:
+        return template.text  # type: ignore[no-any-return]
+    chunks: list[str] = []
+    limits.start(chunks)
+    try:
+        try:
+            fn(dict(namespace), chunks.append)
+        except (Stop, BreakLoop):
+            pass
+        limits.looped(0)  # what was written since the last loop, measured before the join
+    except RecursionError as exc:
+        raise VtlRenderError("template recursion too deep") from exc
+    except Exception as exc:
+        raise VtlRenderError(f"{type(exc).__name__}: {exc}") from exc
+    return "".join(chunks)

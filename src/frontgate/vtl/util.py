@@ -42,7 +42,10 @@ def _unicode_escape(m: re.Match[str]) -> str:
 
 
 def escape_javascript(value: Any) -> str:
-    text = (value if type(value) is str else _text(value)).translate(_TABLE)
+    text = value if type(value) is str else _text(value)
+    if text.isalnum() and text.isascii():  # ids, numbers, words: nothing to escape
+        return text
+    text = text.translate(_TABLE)
     if text.isascii():
         return text
     return _NON_ASCII.sub(_unicode_escape, text)
@@ -53,7 +56,9 @@ class Util:
 
     __slots__ = ()
 
-    escapeJavaScript = staticmethod(escape_javascript)
+    @staticmethod
+    def escapeJavaScript(value: Any) -> str:
+        return escape_javascript(value)
 
     def parseJson(self, value: Any) -> Any:
         return wrap(json.loads(_text(value)))

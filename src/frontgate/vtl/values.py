@@ -4,12 +4,11 @@ templates call (``size()``, ``isEmpty()``, ``keySet()``, ``get()``...)."""
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal
 from typing import Any
 
-_COMPACT = (",", ":")
+from frontgate.fastjson import dumps_text
 
 
 def to_text(value: Any) -> str:
@@ -116,25 +115,8 @@ def wrap(value: Any) -> Any:
     return value
 
 
-# One encoder (json.dumps builds one per call with these options).
-_ENCODER = json.JSONEncoder(separators=_COMPACT, ensure_ascii=False)
-_ENCODE = _ENCODER.encode
-# JSONEncoder.encode's C scanner, called directly: encode() and iterencode() rebuild a float
-# formatter closure and check their options on every call (a third of a small document's cost).
-_C_MAKE: Any = getattr(json.encoder, "c_make_encoder", None)
-_STR: Any = json.encoder.encode_basestring
-
-
-def to_json(value: Any) -> str:
-    """A JSONPath result serialised as JSON, as ``$input.json`` gives it (what
-    ``_ENCODE(value)`` gives, errors included)."""
-    if value.__class__ is str:
-        return _STR(value)  # type: ignore[no-any-return]
-    if _C_MAKE is None:  # pragma: no cover - CPython always has the accelerator
-        return _ENCODE(value)
-    # A fresh markers map per call, as encode() makes: the circular-reference check.
-    chunks = _C_MAKE({}, _ENCODER.default, _STR, None, ":", ",", False, False, True)(value, 0)
-    return "".join(chunks)
+# ``$input.json``'s serialisation (compiled with the request path).
+to_json = dumps_text
 
 
 class VList(list[Any]):

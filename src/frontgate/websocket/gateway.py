@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from frontgate import ids
 from frontgate.http.message import Request, Response
 from frontgate.http.write_batch import WriteBatch, batch_for
-from frontgate.websocket import domains, events
+from frontgate.websocket import domains, events, messages
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry, execute
@@ -140,9 +140,9 @@ class WebSocketGateway:
         integ = route.integration
         request_id = ids.request_ids()[1]
         event = events.disconnect_event(session, status, reason, request_id, time.time())
-        context = {"connectionId": session.connection_id, "routeKey": "$disconnect",
-                   "eventType": "DISCONNECT", "requestId": request_id,
-                   "apiId": session.api_id, "stage": session.stage_name}  # fmt: skip
+        # The same $context as the connection's other routes (domainName, connectedAt,
+        # identity...), so a template reads $context.domainName on $disconnect too.
+        context = messages.template_context(session, "$disconnect", "DISCONNECT", request_id)
 
         async def run() -> None:
             try:

@@ -21,7 +21,7 @@ from frontgate.vtl.engine import VtlRenderError, compile_template, render
 from frontgate.vtl.inputs import Input
 from frontgate.vtl.util import UTIL
 from frontgate.vtl.values import JavaMap
-from frontgate.websocket.routing import pick_template
+from frontgate.websocket.routing import Response, pick_template
 
 log = logging.getLogger("frontgate.websocket")
 
@@ -47,7 +47,7 @@ class Outcome:
 class Call:
     """One integration call's inputs."""
 
-    __slots__ = ("body", "context", "event", "parsed", "route_key", "stage")
+    __slots__ = ("body", "context", "event", "parsed", "responds", "route_key", "stage")
 
     def __init__(
         self,
@@ -57,6 +57,7 @@ class Call:
         parsed: Any,
         event: dict[str, Any],
         context: dict[str, Any],
+        responds: bool = False,
     ) -> None:
         self.stage = stage
         self.route_key = route_key
@@ -64,6 +65,9 @@ class Call:
         self.parsed = parsed  # the message as JSON (routing.parse_body), for template selection
         self.event = event  # the AWS_PROXY event
         self.context = context  # $context variables for templates (connectionId, ...)
+        # The route has a route response (two-way): a non-proxy integration then needs an
+        # integration response for what it answered.
+        self.responds = responds
 
 
 async def call(env: Any, integ: WsIntegration, c: Call) -> Outcome:
@@ -74,8 +78,13 @@ async def call(env: Any, integ: WsIntegration, c: Call) -> Outcome:
     if integ.type == "AWS":
         text = _render_request(integ, c)
         payload = text if text is not None else (c.body or json.dumps(c.event))
-        result = await _invoke(env, integ, c, payload.encode())
-        return _respond(integ, c, 200, result.decode("utf-8", "replace"))
+        result = await _invoke_result(env, integ, c, payload.encode())
+        answer = result.payload.decode("utf-8", "replace")
+        if result.function_error is None:
+            return _respond(integ, c, 200, answer)
+        # A function error: the integration responses' /regex/ keys are matched against its
+        # errorMessage (as REST's selection patterns), else $default takes it.
+        return _respond(integ, c, 502, answer, error=_error_message(answer))
     # HTTP_PROXY and HTTP: the message POSTed (integrationMethod) to the URI.
     body = c.body if integ.type == "HTTP_PROXY" else (_render_request(integ, c) or c.body)
     headers = [("Content-Type", "application/json")]
@@ -88,7 +97,7 @@ async def call(env: Any, integ: WsIntegration, c: Call) -> Outcome:
     text = response.body.decode("utf-8", "replace")
     if integ.type == "HTTP_PROXY":
         return Outcome(response.status, text)
-    return _respond(integ, c, response.status, text)
+    return _respond(integ, c, response.status, text, response.headers)
 
 
 def mock(integ: WsIntegration, c: Call) -> Outcome:
@@ -99,7 +108,7 @@ def mock(integ: WsIntegration, c: Call) -> Outcome:
     if text is not None:
         try:
             status = int(json.loads(text)["statusCode"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):
             raise IntegrationFailed(500, "statusCode should be an integer") from None
     return _respond(integ, c, status, "")
 
@@ -110,6 +119,14 @@ def _source_arn(c: Call) -> str:
 
 
 async def _invoke(env: Any, integ: WsIntegration, c: Call, payload: Any) -> bytes:
+    result = await _invoke_result(env, integ, c, payload)
+    if result.function_error is not None:
+        raise IntegrationFailed(502, "Lambda execution failed due to customer function error")
+    payload_out: bytes = result.payload
+    return payload_out
+
+
+async def _invoke_result(env: Any, integ: WsIntegration, c: Call, payload: Any) -> Any:
     invoker = getattr(env, "functions", None)
     if invoker is None:
         raise IntegrationFailed(500, "functions are not available")
@@ -123,10 +140,18 @@ async def _invoke(env: Any, integ: WsIntegration, c: Call, payload: Any) -> byte
     except lambda_errors.LambdaError as exc:
         log.warning("%s: Lambda invocation failed: %s", integ.uri, exc)
         raise IntegrationFailed(500, f"Lambda invocation failed: {exc}") from None
-    if result.function_error is not None:
-        raise IntegrationFailed(502, "Lambda execution failed due to customer function error")
-    payload_out: bytes = result.payload
-    return payload_out
+    return result
+
+
+def _error_message(payload: str) -> str:
+    """A function error's ``errorMessage`` (the whole payload when it has none)."""
+    try:
+        doc = json.loads(payload)
+    except (ValueError, RecursionError):
+        return payload
+    if isinstance(doc, dict) and isinstance(doc.get("errorMessage"), str):
+        return str(doc["errorMessage"])
+    return payload
 
 
 async def _lambda_proxy(env: Any, integ: WsIntegration, c: Call) -> Outcome:
@@ -139,7 +164,7 @@ async def _lambda_proxy(env: Any, integ: WsIntegration, c: Call) -> Outcome:
         return Outcome(200, None if answer is None else json.dumps(answer))
     try:
         status = int(answer.get("statusCode", 200))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise IntegrationFailed(502, "Malformed Lambda proxy response") from None
     body = answer.get("body")
     headers = answer.get("headers") if isinstance(answer.get("headers"), dict) else {}
@@ -176,27 +201,58 @@ def _render_request(integ: WsIntegration, c: Call) -> str | None:
     """The request template the template selection expression picks, rendered; None: none."""
     text = pick_template(integ.request_templates, integ.template_selection, c.parsed)
     if text is None:
-        if integ.request_templates and integ.passthrough == "NEVER":
+        # WHEN_NO_MATCH passes the message through; NEVER and WHEN_NO_TEMPLATES (templates
+        # exist, none applies) refuse it.
+        if integ.request_templates and integ.passthrough != "WHEN_NO_MATCH":
             raise IntegrationFailed(500, "no request template matched")
         return None
     return _render(text, c, c.body)
 
 
-def _respond(integ: WsIntegration, c: Call, status: int, text: str) -> Outcome:
-    """A non-proxy integration's answer through its integration response: the first whose key
-    (``/regex/`` on the status) matches, else ``$default``; its template, if any, renders."""
-    code = str(status)
+def _respond(
+    integ: WsIntegration,
+    c: Call,
+    status: int,
+    text: str,
+    headers: list[tuple[str, str]] | None = None,
+    error: str | None = None,
+) -> Outcome:
+    """A non-proxy integration's answer through its integration response: the first whose
+    ``/regex/`` key matches (the status; a Lambda function's ``errorMessage`` on AWS
+    integrations, whose successes take ``$default``), else ``$default``; its template, chosen
+    by its template selection expression, renders. A two-way route with none that applies
+    fails as AWS's "No match for output mapping"."""
+    subject = error if error is not None else None if integ.type == "AWS" else str(status)
     chosen = None
     for response in integ.responses:
         key = response.key
         if key == "$default":
             chosen = chosen or response
-        elif key.startswith("/") and key.endswith("/") and re.fullmatch(key[1:-1], code):
+        elif subject is not None and _matches(key, subject):
             chosen = response
             break
     if chosen is None:
+        if error is not None:
+            raise IntegrationFailed(502, "Lambda execution failed due to customer function error")
+        if c.responds:
+            raise IntegrationFailed(
+                500,
+                "Execution failed due to configuration error: No match for output mapping and "
+                f"no default output mapping configured. Endpoint response status code: {status}",
+            )
         return Outcome(status, text if integ.type != "MOCK" else None)
-    template = pick_template(chosen.templates, chosen.template_selection, None)
+    template = pick_template(
+        chosen.templates, chosen.template_selection, c.parsed, Response(status, headers)
+    )
     if template is None:
         return Outcome(status, text if integ.type != "MOCK" else None)
     return Outcome(status, _render(template, c, text))
+
+
+def _matches(key: str, subject: str) -> bool:
+    """A ``/regex/`` integration response key against the status or error message (keys are
+    checked to compile when written; one that does not matches nothing)."""
+    try:
+        return re.fullmatch(key[1:-1], subject) is not None
+    except re.error:
+        return False

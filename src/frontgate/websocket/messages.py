@@ -164,12 +164,16 @@ def _call(self: Session, route: WsRoute, text: str, parsed: Any, request_id: str
         event = events.message_event(self, route.key, text, message_id, request_id, now)
     context = template_context(self, route.key, "MESSAGE", request_id)
     context["messageId"] = message_id
-    return Call(self.stage, route.key, text, parsed, event, context)
+    return Call(self.stage, route.key, text, parsed, event, context, route.responds)
 
 
 def error_frame(self: Session, message: str, request_id: str) -> str:
-    return json.dumps(
-        {"message": message, "connectionId": self.connection_id, "requestId": request_id}
+    """AWS's error frame, spaced as AWS writes it (a space after the first colon only):
+    ``{"message": "Forbidden", "connectionId":"…", "requestId":"…"}``."""
+    dumps = json.dumps
+    return (
+        f'{{"message": {dumps(message)}, "connectionId":{dumps(self.connection_id)}, '
+        f'"requestId":{dumps(request_id)}}}'
     )
 
 

@@ -191,8 +191,10 @@ class Session(asyncio.Protocol):
                         messages.template_context(self, "$connect", "CONNECT", request_id),
                     ),
                 )
-                if not 200 <= outcome.status < 300:
-                    self._refuse(outcome.status, request_id)
+                status = outcome.status
+                if not 200 <= status < 300:
+                    # A status HTTP cannot carry (99, 1000) is the integration's fault: 502.
+                    self._refuse(status if 300 <= status <= 599 else 502, request_id)
                     return
                 returned = {k.lower(): v for k, v in outcome.headers.items()}
                 protocol = returned.get("sec-websocket-protocol")

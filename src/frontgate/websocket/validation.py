@@ -6,9 +6,11 @@
   ``{"message": "Missing required request parameters: [NAME, ...]"}`` (REST's wording);
 - ``requestModels`` (JSON Schema draft 4, compiled with fastjsonschema by ``snapshot.models``)
   check a message's body: the model is the one ``modelSelectionExpression`` selects (a
-  ``$request.body`` path or a constant such as ``$default``), else the ``$default`` model. A
-  message that is not JSON or fails the model gets the error frame
-  ``{"message": "Invalid request body", "connectionId": ..., "requestId": ...}`` and goes no
+  ``$request.body`` path or a constant such as ``\\$default``), else the ``$default`` model;
+  with an expression and neither, validation fails (AWS: "If there is no matching model and
+  $default isn't defined, the validation fails"). A message that is not JSON or fails gets
+  AWS's "Bad request body" in the error frame
+  ``{"message": "Bad request body", "connectionId": ..., "requestId": ...}`` and goes no
   further; the connection stays open."""
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontgate.websocket")
 
-INVALID_BODY = "Invalid request body"
+INVALID_BODY = "Bad request body"
 
 
 def missing_parameters(session: Session, route: WsRoute) -> str | None:
@@ -57,7 +59,7 @@ def body_error(route: WsRoute, parsed: Any) -> str | None:
     if check is None:
         check = models.get("$default")
     if check is None:
-        return None
+        return "no model matches and there is no $default model" if route.model_selection else None
     if parsed is _MISSING:
         return "the message is not JSON"
     try:

@@ -89,7 +89,7 @@ def make_test_invoke(store: ConfigStore, pipeline: Pipeline, account_id: str) ->
             # The pipeline's observer completes the log of every answered request; this is
             # for one it did not see.
             if _called(ctx):
-                ctx.log("Endpoint response headers: " + headers_text(ctx.upstream_headers))
+                ctx.log("Endpoint response headers: " + headers_text(ctx.upstream_header_pairs()))
                 ctx.log("Endpoint response body before transformations: "
                         + body_text(ctx.upstream_body))  # fmt: skip
             ctx.log("Method response body after transformations: " + body_text(resp.body))

@@ -47,7 +47,7 @@ class _Call:
         if proxy:
             ctx.response = proxy_response(ctx, resp)  # header lines pass through as text
         if not proxy or ctx.exec_log is not None:
-            ctx.upstream_headers = resp.headers  # parsed into pairs only when read
+            ctx.upstream_head = resp.head  # split into pairs only when read
         if ctx.exec_log is not None:
             ctx.log(
                 f"Received response. Status: {resp.status}, Integration latency: "

@@ -23,6 +23,7 @@ from frontgate.admin.errors import BadRequest
 from frontgate.definition import kinds
 from frontgate.definition.httpapis import now_iso
 from frontgate.state.store import Doc
+from frontgate.websocket.routing import compile_expression
 
 HTTP_ROUTE_SELECTION = "$request.method $request.path"
 _HTTP_SELECTIONS = (HTTP_ROUTE_SELECTION, "${request.method} ${request.path}")
@@ -43,10 +44,11 @@ def _check_selections(api: Doc) -> None:
         api["routeSelectionExpression"] = HTTP_ROUTE_SELECTION
     elif not rse:
         raise BadRequest("Route selection expression is required for WebSocket APIs")
-    elif not rse.startswith(("$request.body.", "${request.body.")) and rse != "$default":
+    elif not _reads_the_message(rse):
         raise BadRequest(
-            f"Invalid route selection expression {rse!r}: for WebSocket APIs it selects a "
-            "member of the message, such as $request.body.action"
+            f"Invalid route selection expression {rse}: for WebSocket APIs it selects "
+            "members of the message, such as $request.body.action or "
+            "${request.body.service}/${request.body.action}, or is \\$default"
         )
     key_selection = api.get("apiKeySelectionExpression", API_KEY_SELECTION)
     if key_selection not in _API_KEY_SELECTIONS:
@@ -55,6 +57,15 @@ def _check_selections(api: Doc) -> None:
             f"{' or '.join(_API_KEY_SELECTIONS)}"
         )
     api["apiKeySelectionExpression"] = key_selection
+
+
+def _reads_the_message(rse: str) -> bool:
+    """A WebSocket route selection expression: ``$request.body`` variables (joined by text), or
+    the static ``\\$default`` (every message to the ``$default`` route)."""
+    if rse in ("$default", "\\$default"):
+        return True
+    variables = [p for p in compile_expression(rse).parts if isinstance(p, tuple)]
+    return bool(variables) and all(p[0] == "body" for p in variables)
 
 
 @operation("CreateApi")

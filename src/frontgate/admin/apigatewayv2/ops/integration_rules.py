@@ -1,6 +1,7 @@
 """What AWS checks when an HTTP API integration is written (CreateIntegration, UpdateIntegration
-and quick create), and the defaults it fills in. WebSocket integrations are stored as given (the
-WebSocket issue serves and checks them). Registers no operation."""
+and quick create), and the defaults it fills in. WebSocket integrations get their defaults and
+a check of the URI when one is given (a missing one is refused at deployment). Registers no
+operation."""
 
 from __future__ import annotations
 
@@ -53,6 +54,17 @@ def check_integration(doc: Doc, protocol: str) -> Doc:
         # As REST APIs' PutIntegration: a typo in the role is caught here, not at the call.
         raise BadRequest("Invalid ARN specified in the request")
     if protocol != "HTTP":
+        kind = doc.get("integrationType")
+        uri = doc.get("integrationUri")
+        # A URI given is checked now (as REST's PutIntegration); one still missing is refused
+        # when the API is deployed (compile.websocket.check_uri).
+        if uri is not None and kind in ("HTTP", "HTTP_PROXY") and not is_http_url(uri):
+            raise BadRequest("Invalid HTTP endpoint specified for URI")
+        if uri is not None and kind == "AWS_PROXY" and not is_lambda_uri(uri):
+            raise BadRequest(
+                f"Invalid integration URI {uri!r}: AWS_PROXY integrations invoke a Lambda "
+                "function (its ARN or invocation URI)"
+            )
         doc.setdefault("timeoutInMillis", WEBSOCKET_TIMEOUT_DEFAULT)
         if doc.get("timeoutInMillis", 0) > 29000:
             raise BadRequest("Timeout must be between 50 and 29000 milliseconds for WebSocket APIs")

@@ -163,6 +163,15 @@ async def _check_key(tx: Any, ctx: Ctx, parent: str, doc: Doc) -> None:
             f"Invalid integration response key {key!r}: must be $default or a status-code "
             "pattern between slashes, such as /200/"
         )
+    if key != "$default":
+        try:
+            re.compile(key[1:-1])
+        except re.error as exc:
+            # Checked here, not when a message finds it does not compile.
+            raise BadRequest(
+                f"Invalid integration response key {key}: {key[1:-1]} is not a valid regular "
+                f"expression ({exc})"
+            ) from None
     for other in await tx.list(ctx.region, kinds.V2_INTEGRATION_RESPONSE, parent):
         if (
             other["integrationResponseId"] != doc["integrationResponseId"]
@@ -183,6 +192,7 @@ async def create_integration_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         await tx.put(
             ctx.region, kinds.V2_INTEGRATION_RESPONSE, parent, doc["integrationResponseId"], doc
         )
+        await redeploy(tx, ctx, inp["apiId"])
     return doc
 
 
@@ -219,6 +229,7 @@ async def update_integration_response(ctx: Ctx, inp: dict[str, Any]) -> Doc:
         await tx.put(
             ctx.region, kinds.V2_INTEGRATION_RESPONSE, parent, doc["integrationResponseId"], doc
         )
+        await redeploy(tx, ctx, inp["apiId"])
     return doc
 
 
@@ -229,3 +240,4 @@ async def delete_integration_response(ctx: Ctx, inp: dict[str, Any]) -> None:
         await tx.delete(
             ctx.region, kinds.V2_INTEGRATION_RESPONSE, parent, doc["integrationResponseId"]
         )
+        await redeploy(tx, ctx, inp["apiId"])

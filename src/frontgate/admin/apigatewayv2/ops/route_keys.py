@@ -1,6 +1,7 @@
 """Route keys as AWS accepts them when a route is written: for HTTP APIs ``$default`` or
-``METHOD /path`` (``GET /orders/{id}``, ``ANY /{proxy+}``), for WebSocket APIs any key (matched
-against the route selection expression's value, ``$connect``, ``$disconnect``, ``$default``).
+``METHOD /path`` (``GET /orders/{id}``, ``ANY /{proxy+}``), for WebSocket APIs ``$connect``,
+``$disconnect``, ``$default`` or any key without the reserved ``$`` prefix (matched against the
+route selection expression's value).
 Registers no operation."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import re
 
 from frontgate.admin.errors import BadRequest
 
+WEBSOCKET_PREDEFINED = ("$connect", "$disconnect", "$default")
 HTTP_ROUTE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 _LITERAL = re.compile(r"[A-Za-z0-9\-._~:@!$&'()*+,;=%]+")
 _PARAM = re.compile(r"\{([A-Za-z0-9._\-:]+)(\+?)\}")
@@ -19,6 +21,15 @@ def check_route_key(key: str, protocol: str) -> str:
     if protocol != "HTTP":
         if not key.strip():
             raise BadRequest("Route key must not be blank")
+        if key.startswith(("$", "\\$")) and key not in WEBSOCKET_PREDEFINED:
+            # "$" starts only the predefined keys; "\$default" is a selection expression's
+            # escape (shells leave it in single quotes), never a route key.
+            plain = key.removeprefix("\\")
+            hint = f" (did you mean {plain}?)" if plain in WEBSOCKET_PREDEFINED else ""
+            raise BadRequest(
+                f"Invalid route key {key}{hint}: the $ prefix is reserved for the predefined "
+                f"routes {', '.join(WEBSOCKET_PREDEFINED)}"
+            )
         return key
     if key == "$default":
         return key

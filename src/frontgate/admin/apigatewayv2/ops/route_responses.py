@@ -6,7 +6,7 @@ response, so a route response on one is refused rather than stored and never use
 from __future__ import annotations
 
 from frontgate.admin.apigatewayv2.context import Ctx
-from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page
+from frontgate.admin.apigatewayv2.ops.common import get_api, need, new_id, page, redeploy
 from frontgate.admin.apigatewayv2.registry import operation
 from frontgate.admin.errors import BadRequest, Conflict
 from frontgate.definition import kinds
@@ -53,6 +53,7 @@ async def create_route_response(ctx: Ctx, inp: Doc) -> Doc:
         parent = await _route(tx, ctx, api_id, inp["routeId"])
         await _check(tx, ctx, api_id, parent, doc)
         await tx.put(ctx.region, kinds.V2_ROUTE_RESPONSE, parent, doc["routeResponseId"], doc)
+        await redeploy(tx, ctx, api_id)
     return doc
 
 
@@ -80,6 +81,7 @@ async def update_route_response(ctx: Ctx, inp: Doc) -> Doc:
         doc.update({m: inp[m] for m in _MEMBERS if inp.get(m) is not None})
         await _check(tx, ctx, api_id, parent, doc)
         await tx.put(ctx.region, kinds.V2_ROUTE_RESPONSE, parent, rr_id, doc)
+        await redeploy(tx, ctx, api_id)
     return doc
 
 
@@ -90,3 +92,4 @@ async def delete_route_response(ctx: Ctx, inp: Doc) -> None:
         parent = await _route(tx, ctx, inp["apiId"], inp["routeId"])
         await need(tx, ctx, kinds.V2_ROUTE_RESPONSE, parent, rr_id, "RouteResponse")
         await tx.delete(ctx.region, kinds.V2_ROUTE_RESPONSE, parent, rr_id)
+        await redeploy(tx, ctx, inp["apiId"])

@@ -62,6 +62,13 @@ async def _check_route(tx: Tx, ctx: Ctx, api: Doc, route: Doc) -> None:
     auth_type = route.setdefault("authorizationType", "NONE")
     if protocol == "HTTP" and auth_type not in ("NONE", "JWT", "AWS_IAM", "CUSTOM"):
         raise BadRequest(f"Invalid authorization type {auth_type}")
+    if protocol != "HTTP" and auth_type not in ("NONE", "AWS_IAM", "CUSTOM"):
+        raise BadRequest(
+            f"Invalid authorization type {auth_type}: WebSocket APIs take NONE, AWS_IAM or CUSTOM"
+        )
+    if protocol != "HTTP" and auth_type != "NONE" and route["routeKey"] != "$connect":
+        # A WebSocket client is authorized once, on the handshake.
+        raise BadRequest("Currently, authorization is restricted to the $connect route only")
     authorizer_id = route.get("authorizerId")
     if auth_type in _AUTHORIZER_TYPE:
         if authorizer_id is None:
