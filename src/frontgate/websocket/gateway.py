@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from frontgate import ids
 from frontgate.http.message import Request, Response
 from frontgate.http.write_batch import WriteBatch, batch_for
-from frontgate.websocket import domains, events, messages
+from frontgate.websocket import domains, events, messages, telemetry
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry, execute
@@ -135,20 +135,25 @@ class WebSocketGateway:
     def disconnected(self, session: Session, status: int, reason: str) -> None:
         """``$disconnect``, best effort: its answer goes nowhere."""
         route = session.stage.routes.get("$disconnect")
+        request_id = ids.request_ids()[1]
+        ev = None
+        if session.stage.observe is not None:
+            ev = telemetry.disconnect(session, request_id, status, reason)
         if route is None or route.integration is None:
+            if ev is not None:
+                telemetry.done(ev)
             return
         integ = route.integration
-        request_id = ids.request_ids()[1]
         event = events.disconnect_event(session, status, reason, request_id, time.time())
         # The same $context as the connection's other routes (domainName, connectedAt,
         # identity...), so a template reads $context.domainName on $disconnect too.
         context = messages.template_context(session, "$disconnect", "DISCONNECT", request_id)
 
         async def run() -> None:
+            c = Call(session.stage, "$disconnect", "", None, event, context)
             try:
-                await call(
-                    self.env, integ, Call(session.stage, "$disconnect", "", None, event, context)
-                )
+                env = self.env
+                await (call(env, integ, c) if ev is None else telemetry.call(ev, env, integ, c))
             except Exception as exc:
                 log.info("%s $disconnect: %s", session.api_id, exc)
 

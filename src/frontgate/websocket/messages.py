@@ -15,7 +15,7 @@ from frontgate import ids
 from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.websocket import WsIntegration, WsRoute
-from frontgate.websocket import api_keys, events, validation
+from frontgate.websocket import api_keys, events, telemetry, validation
 from frontgate.websocket.integrations import Call, IntegrationFailed, Outcome, call, mock
 from frontgate.websocket.routing import route_for
 
@@ -34,8 +34,13 @@ def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
     stage = self.stage
     route, parsed = route_for(stage.routes, stage.route_selection, text)
     request_id = ids.request_ids()[1]
+    ev = None
+    if stage.observe is not None:
+        ev = telemetry.message(self, route.key if route else None, request_id, text)
     if route is None:
         self.post(error_frame(self, "Forbidden", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 403, "Forbidden", "no route for the message, and no $default")
         return None
     refused = None
     if not api_keys.admitted(self, route):
@@ -44,17 +49,23 @@ def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
         refused = validation.refused_message(self, route, parsed)
     if refused is not None:
         self.post(error_frame(self, refused, request_id))
+        if ev is not None:
+            telemetry.refused(ev, 403 if refused == "Forbidden" else 400, refused)
         return None
     integ = route.integration
     if integ is not None and integ.type != "MOCK":
-        return _run(self, route, text, parsed, request_id)
+        return _run(self, route, text, parsed, request_id, ev)
     admitted = admit_now(self, route, request_id)
     if not isinstance(admitted, bool):
-        return _run_after(self, admitted, route, text, parsed, request_id)
+        return _run_after(self, admitted, route, text, parsed, request_id, ev)
     if not admitted:
         self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
     elif integ is not None:
-        _answer(self, route, integ, text, parsed, request_id)
+        _answer(self, route, integ, text, parsed, request_id, ev)
+    elif ev is not None:
+        telemetry.done(ev)
     return None
 
 
@@ -97,55 +108,71 @@ async def _waited(waiting: Awaitable[None]) -> bool:
 
 async def _run_after(
     self: Session, waiting: Awaitable[None], route: WsRoute, text: str, parsed: Any,
-    request_id: str,
+    request_id: str, ev: Any = None,
 ) -> None:  # fmt: skip
     if not await _waited(waiting):
         self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
         return
     integ = route.integration
     if integ is not None:
-        _answer(self, route, integ, text, parsed, request_id)
+        _answer(self, route, integ, text, parsed, request_id, ev)
+    elif ev is not None:
+        telemetry.done(ev)
 
 
-async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id: str) -> None:
+async def _run(
+    self: Session, route: WsRoute, text: str, parsed: Any, request_id: str, ev: Any = None
+) -> None:
     if not await admit(self, route, request_id):
         self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
         return
     integ = route.integration
     if integ is None:
+        if ev is not None:
+            telemetry.done(ev)
         return
     env = self.gateway.env
-    outcome = await _outcome(self, env, route, integ, text, parsed, request_id)
+    outcome = await _outcome(self, env, route, integ, text, parsed, request_id, ev)
     if outcome is not None and route.responds and outcome.text is not None:
         self.post(outcome.text)
 
 
 def _answer(
     self: Session, route: WsRoute, integ: WsIntegration, text: str, parsed: Any,
-    request_id: str,
+    request_id: str, ev: Any = None,
 ) -> None:  # fmt: skip
     """Run a MOCK integration (no waiting) and send its answer."""
+    c: Call | None = None
     try:
-        outcome = mock(integ, _call(self, route, text, parsed, request_id))
-    except IntegrationFailed as exc:
-        log.warning("%s %s: %s", self.api_id, route.key, exc)
+        c = _call(self, route, text, parsed, request_id)
+        outcome = mock(integ, c)
+    except Exception as exc:
+        if ev is not None and c is not None:
+            telemetry.failed(ev, integ, c, exc)
+        if isinstance(exc, IntegrationFailed):
+            log.warning("%s %s: %s", self.api_id, route.key, exc)
+        else:
+            log.exception("%s %s failed", self.api_id, route.key)
         self.post(error_frame(self, "Internal server error", request_id))
         return
-    except Exception:
-        log.exception("%s %s failed", self.api_id, route.key)
-        self.post(error_frame(self, "Internal server error", request_id))
-        return
+    if ev is not None:
+        telemetry.answered(ev, integ, c, outcome)
     if route.responds and outcome.text is not None:
         self.post(outcome.text)
 
 
 async def _outcome(
     self: Session, env: Env, route: WsRoute, integ: WsIntegration, text: str, parsed: Any,
-    request_id: str,
+    request_id: str, ev: Any = None,
 ) -> Outcome | None:  # fmt: skip
     """Run an integration that waits; None after answering its failure."""
     try:
-        return await call(env, integ, _call(self, route, text, parsed, request_id))
+        c = _call(self, route, text, parsed, request_id)
+        return await (call(env, integ, c) if ev is None else telemetry.call(ev, env, integ, c))
     except IntegrationFailed as exc:
         log.warning("%s %s: %s", self.api_id, route.key, exc)
     except Exception:

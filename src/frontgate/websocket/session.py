@@ -26,7 +26,7 @@ from frontgate.http.message import Request
 from frontgate.snapshot.snapshot import Stage
 from frontgate.snapshot.websocket import WsStage
 from frontgate.traffic.keys import PlanBinding
-from frontgate.websocket import api_keys, events, iam, messages, validation
+from frontgate.websocket import api_keys, events, iam, messages, telemetry, validation
 from frontgate.websocket.authorizer import Refused, authorize
 from frontgate.websocket.flow import Flow
 from frontgate.websocket.handshake import Offer, accept, refuse
@@ -83,6 +83,7 @@ class Session(asyncio.Protocol):
         "headers",
         "http",
         "last_active_at",
+        "observed",
         "offer",
         "query",
         "request",
@@ -130,6 +131,7 @@ class Session(asyncio.Protocol):
         self.query = _query_pairs(query) if query else _NOTHING
         self.authorizer: dict[str, Any] | None = None
         self.api_key: PlanBinding | None = None  # the usage plan binding of its key (api_keys)
+        self.observed: Any = None  # the $connect event while it runs (telemetry), when observed
         self._early = rest  # what came after the handshake, while it waits (reading paused)
         self._extensions: list[Extension] = []
         self._ws: Connection | None = None  # made on first use once the handshake is accepted
@@ -156,6 +158,8 @@ class Session(asyncio.Protocol):
         now = time.time()
         event = events.connect_event(self, request_id, now)
         route = stage.routes.get("$connect")
+        if stage.observe is not None:
+            self.observed = telemetry.connect(self, request_id)
         protocol: str | None = None
         try:
             if route is not None and route.authorization_type == "AWS_IAM":
@@ -179,17 +183,19 @@ class Session(asyncio.Protocol):
                     self._refuse(429, request_id)
                     return
             if route is not None and route.integration is not None:
-                outcome = await call(
-                    self.gateway.env,
-                    route.integration,
-                    Call(
-                        stage,
-                        "$connect",
-                        "",
-                        None,
-                        event,
-                        messages.template_context(self, "$connect", "CONNECT", request_id),
-                    ),
+                c = Call(
+                    stage,
+                    "$connect",
+                    "",
+                    None,
+                    event,
+                    messages.template_context(self, "$connect", "CONNECT", request_id),
+                )
+                env, ev = self.gateway.env, self.observed
+                outcome = await (
+                    call(env, route.integration, c)
+                    if ev is None
+                    else telemetry.call(ev, env, route.integration, c)
                 )
                 status = outcome.status
                 if not 200 <= status < 300:
@@ -210,6 +216,9 @@ class Session(asyncio.Protocol):
             self._refuse(500, request_id)
             return
         if self._closed:
+            if self.observed is not None:  # the client left while $connect ran
+                telemetry.done(self.observed)
+                self.observed = None
             return
         offer = self.offer
         assert offer is not None
@@ -218,6 +227,9 @@ class Session(asyncio.Protocol):
         self._release_handshake(offer)
         self.gateway.registry.add(self)
         self._registered = True
+        if self.observed is not None:
+            telemetry.accepted(self.observed)
+            self.observed = None
         early, self._early = self._early, b""
         if early:
             self._feed(early)
@@ -237,6 +249,9 @@ class Session(asyncio.Protocol):
         request.body = b""
 
     def _refuse(self, status: int, request_id: str, message: str | None = None) -> None:
+        if self.observed is not None:
+            telemetry.refused(self.observed, status, message)
+            self.observed = None
         if self._closed:
             return
         self.transport.write(refuse(status, request_id, message))
@@ -369,6 +384,8 @@ class Session(asyncio.Protocol):
         if ws.state is not ConnectionState.OPEN:
             return
         self._write(ws.send(TextMessage(data=text)))
+        if self.stage.observe is not None:
+            telemetry.sent(self)
 
     def close(self, code: int, reason: str = "") -> None:
         """Close with ``code`` (the client sees it; ``$disconnect`` reports it)."""
