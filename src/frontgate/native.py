@@ -91,6 +91,16 @@ COMPILED = (
     "frontgate.vtl.operators",
     "frontgate.vtl.runtime",
     "frontgate.vtl.util",
+    # WebSocket APIs: frames, routing, MOCK answers and @connections (issue 16's benchmark).
+    "frontgate.websocket.events",
+    "frontgate.websocket.flow",
+    "frontgate.websocket.gateway",
+    "frontgate.websocket.handshake",
+    "frontgate.websocket.integrations",
+    "frontgate.websocket.messages",
+    "frontgate.websocket.routing",
+    "frontgate.websocket.session",
+    "frontgate.websocket.timers",
 )
 
 # What guard() decided: "compiled", or "interpreted (<why>)". Shown by `frontgate serve`.

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from tests.iam.test_iam import send
 from tests.support.access import add_method, client, deploy, make_api
+from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 
 REGION_TEXT = "Credential should be scoped to a valid region. "
@@ -163,13 +162,8 @@ def test_unknown_region_refused_not_created(gw: Gateway, apigw: Any) -> None:
             getattr(other(service), call)()
         assert _error(exc) == (403, "SignatureDoesNotMatch", REGION_TEXT)
     # The AWS CLI, configured for another region, gets the same answer.
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-    env.pop("AWS_PROFILE", None)
-    proc = subprocess.run(
-        ["aws", "apigateway", "get-rest-apis", "--region", "ap-south-2", "--endpoint-url",
-         f"http://127.0.0.1:{gw.admin_port}"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
-    )  # fmt: skip
+    url = f"http://127.0.0.1:{gw.admin_port}"
+    proc = run_aws(url, "apigateway", "get-rest-apis", "--region", "ap-south-2")
     assert proc.returncode != 0
     assert "(InvalidSignatureException)" in proc.stderr and REGION_TEXT.strip() in proc.stderr
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from tests.functions.conftest import make_zip
-from tests.support.awscli import cli_env
+from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 from tests.support.oidc_issuer import Issuer
 from tests.support.upstream import Upstream
@@ -41,26 +40,18 @@ def _fn_arn(name: str) -> str:
 
 
 class _Cli:
-    """``aws apigatewayv2 ...`` against the gateway; several commands may run at once."""
+    """``aws apigatewayv2 ...`` against the gateway, run in ``cwd`` (for ``file://``)."""
 
     def __init__(self, gw: Gateway, cwd: Path) -> None:
         self.url = f"http://127.0.0.1:{gw.admin_port}"
         self.cwd = cwd
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        cmd = ["aws", "--endpoint-url", self.url, "apigatewayv2", *args, "--output", "json"]
-        return subprocess.Popen(
-            cmd, cwd=self.cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-
     def all(self, *commands: tuple[str, ...]) -> list[dict[str, Any]]:
-        procs = [self.start(*c) for c in commands]
         out = []
-        for p in procs:
-            stdout, stderr = p.communicate(timeout=60)
-            assert p.returncode == 0, stderr
-            out.append(json.loads(stdout))
+        for args in commands:
+            proc = run_aws(self.url, "apigatewayv2", *args, "--output", "json", cwd=self.cwd)
+            assert proc.returncode == 0, proc.stderr
+            out.append(json.loads(proc.stdout))
         return out
 
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from tests.functions.conftest import make_zip
-from tests.support.awscli import cli_env
+from tests.support.awscli import aws_line
 from tests.support.gateway import Gateway
 
 # The tutorial's commands as printed, apart from the API id it could not know in advance.
@@ -36,9 +36,7 @@ CREATE_FUNCTION = (
 
 def _shell(gw: Gateway, line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     line = line.replace("aws ", f"aws --endpoint-url http://127.0.0.1:{gw.admin_port} ", 1)
-    return subprocess.run(
-        ["bash", "-c", line], capture_output=True, text=True, env=cli_env(), timeout=60, cwd=cwd
-    )
+    return aws_line(line, cwd=cwd)
 
 
 def test_http_api_tutorial_verbatim(tmp_path: Path) -> None:

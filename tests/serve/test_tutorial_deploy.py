@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.functions.conftest import ROLE, client, make_zip
-from tests.support.awscli import cli_env
+from tests.support.awscli import aws_line
 from tests.support.gateway import Gateway, serve_command
 
 from frontgate.definition import kinds
@@ -45,9 +45,8 @@ def _shell(gw: Gateway, line: str, values: dict[str, str]) -> subprocess.Complet
     for name, value in values.items():
         line = line.replace(f"<{name}>", value)
     assert "<" not in line, line
-    env = cli_env()
     line = line.replace("aws ", f"aws --endpoint-url http://127.0.0.1:{gw.admin_port} ", 1)
-    return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=env, timeout=60)
+    return aws_line(line)
 
 
 def _node_status(gw: Gateway) -> dict[str, Any]:

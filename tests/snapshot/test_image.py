@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.http.message import Request, Response
 from frontgate.iam.identities import IamIndex, Identity, KeyEntry
 from frontgate.iam.policy import compile_policy
+from frontgate.observe.observer import Observer
 from frontgate.openapi import import_openapi
 from frontgate.pipeline.env import Env
 from frontgate.pipeline.runner import Pipeline
@@ -288,12 +290,13 @@ Call = tuple[str, str, tuple[tuple[str, str], ...], bytes]
 Seen = tuple[int, list[tuple[str, str]], bytes]
 
 
-def _serve(snapshot: Snapshot, calls: list[Call]) -> list[Seen]:
-    """Each call's status, headers (but those naming the request) and body, in one event loop."""
+def _serve(snapshot: Snapshot, calls: list[Call], data_dir: Path) -> list[Seen]:
+    """Each call's status, headers (but those naming the request) and body, in one event loop.
+    Access logs go under ``data_dir`` (the default, ./frontgate-data, is the checkout's)."""
 
     async def run() -> list[Seen]:
         pool = UpstreamPool()
-        p = Pipeline(Env(domain="localhost", pool=pool))
+        p = Pipeline(Env(domain="localhost", pool=pool, observer=Observer(data_dir)))
         p.swap(snapshot)
         seen: list[Seen] = []
         api_id = next(iter(snapshot.stages))[0]
@@ -349,7 +352,7 @@ REQUESTS: list[tuple[str, str, tuple[tuple[str, str], ...], bytes]] = [
 ]  # fmt: skip
 
 
-def test_a_stage_loaded_part_by_part_serves_as_the_one_dumped(stage: Stage) -> None:
+def test_a_stage_loaded_part_by_part_serves_as_the_one_dumped(stage: Stage, tmp_path: Path) -> None:
     parts = dump_stage(stage, chunk=2)
     assert len(parts) > 3  # methods, trie nodes and the stage, in several parts
     loader = StageLoader(parts)
@@ -359,8 +362,8 @@ def test_a_stage_loaded_part_by_part_serves_as_the_one_dumped(stage: Stage) -> N
     assert steps == len(parts)
     loaded = loader.result
     assert loaded is not stage
-    expected = _serve(_snapshot(stage), REQUESTS)
-    seen = _serve(_snapshot(loaded), REQUESTS)
+    expected = _serve(_snapshot(stage), REQUESTS, tmp_path)
+    seen = _serve(_snapshot(loaded), REQUESTS, tmp_path)
     for call, before, after in zip(REQUESTS, expected, seen, strict=True):
         assert after == before, call[:2]
     # What those requests show, so the comparison is not between two failures.
@@ -427,7 +430,9 @@ def _caller() -> tuple[Any, str, str]:
     return Caller("123456789012", "arn:aws:iam::123456789012:user/alice"), "execute-api:Invoke", "x"
 
 
-def test_a_loaded_snapshot_is_immutable_and_serving_leaves_it_unchanged(stage: Stage) -> None:
+def test_a_loaded_snapshot_is_immutable_and_serving_leaves_it_unchanged(
+    stage: Stage, tmp_path: Path
+) -> None:
     fields = _globals()
     snapshot = Snapshot(stages={(stage.api_id, "dev"): stage}, **fields)
     loaded = assemble(
@@ -436,7 +441,7 @@ def test_a_loaded_snapshot_is_immutable_and_serving_leaves_it_unchanged(stage: S
     )
     loaded = dataclasses.replace(loaded, api_ids=frozenset({stage.api_id}))
     before = _state(loaded)
-    _serve(loaded, REQUESTS)
+    _serve(loaded, REQUESTS, tmp_path)
     assert _state(loaded) == before
     served = loaded.stages[(stage.api_id, "dev")]
     with pytest.raises(AttributeError):
@@ -491,7 +496,7 @@ HTTP_STAGE_DOC: dict[str, Any] = {
 }  # fmt: skip
 
 
-def test_an_http_api_stage_round_trips_and_serves_the_same() -> None:
+def test_an_http_api_stage_round_trips_and_serves_the_same(tmp_path: Path) -> None:
     stage = compile_http_stage(HTTP_DEFN, HTTP_STAGE_DOC, "us-east-1", "123456789012")
     loaded = load_stage(dump_stage(stage))
     assert dump_stage(loaded) == dump_stage(stage)
@@ -510,8 +515,12 @@ def test_an_http_api_stage_round_trips_and_serves_the_same() -> None:
         ("GET", "/dev/else", (), b""),  # the $default route: an AWS service integration
         ("GET", "/elsewhere", (), b""),  # no $default stage
     ]
-    expected = _serve(snapshot, calls)
-    seen = _serve(dataclasses.replace(snapshot, stages={(stage.api_id, "dev"): loaded}), calls)
+    expected = _serve(snapshot, calls, tmp_path / "before")
+    seen = _serve(
+        dataclasses.replace(snapshot, stages={(stage.api_id, "dev"): loaded}),
+        calls,
+        tmp_path / "after",
+    )
     assert seen == expected
     assert [(status, body) for status, _, body in seen] == [
         (500, b'{"message":"Internal Server Error"}'),

@@ -83,9 +83,16 @@ def test_ping_is_answered(short: Gateway, api: str) -> None:
 
 def test_permessage_deflate(short: Gateway, api: str) -> None:
     with ws_connect(short, api) as ws:
-        assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
-        ws.send(json.dumps({"action": "ping", "pad": "z" * 30_000}))
-        assert ws.recv(timeout=5) == '"pong"'
+        extensions = ws.response.headers["Sec-WebSocket-Extensions"]
+        assert "permessage-deflate" in extensions
+        # The gateway keeps no compression context between messages (RFC 7692 7.1.1.1), and
+        # a client that leaves its window to the server (as this one and browsers do) gets a
+        # small one: what the gateway must keep of the client's context.
+        assert "server_no_context_takeover" in extensions
+        assert "client_max_window_bits=10" in extensions
+        for _ in range(3):  # each answer compressed on its own, each read by the client
+            ws.send(json.dumps({"action": "ping", "pad": "z" * 30_000}))
+            assert ws.recv(timeout=5) == '"pong"'
 
 
 def test_idle_timeout_closes_1001(short: Gateway, api: str) -> None:

@@ -18,6 +18,7 @@ from frontgate.compile.tree import StageCompileError, child
 from frontgate.definition.httpapis import HttpApiDefinition
 from frontgate.definition.model import Doc
 from frontgate.observe.plan import stage_plan
+from frontgate.observe.ws_plan import ws_observe_plan
 from frontgate.pipeline.authorize import iam_stage
 from frontgate.pipeline.lambda_authorizer_call import function_arn
 from frontgate.pipeline.throttle import plan_http
@@ -198,6 +199,7 @@ def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_i
     api_id = defn.api_id
     stage_name = str(stage["stageName"])
     stage_vars = {str(k): str(v) for k, v in (stage.get("stageVariables") or {}).items()}
+    routes = compile_ws_routes(defn, stage_vars, stage)
     ws = WsStage(
         api_id=api_id,
         api_name=str(api.get("name", "")),
@@ -207,8 +209,9 @@ def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_i
         deployment_id=str(stage.get("deploymentId", "")),
         variables=stage_vars,
         route_selection=str(api.get("routeSelectionExpression") or "$request.body.action"),
-        routes=compile_ws_routes(defn, stage_vars, stage),
+        routes=routes,
         api_key_selection=str(api.get("apiKeySelectionExpression") or API_KEY_HEADER),
+        observe=ws_observe_plan(api_id, stage, list(routes)),
     )
     return Stage(
         api_id=api_id,
@@ -226,7 +229,9 @@ def compile_ws_stage(defn: HttpApiDefinition, stage: Doc, region: str, account_i
         binary_media_types=(),
         api_key_source="HEADER",
         doc=stage,
-        observe=stage_plan({"id": api_id}, stage),
+        # @connections calls: metrics as REST requests; the stage's access-log format is for
+        # its WebSocket events (ws_observe_plan), not for these.
+        observe=stage_plan({"id": api_id}, {**stage, "accessLogSettings": None}),
         kind="WEBSOCKET",
         websocket=ws,
     )

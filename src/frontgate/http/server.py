@@ -269,9 +269,12 @@ class HttpProtocol(asyncio.Protocol):
             self._held = request  # answered as a plain request, then closed
             self._dispatch()
             return True
-        # The handler owns the transport now; this object only waits for connection_lost.
+        # The handler owns the transport now; this object only waits for connection_lost (the
+        # connection counts). Drop the parser and what it buffered: an idle WebSocket
+        # connection should not hold them for hours.
         self._state.requests_total += 1
         self._closed = True
+        conn.release()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

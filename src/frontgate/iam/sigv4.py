@@ -184,10 +184,34 @@ def fmt(t: float) -> str:
     return time.strftime(_FMT, time.gmtime(t))
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _epoch(amz_date: str) -> int:
+    """``X-Amz-Date`` (``20260102T030405Z``) as epoch seconds; ValueError when it is not one.
+    The usual form is read by slicing (strptime costs more than the rest of a check); anything
+    else, a leap second included, goes through strptime, which decides what is valid."""
+    d = amz_date
+    if len(d) == 16 and d[8] == "T" and d[15] == "Z" and d.isascii():
+        digits = d[:8] + d[9:15]
+        if digits.isdigit():
+            year, month, day = int(d[:4]), int(d[4:6]), int(d[6:8])
+            hour, minute, second = int(d[9:11]), int(d[11:13]), int(d[13:15])
+            if (
+                1 <= month <= 12
+                and 1 <= day <= _MONTH_DAYS[month] + (month == 2 and calendar.isleap(year))
+                and hour < 24
+                and minute < 60
+                and second < 60
+            ):
+                return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    return calendar.timegm(time.strptime(d, _FMT))
+
+
 def check_time(signed: Signed, now: float) -> None:
     """AWS's clock rules: header signatures within 5 minutes, presigned URLs until expiry."""
     try:
-        when = calendar.timegm(time.strptime(signed.amz_date, _FMT))
+        when = _epoch(signed.amz_date)
     except ValueError:
         raise SigV4Error(
             "INVALID_SIGNATURE",

@@ -83,7 +83,11 @@ CONN_LIMIT: Final[int] = 1
 CONN_REFUSED_TOTAL: Final[int] = 2
 CONN_REFUSED_PER_CLIENT: Final[int] = 3
 CONN_BLOCK: Final[int] = 4
-BLOCK_OF = {"r": BLOCK, "g": G_BLOCK, "p": POOL_BLOCK, "n": CONN_BLOCK}
+# WebSocket stages and routes (kind "w", observe/ws_metrics.py): counters, a latency
+# histogram and the open-connections gauge (slot WS_OPEN).
+WS_OPEN: Final[int] = 6
+WS_BLOCK: Final[int] = 8 + NB
+BLOCK_OF = {"r": BLOCK, "g": G_BLOCK, "p": POOL_BLOCK, "n": CONN_BLOCK, "w": WS_BLOCK}
 
 _MAGIC: Final[int] = 0x4647_4D45_5452_4331  # "FGMETRC1"
 _HEADER: Final[int] = 64
@@ -176,6 +180,9 @@ class Metrics:
         found, _ = self.shard.entries()
         for kind, base, labels in found:
             self._series[(kind, labels)] = base
+            if kind == "w":
+                # A restarted worker holds none of its predecessor's WebSocket connections.
+                self.v[base + WS_OPEN] = 0
         self.globals = self.series("g", ())
 
     def series(self, kind: str, labels: tuple[str, ...]) -> int:

@@ -18,6 +18,7 @@ from itertools import accumulate
 from operator import add, itemgetter
 
 from frontgate.observe import metrics as m
+from frontgate.observe import ws_prometheus
 
 # (metric name, slot, help) for the request-series counters; the first three always appear.
 _COUNTERS = (
@@ -215,6 +216,8 @@ class Reader:
                         f"{v[m.CONN_REFUSED_TOTAL]}")  # fmt: skip
             text.append(f'frontgate_connections_refused_total{{{lb},reason="per_client"}} '
                         f"{v[m.CONN_REFUSED_PER_CLIENT]}")  # fmt: skip
+        if any(k[0] == "w" for k in totals):
+            text.extend(ws_prometheus.lines(totals))  # WebSocket APIs' stages and routes
         g = totals.get(("g", ()), [0] * m.G_BLOCK)
         for name, kind, help_text, slots in _GLOBALS:
             text.append(f"# HELP {name} {help_text}\n# TYPE {name} {kind}")

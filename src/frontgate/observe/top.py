@@ -1,5 +1,6 @@
 """``frontgate top``: per-route requests/s, errors/s and p50/p99 latency, refreshed every second
-from a node's ``/metrics`` (routes with detailed metrics; stages otherwise)."""
+from a node's ``/metrics`` (routes with detailed metrics; stages otherwise), then the WebSocket
+API stages' open connections and message rates (``ws_top``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 import time
 import urllib.request
 from typing import Any
+
+from frontgate.observe.ws_top import WsSample, section
 
 _SAMPLE = re.compile(r"^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -25,6 +28,7 @@ class Sample:
         self.count: dict[Key, float] = {}
         self.errors: dict[Key, float] = {}
         self.buckets: dict[Key, dict[float, float]] = {}
+        self.ws = WsSample(text)  # the WEBSOCKET section's numbers
         for line in text.splitlines():
             m = _SAMPLE.match(line)
             if m is None:
@@ -78,6 +82,7 @@ def frame(prev: Sample, now: Sample, limit: int = 40) -> str:
         out.append(f"{route[:48]:<48} {rps:>9.1f} {errs:>8.1f} {_ms(p50):>8} {_ms(p99):>8}")
     if not rows:
         out.append("(no requests yet)")
+    out.extend(section(prev.ws, now.ws, span))
     return "\n".join(out)
 
 

@@ -35,15 +35,23 @@ log = logging.getLogger("frontgate.supervisor")
 
 _RESTART_BACKOFF = 0.5  # seconds before restarting a process that died; bounds a crash loop
 CONTROL = -1  # the control process's slot; workers have 0..N-1
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _spawn(name: str, main: Callable[[], Coroutine[Any, Any, None]]) -> int:
+    """Fork a process running ``main``. Call with SIGTERM and SIGINT blocked (``spawn``): a
+    stop signal arriving while the child still had the supervisor's handler would run that
+    handler in the child and be lost there (a Ctrl-C right after the banner left a worker
+    serving, and the supervisor waiting for it, forever)."""
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # One that came during the fork stops this process now; later ones, the event loop's
+            # handlers (plane.stop_on_signals) take.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
             uvloop.run(main())
         except BaseException:
             log.exception("%s %d failed", name, os.getpid())
@@ -110,9 +118,19 @@ def run_supervised(
 
         return _spawn("worker", worker)
 
+    def spawn(slot: int) -> None:
+        # Blocked until the child is in `children`, so that on_signal, run after, stops it too;
+        # none started once stopping (a Ctrl-C before the first fork reaches no child).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            if not stopping:
+                children[start(slot)] = slot
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
     try:
         for slot in (CONTROL, *range(settings.workers)):
-            children[start(slot)] = slot
+            spawn(slot)
         log.info("supervising control process and %d workers: %s", settings.workers, children)
         while children:
             try:
@@ -125,8 +143,7 @@ def run_supervised(
             what = "control process" if slot == CONTROL else "worker"
             log.warning("%s %d exited (status %d); starting a new one", what, pid, status)
             time.sleep(_RESTART_BACKOFF)
-            if not stopping:
-                children[start(slot)] = slot
+            spawn(slot)
     finally:
         channel_sock.close()
         shutil.rmtree(directory, ignore_errors=True)

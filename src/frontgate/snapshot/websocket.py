@@ -85,3 +85,6 @@ class WsStage:
     # apiKeySelectionExpression: "$request.header.x-api-key" or
     # "$context.authorizer.usageIdentifierKey" (websocket.api_keys).
     api_key_selection: str = "$request.header.x-api-key"
+    # Access log, execution logs and metrics of the stage (observe.ws_plan.WsObservePlan); the
+    # data plane's hooks (websocket/telemetry.py) are skipped when None.
+    observe: Any = None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from frontgate.websocket import messages
@@ -51,21 +52,27 @@ class Flow:
 
     def dispatch(self, text: str) -> None:
         """Run one received message's route, or queue it when the connection is at its cap."""
-        session = self.session
-        if self.in_flight >= session.gateway.limits.max_in_flight:
+        if self.in_flight >= self.session.gateway.limits.max_in_flight:
             if self.waiting is None:
                 self.waiting = deque()
             self.waiting.append(text)
             self._pause()
             return
-        self.in_flight += 1
-        if self.in_flight >= session.gateway.limits.max_in_flight:
-            self._pause()
-        session.gateway.spawn(self._run(text))
+        self._start(text)
 
-    async def _run(self, text: str) -> None:
+    def _start(self, text: str) -> None:
+        # What is answered at once (MOCK, error frames) never counts as in flight.
+        running = messages.route_message(self.session, text)
+        if running is None:
+            return
+        self.in_flight += 1
+        if self.in_flight >= self.session.gateway.limits.max_in_flight:
+            self._pause()
+        self.session.gateway.spawn(self._run(running))
+
+    async def _run(self, running: Coroutine[Any, Any, None]) -> None:
         try:
-            await messages.route_message(self.session, text)
+            await running
         finally:
             self._done()
 
@@ -75,11 +82,10 @@ class Flow:
         if session._closed:
             self.waiting = None
             return
-        if self.waiting:
-            self.in_flight += 1
-            session.gateway.spawn(self._run(self.waiting.popleft()))
-            return
-        if self.paused and self.in_flight < session.gateway.limits.max_in_flight:
+        cap = session.gateway.limits.max_in_flight
+        while self.waiting and self.in_flight < cap and not session._closed:
+            self._start(self.waiting.popleft())
+        if self.paused and self.in_flight < cap and not self.waiting:
             self.paused = False
             session.transport.resume_reading()
 

@@ -15,11 +15,13 @@ from urllib.parse import unquote
 
 from frontgate import ids
 from frontgate.http.message import Request, Response
-from frontgate.websocket import domains, events, messages
+from frontgate.http.write_batch import WriteBatch, batch_for
+from frontgate.websocket import domains, events, messages, telemetry
 from frontgate.websocket.handshake import BadHandshake, read_offer, refuse
 from frontgate.websocket.integrations import Call, call
 from frontgate.websocket.registry import LocalRegistry, Registry, execute
 from frontgate.websocket.session import Session
+from frontgate.websocket.timers import DeadlineWheel
 
 if TYPE_CHECKING:
     from frontgate.http.server import HttpProtocol
@@ -53,7 +55,17 @@ class WebSocketGateway:
         self.pipeline = pipeline
         self.limits = limits or WsLimits()
         self.registry: Registry = registry if registry is not None else LocalRegistry()
+        # The idle timeout and maximum duration of every open connection, on one loop timer.
+        self.wheel = DeadlineWheel(min(self.limits.idle_timeout, self.limits.max_duration))
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._batch: WriteBatch | None = None
+
+    def batch(self) -> WriteBatch:
+        """The worker loop's write batch (sessions write what they post through it)."""
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = batch_for(asyncio.get_running_loop())
+        return batch
 
     @property
     def env(self) -> Env:
@@ -123,20 +135,25 @@ class WebSocketGateway:
     def disconnected(self, session: Session, status: int, reason: str) -> None:
         """``$disconnect``, best effort: its answer goes nowhere."""
         route = session.stage.routes.get("$disconnect")
+        request_id = ids.request_ids()[1]
+        ev = None
+        if session.stage.observe is not None:
+            ev = telemetry.disconnect(session, request_id, status, reason)
         if route is None or route.integration is None:
+            if ev is not None:
+                telemetry.done(ev)
             return
         integ = route.integration
-        request_id = ids.request_ids()[1]
         event = events.disconnect_event(session, status, reason, request_id, time.time())
         # The same $context as the connection's other routes (domainName, connectedAt,
         # identity...), so a template reads $context.domainName on $disconnect too.
         context = messages.template_context(session, "$disconnect", "DISCONNECT", request_id)
 
         async def run() -> None:
+            c = Call(session.stage, "$disconnect", "", None, event, context)
             try:
-                await call(
-                    self.env, integ, Call(session.stage, "$disconnect", "", None, event, context)
-                )
+                env = self.env
+                await (call(env, integ, c) if ev is None else telemetry.call(ev, env, integ, c))
             except Exception as exc:
                 log.info("%s $disconnect: %s", session.api_id, exc)
 

@@ -14,6 +14,8 @@ from wsproto.utilities import generate_accept_token
 
 from frontgate.http.message import Request
 
+CLIENT_WINDOW_BITS = 10  # what the client may compress against, when it leaves it to us
+
 
 class Offer:
     """What a valid handshake request asks for."""
@@ -24,7 +26,14 @@ class Offer:
         self.key = key
         self.protocols = protocols
         # Negotiated now: the extension objects wsproto's connection will use, and the header.
-        pmd = PerMessageDeflate()
+        # server_no_context_takeover (RFC 7692 7.1.1.1: the server may add it unasked): wsproto
+        # then drops its compressor after each message, instead of every connection that was
+        # ever sent a message keeping about 256 KB of zlib state. The client's context must be
+        # kept (unless it offers client_no_context_takeover); when it lets the server choose
+        # its window (client_max_window_bits, as browsers do), 1 KB instead of 32 KB keeps
+        # that decompressor small for as long as the connection lives.
+        pmd = PerMessageDeflate(client_max_window_bits=CLIENT_WINDOW_BITS,
+                                server_no_context_takeover=True)  # fmt: skip
         accepted = server_extensions_handshake(extensions, [pmd]) if extensions else None
         self.extensions = [pmd] if accepted else []
         self.extensions_header = accepted.decode("ascii") if accepted else ""

@@ -74,14 +74,7 @@ async def call(env: Any, integ: WsIntegration, c: Call) -> Outcome:
     if integ.type == "AWS_PROXY":
         return await _lambda_proxy(env, integ, c)
     if integ.type == "MOCK":
-        text = _render_request(integ, c)
-        status = 200
-        if text is not None:
-            try:
-                status = int(json.loads(text)["statusCode"])
-            except (ValueError, KeyError, TypeError, OverflowError):
-                raise IntegrationFailed(500, "statusCode should be an integer") from None
-        return _respond(integ, c, status, "")
+        return mock(integ, c)
     if integ.type == "AWS":
         text = _render_request(integ, c)
         payload = text if text is not None else (c.body or json.dumps(c.event))
@@ -105,6 +98,19 @@ async def call(env: Any, integ: WsIntegration, c: Call) -> Outcome:
     if integ.type == "HTTP_PROXY":
         return Outcome(response.status, text)
     return _respond(integ, c, response.status, text, response.headers)
+
+
+def mock(integ: WsIntegration, c: Call) -> Outcome:
+    """MOCK: the request template's ``statusCode`` selects the integration response (no I/O,
+    so the session answers it without a task)."""
+    text = _render_request(integ, c)
+    status = 200
+    if text is not None:
+        try:
+            status = int(json.loads(text)["statusCode"])
+        except (ValueError, KeyError, TypeError, OverflowError):
+            raise IntegrationFailed(500, "statusCode should be an integer") from None
+    return _respond(integ, c, status, "")
 
 
 def _source_arn(c: Call) -> str:
@@ -183,6 +189,8 @@ def _namespace(c: Call, body: str) -> dict[str, Any]:
 
 
 def _render(text: str, c: Call, body: str) -> str:
+    if "$" not in text and "#" not in text:
+        return text  # no reference, no directive: VTL renders the text as it is
     try:
         return render(compile_template(text), _namespace(c, body))
     except (VtlRenderError, ValueError) as exc:

@@ -8,35 +8,70 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from frontgate import ids
 from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
-from frontgate.snapshot.websocket import WsRoute
-from frontgate.websocket import api_keys, events, validation
-from frontgate.websocket.integrations import Call, IntegrationFailed, call
+from frontgate.snapshot.websocket import WsIntegration, WsRoute
+from frontgate.websocket import api_keys, events, telemetry, validation
+from frontgate.websocket.integrations import Call, IntegrationFailed, Outcome, call, mock
 from frontgate.websocket.routing import route_for
 
 if TYPE_CHECKING:
+    from frontgate.pipeline.env import Env
     from frontgate.websocket.session import Session
 
 log = logging.getLogger("frontgate.websocket")
 
 
-async def route_message(self: Session, text: str) -> None:
-    """Route one message and run its route; answers the Forbidden frame when none takes it."""
+def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
+    """Route one message and run its route. What can be answered at once is (no route, a
+    refused key, an invalid body: the error frames; a MOCK or no integration under a throttle
+    that decides at once), and None is returned; else the coroutine that finishes the work
+    (the caller runs it as a task)."""
     stage = self.stage
     route, parsed = route_for(stage.routes, stage.route_selection, text)
     request_id = ids.request_ids()[1]
+    ev = None
+    if stage.observe is not None:
+        ev = telemetry.message(self, route.key if route else None, request_id, text)
     if route is None:
         self.post(error_frame(self, "Forbidden", request_id))
-        return
-    await _run(self, route, text, parsed, request_id)
+        if ev is not None:
+            telemetry.refused(ev, 403, "Forbidden", "no route for the message, and no $default")
+        return None
+    refused = None
+    if not api_keys.admitted(self, route):
+        refused = "Forbidden"
+    elif route.models:
+        refused = validation.refused_message(self, route, parsed)
+    if refused is not None:
+        self.post(error_frame(self, refused, request_id))
+        if ev is not None:
+            telemetry.refused(ev, 403 if refused == "Forbidden" else 400, refused)
+        return None
+    integ = route.integration
+    if integ is not None and integ.type != "MOCK":
+        return _run(self, route, text, parsed, request_id, ev)
+    admitted = admit_now(self, route, request_id)
+    if not isinstance(admitted, bool):
+        return _run_after(self, admitted, route, text, parsed, request_id, ev)
+    if not admitted:
+        self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
+    elif integ is not None:
+        _answer(self, route, integ, text, parsed, request_id, ev)
+    elif ev is not None:
+        telemetry.done(ev)
+    return None
 
 
-async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
-    """The route's throttle (and the account's): False when a bucket is empty."""
+def admit_now(self: Session, route: WsRoute, request_id: str) -> bool | Awaitable[None]:
+    """The route's throttle (and the account's): True or False when the buckets decide at
+    once (local counters), else what to wait for (a shared counter store's answer)."""
     throttle = route.throttle
     env = self.gateway.env
     if throttle is None or env.limiter is None or self.compiled is None:
@@ -46,8 +81,24 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
     ctx.api_key = api_keys.throttle_binding(self, route)
     try:
         waiting = throttle(ctx, env)
-        if waiting is not None:
-            await waiting
+    except GatewayError as exc:
+        if exc.response_type in ("THROTTLED", "QUOTA_EXCEEDED"):
+            return False
+        raise
+    return True if waiting is None else waiting
+
+
+async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
+    """The route's throttle (and the account's): False when a bucket is empty."""
+    admitted = admit_now(self, route, request_id)
+    if isinstance(admitted, bool):
+        return admitted
+    return await _waited(admitted)
+
+
+async def _waited(waiting: Awaitable[None]) -> bool:
+    try:
+        await waiting
     except GatewayError as exc:
         if exc.response_type in ("THROTTLED", "QUOTA_EXCEEDED"):
             return False
@@ -55,41 +106,92 @@ async def admit(self: Session, route: WsRoute, request_id: str) -> bool:
     return True
 
 
-async def _run(self: Session, route: WsRoute, text: str, parsed: Any, request_id: str) -> None:
-    refused = None
-    if not api_keys.admitted(self, route):
-        refused = "Forbidden"
-    elif route.models:
-        refused = validation.refused_message(self, route, parsed)
-    if refused is not None:
-        self.post(error_frame(self, refused, request_id))
+async def _run_after(
+    self: Session, waiting: Awaitable[None], route: WsRoute, text: str, parsed: Any,
+    request_id: str, ev: Any = None,
+) -> None:  # fmt: skip
+    if not await _waited(waiting):
+        self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
         return
+    integ = route.integration
+    if integ is not None:
+        _answer(self, route, integ, text, parsed, request_id, ev)
+    elif ev is not None:
+        telemetry.done(ev)
+
+
+async def _run(
+    self: Session, route: WsRoute, text: str, parsed: Any, request_id: str, ev: Any = None
+) -> None:
     if not await admit(self, route, request_id):
         self.post(error_frame(self, "Too Many Requests", request_id))
+        if ev is not None:
+            telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
         return
-    if route.integration is None:
+    integ = route.integration
+    if integ is None:
+        if ev is not None:
+            telemetry.done(ev)
         return
-    message_id = ids.request_ids()[1]
-    now = time.time()
-    event = events.message_event(self, route.key, text, message_id, request_id, now)
-    context = template_context(self, route.key, "MESSAGE", request_id)
-    context["messageId"] = message_id
+    env = self.gateway.env
+    outcome = await _outcome(self, env, route, integ, text, parsed, request_id, ev)
+    if outcome is not None and route.responds and outcome.text is not None:
+        self.post(outcome.text)
+
+
+def _answer(
+    self: Session, route: WsRoute, integ: WsIntegration, text: str, parsed: Any,
+    request_id: str, ev: Any = None,
+) -> None:  # fmt: skip
+    """Run a MOCK integration (no waiting) and send its answer."""
+    c: Call | None = None
     try:
-        outcome = await call(
-            self.gateway.env,
-            route.integration,
-            Call(self.stage, route.key, text, parsed, event, context, route.responds),
-        )
-    except IntegrationFailed as exc:
-        log.warning("%s %s: %s", self.api_id, route.key, exc)
+        c = _call(self, route, text, parsed, request_id)
+        outcome = mock(integ, c)
+    except Exception as exc:
+        if ev is not None and c is not None:
+            telemetry.failed(ev, integ, c, exc)
+        if isinstance(exc, IntegrationFailed):
+            log.warning("%s %s: %s", self.api_id, route.key, exc)
+        else:
+            log.exception("%s %s failed", self.api_id, route.key)
         self.post(error_frame(self, "Internal server error", request_id))
         return
-    except Exception:
-        log.exception("%s %s failed", self.api_id, route.key)
-        self.post(error_frame(self, "Internal server error", request_id))
-        return
+    if ev is not None:
+        telemetry.answered(ev, integ, c, outcome)
     if route.responds and outcome.text is not None:
         self.post(outcome.text)
+
+
+async def _outcome(
+    self: Session, env: Env, route: WsRoute, integ: WsIntegration, text: str, parsed: Any,
+    request_id: str, ev: Any = None,
+) -> Outcome | None:  # fmt: skip
+    """Run an integration that waits; None after answering its failure."""
+    try:
+        c = _call(self, route, text, parsed, request_id)
+        return await (call(env, integ, c) if ev is None else telemetry.call(ev, env, integ, c))
+    except IntegrationFailed as exc:
+        log.warning("%s %s: %s", self.api_id, route.key, exc)
+    except Exception:
+        log.exception("%s %s failed", self.api_id, route.key)
+    self.post(error_frame(self, "Internal server error", request_id))
+    return None
+
+
+def _call(self: Session, route: WsRoute, text: str, parsed: Any, request_id: str) -> Call:
+    """The integration call's inputs: the Lambda event only for the types that send it."""
+    message_id = ids.request_ids()[1]
+    now = time.time()
+    integ = route.integration
+    event: dict[str, Any] = {}
+    if integ is not None and integ.type in ("AWS_PROXY", "AWS"):
+        event = events.message_event(self, route.key, text, message_id, request_id, now)
+    context = template_context(self, route.key, "MESSAGE", request_id)
+    context["messageId"] = message_id
+    return Call(self.stage, route.key, text, parsed, event, context, route.responds)
 
 
 def error_frame(self: Session, message: str, request_id: str) -> str:

@@ -4,18 +4,21 @@ The HTTP core hands the transport over (``gateway.WebSocketGateway.upgrade``); t
 then runs ``$connect`` (authorizer first) while the handshake waits, answers 101 or the
 refusal, and feeds frames through wsproto. AWS's limits: text frames only (binary → close
 1003), a frame ≤ 32 KB and a message ≤ 128 KB (close 1009), an idle timeout and a maximum
-duration (close 1001), pings answered. Each message runs its route in its own task (AWS gives
-no ordering either)."""
+duration (close 1001), pings answered. A MOCK route is answered as its message is read; a
+route that waits for an integration runs in a task of its own (AWS gives no ordering
+either)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+from wsproto.extensions import Extension
 from wsproto.utilities import RemoteProtocolError
 
 from frontgate import ids
@@ -23,7 +26,7 @@ from frontgate.http.message import Request
 from frontgate.snapshot.snapshot import Stage
 from frontgate.snapshot.websocket import WsStage
 from frontgate.traffic.keys import PlanBinding
-from frontgate.websocket import api_keys, events, iam, messages, validation
+from frontgate.websocket import api_keys, events, iam, messages, telemetry, validation
 from frontgate.websocket.authorizer import Refused, authorize
 from frontgate.websocket.flow import Flow
 from frontgate.websocket.handshake import Offer, accept, refuse
@@ -40,7 +43,58 @@ UNSUPPORTED_DATA = 1003
 MESSAGE_TOO_BIG = 1009
 
 
+_NOTHING: list[tuple[str, str]] = []  # shared by every session once $connect is over
+_NO_CALLER: dict[str, Any] = {}  # shared until AWS_IAM sets a caller of its own
+# What the $disconnect event carries of the handshake's headers (events.disconnect_event).
+# x-api-key: api_keys looks the connection's key up again on each message of a key route.
+_KEPT_HEADERS = ("host", "x-forwarded-for", "x-api-key")
+
+
 class Session(asyncio.Protocol):
+    """Slotted and lazy: an idle connection holds little besides its transport. The wsproto
+    connection is made when the first frame arrives (or the first frame is sent), the
+    handshake's headers and query string are dropped once ``$connect`` is over (but Host and
+    X-Forwarded-For, which ``$disconnect`` reports, and X-Api-Key), and the deadlines live on
+    the gateway's ``timers.DeadlineWheel``, not in two loop timers per connection."""
+
+    __slots__ = (
+        "_close_code",
+        "_close_reason",
+        "_closed",
+        "_early",
+        "_extensions",
+        "_frame_bytes",
+        "_message",
+        "_message_bytes",
+        "_open",
+        "_out",
+        "_registered",
+        "_ws",
+        "api_id",
+        "api_key",
+        "authorizer",
+        "caller",
+        "compiled",
+        "connected_at",
+        "connection_id",
+        "domain_name",
+        "flow",
+        "gateway",
+        "headers",
+        "http",
+        "last_active_at",
+        "observed",
+        "offer",
+        "query",
+        "request",
+        "slot",
+        "source_ip",
+        "stage",
+        "stage_name",
+        "transport",
+        "user_agent",
+    )
+
     def __init__(
         self,
         gateway: WebSocketGateway,
@@ -56,39 +110,43 @@ class Session(asyncio.Protocol):
         self.gateway = gateway
         self.http = http
         self.transport = transport
-        self.offer = offer
+        self.offer: Offer | None = offer  # None once the handshake is answered
         self.stage = stage
         self.compiled = compiled  # the snapshot's Stage (throttling reads it)
         self.connection_id = ids.request_ids()[1]
         self.api_id = stage.api_id
         self.stage_name = stage.stage_name
-        self.domain_name = domain_name
+        # Many connections share these: one copy each (interned strings are freed when unused).
+        self.domain_name = sys.intern(domain_name)
         self.connected_at = time.time()
         self.last_active_at = self.connected_at
-        self.source_ip = request.client_addr[0]
-        self.user_agent = next((v for k, v in request.headers if k.lower() == "user-agent"), "")
+        self.source_ip = sys.intern(request.client_addr[0])
+        agent = next((v for k, v in request.headers if k.lower() == "user-agent"), "")
+        self.user_agent = sys.intern(agent)
         self.headers = request.headers
         self.request = request
         # AWS_IAM on $connect: the caller (accessKey, userArn, ...) for the events' identity.
-        self.caller: dict[str, Any] = {}
+        self.caller = _NO_CALLER
         _, _, query = request.target.partition("?")
-        self.query = _query_pairs(query)
+        self.query = _query_pairs(query) if query else _NOTHING
         self.authorizer: dict[str, Any] | None = None
         self.api_key: PlanBinding | None = None  # the usage plan binding of its key (api_keys)
-        self._early = [rest] if rest else []
-        self._ws: Connection | None = None  # set once the handshake is accepted
+        self.observed: Any = None  # the $connect event while it runs (telemetry), when observed
+        self._early = rest  # what came after the handshake, while it waits (reading paused)
+        self._extensions: list[Extension] = []
+        self._ws: Connection | None = None  # made on first use once the handshake is accepted
+        self._open = False  # the 101 was sent
         self._closed = False
         self._registered = False
         self._frame_bytes = 0
-        self._message: list[str] = []
+        self._message: list[str] | None = None  # the parts of a fragmented message
+        self._out: list[bytes] | None = None  # while frames are read: what to write after
         self._message_bytes = 0
         self._close_code = 1006  # no close frame seen (yet)
         self._close_reason = ""
-        loop = asyncio.get_running_loop()
-        self._loop = loop
+        self.slot = 0
         limits = gateway.limits
-        self._idle_timer = loop.call_later(limits.idle_timeout, self._idle_check)
-        self._max_timer = loop.call_later(limits.max_duration, self._too_long)
+        gateway.wheel.add(self, self.connected_at + min(limits.idle_timeout, limits.max_duration))
         self.flow = Flow(self)  # backlog and in-flight caps (flow.py)
 
     # -- handshake ------------------------------------------------------------------------------
@@ -100,6 +158,8 @@ class Session(asyncio.Protocol):
         now = time.time()
         event = events.connect_event(self, request_id, now)
         route = stage.routes.get("$connect")
+        if stage.observe is not None:
+            self.observed = telemetry.connect(self, request_id)
         protocol: str | None = None
         try:
             if route is not None and route.authorization_type == "AWS_IAM":
@@ -123,17 +183,19 @@ class Session(asyncio.Protocol):
                     self._refuse(429, request_id)
                     return
             if route is not None and route.integration is not None:
-                outcome = await call(
-                    self.gateway.env,
-                    route.integration,
-                    Call(
-                        stage,
-                        "$connect",
-                        "",
-                        None,
-                        event,
-                        messages.template_context(self, "$connect", "CONNECT", request_id),
-                    ),
+                c = Call(
+                    stage,
+                    "$connect",
+                    "",
+                    None,
+                    event,
+                    messages.template_context(self, "$connect", "CONNECT", request_id),
+                )
+                env, ev = self.gateway.env, self.observed
+                outcome = await (
+                    call(env, route.integration, c)
+                    if ev is None
+                    else telemetry.call(ev, env, route.integration, c)
                 )
                 status = outcome.status
                 if not 200 <= status < 300:
@@ -154,30 +216,54 @@ class Session(asyncio.Protocol):
             self._refuse(500, request_id)
             return
         if self._closed:
+            if self.observed is not None:  # the client left while $connect ran
+                telemetry.done(self.observed)
+                self.observed = None
             return
-        self.transport.write(accept(self.offer, protocol))
-        self._ws = Connection(ConnectionType.SERVER, extensions=list(self.offer.extensions))
+        offer = self.offer
+        assert offer is not None
+        self.transport.write(accept(offer, protocol))
+        self._open = True
+        self._release_handshake(offer)
         self.gateway.registry.add(self)
         self._registered = True
-        early, self._early = self._early, []
-        for data in early:
-            self._feed(data)
+        if self.observed is not None:
+            telemetry.accepted(self.observed)
+            self.observed = None
+        early, self._early = self._early, b""
+        if early:
+            self._feed(early)
         if not self._closed and not self.flow.paused:
             self.transport.resume_reading()
 
+    def _release_handshake(self, offer: Offer) -> None:
+        """$connect is over: keep of the handshake only what later events and calls read."""
+        if offer.extensions:
+            self._extensions = list(offer.extensions)
+        self.offer = None
+        self.query = _NOTHING
+        kept = [(k, v) for k, v in self.headers if k.lower() in _KEPT_HEADERS]
+        self.headers = kept
+        request = self.request
+        request.headers = kept
+        request.body = b""
+
     def _refuse(self, status: int, request_id: str, message: str | None = None) -> None:
+        if self.observed is not None:
+            telemetry.refused(self.observed, status, message)
+            self.observed = None
         if self._closed:
             return
         self.transport.write(refuse(status, request_id, message))
         self._closed = True
-        self._cancel_timers()
+        self.gateway.wheel.discard(self)
         self.transport.close()
 
     # -- asyncio.Protocol -----------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
-        if self._ws is None:
-            self._early.append(data)  # reading is paused; what came with the handshake
+        if not self._open:
+            self._early += data  # reading is paused; what came with the handshake
             return
         self._feed(data)
 
@@ -186,7 +272,7 @@ class Session(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
-        self._cancel_timers()
+        self.gateway.wheel.discard(self)
         self.flow.stop()
         if self._registered:
             self._registered = False
@@ -196,9 +282,23 @@ class Session(asyncio.Protocol):
 
     # -- frames ---------------------------------------------------------------------------------
 
-    def _feed(self, data: bytes) -> None:
+    def _connection(self) -> Connection:
+        """The wsproto connection, made on first use (idle connections never need one)."""
         ws = self._ws
-        assert ws is not None
+        if ws is None:
+            ws = self._ws = Connection(ConnectionType.SERVER, extensions=self._extensions)
+        return ws
+
+    def _feed(self, data: bytes) -> None:
+        """Read frames; what they are answered with goes out in one write at the end."""
+        self._out = []
+        try:
+            self._read_frames(data)
+        finally:
+            self._flush()
+
+    def _read_frames(self, data: bytes) -> None:
+        ws = self._connection()
         try:
             ws.receive_data(data)
             for event in ws.events():
@@ -222,7 +322,8 @@ class Session(asyncio.Protocol):
 
     def _text(self, event: TextMessage) -> None:
         limits = self.gateway.limits
-        size = len(event.data.encode("utf-8")) if not event.data.isascii() else len(event.data)
+        data = event.data
+        size = len(data) if data.isascii() else len(data.encode("utf-8"))
         self._frame_bytes += size
         self._message_bytes += size
         if self._frame_bytes > limits.max_frame_bytes:
@@ -231,16 +332,24 @@ class Session(asyncio.Protocol):
         if self._message_bytes > limits.max_message_bytes:
             self.close(MESSAGE_TOO_BIG, "Message too big")
             return
-        self._message.append(event.data)
         if event.frame_finished:
             self._frame_bytes = 0
+        parts = self._message
         if not event.message_finished:
+            if parts is None:
+                self._message = [data]
+            else:
+                parts.append(data)
             return
-        text = "".join(self._message)
-        self._message = []
+        if parts is not None:
+            parts.append(data)
+            data = "".join(parts)
+            self._message = None
         self._message_bytes = 0
         self.last_active_at = time.time()
-        self.flow.dispatch(text)
+        # MOCK routes (and every answer the gateway gives itself) are answered here and now;
+        # a route that must wait for an integration runs in a task of its own (flow.py).
+        self.flow.dispatch(data)
 
     # -- output and closing ---------------------------------------------------------------------
 
@@ -251,25 +360,43 @@ class Session(asyncio.Protocol):
         self.flow.resume_writing()
 
     def _write(self, data: bytes) -> None:
-        if data and not self._closed:
-            self.transport.write(data)
+        if not data or self._closed:
+            return
+        out = self._out
+        if out is not None:
+            out.append(data)  # answering what was just read: written when the read is over
+        else:
+            # Posted from elsewhere (@connections, an integration's answer): written with the
+            # loop iteration's other writes (http.write_batch).
+            self.gateway.batch().write(self.transport, data)
+
+    def _flush(self) -> None:
+        out = self._out
+        self._out = None
+        if out:
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def post(self, text: str) -> None:
         """Send one text message (a route response, an ``@connections`` POST)."""
-        ws = self._ws
-        if ws is None or self._closed or ws.state is not ConnectionState.OPEN:
+        if not self._open or self._closed:
+            return
+        ws = self._connection()
+        if ws.state is not ConnectionState.OPEN:
             return
         self._write(ws.send(TextMessage(data=text)))
+        if self.stage.observe is not None:
+            telemetry.sent(self)
 
     def close(self, code: int, reason: str = "") -> None:
         """Close with ``code`` (the client sees it; ``$disconnect`` reports it)."""
-        ws = self._ws
         if self._closed:
             return
         self._close_code = code
         self._close_reason = reason
-        if ws is not None and ws.state is ConnectionState.OPEN:
-            self._write(ws.send(CloseConnection(code=code, reason=reason)))
+        if self._open:
+            ws = self._connection()
+            if ws.state is ConnectionState.OPEN:
+                self._write(ws.send(CloseConnection(code=code, reason=reason)))
         self._shut()
 
     def disconnect(self) -> None:
@@ -278,34 +405,40 @@ class Session(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """The gateway is stopping."""
-        if self._ws is None:
+        if not self._open:
             self._closed = True
+            self.gateway.wheel.discard(self)
             self.transport.close()
             return
         self.close(GOING_AWAY, "Going away")
 
     def _shut(self) -> None:
+        self._flush()
+        self.gateway.batch().flush()  # what was posted before the close frame goes first
         self._closed = True
-        self._cancel_timers()
+        self.gateway.wheel.discard(self)
         self.transport.close()
 
-    def _cancel_timers(self) -> None:
-        self._idle_timer.cancel()
-        self._max_timer.cancel()
+    # -- deadlines (timers.DeadlineWheel) -------------------------------------------------------
 
-    def _idle_check(self) -> None:
-        idle = self.gateway.limits.idle_timeout
-        due = self.last_active_at + idle - time.time()
-        if due > 0:
-            self._idle_timer = self._loop.call_later(due, self._idle_check)
-            return
-        if self._ws is None:
-            self._refuse(504, ids.request_ids()[1])
-            return
-        self.close(GOING_AWAY, "Going away")
-
-    def _too_long(self) -> None:
-        self.close(GOING_AWAY, "Going away")
+    def expire(self, now: float) -> float:
+        """The idle timeout (504 while the handshake waits, else close 1001) or the maximum
+        duration (close 1001); else the next deadline."""
+        if self._closed:
+            return 0.0
+        limits = self.gateway.limits
+        idle_due = self.last_active_at + limits.idle_timeout
+        end = self.connected_at + limits.max_duration
+        if now >= idle_due:
+            if not self._open:
+                self._refuse(504, ids.request_ids()[1])
+            else:
+                self.close(GOING_AWAY, "Going away")
+            return 0.0
+        if now >= end:
+            self.close(GOING_AWAY, "Going away")
+            return 0.0
+        return min(idle_due, end)
 
 
 def _query_pairs(query: str) -> list[tuple[str, str]]:

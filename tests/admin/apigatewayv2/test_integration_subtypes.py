@@ -7,7 +7,6 @@ SQS endpoint is a moto server, and checked with a plain HTTP request."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from tests.support.awscli import cli_env
+from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 from tests.support.moto import ACCESS_KEY, SECRET_KEY, client
 
@@ -179,9 +178,8 @@ def served(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _aws(gw: Gateway, cwd: Path, *args: str) -> dict[str, Any]:
-    cmd = ["aws", "--endpoint-url", f"http://127.0.0.1:{gw.admin_port}", "apigatewayv2", *args,
-           "--output", "json"]  # fmt: skip
-    done = subprocess.run(cmd, cwd=cwd, env=cli_env(), capture_output=True, text=True, timeout=60)
+    url = f"http://127.0.0.1:{gw.admin_port}"
+    done = run_aws(url, "apigatewayv2", *args, "--output", "json", cwd=cwd)
     assert done.returncode == 0, done.stderr
     out: dict[str, Any] = json.loads(done.stdout)
     return out

@@ -11,11 +11,11 @@ from frontgate.admin.apigateway.names import check_variables
 from frontgate.admin.apigatewayv2.ops.route_keys import check_route_key
 from frontgate.admin.errors import BadRequest
 from frontgate.observe.context_vars import http_api_format_errors
+from frontgate.observe.ws_access import ws_format_errors
 from frontgate.state.store import Doc
 
 _STAGE_NAME = re.compile(r"[A-Za-z0-9_\-]{1,128}")
 _LOG_GROUP = re.compile(r"arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[^:\s]+(:\*)?")
-_REQUEST_ID = re.compile(r"\$(context\.(requestId|extendedRequestId)\b|\{context\.requestId\})")
 # Per-stage limits of HTTP APIs (AWS: 100 stage variables per stage).
 MAX_VARIABLES = 100
 
@@ -45,8 +45,8 @@ def check_route_settings(settings: dict[str, Any], protocol: str, where: str) ->
 
 
 def check_access_log(settings: dict[str, Any], protocol: str = "HTTP") -> None:
-    """An HTTP API's format is checked against AWS's table of HTTP API ``$context`` variables
-    (each one the data plane renders); a WebSocket API's (not served) only for its shape."""
+    """The format is checked against AWS's table of HTTP API (or WebSocket API) ``$context``
+    variables, each one the data plane renders."""
     arn, fmt = settings.get("destinationArn"), settings.get("format")
     if arn is None or fmt is None:
         raise BadRequest("Access log settings need both a destinationArn and a format")
@@ -54,22 +54,9 @@ def check_access_log(settings: dict[str, Any], protocol: str = "HTTP") -> None:
         raise BadRequest(
             f"Invalid destination ARN {arn!r}: must be the ARN of a CloudWatch Logs log group"
         )
-    if protocol == "HTTP":
-        problem = http_api_format_errors(fmt)
-        if problem is not None:
-            raise BadRequest(problem)
-        return
-    line = fmt[:-1] if fmt.endswith("\n") else fmt
-    if "\n" in line or "\r" in line:
-        raise BadRequest(
-            "Access Log format must be single line, new line character is allowed only at end "
-            f"of the format: '{fmt}'"
-        )
-    if not _REQUEST_ID.search(fmt):
-        raise BadRequest(
-            "Access Log format must include either $context.requestId or "
-            f"$context.extendedRequestId : '{fmt}'"
-        )
+    problem = http_api_format_errors(fmt) if protocol == "HTTP" else ws_format_errors(fmt)
+    if problem is not None:
+        raise BadRequest(problem)
 
 
 def check_stage(stage: Doc, protocol: str) -> None:
