@@ -152,3 +152,21 @@ def test_escape_javascript_fast_path_matches_the_table(value: Any) -> None:
         for c in text
     )
     assert escape_javascript(value) == expected
+
+
+def test_key_set_of_a_plain_map_is_direct_and_same_as_the_runtime() -> None:
+    """``$m.keySet()`` reads a plain map's keys in place; anything else (a ``$context`` group,
+    a list, a string, null) still goes through the runtime, and all print as before."""
+    from frontgate.vtl import runtime
+    from frontgate.vtl.context import ContextMap
+
+    text = "$m.keySet() #foreach($k in $m.keySet())$k=$m.get($k);#end"
+    assert "_VList(" in compile_template(text).source
+    ctx = ContextMap(lambda name: name.upper() if name == "stage" else None)
+    values: list[Any] = [JavaMap(b=1, a="x"), {"z": None, "y": 2}, {}, ctx, [1, 2], "text", None]
+    for m in values:
+        keys = runtime.call(m, "keySet")
+        walked = "".join(f"{k}={runtime.get(m, k)};" for k in runtime.items(keys, "k"))
+        expected = ("" if keys is None else str(keys)) + " " + walked
+        expected = expected.replace("=None;", "=;")
+        assert same(text, m=m) == expected, m

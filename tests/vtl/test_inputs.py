@@ -140,7 +140,40 @@ def test_query_string_split_as_parse_qsl(query: str) -> None:
     assert split_query(query) == parse_qsl(query, keep_blank_values=True)
 
 
+def test_every_escape_decodes_as_parse_qsl() -> None:
+    """The ASCII fast path of the split against the standard library, for every "%xx" (both
+    cases of hex digits, the non-ASCII ones it leaves to unquote_plus) and broken escapes."""
+    from urllib.parse import parse_qsl
+
+    from frontgate.vtl.inputs import split_query
+
+    digits = "0123456789abcdefABCDEF"
+    escapes = [f"%{a}{b}" for a in digits for b in digits] + ["%", "%4", "%g1", "%4g", "%%41"]
+    for esc in escapes:
+        for query in (
+            f"k{esc}=v{esc}x", f"a=1&{esc}=+{esc}+&b", f"q=%C3%A9{esc}", f"{esc}&%41{esc}=",
+            f"a%26b=c%3Dd&{esc}", f"x=%3d{esc}&&y",
+        ):  # fmt: skip
+            assert split_query(query) == parse_qsl(query, keep_blank_values=True), query
+
+
 def test_query_given_as_raw_text_is_split_on_first_use() -> None:
     inp = Input(b"", {}, "q=1&q=2&x=%C3%A9", [])
     assert inp.params("q") == "2"
     assert render(compile_template("$input.params().querystring"), {"input": inp}) == "{q=2, x=é}"
+
+
+def test_random_query_strings_split_as_parse_qsl() -> None:
+    """Seeded random query strings built from the pieces that matter to the splitting and
+    decoding paths (separators, "+", ASCII, UTF-8 and broken escapes, escaped "&" and "=")."""
+    import random
+    from urllib.parse import parse_qsl
+
+    from frontgate.vtl.inputs import split_query
+
+    pieces = ["a", "b", "=", "&", "+", "%", "2", "6", "3", "D", "d", "C", "A", "9", "4", "1"]
+    pieces += ["%26", "%3D", "%3d", "%41", "%2b", "%C3%A9", "%zz", "é"]
+    rng = random.Random(15)
+    for _ in range(20000):
+        query = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert split_query(query) == parse_qsl(query, keep_blank_values=True), query

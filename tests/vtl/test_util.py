@@ -17,6 +17,21 @@ def test_escape_javascript_as_java_does() -> None:
     assert escape_javascript(None) == ""
 
 
+def test_escape_javascript_fast_path_matches_the_table() -> None:
+    """Printable ASCII is escaped by a few replaces; the result equals the full table's
+    (str.translate) for every character, alone and in company."""
+    from frontgate.vtl.util import _NON_ASCII, _TABLE, _unicode_escape
+
+    def reference(text: str) -> str:
+        return _NON_ASCII.sub(_unicode_escape, text.translate(_TABLE))
+
+    chars = [chr(c) for c in range(0x80)] + ["é", "😀"]
+    samples = ["", "it's", '"q"', "\\\"'/", "a/b\\c", "x\x7fy", "tab\there", "p\\'q"]
+    samples += chars + [f"a{c}b{c}" for c in chars] + [f"\\{c}'" for c in chars]
+    for text in samples:
+        assert escape_javascript(text) == reference(text), repr(text)
+
+
 def test_parse_json_gives_template_objects() -> None:
     doc = UTIL.parseJson('{"a": {"b": [1, 2]}}')
     assert str(doc) == "{a={b=[1,2]}}"

@@ -167,7 +167,7 @@ def _apply_response_override(
 def _pick_template(ctx: Context, templates: dict[str, Any]) -> tuple[str, Any]:
     accept = None
     for k, v in ctx.request.headers:
-        if k.lower() == "accept":
+        if len(k) == 6 and k.lower() == "accept":  # length first: most names never lowered
             # AWS honours only the first media type in Accept.
             accept = v.split(",", 1)[0].split(";", 1)[0].strip()
     if accept and accept in templates:

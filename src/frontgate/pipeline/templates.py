@@ -43,7 +43,7 @@ class Rendered:
 def request_content_type(ctx: Context) -> str:
     """The request's media type (no parameters), ``application/json`` when it sends none."""
     for k, v in ctx.request.headers:
-        if k.lower() == "content-type":
+        if len(k) == 12 and k.lower() == "content-type":  # length first: most names never lowered
             media = v.split(";", 1)[0].strip()
             return media or DEFAULT_TYPE
     return DEFAULT_TYPE
@@ -104,7 +104,7 @@ def render_template(ctx: Context, tpl: Template, body: bytes, what: str = "reque
         stage = ctx.stage
         namespace["stageVariables"] = JavaMap(stage.variables if stage is not None else {})
     try:
-        text = render(tpl, namespace)
+        text = render(tpl, namespace, True)  # made for this render: not copied
     except VtlRenderError as exc:
         render_failed(ctx, str(exc), what)
     if inp is not None and ctx.query_pairs is None:

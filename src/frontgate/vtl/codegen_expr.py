@@ -224,6 +224,14 @@ class ExpressionGenerator:
                     f"({t}.get({key}) if ({c} := {bound}.__class__) is _dict or {c} is _JavaMap "
                     f"else _get({t}, {key}))"
                 )
+            if step.name == "keySet" and not step.args:
+                # What #foreach walks most: a plain map's keys, as the runtime's keySet gives.
+                t, bound = self.bind(code)
+                c = self.fresh("_c")
+                return (
+                    f"(_VList({t}.keys()) if ({c} := {bound}.__class__) is _dict "
+                    f"or {c} is _JavaMap else _call({t}, 'keySet'))"
+                )
             args = "".join(", " + self.expr(a) for a in step.args)
             return f"_call({code}, {step.name!r}{args})"
         return f"_index({code}, {self.expr(step.args[0])})"

@@ -3,7 +3,7 @@ and the method request's parameters."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote_plus
 
 from frontgate import fastjson
@@ -139,39 +139,62 @@ class Input:
 
 
 def split_query(query: str) -> list[tuple[str, str]]:
-    """``parse_qsl(query, keep_blank_values=True)``, without its cost when nothing is
-    escaped (the usual query string)."""
+    """``parse_qsl(query, keep_blank_values=True)``, without its cost in the usual cases:
+    nothing escaped, or only ASCII characters other than "&" and "=" (then the whole text is
+    decoded at once before it is split: no escape can move a boundary)."""
+    if "%" in query or "+" in query:
+        if "%26" not in query and "%3D" not in query and "%3d" not in query:
+            decoded = _unquote_ascii(query)
+            if decoded is not None:
+                return _split(decoded)
+        pairs = _split(query)
+        return [(_unquote(k), _unquote(v)) for k, v in pairs]
+    return _split(query)
+
+
+def _split(query: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if not query:
         return pairs
     for part in query.split("&"):
-        if not part:
-            continue
-        k, _, v = part.partition("=")
-        if "%" in part or "+" in part:
-            k, v = _unquote(k), _unquote(v)
-        pairs.append((k, v))
+        if part:
+            k, _, v = part.partition("=")
+            pairs.append((k, v))
     return pairs
 
 
-# "%xx" of an ASCII character (the usual escapes in a query string) -> the character.
-_ASCII_ESCAPES = {f"{i:02x}": chr(i) for i in range(0x80)} | {
-    f"{i:02X}": chr(i) for i in range(0x80)
-}
+# A hex digit's value. Looked up by one character: one-character strings are shared objects
+# whose hash is cached, where a two-character slice would be hashed anew for each escape.
+_HEX: Final = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
+_ASCII: Final = [chr(i) for i in range(0x80)]  # indexed: chr() is a builtin lookup and call
 
 
-def _unquote(s: str) -> str:
-    """``unquote_plus(s)``; escapes of ASCII characters decoded here, anything else (UTF-8
-    sequences, stray "%") by the standard library."""
+def _unquote_ascii(s: str) -> str | None:
+    """``s`` with "+" as a space and its escapes of ASCII characters decoded; None when it
+    holds any other "%" (a UTF-8 sequence, a stray "%")."""
     s = s.replace("+", " ")
     if "%" not in s:
         return s
     parts = s.split("%")
     out = [parts[0]]
+    hexdigit = _HEX
+    chars = _ASCII
     for part in parts[1:]:
-        ch = _ASCII_ESCAPES.get(part[:2])
-        if ch is None:
-            return unquote_plus(s)
-        out.append(ch)
+        if len(part) < 2:
+            return None
+        high = hexdigit.get(part[0])
+        low = hexdigit.get(part[1])
+        if high is None or low is None or high > 7:
+            return None
+        out.append(chars[high * 16 + low])
         out.append(part[2:])
     return "".join(out)
+
+
+def _unquote(s: str) -> str:
+    """``unquote_plus(s)``; escapes of ASCII characters decoded here, anything else (UTF-8
+    sequences, stray "%") by the standard library."""
+    if "%" not in s and "+" not in s:
+        return s
+    decoded = _unquote_ascii(s)
+    return unquote_plus(s) if decoded is None else decoded

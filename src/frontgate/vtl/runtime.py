@@ -162,10 +162,11 @@ def range_of(a: Any, b: Any) -> VList:
     return VList(range(a, b + 1) if a <= b else range(a, b - 1, -1))
 
 
-def render(template: Any, namespace: dict[str, Any]) -> str:
+def render(template: Any, namespace: dict[str, Any], owned: bool = False) -> str:
     """The output of ``template`` (an engine.Template) for ``namespace`` (``input``,
     ``util``, ``context``, ``stageVariables``). ``#set`` on a map in the namespace (the
-    overrides) writes into it; ``#set($x = ...)`` does not change the caller's dict."""
+    overrides) writes into it; ``#set($x = ...)`` does not change the caller's dict, unless
+    ``owned`` says the caller made the dict for this render alone (then it is not copied)."""
     fn = template.fn
     if fn is None:
         return template.text  # type: ignore[no-any-return]
@@ -173,7 +174,7 @@ def render(template: Any, namespace: dict[str, Any]) -> str:
     limits.start(chunks)
     try:
         try:
-            fn(dict(namespace), chunks.append)
+            fn(namespace if owned else dict(namespace), chunks.append)
         except (Stop, BreakLoop):
             pass
         limits.looped(0)  # what was written since the last loop, measured before the join
