@@ -101,16 +101,32 @@ def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
     return None
 
 
+_SHARED: list[Context | None] = [None]  # admit_now's context for checks without a key
+
+
 def admit_now(self: Session, route: WsRoute, request_id: str) -> bool | Awaitable[None]:
     """The route's throttle (and the account's): True or False when the buckets decide at
     once (local counters), else what to wait for (a shared counter store's answer)."""
     throttle = route.throttle
     env = self.gateway.env
-    if throttle is None or env.limiter is None or self.compiled is None:
+    stage = self.compiled
+    if throttle is None or env.limiter is None or stage is None:
         return True
-    ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
-    ctx.stage = self.compiled
-    ctx.api_key = api_keys.throttle_binding(self, route)
+    snapshot = self.gateway.pipeline.snapshot
+    binding = api_keys.throttle_binding(self, route)
+    if binding is None:
+        # Without a key the limiter reads only the context's stage and snapshot (a quota and
+        # the usage count need a key) and writes only its error, which nobody reads here:
+        # one context serves every such check (no allocation per message).
+        ctx = _SHARED[0]
+        if ctx is None or ctx.snapshot is not snapshot or ctx.stage is not stage:
+            ctx = Context(self.request, snapshot, request_id, request_id)
+            ctx.stage = stage
+            _SHARED[0] = ctx
+    else:
+        ctx = Context(self.request, snapshot, request_id, request_id)
+        ctx.stage = stage
+        ctx.api_key = binding
     try:
         waiting = throttle(ctx, env)
     except GatewayError as exc:
