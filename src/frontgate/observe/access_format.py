@@ -37,15 +37,20 @@ class _Clf:
 _CLF = _Clf()
 
 
-def request_time(c: Context) -> str:
-    """``$context.requestTime`` (``25/Nov/2026:16:44:00 +0000``), for access logs, Lambda events
-    and the global access log alike: one strftime per second, shared by every request in it."""
-    second = int(c.start_wall)
+def clf_time(wall: float) -> str:
+    """A wall-clock time in CLF (``25/Nov/2026:16:44:00 +0000``): one strftime per second,
+    shared by every request, message and event in it."""
+    second = int(wall)
     clf = _CLF
     if clf.second != second:
         clf.text = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
         clf.second = second
     return clf.text
+
+
+def request_time(c: Context) -> str:
+    """``$context.requestTime`` for access logs, Lambda events and the global access log alike."""
+    return clf_time(c.start_wall)
 
 
 _request_time = request_time  # the name the compiled formats use (see _HELPERS)

@@ -5,6 +5,7 @@ inlines, plus UpdateStage's validation of a format with AWS's messages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -142,8 +143,9 @@ def tokens(fmt: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def format_errors(fmt: str) -> str | None:
-    """AWS's BadRequest message for an unusable REST access-log format, or None."""
+def format_errors(fmt: str, known: Callable[[str], object | None] = lookup) -> str | None:
+    """AWS's BadRequest message for an unusable access-log format, or None: one line, only
+    variables ``known`` knows (REST's table by default), and the request id."""
     line = fmt[:-1] if fmt.endswith("\n") else fmt
     if "\n" in line or "\r" in line.rstrip("\r"):
         return (
@@ -151,7 +153,7 @@ def format_errors(fmt: str) -> str | None:
             f"of the format: '{fmt}'"
         )
     found = tokens(fmt)
-    unknown = [fmt[s:e] for s, e, name in found if lookup(name) is None]
+    unknown = [fmt[s:e] for s, e, name in found if known(name) is None]
     if unknown:
         return f"The following context variables are not supported: [{', '.join(unknown)}]"
     if not any(name in ("requestId", "extendedRequestId") for _s, _e, name in found):

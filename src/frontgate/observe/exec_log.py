@@ -113,6 +113,12 @@ def finish(ctx: Context, resp: Response) -> list[str]:
         events = [e for e in events if "failed" in e or e.startswith("Method completed")]
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ctx.start_wall))
     stamp += f".{int(ctx.start_wall * 1000) % 1000:03d}Z ({ctx.request_id}) "
+    return stamped(events, stamp)
+
+
+def stamped(events: list[str], stamp: str) -> list[str]:
+    """Execution-log lines: each event after its time and request id, on one line, cut to
+    CloudWatch's event limit as AWS cuts them."""
     lines = []
     for event in events:
         line = stamp + event.replace("\n", " ")

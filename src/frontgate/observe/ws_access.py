@@ -9,7 +9,6 @@ an unquoted JSON value is a JSON literal, a null is ``-``.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,33 +18,16 @@ from frontgate.observe.access_format import (
     _json_literal,
     _quoted_positions,
     _text,
+    clf_time,
 )
-from frontgate.observe.context_vars import HTTP_API_MAX_FORMAT, tokens
+from frontgate.observe.context_vars import HTTP_API_MAX_FORMAT, format_errors, tokens
 from frontgate.observe.ws_event import WsEvent
 
 Getter = Callable[[WsEvent], Any]
 
 
-class _Clf:
-    """``$context.requestTime`` of the current second, formatted once per second."""
-
-    __slots__ = ("second", "text")
-
-    def __init__(self) -> None:
-        self.second = -1
-        self.text = ""
-
-
-_CLF = _Clf()
-
-
 def request_time(e: WsEvent) -> str:
-    second = int(e.start_wall)
-    clf = _CLF
-    if clf.second != second:
-        clf.text = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
-        clf.second = second
-    return clf.text
+    return clf_time(e.start_wall)
 
 
 def _caller(key: str) -> Getter:
@@ -204,19 +186,4 @@ def ws_format_errors(fmt: str) -> str | None:
     size = len(fmt.encode())
     if size > HTTP_API_MAX_FORMAT:
         return f"Access Log format must be at most {HTTP_API_MAX_FORMAT} bytes long: it is {size}"
-    line = fmt[:-1] if fmt.endswith("\n") else fmt
-    if "\n" in line or "\r" in line:
-        return (
-            "Access Log format must be single line, new line character is allowed only at end "
-            f"of the format: '{fmt}'"
-        )
-    found = tokens(fmt)
-    unknown = [fmt[s:e] for s, e, name in found if lookup(name) is None]
-    if unknown:
-        return f"The following context variables are not supported: [{', '.join(unknown)}]"
-    if not any(name in ("requestId", "extendedRequestId") for _s, _e, name in found):
-        return (
-            "Access Log format must include either $context.requestId or "
-            f"$context.extendedRequestId : '{fmt}'"
-        )
-    return None
+    return format_errors(fmt, lookup)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from frontgate.observe.exec_log import EVENT_LIMIT, body_text, headers_text
+from frontgate.observe.exec_log import body_text, headers_text, stamped
 
 if TYPE_CHECKING:
     from frontgate.observe.ws_event import WsEvent
 
-_CUT = " [TRUNCATED]"
 _SECOND: list[tuple[int, str]] = [(-1, "")]  # the last second formatted, and its text
 
 
@@ -77,11 +76,4 @@ def finish(e: WsEvent) -> list[str]:
             return []
         events = [x for x in out if "failed" in x or x.startswith("Method completed")]
     stamp = f"{_second(int(e.start_wall))}.{int(e.start_wall * 1000) % 1000:03d}Z ({e.request_id}) "
-    lines = []
-    for event in events:
-        line = stamp + event.replace("\n", " ")
-        if len(line.encode()) > EVENT_LIMIT:
-            cut = EVENT_LIMIT - len(_CUT)
-            line = line.encode()[:cut].decode("utf-8", "ignore") + _CUT
-        lines.append(line)
-    return lines
+    return stamped(events, stamp)

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any, Protocol
+
+from frontgate.observe.access_format import clf_time
 
 
 class EventSource(Protocol):
@@ -26,10 +27,6 @@ class EventSource(Protocol):
     caller: dict[str, Any]  # AWS_IAM on $connect: accessKey, userArn, ...; else empty
 
 
-def _request_time(now: float) -> str:
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
-
-
 def request_context(
     src: EventSource, route_key: str, event_type: str, request_id: str, now: float
 ) -> dict[str, Any]:
@@ -37,7 +34,7 @@ def request_context(
         "routeKey": route_key,
         "eventType": event_type,
         "extendedRequestId": request_id,
-        "requestTime": _request_time(now),
+        "requestTime": clf_time(now),
         "messageDirection": "IN",
         "stage": src.stage_name,
         "connectedAt": int(src.connected_at * 1000),
