@@ -466,3 +466,41 @@ def test_lambda_authorizer_context_and_function_errors(gw: Gateway, v2: Any) -> 
     assert now[("frontgate_websocket_integration_error_total", stage)] == 1  # the function raised
     assert now[("frontgate_websocket_execution_error_total", stage)] == 0
     assert now[("frontgate_websocket_integration_latency_seconds_count", stage)] == 2
+
+
+def test_metrics_only_messages_count_as_observed_ones(gw: Gateway, v2: Any) -> None:
+    """A stage without logs counts its messages without an event each (telemetry.quiet): fixed
+    MOCK answers (plain templates), a MOCK status over 399, one whose template reads $context,
+    and a Forbidden (API key) still count as when every message was an event."""
+    api = make_ws_api(v2, name="quiet")
+    mock_route(v2, api, "fixed", response='{"fixed":true}')
+    mock_route(v2, api, "teapot", status=418, response="short and stout")
+    mock_route(v2, api, "$default", response='"$context.routeKey"')
+    keyed = mock_route(v2, api, "keyed", response="never")
+    v2.update_route(ApiId=api, RouteId=keyed, ApiKeyRequired=True)
+    deploy(v2, api)
+    wait_served(gw, api)
+    stage = {"api": api, "stage": "dev"}
+    before = scrape(gw)
+    with ws_connect(gw, api) as c:
+        c.send(json.dumps({"action": "fixed"}))
+        assert json.loads(c.recv(timeout=5)) == {"fixed": True}
+        c.send(json.dumps({"action": "teapot"}))
+        assert c.recv(timeout=5) == "short and stout"
+        c.send("not json")
+        assert json.loads(c.recv(timeout=5)) == "$default"
+        c.send(json.dumps({"action": "keyed"}))
+        assert json.loads(c.recv(timeout=5))["message"] == "Forbidden"
+        c.send(json.dumps({"action": "fixed"}))
+        assert json.loads(c.recv(timeout=5)) == {"fixed": True}
+    key = ("frontgate_websocket_message_total", labels(**stage, direction="out"))
+    now = wait_for(lambda: (s := scrape(gw)).get(key, 0) - before.get(key, 0) >= 5 and s, "out")
+
+    def delta(name: str, **kw: str) -> float:
+        return _ws_delta(before, now, name, **stage, **kw)
+
+    assert delta("frontgate_websocket_message_total", direction="in") == 5
+    assert delta("frontgate_websocket_message_total", direction="out") == 5
+    assert delta("frontgate_websocket_integration_error_total") == 1  # the 418
+    assert delta("frontgate_websocket_client_error_total") == 1  # Forbidden
+    assert delta("frontgate_websocket_execution_error_total") == 0

@@ -21,7 +21,7 @@ from frontgate.vtl.engine import VtlRenderError, compile_template, render
 from frontgate.vtl.inputs import Input
 from frontgate.vtl.util import UTIL
 from frontgate.vtl.values import JavaMap
-from frontgate.websocket.routing import Response, pick_template
+from frontgate.websocket.routing import Response, compile_expression, pick_template
 
 log = logging.getLogger("frontgate.websocket")
 
@@ -111,6 +111,79 @@ def mock(integ: WsIntegration, c: Call) -> Outcome:
         except (ValueError, KeyError, TypeError, OverflowError):
             raise IntegrationFailed(500, "statusCode should be an integer") from None
     return _respond(integ, c, status, "")
+
+
+# fixed_answer's findings: (integration, responds) by id -> (the integration, its answer). The
+# integration is held so that its id cannot be reused while the entry lives; the cache is
+# emptied when full (snapshots replace their integrations).
+_FIXED: dict[tuple[int, bool], tuple[WsIntegration, tuple[int, str | None] | None]] = {}
+_FIXED_MAX = 1024
+
+
+def fixed_answer(integ: WsIntegration, responds: bool) -> tuple[int, str | None] | None:
+    """A MOCK integration whose answer cannot depend on the message: (status, the text
+    ``mock`` answers with) — the request template and the integration response's template are
+    picked without reading the body and are plain text (nothing to render). None when it
+    depends on the message or ``$context``, or when ``mock`` would fail (it then says why)."""
+    key = (id(integ), responds)
+    hit = _FIXED.get(key)
+    if hit is not None and hit[0] is integ:
+        return hit[1]
+    if len(_FIXED) >= _FIXED_MAX:
+        _FIXED.clear()
+    found = _fixed(integ, responds)
+    _FIXED[key] = (integ, found)
+    return found
+
+
+def _fixed(integ: WsIntegration, responds: bool) -> tuple[int, str | None] | None:
+    if integ.type != "MOCK" or _reads_body(integ.template_selection):
+        return None
+    try:
+        text = pick_template(integ.request_templates, integ.template_selection, _NO_BODY)
+        if text is None:
+            if integ.request_templates and integ.passthrough != "WHEN_NO_MATCH":
+                return None
+            status = 200
+        elif _plain(text):
+            status = int(json.loads(text)["statusCode"])
+        else:
+            return None
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return None
+    chosen = None
+    for response in integ.responses:
+        if response.key == "$default":
+            chosen = chosen or response
+        elif _matches(response.key, str(status)):
+            chosen = response
+            break
+    if chosen is None:
+        return None if responds else (status, None)
+    if _reads_body(chosen.template_selection):
+        return None
+    template = pick_template(
+        chosen.templates, chosen.template_selection, _NO_BODY, Response(status, None)
+    )
+    if template is None:
+        return (status, None)
+    return (status, template) if _plain(template) else None
+
+
+_NO_BODY: Any = object()  # a body no expression that reads none can tell apart
+
+
+def _reads_body(expression: str) -> bool:
+    """Whether a selection expression reads the message (or cannot be read at all)."""
+    if not expression:
+        return False
+    parts = compile_expression(expression).parts
+    return any(isinstance(p, tuple) and p[0] in ("body", "unknown") for p in parts)
+
+
+def _plain(text: str) -> bool:
+    """A template VTL renders as it is (``_render``'s shortcut)."""
+    return "$" not in text and "#" not in text
 
 
 def _source_arn(c: Call) -> str:

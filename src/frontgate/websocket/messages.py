@@ -16,7 +16,14 @@ from frontgate.gateway_errors import GatewayError
 from frontgate.pipeline.context import Context
 from frontgate.snapshot.websocket import WsIntegration, WsRoute
 from frontgate.websocket import api_keys, events, telemetry, validation
-from frontgate.websocket.integrations import Call, IntegrationFailed, Outcome, call, mock
+from frontgate.websocket.integrations import (
+    Call,
+    IntegrationFailed,
+    Outcome,
+    call,
+    fixed_answer,
+    mock,
+)
 from frontgate.websocket.routing import route_for
 
 if TYPE_CHECKING:
@@ -35,8 +42,14 @@ def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
     route, parsed = route_for(stage.routes, stage.route_selection, text)
     request_id = ids.request_ids()[1]
     ev = None
+    # Metrics only (the stage's are always on): the message is counted, and the event that
+    # ends it is made only when it does not end well (telemetry.quiet / late).
+    quiet = False
     if stage.observe is not None:
-        ev = telemetry.message(self, route.key if route else None, request_id, text)
+        if route is not None and telemetry.quiet(self, route.key):
+            quiet = True
+        else:
+            ev = telemetry.message(self, route.key if route else None, request_id, text)
     if route is None:
         self.post(error_frame(self, "Forbidden", request_id))
         if ev is not None:
@@ -48,25 +61,47 @@ def route_message(self: Session, text: str) -> Coroutine[Any, Any, None] | None:
     elif route.models:
         refused = validation.refused_message(self, route, parsed)
     if refused is not None:
+        if quiet:
+            ev = telemetry.late(self, route.key, request_id)
         self.post(error_frame(self, refused, request_id))
         if ev is not None:
             telemetry.refused(ev, 403 if refused == "Forbidden" else 400, refused)
         return None
     integ = route.integration
     if integ is not None and integ.type != "MOCK":
+        if quiet:
+            ev = telemetry.late(self, route.key, request_id)
         return _run(self, route, text, parsed, request_id, ev)
     admitted = admit_now(self, route, request_id)
     if not isinstance(admitted, bool):
+        if quiet:
+            ev = telemetry.late(self, route.key, request_id)
         return _run_after(self, admitted, route, text, parsed, request_id, ev)
     if not admitted:
+        if quiet:
+            ev = telemetry.late(self, route.key, request_id)
         self.post(error_frame(self, "Too Many Requests", request_id))
         if ev is not None:
             telemetry.refused(ev, 429, "Too Many Requests", "the route's throttle is exhausted")
     elif integ is not None:
+        if ev is None:
+            fixed = fixed_answer(integ, route.responds)
+            if fixed is not None:
+                # Neither template reads the message or $context: the same answer every time.
+                if quiet and fixed[0] >= 400:
+                    telemetry.integration_error(self, route.key)
+                if route.responds and fixed[1] is not None:
+                    self.post(fixed[1])
+                return None
+            if quiet:
+                ev = telemetry.late(self, route.key, request_id)
         _answer(self, route, integ, text, parsed, request_id, ev)
     elif ev is not None:
         telemetry.done(ev)
     return None
+
+
+_SHARED: list[Context | None] = [None]  # admit_now's context for checks without a key
 
 
 def admit_now(self: Session, route: WsRoute, request_id: str) -> bool | Awaitable[None]:
@@ -74,11 +109,24 @@ def admit_now(self: Session, route: WsRoute, request_id: str) -> bool | Awaitabl
     once (local counters), else what to wait for (a shared counter store's answer)."""
     throttle = route.throttle
     env = self.gateway.env
-    if throttle is None or env.limiter is None or self.compiled is None:
+    stage = self.compiled
+    if throttle is None or env.limiter is None or stage is None:
         return True
-    ctx = Context(self.request, self.gateway.pipeline.snapshot, request_id, request_id)
-    ctx.stage = self.compiled
-    ctx.api_key = api_keys.throttle_binding(self, route)
+    snapshot = self.gateway.pipeline.snapshot
+    binding = api_keys.throttle_binding(self, route)
+    if binding is None:
+        # Without a key the limiter reads only the context's stage and snapshot (a quota and
+        # the usage count need a key) and writes only its error, which nobody reads here:
+        # one context serves every such check (no allocation per message).
+        ctx = _SHARED[0]
+        if ctx is None or ctx.snapshot is not snapshot or ctx.stage is not stage:
+            ctx = Context(self.request, snapshot, request_id, request_id)
+            ctx.stage = stage
+            _SHARED[0] = ctx
+    else:
+        ctx = Context(self.request, snapshot, request_id, request_id)
+        ctx.stage = stage
+        ctx.api_key = binding
     try:
         waiting = throttle(ctx, env)
     except GatewayError as exc:

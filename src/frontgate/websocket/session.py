@@ -383,7 +383,10 @@ class Session(asyncio.Protocol):
         ws = self._connection()
         if ws.state is not ConnectionState.OPEN:
             return
-        self._write(ws.send(TextMessage(data=text)))
+        if self._extensions:
+            self._write(ws.send(TextMessage(data=text)))
+        else:
+            self._write(text_frame(text))
         if self.stage.observe is not None:
             telemetry.sent(self)
 
@@ -439,6 +442,18 @@ class Session(asyncio.Protocol):
             self.close(GOING_AWAY, "Going away")
             return 0.0
         return min(idle_due, end)
+
+
+def text_frame(text: str) -> bytes:
+    """One unfragmented text frame from the server (unmasked), as wsproto writes it when no
+    extension is negotiated (with permessage-deflate, wsproto compresses and frames)."""
+    payload = text.encode("utf-8")
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
 
 
 def _query_pairs(query: str) -> list[tuple[str, str]]:

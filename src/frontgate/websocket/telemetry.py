@@ -67,6 +67,32 @@ def message(s: Session, route_key: str | None, request_id: str, text: str) -> Ws
     return e
 
 
+def quiet(s: Session, route_key: str) -> bool:
+    """Count a message from the client for a route whose event would only count metrics (no
+    access log, execution logs off): True then, and no event is made unless the message does
+    not end well (``late``); False (nothing counted): ``message`` makes the event."""
+    plan = _plan(s)
+    if plan.access is not None:
+        return False
+    r = plan.route(route_key)
+    if r.log_level != "OFF":
+        return False
+    plan.v[r.base + w.MESSAGE_IN] += 1
+    return True
+
+
+def late(s: Session, route_key: str, request_id: str) -> WsEvent:
+    """The event of a message ``quiet`` counted, made when it turns out to need one (a
+    refusal, an integration to call): it ends as ``message``'s would (metrics only)."""
+    return _event(s, "MESSAGE", route_key, request_id)
+
+
+def integration_error(s: Session, route_key: str) -> None:
+    """A ``quiet`` message's MOCK integration answered a 4XX/5XX status (as ``finish`` counts)."""
+    plan = _plan(s)
+    plan.v[plan.route(route_key).base + w.INTEGRATION_ERROR] += 1
+
+
 def disconnect(s: Session, request_id: str, code: int, reason: str) -> WsEvent:
     """The connection was open (``accepted``) and is gone: it no longer counts as open."""
     e = _event(s, "DISCONNECT", "$disconnect", request_id)
