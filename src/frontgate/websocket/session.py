@@ -41,6 +41,7 @@ log = logging.getLogger("frontgate.websocket")
 GOING_AWAY = 1001
 UNSUPPORTED_DATA = 1003
 MESSAGE_TOO_BIG = 1009
+_CLOSE_GRACE = 2.0  # seconds a closed connection waits for the client's FIN
 
 
 _NOTHING: list[tuple[str, str]] = []  # shared by every session once $connect is over
@@ -262,6 +263,8 @@ class Session(asyncio.Protocol):
     # -- asyncio.Protocol -----------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._closed:
+            return  # closing: what the client still sends is dropped
         if not self._open:
             self._early += data  # reading is paused; what came with the handshake
             return
@@ -420,7 +423,18 @@ class Session(asyncio.Protocol):
         self.gateway.batch().flush()  # what was posted before the close frame goes first
         self._closed = True
         self.gateway.wheel.discard(self)
-        self.transport.close()
+        transport = self.transport
+        if self._open and transport.can_write_eof():
+            # The client may still be sending (a message cut at 1009, frames after a binary
+            # one): closing a socket with unread input makes the kernel send RST, which can
+            # destroy our close frame before the client reads it. So half-close, drop what
+            # still arrives (data_received), and close on the client's FIN or after a grace.
+            transport.write_eof()
+            if not transport.is_reading():
+                transport.resume_reading()
+            asyncio.get_running_loop().call_later(_CLOSE_GRACE, transport.close)
+        else:
+            transport.close()
 
     # -- deadlines (timers.DeadlineWheel) -------------------------------------------------------
 
