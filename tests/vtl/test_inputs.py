@@ -107,6 +107,18 @@ def test_json_serialises_the_match() -> None:
     assert run("$input.json('$.a')", b"not json") == '""'
 
 
+def test_json_of_an_empty_payload_is_what_parsing_its_text_gives() -> None:
+    # The fast path for an empty body (a MOCK's integration response) must print what
+    # parsing and re-serialising "{}" prints, before and after a path has parsed it.
+    from frontgate.fastjson import dumps_text, loads
+
+    expected = dumps_text(loads("{}"))
+    assert run("$input.json('$')", b"") == expected == "{}"
+    assert run("$input.json('$.a')|$input.json('$')|$input.body", b"") == '""|{}|{}'
+    assert run("$input.path('$').size()|$input.json('$')", b"") == "0|{}"
+    assert run("$input.json('$')", b" ") != "{}"  # only an empty body takes it
+
+
 def test_path_objects_have_java_methods() -> None:
     doc = {"pets": [{"id": 1}, {"id": 2}]}
     assert run("$input.path('$.pets').size()", doc) == "2"

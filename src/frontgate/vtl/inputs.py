@@ -71,6 +71,10 @@ class Input:
 
     def json(self, path: Any = "$") -> str:
         """The value at the JSONPath, serialised as JSON; ``""`` when nothing matches."""
+        if not self._body and path == "$":
+            # An empty payload reads as "{}" (``body``), which parses and prints back as
+            # itself: a MOCK's integration response, a GET's request. Nothing to parse.
+            return "{}"
         doc = self._parsed()
         if doc is None:
             return '""'
