@@ -9,12 +9,12 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from tests.observe.conftest import Scrape, scrape, wait_for
+from tests.observe.conftest import read_lines as lines_of
 from tests.support.awscli import run_aws
 from tests.support.gateway import Gateway
 from tests.support.upstream import Upstream
@@ -36,41 +36,9 @@ FORMAT = (
 )
 ECHO = '{"id": "$context.connectionId", "route": "$context.routeKey"}'
 
-Scrape = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
 
 def aws(gw: Gateway, *args: str) -> subprocess.CompletedProcess[str]:
     return run_aws(f"http://127.0.0.1:{gw.admin_port}", "--output", "json", "apigatewayv2", *args)
-
-
-def scrape(gw: Gateway) -> Scrape:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", gw.admin_port, timeout=10)
-    conn.request("GET", "/metrics")
-    resp = conn.getresponse()
-    assert resp.status == 200
-    out: Scrape = {}
-    for family in text_string_to_metric_families(resp.read().decode()):
-        for sample in family.samples:
-            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    conn.close()
-    return out
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def lines_of(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
 
 
 def labels(**kw: str) -> tuple[tuple[str, str], ...]:
@@ -128,7 +96,7 @@ def test_access_log_line_per_connect_message_and_disconnect(gw: Gateway, api: st
             pass
         return log.exists()
 
-    wait_for(logged, "the access log")  # the stage's new settings are served
+    wait_for(logged, what="the access log")  # the stage's new settings are served
     with ws_connect(gw, api, user_agent_header='tester "quoted"') as ws:
         conn_id = _connection_id(ws)
         ws.send("not routed")
@@ -141,7 +109,7 @@ def test_access_log_line_per_connect_message_and_disconnect(gw: Gateway, api: st
         found = [d for d in found if d["connectionId"] == conn_id]
         return found if len(found) == 5 else []
 
-    lines = wait_for(mine, "five lines for the connection")
+    lines = wait_for(mine, what="five lines for the connection")
     connect, echo, unrouted, proxy, disconnect = lines
     assert [d["eventType"] for d in lines] == ["CONNECT", "MESSAGE", "MESSAGE", "MESSAGE",
                                                 "DISCONNECT"]  # fmt: skip
@@ -219,7 +187,9 @@ def test_metrics_count_connections_messages_and_errors(gw: Gateway, api: str) ->
     open_key = ("frontgate_websocket_connections_open", labels(**stage))
     before = scrape(gw)
     with ws_connect(gw, api) as a, ws_connect(gw, api) as b:
-        assert wait_for(lambda: scrape(gw).get(open_key) == before.get(open_key, 0) + 2, "open")
+        assert wait_for(
+            lambda: scrape(gw).get(open_key) == before.get(open_key, 0) + 2, what="open"
+        )
         _connection_id(a)
         b.send("nothing takes this")  # Forbidden: a client error
         b.recv(timeout=5)
@@ -230,7 +200,7 @@ def test_metrics_count_connections_messages_and_errors(gw: Gateway, api: str) ->
         a.send(json.dumps({"action": "down"}))  # cannot be called: Internal server error
         assert json.loads(a.recv(timeout=5))["message"] == "Internal server error"
     now = wait_for(lambda: (s := scrape(gw)).get(open_key) == before.get(open_key, 0) and s,
-                   "connections closed")  # fmt: skip
+                   what="connections closed")  # fmt: skip
 
     def delta(name: str, **kw: str) -> float:
         return _ws_delta(before, now, name, **stage, **kw)
@@ -264,7 +234,7 @@ def test_connect_refused_by_its_integration_counts_an_integration_error(
         except OSError:
             return False
 
-    wait_for(refused, "the 401 handshake")
+    wait_for(refused, what="the 401 handshake")
     now = scrape(gw)
     stage = labels(api=api_id, stage="dev")
     assert now[("frontgate_websocket_integration_error_total", stage)] >= 1
@@ -288,7 +258,7 @@ def test_detailed_metrics_add_per_route_series(gw: Gateway, v2: Any) -> None:
         ws.recv(timeout=5)
     route = ("frontgate_websocket_message_total",
              labels(api=api_id, stage="dev", route="echo", direction="in"))  # fmt: skip
-    now = wait_for(lambda: (s := scrape(gw)).get(route) == 3 and s, "the echo route's series")
+    now = wait_for(lambda: (s := scrape(gw)).get(route) == 3 and s, what="the echo route's series")
     # The stage's series holds every message, the echo route's included; $default has none.
     assert now[("frontgate_websocket_message_total",
                 labels(api=api_id, stage="dev", direction="in"))] == 4  # fmt: skip
@@ -307,13 +277,13 @@ def test_execution_logs_info_with_data_trace_then_error_only(gw: Gateway, api: s
             time.sleep(0.1)  # lines are flushed every 50 ms
         return log.exists()
 
-    wait_for(logging, "the execution log")  # the new settings are served
+    wait_for(logging, what="the execution log")  # the new settings are served
     secret = {"Authorization": "Bearer s3cr3t-token-1234"}
     with ws_connect(gw, api, additional_headers=secret) as ws:
         conn_id = _connection_id(ws)
         ws.send(json.dumps({"action": "proxy", "secret": "body"}))
         ws.recv(timeout=5)
-    wait_for(lambda: f"Connection [{conn_id}] is disconnecting." in log.read_text(), "lines")
+    wait_for(lambda: f"Connection [{conn_id}] is disconnecting." in log.read_text(), what="lines")
     lines = lines_of(log)
     assert all(len(x.encode()) <= 1024 for x in lines)
     stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(([A-Za-z0-9_=-]{16})\) (.*)$")
@@ -349,7 +319,9 @@ def test_execution_logs_info_with_data_trace_then_error_only(gw: Gateway, api: s
         ok = json.loads(ws.recv(timeout=5))
         ws.send(json.dumps({"action": "down"}))
         bad = json.loads(ws.recv(timeout=5))
-    mine = wait_for(lambda: [x for x in lines_of(log) if f"({bad['requestId']})" in x], "lines")
+    mine = wait_for(
+        lambda: [x for x in lines_of(log) if f"({bad['requestId']})" in x], what="lines"
+    )
     time.sleep(0.2)
     assert not [x for x in lines_of(log) if ok["id"] in x]  # that connection's events succeeded
     events = [x.split(") ", 1)[1] for x in mine]
@@ -453,7 +425,7 @@ def test_lambda_authorizer_context_and_function_errors(gw: Gateway, v2: Any) -> 
         found = [x.split() for x in lines_of(log) if x.endswith(conn_id)]
         return found if len(found) == 4 else []
 
-    connect, hello, boom, _ = wait_for(mine, "the connection's lines")
+    connect, hello, boom, _ = wait_for(mine, what="the connection's lines")
     assert connect[1:7] == ["CONNECT", "200", "user-7", "blue", "true", "200"]
     assert hello[1:7] == ["MESSAGE", "200", "user-7", "blue", "true", "200"]
     assert boom[1:3] == ["MESSAGE", "502"] and boom[6:8] == ["-", "INTEGRATION_FAILURE"]
@@ -494,7 +466,9 @@ def test_metrics_only_messages_count_as_observed_ones(gw: Gateway, v2: Any) -> N
         c.send(json.dumps({"action": "fixed"}))
         assert json.loads(c.recv(timeout=5)) == {"fixed": True}
     key = ("frontgate_websocket_message_total", labels(**stage, direction="out"))
-    now = wait_for(lambda: (s := scrape(gw)).get(key, 0) - before.get(key, 0) >= 5 and s, "out")
+    now = wait_for(
+        lambda: (s := scrape(gw)).get(key, 0) - before.get(key, 0) >= 5 and s, what="out"
+    )
 
     def delta(name: str, **kw: str) -> float:
         return _ws_delta(before, now, name, **stage, **kw)
